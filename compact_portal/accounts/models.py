@@ -1,0 +1,122 @@
+"""People who sign in (by e-mail address) and the roles they hold in organisations."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .roles import ROLE_REQUIRES_SIDE, Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        # Sign-in ignores the case of the e-mail address.
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        extra_fields.pop("is_staff", None)  # derived from the administrator role; see User.is_staff
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_superuser"] = True
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with their e-mail address; what they may do comes from their memberships."""
+
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(
+        default=True, help_text="Untick instead of deleting, so that the person's history is kept."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role the person holds in any organisation (one query, then cached on the object)."""
+        if not hasattr(self, "_portal_roles"):
+            if not self.is_active or self.pk is None:
+                self._portal_roles = frozenset()
+            else:
+                held = set(self.memberships.values_list("role", flat=True))
+                if self.is_superuser:
+                    held.add(Role.ADMINISTRATOR)
+                self._portal_roles = frozenset(held)
+        return self._portal_roles
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.has_role(Role.ADMINISTRATOR)
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access follows the administrator role; it is not stored separately."""
+        return self.is_administrator
+
+
+class Membership(models.Model):
+    """A person's role in an organisation. One person may hold several roles in several organisations."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey("commitments.Organisation", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="accounts_membership_unique_role")
+        ]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+    def clean(self):
+        super().clean()
+        needed_side = ROLE_REQUIRES_SIDE.get(self.role)
+        if needed_side and self.organisation_id and self.organisation.side != needed_side:
+            side_label = self.organisation.get_side_display().lower()
+            raise ValidationError(
+                {
+                    "role": f"A {self.get_role_display().lower()} must belong to a "
+                    f"{'public body' if needed_side == 'public' else 'voluntary or community organisation'}; "
+                    f"{self.organisation} is a {side_label}."
+                }
+            )

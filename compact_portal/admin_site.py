@@ -1,0 +1,46 @@
+"""The Django admin, open to administrators only.
+
+Signed-in people without the administrator role get a 403 rather than the admin's own sign-in
+form, and anonymous visitors go to the portal's sign-in page.
+"""
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = "Compact Portal administration"
+    site_title = "Compact Portal admin"
+    index_title = "Records"
+
+    def has_permission(self, request):
+        return request.user.is_active and getattr(request.user, "is_administrator", False)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            from django.contrib.auth.views import redirect_to_login
+
+            if not self.has_permission(request):
+                if request.user.is_authenticated:
+                    raise PermissionDenied("Only administrators can use the admin.")
+                return redirect_to_login(request.get_full_path())
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
+    def login(self, request, extra_context=None):
+        # Imported here: this module is loaded while the app registry is still being populated.
+        from django.contrib.auth.views import redirect_to_login
+
+        if request.user.is_authenticated:
+            raise PermissionDenied("Only administrators can use the admin.")
+        return redirect_to_login(request.GET.get("next", request.get_full_path()))
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "compact_portal.admin_site.PortalAdminSite"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CompactPortalConfig(AppConfig):
+    name = "compact_portal"
+    verbose_name = "Compact Portal"

@@ -1,0 +1,34 @@
+"""The Celery application.
+
+Tasks are discovered in each app's ``tasks.py``. The beat schedule is defined here, in code, so
+that every deployment runs the same jobs; later issues add the compliance scans to it.
+"""
+
+import logging
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact_portal.settings")
+
+app = Celery("compact_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "compact_portal.heartbeat",
+        "schedule": crontab(minute="*/15"),
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE
+
+
+@app.task(name="compact_portal.heartbeat")
+def heartbeat() -> str:
+    """Log that a worker is alive and picking up scheduled work; returns "ok"."""
+    logger.info("Compact Portal worker heartbeat")
+    return "ok"

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from compact_portal.accounts.roles import Role
+from compact_portal.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations and one person per role (safe to run again: it changes nothing)."
+
+    def handle(self, *args, **options):
+        people = seed_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data is in place. Sign in with:"))
+        for person in people:
+            roles = ", ".join(Role(role).label for role in dict.fromkeys(role for _, role in person.roles))
+            self.stdout.write(f"  {person.email:<28} {roles}")
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        self.stdout.write("(An account whose password you have since changed keeps your password.)")

@@ -1,0 +1,112 @@
+"""Project-wide pages: home, static files, health check, and who may open which page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from compact_portal.accounts.roles import Role
+from tests.conftest import ROLE_FIXTURES
+
+# Each role's own page, and the roles that may open it.
+ROLE_PAGES = {
+    "funding:workspace": {"officer"},
+    "disputes:my_concerns": {"vcs_member"},
+    "commitments:champion_desk": {"champion", "administrator"},
+    "disputes:panel": {"panel_member"},
+    "admin:index": {"administrator"},
+}
+PUBLIC_PAGES = ["home", "commitments:directory", "consultations:register", "accessibility", "login", "password_reset"]
+
+
+@pytest.mark.parametrize("url_name", PUBLIC_PAGES)
+def test_public_pages_open_for_anonymous_visitors(client, db, url_name):
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", ROLE_PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in_from_role_pages(client, db, url_name):
+    url = reverse(url_name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=" in response["Location"]
+
+
+@pytest.mark.parametrize("role_fixture", [*ROLE_FIXTURES, "person_without_roles"])
+@pytest.mark.parametrize("url_name", ROLE_PAGES)
+def test_each_role_opens_its_own_pages_and_is_refused_on_others(client_for, role_fixture, url_name):
+    client = client_for(role_fixture)
+    expected = 200 if role_fixture in ROLE_PAGES[url_name] else 403
+    assert client.get(reverse(url_name)).status_code == expected
+
+
+def nav_hrefs(response) -> set[str]:
+    nav = re.search(r'<nav class="navbar[^>]*aria-label="Main">(.*?)</nav>', response.content.decode(), re.S)
+    return set(re.findall(r'href="([^"]+)"', nav.group(1)))
+
+
+@pytest.mark.parametrize("role_fixture", ROLE_FIXTURES)
+def test_navigation_shows_each_role_only_what_it_can_use(client_for, role_fixture):
+    links = nav_hrefs(client_for(role_fixture).get(reverse("home")))
+    for url_name, roles in ROLE_PAGES.items():
+        assert (reverse(url_name) in links) == (role_fixture in roles), url_name
+    assert reverse("commitments:directory") in links  # public links stay for everyone
+
+
+def test_anonymous_navigation_offers_public_pages_and_sign_in(client, db):
+    links = nav_hrefs(client.get(reverse("home")))
+    assert reverse("login") in links
+    assert not links & {reverse(name) for name in ROLE_PAGES}
+
+
+def test_a_person_with_roles_in_two_organisations_sees_both(client, officer, charity):
+    from compact_portal.accounts.services import membership_grant
+
+    membership_grant(user=officer, organisation=charity, role=Role.CHAMPION)
+    client.force_login(officer)
+    links = nav_hrefs(client.get(reverse("home")))
+    assert {reverse("funding:workspace"), reverse("commitments:champion_desk")} <= links
+
+
+def test_home_tells_each_visitor_what_they_can_do(client, officer):
+    anonymous = client.get(reverse("home")).content.decode()
+    assert "Sign in to take part" in anonymous
+    client.force_login(officer)
+    signed_in = client.get(reverse("home")).content.decode()
+    assert "As a public-body officer" in signed_in
+    assert "As a Compact champion" not in signed_in
+
+
+def test_layout_is_accessible_and_uses_no_cdn(client, db):
+    html = client.get(reverse("home")).content.decode()
+    assert '<html lang="en-GB">' in html
+    assert 'href="#main-content"' in html
+    assert 'id="main-content"' in html
+    assert "<header" in html
+    assert "<main" in html
+    assert "<footer" in html
+    assert "/static/bootstrap/css/bootstrap.min.css" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "pages must load nothing from another site"
+
+
+def test_bootstrap_stylesheet_is_served_locally(client, db):
+    response = client.get("/static/bootstrap/css/bootstrap.min.css")
+    assert response.status_code == 200
+    assert b"Bootstrap" in b"".join(response.streaming_content)[:200]
+
+
+def test_health_check_reports_the_database(client, db):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_home_page_query_count_does_not_depend_on_roles_held(client, django_assert_max_num_queries, officer, charity):
+    from compact_portal.accounts.services import membership_grant
+
+    for role in (Role.CHAMPION, Role.PANEL_MEMBER, Role.ADMINISTRATOR):
+        membership_grant(user=officer, organisation=charity, role=role)
+    client.force_login(officer)
+    with django_assert_max_num_queries(4):  # session, user, roles, (savepoint slack)
+        assert client.get(reverse("home")).status_code == 200
