@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run Compact Portal, or run its tests, with nothing but Python 3.11.
 
-    python3 run.py          # set up (virtual environment, install, migrate, demo data) and serve
+    python3 run.py          # set up (virtual environment, install, migrate, compacts, demo data) and serve
     python3 run.py test     # set up, then run the whole test suite (extra arguments go to pytest)
 
 Only the standard library is used here, because this script is what creates the environment that
@@ -52,6 +52,7 @@ def serve() -> None:
     address = os.environ.get("PORT_ADDRESS", "127.0.0.1:8000")
     step("Preparing the database")
     manage("migrate", "--noinput")
+    manage("load_compacts")
     manage("seed_demo")
     step(f"Compact Portal is running at http://{address}/  (press Ctrl+C to stop)")
     with contextlib.suppress(KeyboardInterrupt):

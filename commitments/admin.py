@@ -1,11 +1,112 @@
 from django.contrib import admin
+from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Organisation
+from .models import Champion, Commitment, Community, Compact, Organisation, Principle, Section, Signature
+
+
+class PrincipleInline(admin.TabularInline):
+    model = Principle
+    extra = 0
+
+
+@admin.register(Compact)
+class CompactAdmin(SimpleHistoryAdmin):
+    """Compacts and their rule settings; the History button shows who changed which setting, and when."""
+
+    list_display = ["name", "area", "status", "adopted_date", "next_review_date", "nation"]
+    list_filter = ["status", "nation"]
+    search_fields = ["name", "area"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PrincipleInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "area",
+                    "summary",
+                    "source_document",
+                    "status",
+                    "adopted_date",
+                    "next_review_date",
+                    "nation",
+                ]
+            },
+        ),
+        (
+            "Rule settings",
+            {
+                "fields": [
+                    "consultation_min_weeks",
+                    "feedback_due_weeks",
+                    "notice_months",
+                    "decision_lead_months",
+                    "min_funding_years",
+                    "payment_working_days",
+                ]
+            },
+        ),
+        (
+            "Dispute stage limits",
+            {
+                "fields": [
+                    "dispute_acknowledge_days",
+                    "dispute_informal_days",
+                    "dispute_formal_days",
+                    "dispute_formal_extension_days",
+                    "dispute_appeal_lodge_days",
+                    "dispute_appeal_decision_days",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["compact", "number", "title", "theme", "side"]
+    list_filter = ["compact", "side"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "compact", "section", "side", "rule_key"]
+    list_filter = ["compact", "side", "rule_key"]
+    search_fields = ["code", "summary"]
+    list_select_related = ["compact", "section"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "side", "updated_at"]
-    list_filter = ["side"]
-    search_fields = ["name"]
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "side", "organisation_type", "org_id", "postcode", "updated_at"]
+    list_filter = ["side", "organisation_type", "communities"]
+    search_fields = ["name", "org_id", "charity_number", "company_number", "postcode"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["communities"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Signature)
+class SignatureAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "compact", "status", "signed_date", "applied_at"]
+    list_filter = ["compact", "status"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["organisation", "compact"]
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["applied_by", "decided_by"]
+
+
+@admin.register(Champion)
+class ChampionAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "organisation", "service_team", "compact", "appointed_on"]
+    list_filter = ["compact"]
+    autocomplete_fields = ["organisation", "user"]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "protected_characteristic"]
     prepopulated_fields = {"slug": ["name"]}

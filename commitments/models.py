@@ -1,15 +1,250 @@
-"""Compacts, their commitments and the organisations that sign them.
+"""Compacts, their principles and commitments, the organisations that sign them, and champions."""
 
-The foundation needs only enough of an organisation to hang memberships on; the commitments issue
-adds types, identifiers, addresses and the compacts themselves.
-"""
+import datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from . import validators
 
 
 class Side(models.TextChoices):
     PUBLIC = "public", "Public body"
     VCS = "vcs", "Voluntary and community sector"
+
+
+class UndertakenBy(models.TextChoices):
+    PUBLIC = "public", "Public bodies"
+    VCS = "vcs", "Voluntary and community sector"
+    BOTH = "both", "Both sides"
+
+
+class Nation(models.TextChoices):
+    ENGLAND_WALES = "england_wales", "England and Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+class CompactStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CONSULTATION = "consultation", "Out for consultation"
+    ADOPTED = "adopted", "Adopted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class MeasurableRule(models.TextChoices):
+    """The promises the portal can check (../shared/DOMAIN.md, "The measurable rules")."""
+
+    CONSULTATION_LENGTH = "consultation_length", "Formal consultations last the minimum length"
+    CONSULTATION_ANNOUNCED = "consultation_announced", "Consultations are announced before they open"
+    CONSULTATION_FEEDBACK = "consultation_feedback", "Respondents get feedback after a consultation"
+    NOTICE_PERIOD = "notice_period", "Written notice before funding ends or is reduced"
+    IMPACT_ASSESSMENT = "impact_assessment", "Impact assessed before funding ends"
+    RESPONSE_BEFORE_DECISION = "response_before_decision", "The organisation can respond before the decision"
+    PROMPT_PAYMENT = "prompt_payment", "Invoices paid within the working-day limit"
+    DECISION_LEAD_TIME = "decision_lead_time", "Funding decisions told in good time before the start"
+    FUNDING_TERM = "funding_term", "Funding lasts the minimum term"
+    DECLINE_FEEDBACK = "decline_feedback", "Unsuccessful applicants get constructive feedback"
+    MONITORING_AGREED = "monitoring_agreed", "Monitoring agreed before the agreement is signed"
+    IMPROVEMENT_TIMETABLE = "improvement_timetable", "Problems discussed before funding ends"
+    REALLOCATION_ASSESSED = "reallocation_assessed", "Reallocation assessed when an equality grant is withdrawn"
+    COMPACT_REVIEW = "compact_review", "The compact is reviewed every year"
+
+
+class Compact(models.Model):
+    """A local compact and the values of its measurable rules (defaults: the seeds', DOMAIN.md)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    area = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    source_document = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=CompactStatus.choices, default=CompactStatus.DRAFT)
+    adopted_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(
+        null=True, blank=True, db_index=True, help_text="The compact and its action plan are reviewed every year."
+    )
+    nation = models.CharField(
+        max_length=20,
+        choices=Nation.choices,
+        default=Nation.ENGLAND_WALES,
+        help_text="Whose bank holidays count when working days are counted.",
+    )
+
+    # Rule settings (DOMAIN.md; Portsmouth clause in brackets).
+    consultation_min_weeks = models.PositiveSmallIntegerField(
+        "minimum consultation (weeks)", default=12, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )  # 3.7
+    feedback_due_weeks = models.PositiveSmallIntegerField(
+        "feedback due after close (weeks)", default=12, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )  # 3.5
+    notice_months = models.PositiveSmallIntegerField(
+        "notice before funding ends (months)", default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )  # 13.3
+    decision_lead_months = models.PositiveSmallIntegerField(
+        "decision told before start (months)", default=3, validators=[MinValueValidator(0), MaxValueValidator(24)]
+    )  # 9.2
+    min_funding_years = models.PositiveSmallIntegerField(
+        "minimum funding term (years)", default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )  # 9.1
+    payment_working_days = models.PositiveSmallIntegerField(
+        "invoices paid within (working days)", default=10, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )  # 11.2
+    dispute_acknowledge_days = models.PositiveSmallIntegerField(
+        "acknowledge a concern within (working days)", default=5, validators=[MinValueValidator(1)]
+    )
+    dispute_informal_days = models.PositiveSmallIntegerField(
+        "informal stage (working days)", default=20, validators=[MinValueValidator(1)]
+    )
+    dispute_formal_days = models.PositiveSmallIntegerField(
+        "formal response (working days)", default=20, validators=[MinValueValidator(1)]
+    )
+    dispute_formal_extension_days = models.PositiveSmallIntegerField(
+        "one extension of the formal stage (working days)", default=10
+    )
+    dispute_appeal_lodge_days = models.PositiveSmallIntegerField(
+        "lodge an appeal within (working days)", default=20, validators=[MinValueValidator(1)]
+    )
+    dispute_appeal_decision_days = models.PositiveSmallIntegerField(
+        "panel decides an appeal within (working days)", default=20, validators=[MinValueValidator(1)]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:compact_detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.status == CompactStatus.ADOPTED and not self.adopted_date:
+            raise ValidationError({"adopted_date": "Give the date the compact was adopted."})
+        if self.adopted_date and self.next_review_date and self.next_review_date <= self.adopted_date:
+            raise ValidationError({"next_review_date": "The next review must come after the date of adoption."})
+
+
+class Principle(models.Model):
+    compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="principles")
+    number = models.CharField(max_length=20)
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    reference = models.CharField(max_length=300, blank=True, help_text="Where the document says this.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["compact", "position"]
+        constraints = [models.UniqueConstraint(fields=["compact", "number"], name="principle_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Section(models.Model):
+    """A group of commitments (Portsmouth: 22 numbered sections in three themes)."""
+
+    compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="sections")
+    number = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    theme = models.CharField(max_length=200, blank=True)
+    side = models.CharField(max_length=10, choices=UndertakenBy.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["compact", "position"]
+        constraints = [models.UniqueConstraint(fields=["compact", "number"], name="section_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Commitment(models.Model):
+    """A numbered promise one side makes (e.g. Portsmouth 13.3: three months' notice)."""
+
+    compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="commitments")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="commitments")
+    code = models.CharField("clause", max_length=20, help_text='As the document writes it, e.g. "13.3".')
+    side = models.CharField("undertaken by", max_length=10, choices=UndertakenBy.choices)
+    summary = models.TextField()
+    reference = models.CharField(max_length=300, blank=True)
+    rule_key = models.CharField(
+        max_length=40,
+        choices=MeasurableRule.choices,
+        blank=True,
+        db_index=True,
+        help_text="The measurable rule that checks this commitment, if it has one.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["compact", "position"]
+        constraints = [models.UniqueConstraint(fields=["compact", "code"], name="commitment_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.summary[:60]}"
+
+    def clean(self):
+        super().clean()
+        if self.section_id and self.compact_id and self.section.compact_id != self.compact_id:
+            raise ValidationError({"section": "The section must belong to the same compact."})
+
+
+class OrganisationType(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    NHS_BODY = "nhs_body", "NHS body"
+    POLICE = "police", "Police"
+    FIRE_AND_RESCUE = "fire_and_rescue", "Fire and rescue"
+    PROBATION = "probation", "Probation"
+    OTHER_PUBLIC_BODY = "other_public_body", "Other public body"
+    REGISTERED_CHARITY = "registered_charity", "Registered charity"
+    CHARITABLE_INCORPORATED_ORGANISATION = (
+        "charitable_incorporated_organisation",
+        "Charitable incorporated organisation",
+    )
+    COMPANY_LIMITED_BY_GUARANTEE = "company_limited_by_guarantee", "Company limited by guarantee"
+    COMMUNITY_INTEREST_COMPANY = "community_interest_company", "Community interest company"
+    UNINCORPORATED_COMMUNITY_GROUP = "unincorporated_community_group", "Unincorporated community group"
+    SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise"
+    FAITH_GROUP = "faith_group", "Faith group"
+    INFRASTRUCTURE_BODY = "infrastructure_body", "Infrastructure body"
+
+
+PUBLIC_TYPES = frozenset(
+    {
+        OrganisationType.LOCAL_AUTHORITY,
+        OrganisationType.NHS_BODY,
+        OrganisationType.POLICE,
+        OrganisationType.FIRE_AND_RESCUE,
+        OrganisationType.PROBATION,
+        OrganisationType.OTHER_PUBLIC_BODY,
+    }
+)
+
+SMALL_GROUP_MAX_PAID_STAFF = 2  # DOMAIN.md: a "small group" has at most two paid staff
+
+
+class Community(models.Model):
+    """A community an organisation serves; the Equality Act 2010's protected characteristics are marked."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    protected_characteristic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-protected_characteristic", "name"]
+        verbose_name_plural = "communities"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Organisation(models.Model):
@@ -18,12 +253,153 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     side = models.CharField(max_length=10, choices=Side.choices)
+    organisation_type = models.CharField(max_length=40, choices=OrganisationType.choices, blank=True)
+    charity_number = models.CharField(
+        "charity number (England and Wales)",
+        max_length=7,
+        blank=True,
+        db_index=True,
+        validators=[validators.normalise_charity_number],
+    )
+    scottish_charity_number = models.CharField(
+        max_length=8, blank=True, validators=[validators.normalise_scottish_charity_number]
+    )
+    company_number = models.CharField(max_length=8, blank=True, validators=[validators.normalise_company_number])
+    org_id = models.CharField(
+        "Org-ID",
+        max_length=60,
+        blank=True,
+        validators=[validators.normalise_org_id],
+        help_text="Worked out from the charity or company number; public bodies enter theirs, e.g. GB-LAE-POR.",
+    )
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validators.normalise_postcode])
+    email = models.EmailField("contact e-mail", blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    website = models.URLField(blank=True)
+    paid_staff = models.PositiveIntegerField("number of paid staff", null=True, blank=True)
+    communities = models.ManyToManyField(Community, blank=True, related_name="organisations")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(m2m_fields=[communities])
+
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["side", "name"])]
+        indexes = [models.Index(fields=["side", "name"]), models.Index(fields=["name", "postcode"])]
+        constraints = [
+            models.UniqueConstraint(fields=["org_id"], condition=~Q(org_id=""), name="organisation_unique_org_id")
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_small_group(self) -> bool:
+        return self.side == Side.VCS and self.paid_staff is not None and self.paid_staff <= SMALL_GROUP_MAX_PAID_STAFF
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field, normalise in (
+            ("charity_number", validators.normalise_charity_number),
+            ("scottish_charity_number", validators.normalise_scottish_charity_number),
+            ("company_number", validators.normalise_company_number),
+            ("postcode", validators.normalise_postcode),
+            ("org_id", validators.normalise_org_id),
+        ):
+            try:
+                setattr(self, field, normalise(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if self.organisation_type:
+            is_public_type = self.organisation_type in PUBLIC_TYPES
+            if is_public_type != (self.side == Side.PUBLIC):
+                errors["organisation_type"] = [
+                    f"A {self.get_organisation_type_display().lower()} is on the "
+                    f"{'public' if is_public_type else 'voluntary and community'} side."
+                ]
+        if errors:
+            raise ValidationError(errors)
+        derived = validators.derive_org_id(
+            charity_number=self.charity_number,
+            scottish_charity_number=self.scottish_charity_number,
+            company_number=self.company_number,
+        )
+        if derived and not self.org_id:
+            self.org_id = derived
+
+
+class SignatureStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    APPROVED = "approved", "Signed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+ACTIVE_SIGNATURE_STATUSES = (SignatureStatus.APPLIED, SignatureStatus.APPROVED)
+
+
+class Signature(models.Model):
+    """An organisation's application to sign a compact, and what became of it."""
+
+    compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="signatures")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="signatures")
+    status = models.CharField(max_length=10, choices=SignatureStatus.choices, default=SignatureStatus.APPLIED)
+    applicant_name = models.CharField(max_length=150, blank=True)
+    applicant_email = models.EmailField(blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    signed_date = models.DateField(null=True, blank=True)
+    withdrawn_date = models.DateField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-applied_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compact", "organisation"],
+                condition=Q(status__in=["applied", "approved"]),
+                name="signature_one_active_per_compact",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(signed_date__isnull=False), name="signature_signed_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["compact", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.compact} ({self.get_status_display()})"
+
+
+class Champion(models.Model):
+    """A Compact champion appointed in an organisation or one of its service teams."""
+
+    compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="champions")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="champions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="championships")
+    service_team = models.CharField(max_length=200, blank=True, help_text="Leave blank for the whole organisation.")
+    appointed_on = models.DateField(default=datetime.date.today)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "service_team"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compact", "organisation", "user", "service_team"], name="champion_unique_appointment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.organisation}, {self.service_team}" if self.service_team else str(self.organisation)
+        return f"{self.user} ({where})"

@@ -5,6 +5,19 @@ from . import views
 app_name = "commitments"
 
 urlpatterns = [
+    path("compacts/", views.compact_list, name="compact_list"),
+    path("compacts/applications/", views.applications, name="applications"),
+    path("compacts/applications/<int:pk>/", views.application_decide, name="application_decide"),
+    path("compacts/<slug:slug>/", views.compact_detail, name="compact_detail"),
+    path("compacts/<slug:slug>/sign-up/", views.compact_sign_up, name="sign_up"),
+    path(
+        "compacts/<slug:slug>/sign-up/<slug:organisation_slug>/",
+        views.compact_sign_up_existing,
+        name="sign_up_existing",
+    ),
     path("signatories/", views.directory, name="directory"),
+    path("signatories/import/", views.organisations_import_view, name="import"),
+    path("signatories/<slug:slug>/", views.signatory_detail, name="signatory_detail"),
+    path("signatories/<slug:slug>/withdraw/<int:pk>/", views.signature_withdraw, name="withdraw"),
     path("champions/", views.champion_desk, name="champion_desk"),
 ]

@@ -1,25 +1,203 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import memberships_for_user
 
-from .models import Side
-from .selectors import organisation_list
+from . import selectors, services
+from .filters import SignatoryFilter
+from .forms import DecisionForm, ImportForm, SignUpForm, WithdrawForm
+from .models import Compact, Organisation, Signature, SignatureStatus
+from .services.imports import organisations_import, read_csv
+
+DIRECTORY_PAGE_SIZE = 25
+
+
+def compact_list(request):
+    return render(request, "commitments/compact_list.html", {"compacts": selectors.compact_list()})
+
+
+def compact_detail(request, slug):
+    try:
+        compact = selectors.compact_detail(slug=slug)
+    except Compact.DoesNotExist:
+        raise Http404("No such compact") from None
+    return render(request, "commitments/compact_detail.html", {"compact": compact})
 
 
 def directory(request):
-    """The public directory of signatory organisations."""
-    side = request.GET.get("side", "")
-    if side not in Side.values:
-        side = ""
-    page = Paginator(organisation_list(side=side), 25).get_page(request.GET.get("page"))
-    return render(request, "commitments/directory.html", {"page_obj": page, "side": side, "sides": Side.choices})
+    """The public directory of signatories: search, filters, sort and pages."""
+    signatory_filter = SignatoryFilter(request.GET, queryset=selectors.signatories().order_by("name"))
+    page = Paginator(signatory_filter.qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "commitments/directory.html",
+        {"filter": signatory_filter, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+def signatory_detail(request, slug):
+    try:
+        organisation = selectors.signatory_detail(slug=slug)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
+    signatures = [s for s in organisation.signatures.all() if s.status == SignatureStatus.APPROVED]
+    if not signatures and not _may_act_for(request.user, organisation):
+        raise Http404("Not a signatory")  # applicants are not listed publicly until approved
+    return render(
+        request,
+        "commitments/signatory_detail.html",
+        {
+            "organisation": organisation,
+            "signatures": organisation.signatures.all(),
+            "can_act": _may_act_for(request.user, organisation),
+        },
+    )
+
+
+def _may_act_for(user, organisation) -> bool:
+    if not user.is_authenticated:
+        return False
+    return (
+        user.has_role(Role.ADMINISTRATOR)
+        or selectors.organisations_acting_for(user=user).filter(pk=organisation.pk).exists()
+    )
+
+
+def compact_sign_up(request, slug):
+    """An organisation applies to sign the compact (a new organisation, or one the person acts for)."""
+    compact = get_object_or_404(Compact, slug=slug)
+    own = selectors.organisations_acting_for(user=request.user) if request.user.is_authenticated else []
+    initial = {}
+    if request.user.is_authenticated:
+        initial = {"applicant_name": request.user.full_name, "applicant_email": request.user.email}
+    form = SignUpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.ORGANISATION_FIELDS}
+        try:
+            with transaction.atomic():
+                organisation = services.organisation_create(communities=data["communities"], **fields)
+                services.signature_apply(
+                    compact=compact,
+                    organisation=organisation,
+                    applicant_name=data["applicant_name"],
+                    applicant_email=data["applicant_email"],
+                    applied_by=request.user if request.user.is_authenticated else None,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(request, "commitments/sign_up_done.html", {"compact": compact, "organisation": organisation})
+    return render(request, "commitments/sign_up.html", {"compact": compact, "form": form, "own": own})
+
+
+@require_POST
+@role_required(Role.OFFICER, Role.VCS_MEMBER)
+def compact_sign_up_existing(request, slug, organisation_slug):
+    compact = get_object_or_404(Compact, slug=slug)
+    organisation = get_object_or_404(selectors.organisations_acting_for(user=request.user), slug=organisation_slug)
+    try:
+        services.signature_apply(
+            compact=compact,
+            organisation=organisation,
+            applicant_name=request.user.full_name,
+            applicant_email=request.user.email,
+            applied_by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{organisation} has applied to sign {compact}. A Compact champion will decide.")
+    return redirect(compact)
+
+
+@role_required(Role.CHAMPION, Role.ADMINISTRATOR)
+def applications(request):
+    return render(
+        request,
+        "commitments/applications.html",
+        {
+            "applications": selectors.applications_to_decide(user=request.user),
+        },
+    )
+
+
+@role_required(Role.CHAMPION, Role.ADMINISTRATOR)
+def application_decide(request, pk):
+    signature = get_object_or_404(
+        Signature.objects.select_related("compact", "organisation"),
+        pk=pk,
+        compact__in=selectors.compacts_decided_by(user=request.user),
+    )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and signature.status == SignatureStatus.APPLIED:
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.signature_approve(signature=signature, decided_by=request.user, today=timezone.localdate())
+                messages.success(request, f"{signature.organisation} has signed {signature.compact}.")
+            else:
+                services.signature_decline(
+                    signature=signature, decided_by=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, f"The application from {signature.organisation} is declined.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("commitments:applications")
+    return render(request, "commitments/application_decide.html", {"signature": signature, "form": form})
+
+
+@role_required(Role.OFFICER, Role.VCS_MEMBER, Role.ADMINISTRATOR)
+def signature_withdraw(request, slug, pk):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not _may_act_for(request.user, organisation):
+        raise PermissionDenied("Only the organisation's own members can withdraw it.")
+    signature = get_object_or_404(
+        organisation.signatures.select_related("compact"),
+        pk=pk,
+        status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED],
+    )
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.signature_withdraw(signature=signature, reason=form.cleaned_data["reason"], today=timezone.localdate())
+        messages.success(request, f"{organisation} has withdrawn from {signature.compact}.")
+        return redirect("commitments:directory")
+    return render(request, "commitments/withdraw.html", {"signature": signature, "form": form})
+
+
+@role_required(Role.ADMINISTRATOR)
+def organisations_import_view(request):
+    """Administrators import organisations from CSV; every bad row is listed and nothing is saved."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            header, rows = read_csv(form.cleaned_data["file"].read())
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            result = organisations_import(header=header, rows=rows, today=timezone.localdate())
+    return render(request, "commitments/import.html", {"form": form, "result": result})
 
 
 @role_required(Role.CHAMPION, Role.ADMINISTRATOR)
 def champion_desk(request):
     """The Compact champion's starting point: the organisations they champion the compact in."""
     memberships = memberships_for_user(user=request.user, roles=(Role.CHAMPION,))
-    return render(request, "commitments/champion_desk.html", {"memberships": memberships})
+    return render(
+        request,
+        "commitments/champion_desk.html",
+        {
+            "memberships": memberships,
+            "pending": selectors.applications_to_decide(user=request.user).count(),
+        },
+    )

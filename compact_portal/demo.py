@@ -1,30 +1,100 @@
 """A small, believable demo: a council, an NHS body, charities and community groups, one person per role.
 
-Idempotent: records are found by their natural keys (organisation slug, e-mail address, membership)
-and created only when missing, so running it again changes nothing. Later issues add their own
-demo records here, through their services.
+Idempotent: records are found by their natural keys (organisation slug, e-mail address, membership,
+signature, champion appointment) and created only when missing, so running it again changes
+nothing. Later issues add their own demo records here, through their services.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from commitments.models import Organisation, Side
-from commitments.services import organisation_create
+from commitments.models import Community, Compact, Organisation, OrganisationType, Side
+from commitments.services import champion_appoint, compacts_load, organisation_create, signature_record_signed
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
 
 DEMO_PASSWORD = "compact-demo-2026"
+DEMO_COMPACT = "portsmouth"
+DEMO_SIGNED_ON = datetime.date(2026, 4, 1)
 
-DEMO_ORGANISATIONS: list[tuple[str, str, str]] = [
-    ("portsmouth-city-council", "Portsmouth City Council", Side.PUBLIC),
-    ("nhs-solent-integrated-care-board", "NHS Solent Integrated Care Board", Side.PUBLIC),
-    ("solent-voluntary-action", "Solent Voluntary Action", Side.VCS),
-    ("southsea-community-food-bank", "Southsea Community Food Bank", Side.VCS),
-    ("fratton-youth-network", "Fratton Youth Network", Side.VCS),
-    ("somers-town-residents-association", "Somers Town Residents' Association", Side.VCS),
-    ("harbourside-carers-trust", "Harbourside Carers Trust", Side.VCS),
+T = OrganisationType
+DEMO_ORGANISATIONS: list[dict] = [
+    {
+        "slug": "portsmouth-city-council",
+        "name": "Portsmouth City Council",
+        "side": Side.PUBLIC,
+        "organisation_type": T.LOCAL_AUTHORITY,
+        "org_id": "GB-LAE-POR",
+        "postcode": "PO1 2AL",
+        "email": "compact@portsmouth-council.example.org",
+    },
+    {
+        "slug": "nhs-solent-integrated-care-board",
+        "name": "NHS Solent Integrated Care Board",
+        "side": Side.PUBLIC,
+        "organisation_type": T.NHS_BODY,
+        "org_id": "GB-NHS-QRL",
+        "postcode": "PO3 5PB",
+        "email": "partnerships@solent-icb.example.org",
+    },
+    {
+        "slug": "solent-voluntary-action",
+        "name": "Solent Voluntary Action",
+        "side": Side.VCS,
+        "organisation_type": T.INFRASTRUCTURE_BODY,
+        "charity_number": "1123456",
+        "postcode": "PO1 2DT",
+        "email": "hello@solent-va.example.org",
+        "paid_staff": 12,
+        "communities": ["volunteers"],
+    },
+    {
+        "slug": "southsea-community-food-bank",
+        "name": "Southsea Community Food Bank",
+        "side": Side.VCS,
+        "organisation_type": T.REGISTERED_CHARITY,
+        "charity_number": "1170001",
+        "postcode": "PO4 0AA",
+        "email": "info@southsea-foodbank.example.org",
+        "paid_staff": 2,
+        "communities": ["people-on-low-incomes", "families"],
+    },
+    {
+        "slug": "fratton-youth-network",
+        "name": "Fratton Youth Network",
+        "side": Side.VCS,
+        "organisation_type": T.CHARITABLE_INCORPORATED_ORGANISATION,
+        "charity_number": "1180002",
+        "postcode": "PO1 5LA",
+        "email": "team@fratton-youth.example.org",
+        "paid_staff": 5,
+        "communities": ["children-and-young-people", "age"],
+    },
+    {
+        "slug": "somers-town-residents-association",
+        "name": "Somers Town Residents' Association",
+        "side": Side.VCS,
+        "organisation_type": T.UNINCORPORATED_COMMUNITY_GROUP,
+        "postcode": "PO5 4QL",
+        "email": "somerstownra@example.org",
+        "paid_staff": 0,
+        "communities": ["older-people", "race"],
+    },
+    {
+        "slug": "harbourside-carers-trust",
+        "name": "Harbourside Carers Trust",
+        "side": Side.VCS,
+        "organisation_type": T.COMPANY_LIMITED_BY_GUARANTEE,
+        "charity_number": "1150003",
+        "company_number": "07123456",
+        "postcode": "PO2 8QD",
+        "email": "support@harbourside-carers.example.org",
+        "paid_staff": 9,
+        "communities": ["carers", "disability"],
+    },
 ]
 
 
@@ -51,16 +121,30 @@ DEMO_PEOPLE: list[DemoPerson] = [
 @transaction.atomic
 def seed_demo() -> list[DemoPerson]:
     """Create whatever part of the demo is missing; returns the demo people for the sign-in list."""
-    slugs = [slug for slug, _, _ in DEMO_ORGANISATIONS]
-    organisations = {org.slug: org for org in Organisation.objects.filter(slug__in=slugs)}
-    for slug, name, side in DEMO_ORGANISATIONS:
-        if slug not in organisations:
-            organisations[slug] = organisation_create(name=name, side=side, slug=slug)
+    if not Compact.objects.filter(slug=DEMO_COMPACT).exists():
+        compacts_load()
+    compact = Compact.objects.get(slug=DEMO_COMPACT)
+    communities = {c.slug: c for c in Community.objects.all()}
+
+    organisations = {
+        org.slug: org for org in Organisation.objects.filter(slug__in=[o["slug"] for o in DEMO_ORGANISATIONS])
+    }
+    for spec in DEMO_ORGANISATIONS:
+        if spec["slug"] not in organisations:
+            fields = dict(spec)
+            fields["communities"] = [communities[slug] for slug in fields.pop("communities", [])]
+            organisations[spec["slug"]] = organisation_create(**fields)
+        signature_record_signed(compact=compact, organisation=organisations[spec["slug"]], signed_date=DEMO_SIGNED_ON)
 
     for person in DEMO_PEOPLE:
         user = User.objects.filter(email__iexact=person.email).first()
         if user is None:
             user = user_create(email=person.email, full_name=person.full_name, password=DEMO_PASSWORD)
         for slug, role in person.roles:
-            membership_grant(user=user, organisation=organisations[slug], role=role)
+            if role == Role.CHAMPION:
+                champion_appoint(
+                    compact=compact, organisation=organisations[slug], user=user, appointed_on=DEMO_SIGNED_ON
+                )
+            else:
+                membership_grant(user=user, organisation=organisations[slug], role=role)
     return DEMO_PEOPLE

@@ -17,6 +17,7 @@ class NavLink:
 
 
 NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("Compacts", "commitments:compact_list"),
     NavLink("Signatories", "commitments:directory"),
     NavLink("Consultations", "consultations:register"),
     NavLink("Funding", "funding:workspace", frozenset({Role.OFFICER})),

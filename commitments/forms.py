@@ -1,0 +1,110 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout, Submit
+from django import forms
+
+from .models import Community, Organisation
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class SignUpForm(forms.ModelForm):
+    """An organisation applies to sign a compact: its details, and who is applying."""
+
+    applicant_name = forms.CharField(label="Your name", max_length=150)
+    applicant_email = forms.EmailField(label="Your e-mail address", help_text="We will write to you with the decision.")
+    website = forms.URLField(required=False, assume_scheme="https")
+    communities = forms.ModelMultipleChoiceField(
+        queryset=Community.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Communities you serve",
+        help_text="Including any protected characteristic under the Equality Act 2010 (marked first).",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "side",
+            "organisation_type",
+            "charity_number",
+            "scottish_charity_number",
+            "company_number",
+            "org_id",
+            "address",
+            "postcode",
+            "email",
+            "phone",
+            "website",
+            "paid_staff",
+            "communities",
+        ]
+        labels = {"name": "Organisation name", "side": "Which side of the compact are you on?"}
+        help_texts = {
+            "charity_number": "6 or 7 digits, if you are registered with the Charity Commission.",
+            "scottish_charity_number": "SC and 6 digits, if you are registered with OSCR.",
+            "company_number": "8 characters, if you are registered with Companies House.",
+            "org_id": "Public bodies: your Org-ID, e.g. GB-LAE-POR. Others: leave blank and we work it out.",
+            "paid_staff": "A small group has two paid staff or fewer.",
+        }
+        error_messages = {"org_id": {"unique": "An organisation with this Org-ID is already registered."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("organisation_type", "postcode", "email"):
+            self.fields[name].required = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("About you", "applicant_name", "applicant_email"),
+            Fieldset("Your organisation", "name", "side", "organisation_type", "paid_staff", "communities"),
+            Fieldset("Registered numbers", "charity_number", "scottish_charity_number", "company_number", "org_id"),
+            Fieldset("Contact details", "address", "postcode", "email", "phone", "website"),
+        )
+        self.helper.add_input(Submit("submit", "Apply to sign"))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve: the organisation signs today"), ("decline", "Decline")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reason",
+        help_text="Required when you decline; the organisation sees it.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Say why you are declining the application.")
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is the organisation withdrawing?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Withdraw", css_class="btn-danger"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with a header row; at most 2 MB.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Import"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files.")
+        return upload

@@ -1,0 +1,330 @@
+"""Every write to compacts, organisations, signatures and champions goes through these functions.
+
+Each validates with ``full_clean()`` and saves inside one transaction; django-simple-history keeps
+who changed what (the signed-in person through its middleware, or ``history_user`` passed here).
+"""
+
+import datetime
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+
+from compact_portal.accounts.models import User
+from compact_portal.accounts.roles import Role
+from compact_portal.accounts.services import membership_grant, user_create
+
+from ..models import (
+    Champion,
+    Commitment,
+    Community,
+    Compact,
+    Organisation,
+    Principle,
+    Section,
+    Side,
+    Signature,
+    SignatureStatus,
+)
+
+COMPACT_FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "compacts"
+_COMPACT_TEXT_FIELDS = ("name", "area", "summary", "source_document", "nation")
+
+
+# --- Compacts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def compact_load(*, data: dict) -> Compact:
+    """Create or refresh one compact and its catalogue from fixture ``data`` (see fixtures/compacts).
+
+    Idempotent: records are matched on their natural keys (slug, principle number, section number,
+    clause code). Text comes from the fixture; status, dates and rule settings are set only when the
+    compact is first created, so later changes made in the portal are kept.
+    """
+    compact = Compact.objects.filter(slug=data["slug"]).first()
+    if compact is None:
+        compact = Compact(slug=data["slug"], status=data["status"])
+        if data.get("adopted_date"):
+            compact.adopted_date = datetime.date.fromisoformat(data["adopted_date"])
+            compact.next_review_date = compact.adopted_date.replace(year=compact.adopted_date.year + 1)
+    changed = compact.pk is None
+    for field in _COMPACT_TEXT_FIELDS:
+        if getattr(compact, field) != data[field]:
+            setattr(compact, field, data[field])
+            changed = True
+    if changed:
+        compact.full_clean()
+        compact.save()
+
+    for position, item in enumerate(data["principles"]):
+        _upsert(
+            Principle,
+            {"compact": compact, "number": item["number"]},
+            {
+                "title": item["title"],
+                "summary": item["summary"],
+                "reference": item.get("reference", ""),
+                "position": position,
+            },
+        )
+    sections = {}
+    for position, item in enumerate(data["sections"]):
+        sections[item["number"]] = _upsert(
+            Section,
+            {"compact": compact, "number": item["number"]},
+            {
+                "title": item["title"],
+                "theme": item.get("theme", ""),
+                "side": item["side"],
+                "position": position,
+            },
+        )
+    for position, item in enumerate(data["commitments"]):
+        _upsert(
+            Commitment,
+            {"compact": compact, "code": item["code"]},
+            {
+                "section": sections[item["section"]],
+                "side": item["side"],
+                "summary": item["summary"],
+                "reference": item.get("reference", ""),
+                "rule_key": item.get("rule_key") or "",
+                "position": position,
+            },
+        )
+    return compact
+
+
+def _upsert(model, keys: dict, values: dict):
+    """Create the record, or update it only where a value differs (so re-loading writes nothing)."""
+    record = model.objects.filter(**keys).first()
+    if record is None:
+        record = model(**keys, **values)
+    elif all(getattr(record, field) == value for field, value in values.items()):
+        return record
+    else:
+        for field, value in values.items():
+            setattr(record, field, value)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def compacts_load(*, directory: Path = COMPACT_FIXTURES) -> list[Compact]:
+    """Load every ``*.json`` compact in ``directory``; all of them or, on any error, none."""
+    with transaction.atomic():
+        return [compact_load(data=json.loads(path.read_text("utf-8"))) for path in sorted(directory.glob("*.json"))]
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+ORGANISATION_FIELDS = (
+    "name",
+    "side",
+    "organisation_type",
+    "charity_number",
+    "scottish_charity_number",
+    "company_number",
+    "org_id",
+    "address",
+    "postcode",
+    "email",
+    "phone",
+    "website",
+    "paid_staff",
+)
+
+
+def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:190] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organisation_create(
+    *, name: str, side: str, communities: Iterable[Community] = (), slug: str = "", **fields
+) -> Organisation:
+    """Create an organisation; identifiers and postcode are normalised and the Org-ID derived."""
+    organisation = Organisation(name=name, side=side, slug=slug or _unique_slug(name), **fields)
+    organisation.full_clean()
+    organisation.save()
+    if communities:
+        organisation.communities.set(communities)
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, communities: Iterable[Community] | None = None, **fields
+) -> Organisation:
+    """Change an organisation's details; history keeps the previous values."""
+    for field, value in fields.items():
+        setattr(organisation, field, value)
+    organisation.full_clean()
+    organisation.save()
+    if communities is not None:
+        organisation.communities.set(communities)
+    return organisation
+
+
+# --- Signing a compact --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def signature_apply(
+    *,
+    compact: Compact,
+    organisation: Organisation,
+    applicant_name: str,
+    applicant_email: str,
+    applied_by: User | None = None,
+) -> Signature:
+    """Record an organisation's application to sign ``compact``; a champion or administrator decides."""
+    if Signature.objects.filter(
+        compact=compact, organisation=organisation, status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED]
+    ).exists():
+        raise ValidationError(f"{organisation} has already applied to sign, or has signed, {compact}.")
+    signature = Signature(
+        compact=compact,
+        organisation=organisation,
+        applicant_name=applicant_name,
+        applicant_email=applicant_email.lower(),
+        applied_by=applied_by,
+    )
+    signature.full_clean()
+    signature.save()
+    return signature
+
+
+@transaction.atomic
+def signature_approve(*, signature: Signature, decided_by: User | None, today: datetime.date) -> Signature:
+    """Approve an application: the organisation signs today, and the applicant becomes its member.
+
+    The applicant gets the member role for the organisation's side (officer or VCS member). An
+    applicant without an account gets one, and an e-mail with a link to set their password.
+    """
+    signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    if signature.status != SignatureStatus.APPLIED:
+        raise ValidationError(f"This application has already been {signature.get_status_display().lower()}.")
+    signature.status = SignatureStatus.APPROVED
+    signature.signed_date = today
+    signature.decided_by = decided_by
+    signature.decided_at = timezone.now()
+    signature.full_clean()
+    signature.save()
+
+    applicant = signature.applied_by
+    new_account = False
+    if applicant is None and signature.applicant_email:
+        applicant = User.objects.filter(email__iexact=signature.applicant_email).first()
+        if applicant is None:
+            applicant = user_create(email=signature.applicant_email, full_name=signature.applicant_name)
+            new_account = True
+    if applicant is not None:
+        role = Role.OFFICER if signature.organisation.side == Side.PUBLIC else Role.VCS_MEMBER
+        membership_grant(user=applicant, organisation=signature.organisation, role=role)
+        transaction.on_commit(lambda: _send_approval_email(signature, applicant, new_account))
+    return signature
+
+
+def _send_approval_email(signature: Signature, user: User, new_account: bool) -> None:
+    lines = [
+        f"Hello {user.full_name or user.email},",
+        "",
+        f"{signature.organisation} has signed {signature.compact}. You can now use Compact Portal for it.",
+    ]
+    if new_account:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = settings.PORTAL_BASE_URL + reverse("password_reset_confirm", args=[uid, token])
+        lines += ["", "An account has been made for you. Choose your password here (the link works for one day):", link]
+    send_mail(
+        f"{signature.organisation} has signed {signature.compact}",
+        "\n".join(lines),
+        None,
+        [user.email],
+        fail_silently=True,
+    )
+
+
+@transaction.atomic
+def signature_decline(*, signature: Signature, decided_by: User | None, reason: str) -> Signature:
+    """Decline an application, with the reason the organisation will see."""
+    if not reason.strip():
+        raise ValidationError({"decision_reason": "Say why the application is declined."})
+    signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    if signature.status != SignatureStatus.APPLIED:
+        raise ValidationError(f"This application has already been {signature.get_status_display().lower()}.")
+    signature.status = SignatureStatus.DECLINED
+    signature.decision_reason = reason.strip()
+    signature.decided_by = decided_by
+    signature.decided_at = timezone.now()
+    signature.full_clean()
+    signature.save()
+    return signature
+
+
+@transaction.atomic
+def signature_withdraw(*, signature: Signature, reason: str, today: datetime.date) -> Signature:
+    """The organisation stops being a signatory (or takes back its application) from ``today``."""
+    signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    if signature.status not in (SignatureStatus.APPLIED, SignatureStatus.APPROVED):
+        raise ValidationError("Only a current signature or application can be withdrawn.")
+    signature.status = SignatureStatus.WITHDRAWN
+    signature.withdrawn_date = today
+    signature.withdrawal_reason = reason.strip()
+    signature.full_clean()
+    signature.save()
+    return signature
+
+
+@transaction.atomic
+def signature_record_signed(*, compact: Compact, organisation: Organisation, signed_date: datetime.date) -> Signature:
+    """Record that the organisation has signed (imports, demo data); already signed changes nothing."""
+    existing = Signature.objects.filter(
+        compact=compact, organisation=organisation, status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED]
+    ).first()
+    if existing and existing.status == SignatureStatus.APPROVED:
+        return existing
+    signature = existing or Signature(compact=compact, organisation=organisation)
+    signature.status = SignatureStatus.APPROVED
+    signature.signed_date = signature.signed_date or signed_date
+    signature.decided_at = timezone.now()
+    signature.full_clean()
+    signature.save()
+    return signature
+
+
+# --- Champions ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def champion_appoint(
+    *, compact: Compact, organisation: Organisation, user: User, service_team: str = "", appointed_on: datetime.date
+) -> Champion:
+    """Appoint ``user`` as a Compact champion; they also get the champion role in the organisation."""
+    champion = Champion.objects.filter(
+        compact=compact, organisation=organisation, user=user, service_team=service_team
+    ).first()
+    if champion is None:
+        champion = Champion(
+            compact=compact, organisation=organisation, user=user, service_team=service_team, appointed_on=appointed_on
+        )
+        champion.full_clean()
+        champion.save()
+    membership_grant(user=user, organisation=organisation, role=Role.CHAMPION)
+    return champion
