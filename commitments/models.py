@@ -294,24 +294,39 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:signatory_detail", args=[self.slug])
+
     @property
     def is_small_group(self) -> bool:
         return self.side == Side.VCS and self.paid_staff is not None and self.paid_staff <= SMALL_GROUP_MAX_PAID_STAFF
 
-    def clean(self):
-        super().clean()
+    _NORMALISERS = (
+        ("charity_number", validators.normalise_charity_number),
+        ("scottish_charity_number", validators.normalise_scottish_charity_number),
+        ("company_number", validators.normalise_company_number),
+        ("postcode", validators.normalise_postcode),
+        ("org_id", validators.normalise_org_id),
+    )
+
+    def clean_fields(self, exclude=None):
+        """Normalise identifiers and postcode first, so "101 2345" is checked as "1012345"."""
         errors = {}
-        for field, normalise in (
-            ("charity_number", validators.normalise_charity_number),
-            ("scottish_charity_number", validators.normalise_scottish_charity_number),
-            ("company_number", validators.normalise_company_number),
-            ("postcode", validators.normalise_postcode),
-            ("org_id", validators.normalise_org_id),
-        ):
+        for field, normalise in self._NORMALISERS:
             try:
                 setattr(self, field, normalise(getattr(self, field)))
             except ValidationError as error:
                 errors[field] = error.messages
+        try:
+            super().clean_fields(exclude=[*(exclude or []), *errors])
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        super().clean()
+        errors = {}
         if self.organisation_type:
             is_public_type = self.organisation_type in PUBLIC_TYPES
             if is_public_type != (self.side == Side.PUBLIC):

@@ -157,7 +157,9 @@ def _plan_row(values, communities, compacts, seen, number):
             raise ValidationError(f"No compact has the slug {values['compact']!r}.")
 
     candidate = Organisation(slug="pending-import", **fields)
-    candidate.full_clean(validate_unique=False)  # normalises identifiers and postcode, derives the Org-ID
+    candidate.full_clean(
+        validate_unique=False, validate_constraints=False
+    )  # normalises identifiers and postcode, derives the Org-ID
 
     key = candidate.org_id or f"{candidate.name.lower()}|{candidate.postcode}"
     if key in seen:
