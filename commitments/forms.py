@@ -18,7 +18,7 @@ class SignUpForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Communities you serve",
-        help_text="Including any protected characteristic under the Equality Act 2010 (marked first).",
+        help_text="The first nine are the protected characteristics of the Equality Act 2010.",
     )
 
     class Meta:

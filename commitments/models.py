@@ -288,7 +288,12 @@ class Organisation(models.Model):
         ordering = ["name"]
         indexes = [models.Index(fields=["side", "name"]), models.Index(fields=["name", "postcode"])]
         constraints = [
-            models.UniqueConstraint(fields=["org_id"], condition=~Q(org_id=""), name="organisation_unique_org_id")
+            models.UniqueConstraint(
+                fields=["org_id"],
+                condition=~Q(org_id=""),
+                name="organisation_unique_org_id",
+                violation_error_message="An organisation with this Org-ID is already registered.",
+            )
         ]
 
     def __str__(self) -> str:

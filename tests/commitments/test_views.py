@@ -245,3 +245,12 @@ def test_administrators_see_the_history_of_an_organisation(client, administrator
 def test_others_cannot_see_the_history(client_for, charity):
     url = reverse("admin:commitments_organisation_history", args=[charity.pk])
     assert client_for("champion").get(url).status_code == 403
+
+
+def test_signing_up_an_organisation_already_registered_says_so(client, portsmouth):
+    OrganisationFactory(name="Existing Charity", charity_number="1012345", org_id="GB-CHC-1012345")
+    response = client.post(
+        reverse("commitments:sign_up", args=["portsmouth"]), {**SIGN_UP, "charity_number": "1012345"}
+    )
+    assert "An organisation with this Org-ID is already registered." in response.content.decode()
+    assert not Organisation.objects.filter(name="Milton Allotment Society").exists()
