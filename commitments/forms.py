@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from .models import Community, Organisation
+from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -23,22 +23,7 @@ class SignUpForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "side",
-            "organisation_type",
-            "charity_number",
-            "scottish_charity_number",
-            "company_number",
-            "org_id",
-            "address",
-            "postcode",
-            "email",
-            "phone",
-            "website",
-            "paid_staff",
-            "communities",
-        ]
+        fields = [*ORGANISATION_DETAIL_FIELDS, "communities"]
         labels = {"name": "Organisation name", "side": "Which side of the compact are you on?"}
         help_texts = {
             "charity_number": "6 or 7 digits, if you are registered with the Charity Commission.",

@@ -350,6 +350,13 @@ class Organisation(models.Model):
             self.org_id = derived
 
 
+# The details an organisation gives about itself (sign-up form, services, imports).
+ORGANISATION_DETAIL_FIELDS = (
+    "name", "side", "organisation_type", "charity_number", "scottish_charity_number", "company_number", "org_id",
+    "address", "postcode", "email", "phone", "website", "paid_staff",
+)  # fmt: skip
+
+
 class SignatureStatus(models.TextChoices):
     APPLIED = "applied", "Applied"
     APPROVED = "approved", "Signed"

@@ -14,7 +14,14 @@ from compact_portal.accounts.selectors import memberships_for_user
 from . import selectors, services
 from .filters import SignatoryFilter
 from .forms import DecisionForm, ImportForm, SignUpForm, WithdrawForm
-from .models import Compact, Organisation, Signature, SignatureStatus
+from .models import (
+    ACTIVE_SIGNATURE_STATUSES,
+    ORGANISATION_DETAIL_FIELDS,
+    Compact,
+    Organisation,
+    Signature,
+    SignatureStatus,
+)
 from .services.imports import organisations_import, read_csv
 
 DIRECTORY_PAGE_SIZE = 25
@@ -83,7 +90,7 @@ def compact_sign_up(request, slug):
     form = SignUpForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data[name] for name in services.ORGANISATION_FIELDS}
+        fields = {name: data[name] for name in ORGANISATION_DETAIL_FIELDS}
         try:
             with transaction.atomic():
                 organisation = services.organisation_create(communities=data["communities"], **fields)
@@ -164,7 +171,7 @@ def signature_withdraw(request, slug, pk):
     signature = get_object_or_404(
         organisation.signatures.select_related("compact"),
         pk=pk,
-        status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED],
+        status__in=ACTIVE_SIGNATURE_STATUSES,
     )
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

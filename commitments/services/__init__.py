@@ -25,6 +25,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
 
 from ..models import (
+    ACTIVE_SIGNATURE_STATUSES,
     Champion,
     Commitment,
     Community,
@@ -129,22 +130,6 @@ def compacts_load(*, directory: Path = COMPACT_FIXTURES) -> list[Compact]:
 
 # --- Organisations ------------------------------------------------------------------------------
 
-ORGANISATION_FIELDS = (
-    "name",
-    "side",
-    "organisation_type",
-    "charity_number",
-    "scottish_charity_number",
-    "company_number",
-    "org_id",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "website",
-    "paid_staff",
-)
-
 
 def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:190] or "organisation"
@@ -195,7 +180,7 @@ def signature_apply(
 ) -> Signature:
     """Record an organisation's application to sign ``compact``; a champion or administrator decides."""
     if Signature.objects.filter(
-        compact=compact, organisation=organisation, status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED]
+        compact=compact, organisation=organisation, status__in=ACTIVE_SIGNATURE_STATUSES
     ).exists():
         raise ValidationError(f"{organisation} has already applied to sign, or has signed, {compact}.")
     signature = Signature(
@@ -282,7 +267,7 @@ def signature_decline(*, signature: Signature, decided_by: User | None, reason: 
 def signature_withdraw(*, signature: Signature, reason: str, today: datetime.date) -> Signature:
     """The organisation stops being a signatory (or takes back its application) from ``today``."""
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
-    if signature.status not in (SignatureStatus.APPLIED, SignatureStatus.APPROVED):
+    if signature.status not in ACTIVE_SIGNATURE_STATUSES:
         raise ValidationError("Only a current signature or application can be withdrawn.")
     signature.status = SignatureStatus.WITHDRAWN
     signature.withdrawn_date = today
@@ -296,7 +281,7 @@ def signature_withdraw(*, signature: Signature, reason: str, today: datetime.dat
 def signature_record_signed(*, compact: Compact, organisation: Organisation, signed_date: datetime.date) -> Signature:
     """Record that the organisation has signed (imports, demo data); already signed changes nothing."""
     existing = Signature.objects.filter(
-        compact=compact, organisation=organisation, status__in=[SignatureStatus.APPLIED, SignatureStatus.APPROVED]
+        compact=compact, organisation=organisation, status__in=ACTIVE_SIGNATURE_STATUSES
     ).first()
     if existing and existing.status == SignatureStatus.APPROVED:
         return existing
