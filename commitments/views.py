@@ -57,17 +57,13 @@ def signatory_detail(request, slug):
         organisation = selectors.signatory_detail(slug=slug)
     except Organisation.DoesNotExist:
         raise Http404("No such organisation") from None
-    signatures = [s for s in organisation.signatures.all() if s.status == SignatureStatus.APPROVED]
-    if not signatures and not _may_act_for(request.user, organisation):
+    can_act = _may_act_for(request.user, organisation)
+    if not can_act and not any(s.status == SignatureStatus.APPROVED for s in organisation.signatures.all()):
         raise Http404("Not a signatory")  # applicants are not listed publicly until approved
     return render(
         request,
         "commitments/signatory_detail.html",
-        {
-            "organisation": organisation,
-            "signatures": organisation.signatures.all(),
-            "can_act": _may_act_for(request.user, organisation),
-        },
+        {"organisation": organisation, "signatures": organisation.signatures.all(), "can_act": can_act},
     )
 
 
