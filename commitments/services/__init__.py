@@ -202,15 +202,7 @@ def signature_approve(*, signature: Signature, decided_by: User | None, today: d
     The applicant gets the member role for the organisation's side (officer or VCS member). An
     applicant without an account gets one, and an e-mail with a link to set their password.
     """
-    signature = Signature.objects.select_for_update().get(pk=signature.pk)
-    if signature.status != SignatureStatus.APPLIED:
-        raise ValidationError(f"This application has already been {signature.get_status_display().lower()}.")
-    signature.status = SignatureStatus.APPROVED
-    signature.signed_date = today
-    signature.decided_by = decided_by
-    signature.decided_at = timezone.now()
-    signature.full_clean()
-    signature.save()
+    signature = _decide(signature=signature, status=SignatureStatus.APPROVED, decided_by=decided_by, signed_date=today)
 
     applicant = signature.applied_by
     new_account = False
@@ -251,13 +243,21 @@ def signature_decline(*, signature: Signature, decided_by: User | None, reason: 
     """Decline an application, with the reason the organisation will see."""
     if not reason.strip():
         raise ValidationError({"decision_reason": "Say why the application is declined."})
+    return _decide(
+        signature=signature, status=SignatureStatus.DECLINED, decided_by=decided_by, decision_reason=reason.strip()
+    )
+
+
+def _decide(*, signature: Signature, status: str, decided_by: User | None, **fields) -> Signature:
+    """Lock the application, refuse it if already decided, and record the decision and who made it."""
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     if signature.status != SignatureStatus.APPLIED:
         raise ValidationError(f"This application has already been {signature.get_status_display().lower()}.")
-    signature.status = SignatureStatus.DECLINED
-    signature.decision_reason = reason.strip()
+    signature.status = status
     signature.decided_by = decided_by
     signature.decided_at = timezone.now()
+    for field, value in fields.items():
+        setattr(signature, field, value)
     signature.full_clean()
     signature.save()
     return signature
