@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from commitments.models import Organisation, Signature
-from commitments.services import compacts_load
 from commitments.services.imports import organisations_import, read_csv
 
 TODAY = datetime.date(2026, 11, 21)
@@ -26,11 +25,6 @@ GOOD = HEADER + (
 def run(text: str):
     header, rows = read_csv(text.encode("utf-8-sig"))
     return organisations_import(header=header, rows=rows, today=TODAY)
-
-
-@pytest.fixture
-def compacts(db):
-    return compacts_load()
 
 
 def test_a_good_file_imports_every_organisation(compacts):

@@ -15,11 +15,6 @@ TODAY = datetime.date(2026, 11, 21)
 PORTSMOUTH_PUBLIC_SECTIONS = {*range(1, 4), *range(5, 14), 19, 20}
 
 
-@pytest.fixture
-def compacts(db):
-    return {compact.slug: compact for compact in services.compacts_load()}
-
-
 def test_portsmouth_has_its_95_commitments_in_22_sections(compacts):
     portsmouth = compacts["portsmouth"]
     codes = list(portsmouth.commitments.values_list("code", flat=True))

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Organisation, Signature, SignatureStatus
-from commitments.services import champion_appoint, compacts_load, signature_record_signed
+from commitments.services import champion_appoint, signature_record_signed
 from tests.commitments.factories import OrganisationFactory, SignatureFactory
 from tests.commitments.test_imports import GOOD
 
@@ -20,11 +20,6 @@ SIGN_UP = {
     "email": "allotments@example.org",
     "paid_staff": "0",
 }
-
-
-@pytest.fixture
-def portsmouth(db):
-    return {c.slug: c for c in compacts_load()}["portsmouth"]
 
 
 @pytest.fixture
