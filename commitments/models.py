@@ -232,6 +232,17 @@ PUBLIC_TYPES = frozenset(
 SMALL_GROUP_MAX_PAID_STAFF = 2  # DOMAIN.md: a "small group" has at most two paid staff
 
 
+class TidiedCharField(models.CharField):
+    """A short stored value that people type with spaces ("101 2345", "po1  2al").
+
+    Forms built from it set no length limit: ``Organisation.clean_fields`` tidies the value first and
+    then checks the stored length, so a correct number typed loosely is not refused for its spaces.
+    """
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{**kwargs, "max_length": None})
+
+
 class Community(models.Model):
     """A community an organisation serves; the Equality Act 2010's protected characteristics are marked."""
 
@@ -254,17 +265,17 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     side = models.CharField(max_length=10, choices=Side.choices)
     organisation_type = models.CharField(max_length=40, choices=OrganisationType.choices, blank=True)
-    charity_number = models.CharField(
+    charity_number = TidiedCharField(
         "charity number (England and Wales)",
         max_length=7,
         blank=True,
         db_index=True,
         validators=[validators.normalise_charity_number],
     )
-    scottish_charity_number = models.CharField(
+    scottish_charity_number = TidiedCharField(
         max_length=8, blank=True, validators=[validators.normalise_scottish_charity_number]
     )
-    company_number = models.CharField(max_length=8, blank=True, validators=[validators.normalise_company_number])
+    company_number = TidiedCharField(max_length=8, blank=True, validators=[validators.normalise_company_number])
     org_id = models.CharField(
         "Org-ID",
         max_length=60,
@@ -273,7 +284,7 @@ class Organisation(models.Model):
         help_text="Worked out from the charity or company number; public bodies enter theirs, e.g. GB-LAE-POR.",
     )
     address = models.TextField(blank=True)
-    postcode = models.CharField(max_length=8, blank=True, validators=[validators.normalise_postcode])
+    postcode = TidiedCharField(max_length=8, blank=True, validators=[validators.normalise_postcode])
     email = models.EmailField("contact e-mail", blank=True)
     phone = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)

@@ -249,3 +249,13 @@ def test_signing_up_an_organisation_already_registered_says_so(client, portsmout
     )
     assert "An organisation with this Org-ID is already registered." in response.content.decode()
     assert not Organisation.objects.filter(name="Milton Allotment Society").exists()
+
+
+def test_sign_up_accepts_numbers_typed_with_spaces_and_stores_them_tidied(client, portsmouth):
+    typed = {**SIGN_UP, "charity_number": "101 2345", "company_number": "OC 301234", "postcode": "  po4  8lr "}
+    response = client.post(reverse("commitments:sign_up", args=["portsmouth"]), typed)
+    assert "Application received" in response.content.decode()
+    organisation = Organisation.objects.get(name="Milton Allotment Society")
+    assert (organisation.charity_number, organisation.company_number) == ("1012345", "OC301234")
+    assert organisation.postcode == "PO4 8LR"
+    assert organisation.org_id == "GB-CHC-1012345"
