@@ -5,14 +5,15 @@ the same file creates no duplicates: a row matches an existing organisation on i
 on its name and postcode, and updates it.
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+
+from compact_portal.csv_import import RowError, validation_messages
+from compact_portal.csv_import import read_csv as read_csv  # re-exported for the view and the command
 
 from ..models import Community, Compact, Organisation, OrganisationType, Side
 from . import _unique_slug, signature_record_signed
@@ -42,12 +43,6 @@ _TEXT_COLUMNS = (
 
 
 @dataclass
-class RowError:
-    row: int
-    message: str
-
-
-@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
@@ -66,25 +61,6 @@ def _choice(value: str, choices, what: str):
         if wanted in (key, label.lower(), slugify(label).replace("-", "_")):
             return key
     raise ValidationError(f"{what} {value!r} is not one of: {', '.join(key for key, _ in choices)}.")
-
-
-def read_csv(data: bytes | str) -> tuple[list[str], list[dict[str, str]]]:
-    """Decode an uploaded or read file (UTF-8, with or without a byte-order mark) into header and rows."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError('The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8".') from None
-    reader = csv.DictReader(io.StringIO(data))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    return header, list(reader)
-
-
-def _messages(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.message_dict.items())
-    return " ".join(error.messages)
 
 
 def organisations_import(*, header: list[str], rows: list[dict[str, str]], today: datetime.date) -> ImportResult:
@@ -108,7 +84,7 @@ def organisations_import(*, header: list[str], rows: list[dict[str, str]], today
         try:
             planned.append(_plan_row(values, communities, compacts, seen, number))
         except ValidationError as error:
-            result.errors.append(RowError(number, _messages(error)))
+            result.errors.append(RowError(number, validation_messages(error)))
     if result.errors:
         return result
 
