@@ -43,6 +43,7 @@ class CompactAdmin(SimpleHistoryAdmin):
                     "consultation_min_weeks",
                     "feedback_due_weeks",
                     "notice_months",
+                    "notice_excepts_fixed_end",
                     "decision_lead_months",
                     "min_funding_years",
                     "payment_working_days",

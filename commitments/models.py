@@ -86,6 +86,11 @@ class Compact(models.Model):
     notice_months = models.PositiveSmallIntegerField(
         "notice before funding ends (months)", default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )  # 13.3
+    notice_excepts_fixed_end = models.BooleanField(
+        "no notice owed when the end date was fixed from the start",
+        default=False,
+        help_text="Leicestershire principle 11 excepts arrangements whose end date was defined at the start.",
+    )
     decision_lead_months = models.PositiveSmallIntegerField(
         "decision told before start (months)", default=3, validators=[MinValueValidator(0), MaxValueValidator(24)]
     )  # 9.2

@@ -55,7 +55,11 @@ def compact_load(*, data: dict) -> Compact:
     """
     compact = Compact.objects.filter(slug=data["slug"]).first()
     if compact is None:
-        compact = Compact(slug=data["slug"], status=data["status"])
+        compact = Compact(
+            slug=data["slug"],
+            status=data["status"],
+            notice_excepts_fixed_end=data.get("notice_excepts_fixed_end", False),
+        )
         if data.get("adopted_date"):
             compact.adopted_date = datetime.date.fromisoformat(data["adopted_date"])
             compact.next_review_date = compact.adopted_date.replace(year=compact.adopted_date.year + 1)
