@@ -1,0 +1,186 @@
+"""The funding rules of a compact as pure date arithmetic (DOMAIN.md, "The measurable rules").
+
+Every function takes dates and settings and returns a date or a verdict: no database, no clock, no Django.
+Callers pass "today" in themselves, so the same inputs always give the same answer.
+
+Working days are Monday to Friday less the bank holidays of the compact's UK nation, taken offline from
+the ``holidays`` library (GB with subdivision ENG, SCT or NIR; Wales shares England's bank holidays).
+Calendar months clamp at month end (30 November + 3 months is 28 February, or 29 February in a leap year).
+
+Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 11.2 (prompt payment), 12.1 (monitoring
+agreed before signing), 13.1 (impact assessed), 13.3 and Leicestershire principle 11 (notice of ending),
+13.4 (time to respond). Portsmouth 9.3 (feedback on a declined bid) and 19.5 (reallocation assessed when an
+equality grant is withdrawn) are yes/no records with no date arithmetic, so they are checked where they are
+recorded, not here.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, timedelta
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+_SUBDIVISIONS = {
+    "england_wales": "ENG",
+    "scotland": "SCT",
+    "northern_ireland": "NIR",
+}
+
+_ONE_DAY = timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=len(_SUBDIVISIONS))
+def _calendar(nation: str) -> holidays.HolidayBase:
+    """The bank-holiday calendar of one nation, built once per process.
+
+    The object is created with ``expand=True`` (the library's default) and no years, so each year is filled
+    in the first time a date in it is looked up; one cached object therefore stays right for every year.
+    """
+    try:
+        subdiv = _SUBDIVISIONS[nation]
+    except KeyError:
+        raise ValueError(f"unknown nation {nation!r}; expected one of {sorted(_SUBDIVISIONS)}") from None
+    return holidays.country_holidays("GB", subdiv=subdiv)
+
+
+def is_working_day(day: date, *, nation: str) -> bool:
+    """True when ``day`` is Monday to Friday and not a bank holiday (substitute days included) in ``nation``."""
+    return _calendar(nation).is_working_day(day)
+
+
+def payment_due_by(received: date, *, nation: str, working_days: int = 10) -> date:
+    """The last day on which an invoice received on ``received`` is paid promptly (Portsmouth 11.2).
+
+    It is the ``working_days``-th working day after the day of receipt. The receipt day itself never counts,
+    whatever day it is, so an invoice received on a Friday, Saturday or Sunday has the same due date.
+    The result is always a working day.
+    """
+    if working_days < 1:
+        raise ValueError("working_days must be at least 1")
+    return _calendar(nation).get_nth_working_day(received, working_days)
+
+
+def _working_days_after(start: date, end: date, nation: str) -> int:
+    """Working days in the half-open interval (start, end]; 0 when end <= start."""
+    if end <= start:
+        return 0
+    return _calendar(nation).get_working_days_count(start + _ONE_DAY, end)
+
+
+def working_days_late(*, due_by: date, paid_or_today: date, nation: str) -> int:
+    """How many working days after ``due_by`` an invoice was paid, or has stayed unpaid (Portsmouth 11.2).
+
+    Counts working days after ``due_by`` up to and including ``paid_or_today``; 0 when that is on or before
+    ``due_by``. A payment made on the weekend or bank holiday straight after the due date is late
+    (see ``invoice_paid_on_time``) yet counts 0 working days late.
+    """
+    return _working_days_after(due_by, paid_or_today, nation)
+
+
+def working_days_to_pay(*, received: date, paid: date, nation: str) -> int:
+    """Working days the payer took (Portsmouth 11.2): those after receipt up to and including ``paid``.
+
+    The receipt day is not counted; 0 when paid on or before the day of receipt. Paying on
+    ``payment_due_by(received, working_days=n)`` gives exactly ``n``.
+    """
+    return _working_days_after(received, paid, nation)
+
+
+def invoice_paid_on_time(*, due_by: date, paid: date) -> bool:
+    """True when the invoice was paid on or before its due date (Portsmouth 11.2)."""
+    return paid <= due_by
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, clamped to the last day of a shorter month.
+
+    30 November + 3 is 28 February (29 February in a leap year); 31 January + 1 is 28 or 29 February.
+    Negative ``months`` move backwards with the same clamping.
+    """
+    return day + relativedelta(months=months)
+
+
+def earliest_effective_date(notice_given: date, *, months: int = 3) -> date:
+    """The first day on which an ending or reduction of funding may take effect (Portsmouth 13.3).
+
+    It is the notice date plus ``months`` calendar months, clamped at month end.
+    """
+    return add_months(notice_given, months)
+
+
+def notice_period_met(*, notice_given: date, effective: date, months: int = 3) -> bool:
+    """True when the change takes effect on or after ``earliest_effective_date`` (Portsmouth 13.3)."""
+    return effective >= earliest_effective_date(notice_given, months=months)
+
+
+def decision_due_by(expected_start: date, *, months: int = 3) -> date:
+    """The latest day the organisation can be told of a funding decision and still be in time (Portsmouth 9.2).
+
+    It is the latest ``d`` with ``add_months(d, months) <= expected_start``. Because of month-end clamping
+    this is not always ``expected_start`` minus ``months``: for a start on 28 February 2027 it is
+    30 November 2026. Agrees with ``decision_told_in_time`` for every date.
+    """
+    day = expected_start - relativedelta(months=months)
+    while add_months(day + _ONE_DAY, months) <= expected_start:
+        day += _ONE_DAY
+    return day
+
+
+def decision_told_in_time(*, told: date, expected_start: date, months: int = 3) -> bool:
+    """True when the organisation was told at least ``months`` calendar months before the start (Portsmouth 9.2).
+
+    Equivalent to ``told <= decision_due_by(expected_start, months=months)``.
+    """
+    return add_months(told, months) <= expected_start
+
+
+def minimum_term_end(start: date, *, years: int = 3) -> date:
+    """The earliest end date for funding of ``years`` years or more (Portsmouth 9.1).
+
+    Start and end dates both count, so it is start + ``years`` - 1 day: 1 April 2026 gives 31 March 2029.
+    A 29 February start clamps first (29 February 2028 + 3 years is 28 February 2031), giving 27 February 2031.
+    """
+    return start + relativedelta(years=years) - _ONE_DAY
+
+
+def funding_term_met(*, start: date, end: date | None, years: int = 3) -> bool:
+    """True when the funding runs at least ``years`` years (Portsmouth 9.1); open-ended funding (no end) meets it."""
+    return end is None or end >= minimum_term_end(start, years=years)
+
+
+def monitoring_agreed_in_time(*, monitoring_agreed: date | None, agreement_signed: date | None) -> bool | None:
+    """Whether monitoring arrangements were agreed on or before the agreement was signed (Portsmouth 12.1).
+
+    None while the agreement is unsigned (no verdict yet); False when signed with monitoring not agreed or
+    agreed after signing; True when agreed on or before the signing date.
+    """
+    if agreement_signed is None:
+        return None
+    return monitoring_agreed is not None and monitoring_agreed <= agreement_signed
+
+
+def response_window_before_decision(*, response_due_by: date | None, final_decision: date | None) -> bool | None:
+    """Whether the organisation's window to respond closed before the final decision (Portsmouth 13.4).
+
+    None when either date is missing; True only when the window closes strictly before the decision date.
+    """
+    if response_due_by is None or final_decision is None:
+        return None
+    return response_due_by < final_decision
+
+
+def impact_assessed_before_notice(*, assessed: date | None, notice_given: date) -> bool:
+    """True when an impact assessment is recorded on or before the notice date (Portsmouth 13.1)."""
+    return assessed is not None and assessed <= notice_given
+
+
+def notice_owed(*, end_date_defined_at_start: bool, fixed_end_excepted: bool) -> bool:
+    """Whether notice of an ending is owed at all (Portsmouth 13.3; Leicestershire principle 11).
+
+    Leicestershire excepts arrangements whose end date was defined from the start; ``fixed_end_excepted`` is
+    the compact's setting for that exception. False only when the end was fixed at the start and the compact
+    applies the exception; otherwise notice is owed.
+    """
+    return not (end_date_defined_at_start and fixed_end_excepted)
