@@ -20,7 +20,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Compacts", "commitments:compact_list"),
     NavLink("Signatories", "commitments:directory"),
     NavLink("Consultations", "consultations:register"),
-    NavLink("Funding", "funding:workspace", frozenset({Role.OFFICER})),
+    NavLink("Funding", "funding:list", frozenset({Role.OFFICER, Role.VCS_MEMBER, Role.CHAMPION, Role.ADMINISTRATOR})),
     NavLink("Our concerns", "disputes:my_concerns", frozenset({Role.VCS_MEMBER})),
     NavLink("Champion's desk", "commitments:champion_desk", frozenset({Role.CHAMPION, Role.ADMINISTRATOR})),
     NavLink("Panel cases", "disputes:panel", frozenset({Role.PANEL_MEMBER})),

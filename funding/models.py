@@ -1,1 +1,385 @@
-"""Models arrive with this app's own issue."""
+"""Funding relationships between public bodies and VCS organisations, and what happens to them.
+
+The rules (../shared/DOMAIN.md; Portsmouth clauses in brackets) are computed in ``funding/rules.py``.
+Their deadlines are stored on the records here when a service saves them, and indexed, so the
+compliance jobs scan them with one query per rule.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.formats import date_format
+from simple_history.models import HistoricalRecords
+
+from commitments.models import Compact, Organisation, Side
+
+from . import rules
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Mechanism(models.TextChoices):
+    GRANT = "grant", "Grant"
+    CONTRACT = "contract", "Contract"
+    SERVICE_LEVEL_AGREEMENT = "service_level_agreement", "Service level agreement"
+    LOAN = "loan", "Loan"
+    IN_KIND = "in_kind", "In-kind support"
+    PREMISES = "premises", "Premises"
+
+
+class FundingStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting a decision"
+    AWARDED = "awarded", "Awarded"
+    DECLINED = "declined", "Declined"
+    ENDED = "ended", "Ended"
+
+
+class DecisionKind(models.TextChoices):
+    AWARDED = "awarded", "Awarded"
+    DECLINED = "declined", "Declined"
+    VARIED = "varied", "Varied"
+    RENEWED = "renewed", "Renewed"
+    REDUCED = "reduced", "Reduced"
+    ENDED = "ended", "Ended"
+
+
+# What each decision makes of the relationship.
+STATUS_AFTER_DECISION = {
+    DecisionKind.AWARDED: FundingStatus.AWARDED,
+    DecisionKind.VARIED: FundingStatus.AWARDED,
+    DecisionKind.RENEWED: FundingStatus.AWARDED,
+    DecisionKind.REDUCED: FundingStatus.AWARDED,
+    DecisionKind.DECLINED: FundingStatus.DECLINED,
+    DecisionKind.ENDED: FundingStatus.ENDED,
+}
+
+
+class NoticeKind(models.TextChoices):
+    END = "end", "End of funding"
+    REDUCE = "reduce", "Reduction"
+    CHANGE = "change", "Change"
+
+
+class FundingRelationship(models.Model):
+    """Money or support a public body (the funder) gives a VCS organisation (the recipient) under a compact."""
+
+    compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="funding_relationships")
+    funder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="funding_given")
+    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="funding_received")
+    reference = models.CharField(max_length=60, help_text="The funder's own reference, e.g. GR-2026-014.")
+    title = models.CharField(max_length=200)
+    purpose = models.TextField(blank=True)
+    mechanism = models.CharField(max_length=30, choices=Mechanism.choices)
+    amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    expected_start = models.DateField(help_text="When the funding is expected to start (9.2 counts back from here).")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    end_date_defined_at_start = models.BooleanField(
+        "end date defined from the start", default=False, help_text="The agreement fixed its end date when it began."
+    )
+    term_explanation = models.TextField(
+        "explanation of a shorter term",
+        blank=True,
+        help_text="Commitment 9.1: why funding for less than the compact's minimum term is the better choice.",
+    )
+    strategic = models.BooleanField("strategic grant", default=False)
+    overheads_included = models.BooleanField("overheads included", default=False)  # 8.1 full cost recovery
+    volunteer_costs_included = models.BooleanField("volunteer costs included", default=False)  # 8.2
+    payment_in_advance = models.BooleanField("payment in advance agreed", default=False)  # 11.1
+    monitoring_agreed_date = models.DateField("monitoring agreed on", null=True, blank=True)  # 12.1
+    agreement_signed_date = models.DateField("agreement signed on", null=True, blank=True)  # 12.1
+    underspend_terms = models.TextField("under-spend terms", blank=True)  # 10.4 (grants)
+    risk_notes = models.TextField("risk notes", blank=True)  # 10.2
+    status = models.CharField(max_length=20, choices=FundingStatus.choices, default=FundingStatus.PENDING)
+
+    # Stored deadlines (computed by the services from the compact's settings).
+    decision_due_by = models.DateField(
+        "decision to be told by", help_text="The last day to tell the organisation (9.2)."
+    )
+    minimum_end_date = models.DateField(
+        "earliest end for the minimum term", null=True, blank=True, help_text="9.1: start + the minimum term."
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-expected_start", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funder", "reference"],
+                name="funding_reference_unique_per_funder",
+                violation_error_message="This funder already has a funding relationship with that reference.",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="funding_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="funding_ends_after_start",
+                violation_error_message="The end date must not be before the start date.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["compact", "status"]),
+            models.Index(fields=["funder", "status"]),
+            models.Index(fields=["recipient", "status"]),
+            models.Index(fields=["end_date", "minimum_end_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:relationship_detail", args=[self.pk])
+
+    @property
+    def full_cost_recovery(self) -> bool:
+        """Commitments 8.1–8.2: overheads and volunteer costs are both funded."""
+        return self.overheads_included and self.volunteer_costs_included
+
+    @property
+    def term_met(self) -> bool:
+        if self.start_date is None:
+            return True
+        return rules.funding_term_met(start=self.start_date, end=self.end_date, years=self.compact.min_funding_years)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.funder_id and self.funder.side != Side.PUBLIC:
+            errors["funder"] = "The funder must be a public body."
+        if self.recipient_id and self.recipient.side != Side.VCS:
+            errors["recipient"] = "The recipient must be a voluntary or community organisation."
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must not be before the start date."
+        if self.compact_id and not self.term_met and not self.term_explanation.strip():
+            errors["term_explanation"] = (
+                f"This funding lasts less than {self.compact.min_funding_years} years. Commitment 9.1 asks you "
+                "to explain why the shorter term is the better choice."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Decision(models.Model):
+    """A funding decision and the day the organisation was told of it."""
+
+    relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField("decision", max_length=20, choices=DecisionKind.choices)
+    told_date = models.DateField("date the organisation was told")
+    rationale = models.TextField(blank=True)
+    justification = models.TextField(
+        "justification for a late decision",
+        blank=True,
+        help_text="Commitment 9.2: why the organisation was told less than the compact's notice before the start.",
+    )
+    feedback = models.TextField(
+        "feedback to the organisation", blank=True, help_text="Commitment 9.3: constructive feedback on a decline."
+    )
+    new_amount = models.DecimalField(
+        "new amount (£)", **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    due_by = models.DateField("to be told by", db_index=True, help_text="Stored: the relationship's 9.2 deadline.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["told_date", "recorded_at"]
+        indexes = [models.Index(fields=["kind", "told_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.told_date:%d/%m/%Y})"
+
+    @property
+    def told_in_time(self) -> bool:
+        return self.told_date <= self.due_by
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.kind == DecisionKind.DECLINED and not self.feedback.strip():
+            errors["feedback"] = "Give the organisation constructive feedback on why it was declined (commitment 9.3)."
+        if (
+            self.kind == DecisionKind.AWARDED
+            and self.due_by
+            and not self.told_in_time
+            and not self.justification.strip()
+        ):
+            errors["justification"] = (
+                f"The organisation was told after {date_format(self.due_by)}, less than "
+                f"{self.relationship.compact.decision_lead_months} months before the expected start. "
+                "Commitment 9.2 asks you to record why."
+            )
+        if self.new_amount is not None and self.kind in (DecisionKind.DECLINED, DecisionKind.ENDED):
+            errors["new_amount"] = "Only an award, variation, renewal or reduction changes the amount."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Invoice(models.Model):
+    """An invoice from the recipient; it must be paid by its pay-by date (11.2)."""
+
+    relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="invoices")
+    invoice_number = models.CharField(max_length=60)
+    amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    received_date = models.DateField("date received")
+    pay_by = models.DateField(
+        "pay by",
+        help_text="Stored: the compact's working-day limit after receipt, its nation's bank holidays excluded.",
+    )
+    amount_paid = models.DecimalField("amount paid (£)", **MONEY, default=Decimal("0"))
+    paid_date = models.DateField("paid in full on", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_date", "invoice_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "invoice_number"],
+                name="invoice_number_unique_per_relationship",
+                violation_error_message="This funding already has an invoice with that number.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pay_by", "paid_date"]),
+            models.Index(fields=["paid_date", "pay_by"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.invoice_number}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.amount_paid
+
+    def clean(self):
+        super().clean()
+        if self.amount is not None and self.amount_paid and self.amount < self.amount_paid:
+            raise ValidationError({"amount": f"£{self.amount_paid} has already been paid against this invoice."})
+
+
+class Payment(models.Model):
+    """A payment (perhaps a part payment) against an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    paid_date = models.DateField("date paid")
+    amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paid_date", "created_at"]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} on {self.paid_date:%d/%m/%Y}"
+
+    def clean(self):
+        super().clean()
+        if self.invoice_id and self.paid_date and self.paid_date < self.invoice.received_date:
+            raise ValidationError({"paid_date": "A payment cannot be made before the invoice was received."})
+
+
+class Notice(models.Model):
+    """Written notice that funding will end, be reduced or change (13.1–13.4, 19.5)."""
+
+    relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    notice_date = models.DateField("written notice given on")
+    effective_date = models.DateField("takes effect on")
+    rationale = models.TextField(help_text="Why the funding is ending, reducing or changing.")
+    impact_assessment = models.TextField(
+        "impact on beneficiaries, service users and volunteers", blank=True, help_text="Commitment 13.1."
+    )
+    impact_assessed_date = models.DateField("impact assessed on", null=True, blank=True)
+    response_due_by = models.DateField(
+        "the organisation may respond until", null=True, blank=True, help_text="Commitment 13.4."
+    )
+    response = models.TextField("the organisation's response", blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    final_decision_date = models.DateField("final decision on", null=True, blank=True)
+    reallocation_assessment = models.TextField(
+        "reallocation assessment",
+        blank=True,
+        help_text="Commitment 19.5: for a withdrawn strategic grant to an organisation serving people with a "
+        "protected characteristic, how the money will be reallocated.",
+    )
+
+    # Stored (computed by the services from the compact's settings).
+    earliest_effective_date = models.DateField("earliest allowed effective date", db_index=True)
+    notice_owed = models.BooleanField(
+        default=True, help_text="False where the compact excepts funding whose end date was fixed from the start."
+    )
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-notice_date", "-created_at"]
+        indexes = [models.Index(fields=["effective_date", "earliest_effective_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} notice of {self.notice_date:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:notice_detail", args=[self.pk])
+
+    @property
+    def notice_period_met(self) -> bool:
+        return not self.notice_owed or self.effective_date >= self.earliest_effective_date
+
+    @property
+    def reallocation_needed(self) -> bool:
+        """19.5 applies to a strategic grant withdrawn from an organisation serving a protected characteristic."""
+        relationship = self.relationship
+        return (
+            self.kind == NoticeKind.END
+            and relationship.strategic
+            and relationship.mechanism == Mechanism.GRANT
+            and relationship.recipient.communities.filter(protected_characteristic=True).exists()
+        )
+
+    def response_open(self, today) -> bool:
+        return self.response_due_by is not None and self.notice_date <= today <= self.response_due_by
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.notice_date and self.effective_date and self.effective_date < self.notice_date:
+            errors["effective_date"] = "The change cannot take effect before notice of it is given."
+        if self.notice_date and self.response_due_by and self.response_due_by < self.notice_date:
+            errors["response_due_by"] = "The response window must end on or after the day notice is given."
+        if self.notice_date and self.final_decision_date and self.final_decision_date < self.notice_date:
+            errors["final_decision_date"] = "The final decision cannot come before the notice."
+        if not self.rationale.strip():
+            errors["rationale"] = "Give the reason for the change (a rationale is required)."
+        if errors:
+            raise ValidationError(errors)

@@ -1,14 +1,23 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from commitments.models import Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.demo import DEMO_PASSWORD
+from funding.models import FundingRelationship, Invoice, Notice
 
 
-def counts() -> tuple[int, int, int]:
-    return Organisation.objects.count(), User.objects.count(), Membership.objects.count()
+def counts() -> tuple[int, ...]:
+    return (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        FundingRelationship.objects.count(),
+        Invoice.objects.count(),
+        Notice.objects.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -20,6 +29,21 @@ def test_seed_demo_twice_changes_nothing(capsys):
     assert counts() == first
     assert dict(User.objects.values_list("email", "password")) == hashes
     assert first[0] >= 6  # a council, an NHS body and several charities and groups
+    assert first[3:] == (4, 4, 1)  # funding with invoices and a notice, for the funding pages
+
+
+@pytest.mark.django_db
+def test_the_demo_charity_sees_its_funding_and_can_respond_to_the_notice(client, capsys):
+    call_command("seed_demo")
+    client.login(username="charity@demo.example.org", password=DEMO_PASSWORD)
+    notice = Notice.objects.get()
+
+    overview = client.get(reverse("funding:recipient_overview", args=["southsea-community-food-bank"])).content.decode()
+    notice_page = client.get(notice.get_absolute_url()).content.decode()
+
+    assert "PCC-GR-101" in overview
+    assert "ICB-C-55" in overview  # from the NHS body as well as the council
+    assert "Send the response" in notice_page
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from tests.conftest import ROLE_FIXTURES
 
 # Each role's own page, and the roles that may open it.
 ROLE_PAGES = {
-    "funding:workspace": {"officer"},
+    "funding:list": {"officer", "vcs_member", "champion", "administrator"},
     "disputes:my_concerns": {"vcs_member"},
     "commitments:champion_desk": {"champion", "administrator"},
     "disputes:panel": {"panel_member"},
@@ -63,10 +63,10 @@ def test_anonymous_navigation_offers_public_pages_and_sign_in(client, db):
 def test_a_person_with_roles_in_two_organisations_sees_both(client, officer, charity):
     from compact_portal.accounts.services import membership_grant
 
-    membership_grant(user=officer, organisation=charity, role=Role.CHAMPION)
+    membership_grant(user=officer, organisation=charity, role=Role.VCS_MEMBER)
     client.force_login(officer)
     links = nav_hrefs(client.get(reverse("home")))
-    assert {reverse("funding:workspace"), reverse("commitments:champion_desk")} <= links
+    assert {reverse("funding:list"), reverse("disputes:my_concerns")} <= links
 
 
 def test_home_tells_each_visitor_what_they_can_do(client, officer):

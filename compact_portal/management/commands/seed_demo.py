@@ -1,14 +1,17 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from compact_portal.accounts.roles import Role
 from compact_portal.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisations and one person per role (safe to run again: it changes nothing)."
+    help = (
+        "Create the demo organisations, one person per role and some funding (safe to run again: it changes nothing)."
+    )
 
     def handle(self, *args, **options):
-        people = seed_demo()
+        people = seed_demo(today=timezone.localdate())
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Sign in with:"))
         for person in people:
             roles = ", ".join(Role(role).label for role in dict.fromkeys(role for _, role in person.roles))

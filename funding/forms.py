@@ -1,0 +1,295 @@
+"""Forms officers and organisations fill in. The rules' messages come from the models and services."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from django import forms
+
+from commitments.forms import ImportForm
+from commitments.models import Compact, Organisation, Side
+
+from .models import Decision, DecisionKind, FundingRelationship, Invoice, Notice, Payment
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _computed(name: str, label: str) -> HTML:
+    """A line under a date field where the computed deadline appears as the officer types."""
+    return HTML(
+        f'<p class="form-text mt-n2 mb-3">{label}: <output data-computed="{name}" aria-live="polite">'
+        "(enter the dates to see it)</output></p>"
+    )
+
+
+def _helper(submit: str | None, *layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(*layout)
+    if submit:
+        helper.add_input(Submit("submit", submit))
+    return helper
+
+
+RELATIONSHIP_FORM_FIELDS = [
+    "compact",
+    "funder",
+    "recipient",
+    "reference",
+    "title",
+    "purpose",
+    "mechanism",
+    "amount",
+    "expected_start",
+    "start_date",
+    "end_date",
+    "end_date_defined_at_start",
+    "term_explanation",
+    "strategic",
+    "overheads_included",
+    "volunteer_costs_included",
+    "payment_in_advance",
+    "monitoring_agreed_date",
+    "agreement_signed_date",
+    "underspend_terms",
+    "risk_notes",
+]
+
+
+class RelationshipForm(forms.ModelForm):
+    """A funding relationship's details; when creating, optionally the first decision too."""
+
+    class Meta:
+        model = FundingRelationship
+        fields = RELATIONSHIP_FORM_FIELDS
+        widgets = dict.fromkeys(
+            ("expected_start", "start_date", "end_date", "monitoring_agreed_date", "agreement_signed_date"), DATE
+        ) | {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "term_explanation": forms.Textarea(attrs={"rows": 3}),
+            "underspend_terms": forms.Textarea(attrs={"rows": 2}),
+            "risk_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "overheads_included": "Commitment 8.1: the full cost of the work, overheads included.",
+            "volunteer_costs_included": "Commitment 8.2: the costs of involving volunteers.",
+            "payment_in_advance": "Commitment 11.1: payment in advance where it is needed.",
+            "monitoring_agreed_date": "Commitment 12.1: monitoring is agreed before the agreement is signed.",
+            "underspend_terms": "Commitment 10.4: for grants, what happens to money not spent.",
+            "risk_notes": "Commitment 10.2: the risks and who carries them.",
+        }
+
+    def __init__(self, *args, funders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = funders
+        if funders.count() == 1:
+            self.fields["funder"].initial = funders.first()
+        self.fields["recipient"].queryset = Organisation.objects.filter(side=Side.VCS)
+        self.fields["compact"].queryset = Compact.objects.all()
+        self.helper = _helper(
+            None,  # the page places the button after the optional first decision
+            Fieldset(
+                "Who and what", "compact", "funder", "recipient", "reference", "title", "purpose", "mechanism", "amount"
+            ),
+            Fieldset(
+                "Dates",
+                "expected_start",
+                _computed("decision_due_by", "Tell the organisation the decision by"),
+                "start_date",
+                "end_date",
+                _computed("minimum_end_date", "The minimum term runs to"),
+                "end_date_defined_at_start",
+                "term_explanation",
+            ),
+            Fieldset(
+                "Terms",
+                "strategic",
+                "overheads_included",
+                "volunteer_costs_included",
+                "payment_in_advance",
+                "monitoring_agreed_date",
+                "agreement_signed_date",
+                "underspend_terms",
+                "risk_notes",
+            ),
+        )
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["kind", "told_date", "rationale", "justification", "feedback", "new_amount"]
+        widgets = {
+            "told_date": DATE,
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "justification": forms.Textarea(attrs={"rows": 3}),
+            "feedback": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"new_amount": "Only if the decision changes the amount."}
+
+    def __init__(self, *args, allowed_kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed_kinds is not None:
+            self.fields["kind"].choices = [(k, label) for k, label in DecisionKind.choices if k in allowed_kinds]
+        self.fields["rationale"].required = True
+        self.fields["rationale"].error_messages["required"] = "Give the reasons for the decision."
+        self.helper = _helper(
+            "Record the decision",
+            "kind",
+            "told_date",
+            "rationale",
+            "justification",
+            "feedback",
+            "new_amount",
+        )
+
+    def _post_clean(self):
+        # The service validates the decision against its relationship; nothing to check here yet.
+        pass
+
+
+class InitialDecisionForm(forms.Form):
+    """The optional first decision on a new relationship (awarded or declined), named as on Decision."""
+
+    kind = forms.ChoiceField(
+        label="Decision",
+        required=False,
+        choices=[("", "No decision yet"), (DecisionKind.AWARDED, "Awarded"), (DecisionKind.DECLINED, "Declined")],
+    )
+    told_date = forms.DateField(label="Date the organisation was told", required=False, widget=DATE)
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    justification = forms.CharField(
+        label="Justification for a late decision",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Commitment 9.2: needed when the organisation is told later than the compact asks.",
+    )
+    feedback = forms.CharField(
+        label="Feedback to the organisation",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Commitment 9.3: constructive feedback on a decline.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "The decision",
+                "kind",
+                "told_date",
+                _computed("decision_due_by", "Tell the organisation by"),
+                "rationale",
+                "justification",
+                "feedback",
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind"):
+            if not cleaned.get("told_date"):
+                self.add_error("told_date", "Give the date the organisation was told of the decision.")
+            if not (cleaned.get("rationale") or "").strip():
+                self.add_error("rationale", "Give the reasons for the decision.")
+        return cleaned
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ["invoice_number", "amount", "received_date"]
+        widgets = {"received_date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "Save the invoice", "invoice_number", "amount", "received_date", _computed("pay_by", "Pay by")
+        )
+
+    def _post_clean(self):
+        pass  # invoice_record/invoice_update validate the whole invoice, pay-by date included
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["paid_date", "amount"]
+        widgets = {"paid_date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Record the payment", "paid_date", "amount")
+
+    def _post_clean(self):
+        pass  # payment_record validates against the invoice
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = [
+            "kind",
+            "notice_date",
+            "effective_date",
+            "rationale",
+            "impact_assessment",
+            "impact_assessed_date",
+            "response_due_by",
+            "final_decision_date",
+            "reallocation_assessment",
+        ]
+        widgets = dict.fromkeys(
+            ("notice_date", "effective_date", "impact_assessed_date", "response_due_by", "final_decision_date"), DATE
+        ) | {
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "impact_assessment": forms.Textarea(attrs={"rows": 3}),
+            "reallocation_assessment": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, reallocation_needed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        layout = [
+            "kind",
+            "notice_date",
+            "effective_date",
+            _computed("earliest_effective_date", "Earliest allowed effective date"),
+            "rationale",
+            Fieldset("Impact (13.1)", "impact_assessment", "impact_assessed_date"),
+            Fieldset("The organisation's response (13.4)", "response_due_by", "final_decision_date"),
+        ]
+        if reallocation_needed or self.instance.reallocation_assessment:
+            layout.append(Fieldset("Equality (19.5)", "reallocation_assessment"))
+        else:
+            del self.fields["reallocation_assessment"]
+        self.helper = _helper("Save the notice", *layout)
+
+    def _post_clean(self):
+        pass  # notice_record/notice_update validate the whole notice
+
+
+class NoticeResponseForm(forms.Form):
+    response = forms.CharField(
+        label="Your response",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What the change means for your organisation and the people you serve, and anything you ask for.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Send the response", "response")
+
+
+class FundingImportForm(ImportForm):
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=[
+            ("relationships", "Funding relationships and decisions"),
+            ("invoices", "Invoices (and payments)"),
+            ("notices", "End, reduction or change notices"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    field_order = ["kind", "file"]

@@ -1,0 +1,278 @@
+"""Reads about funding, shared by the pages, the exports and (later) the compliance jobs.
+
+Who may see what (issue 4): officers see their own bodies' funding; a VCS organisation's members see
+its funding once a decision has been made (not the funder's drafts); champions see everything in
+the compacts they champion; administrators see everything. Everyone else is told the record does
+not exist.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+
+from commitments.models import Champion, Organisation, Side
+from compact_portal.accounts.models import Membership, User
+from compact_portal.accounts.roles import Role
+
+from . import rules
+from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Notice
+
+
+def _memberships(user: User, role: str, organisation_field: str):
+    return Membership.objects.filter(user=user, role=role, organisation=OuterRef(organisation_field))
+
+
+def relationships_visible_to(*, user: User) -> QuerySet[FundingRelationship]:
+    relationships = FundingRelationship.objects.all()
+    if not user.is_authenticated:
+        return relationships.none()
+    if user.has_role(Role.ADMINISTRATOR):
+        return relationships
+    return relationships.filter(
+        Exists(_memberships(user, Role.OFFICER, "funder_id"))
+        | (Exists(_memberships(user, Role.VCS_MEMBER, "recipient_id")) & ~Q(status=FundingStatus.PENDING))
+        | Exists(Champion.objects.filter(user=user, compact=OuterRef("compact_id")))
+    )
+
+
+def relationships_editable_by(*, user: User) -> QuerySet[FundingRelationship]:
+    """Only the funder's own officers change its funding records."""
+    if not user.is_authenticated:
+        return FundingRelationship.objects.none()
+    return FundingRelationship.objects.filter(Exists(_memberships(user, Role.OFFICER, "funder_id")))
+
+
+def funders_for(*, user: User) -> QuerySet[Organisation]:
+    """The public bodies whose funding ``user`` logs as an officer."""
+    return Organisation.objects.filter(
+        side=Side.PUBLIC, memberships__user=user, memberships__role=Role.OFFICER
+    ).distinct()
+
+
+def late_invoices(*, today: datetime.date) -> QuerySet[Invoice]:
+    """Invoices paid after their pay-by date, or still unpaid after it (11.2)."""
+    return Invoice.objects.filter(Q(paid_date__gt=F("pay_by")) | Q(paid_date__isnull=True, pay_by__lt=today))
+
+
+def short_notices() -> QuerySet[Notice]:
+    """Notices that take effect before the compact's notice period has run (13.3)."""
+    return Notice.objects.filter(notice_owed=True, effective_date__lt=F("earliest_effective_date"))
+
+
+def relationship_list(*, user: User, today: datetime.date) -> QuerySet[FundingRelationship]:
+    """The relationships ``user`` may see, with what the list shows, in a fixed number of queries."""
+    return (
+        relationships_visible_to(user=user)
+        .select_related("funder", "recipient", "compact")
+        .annotate(
+            invoice_count=Count("invoices", distinct=True),
+            has_late_payment=Exists(late_invoices(today=today).filter(relationship=OuterRef("pk"))),
+            has_short_notice=Exists(short_notices().filter(relationship=OuterRef("pk"))),
+        )
+    )
+
+
+def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
+    """One relationship the person may see, with its decisions, invoices (and payments) and notices.
+
+    Raises ``FundingRelationship.DoesNotExist`` for a record they may not see.
+    """
+    return (
+        relationships_visible_to(user=user)
+        .select_related("funder", "recipient", "compact", "created_by")
+        .prefetch_related(
+            Prefetch("decisions", queryset=Decision.objects.select_related("recorded_by")),
+            Prefetch("invoices", queryset=Invoice.objects.prefetch_related("payments")),
+            Prefetch("notices", queryset=Notice.objects.select_related("responded_by")),
+            "recipient__communities",
+        )
+        .get(pk=pk)
+    )
+
+
+def invoice_for(*, user: User, pk: int) -> Invoice:
+    return Invoice.objects.select_related("relationship__compact").get(
+        pk=pk, relationship__in=relationships_visible_to(user=user)
+    )
+
+
+def notice_for(*, user: User, pk: int) -> Notice:
+    return Notice.objects.select_related(
+        "relationship__compact", "relationship__funder", "relationship__recipient", "responded_by"
+    ).get(pk=pk, relationship__in=relationships_visible_to(user=user))
+
+
+def may_respond_to(*, user: User, notice: Notice) -> bool:
+    """A member of the recipient organisation answers notices about its funding (13.4)."""
+    return Membership.objects.filter(
+        user=user, role=Role.VCS_MEMBER, organisation_id=notice.relationship.recipient_id
+    ).exists()
+
+
+def awards_for_export(*, user: User) -> QuerySet[FundingRelationship]:
+    """Awarded (or since ended) funding the person may see, ready for the CSV and 360Giving exports."""
+    return (
+        relationships_visible_to(user=user)
+        .filter(status__in=[FundingStatus.AWARDED, FundingStatus.ENDED])
+        .select_related("funder", "recipient", "compact")
+        .prefetch_related("decisions")
+        .order_by("funder__name", "reference")
+    )
+
+
+# --- The story of one relationship -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: datetime.date
+    title: str
+    detail: str = ""
+    verdict: str = ""
+    kept: bool | None = None  # True: the promise was kept; False: broken; None: nothing to judge
+
+
+def relationship_timeline(*, relationship: FundingRelationship, today: datetime.date) -> list[TimelineEntry]:
+    """Everything that happened to a relationship, in date order, each with its Compact verdict."""
+    compact = relationship.compact
+    entries: list[TimelineEntry] = []
+    for decision in relationship.decisions.all():
+        verdict, kept = "", None
+        if decision.kind == DecisionKind.AWARDED:
+            kept = decision.told_in_time or bool(decision.justification)
+            verdict = (
+                f"Told by {decision.due_by:%d/%m/%Y}, at least {compact.decision_lead_months} months before the start"
+                if decision.told_in_time
+                else f"Told after {decision.due_by:%d/%m/%Y} (9.2)"
+                + ("; justification recorded" if decision.justification else "; no justification")
+            )
+        elif decision.kind == DecisionKind.DECLINED:
+            kept = bool(decision.feedback)
+            verdict = "Feedback given (9.3)" if decision.feedback else "No feedback (9.3)"
+        entries.append(
+            TimelineEntry(
+                decision.told_date, f"Decision: {decision.get_kind_display()}", decision.rationale, verdict, kept
+            )
+        )
+    if relationship.agreement_signed_date:
+        in_time = rules.monitoring_agreed_in_time(
+            monitoring_agreed=relationship.monitoring_agreed_date, agreement_signed=relationship.agreement_signed_date
+        )
+        entries.append(
+            TimelineEntry(
+                relationship.agreement_signed_date,
+                "Agreement signed",
+                verdict="Monitoring agreed beforehand (12.1)"
+                if in_time
+                else "Monitoring not agreed before signing (12.1)",
+                kept=in_time,
+            )
+        )
+    if relationship.start_date:
+        entries.append(TimelineEntry(relationship.start_date, "Funding starts"))
+    for invoice in relationship.invoices.all():
+        entries.append(_invoice_entry(invoice, compact.nation, today))
+        for payment in invoice.payments.all():
+            entries.append(
+                TimelineEntry(payment.paid_date, f"Payment of £{payment.amount:,} on invoice {invoice.invoice_number}")
+            )
+    for notice in relationship.notices.all():
+        entries.append(
+            TimelineEntry(
+                notice.notice_date,
+                f"{notice.get_kind_display()} notice given, taking effect {notice.effective_date:%d/%m/%Y}",
+                notice.rationale,
+                f"{compact.notice_months} months' notice runs to {notice.earliest_effective_date:%d/%m/%Y} (13.3)"
+                if notice.notice_owed
+                else "No notice owed: the end date was fixed from the start",
+                notice.notice_period_met,
+            )
+        )
+        if notice.responded_at:
+            entries.append(
+                TimelineEntry(notice.responded_at.date(), "The organisation responded to the notice", notice.response)
+            )
+        if notice.final_decision_date:
+            before = rules.response_window_before_decision(
+                response_due_by=notice.response_due_by, final_decision=notice.final_decision_date
+            )
+            entries.append(
+                TimelineEntry(
+                    notice.final_decision_date,
+                    "Final decision on the notice",
+                    verdict=""
+                    if before is None
+                    else (
+                        "After the response window closed (13.4)"
+                        if before
+                        else "Before the response window closed (13.4)"
+                    ),
+                    kept=before,
+                )
+            )
+    if relationship.end_date:
+        entries.append(TimelineEntry(relationship.end_date, "Funding ends"))
+    return sorted(entries, key=lambda entry: entry.date)
+
+
+def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date) -> TimelineEntry:
+    title = f"Invoice {invoice.invoice_number} for £{invoice.amount:,} received; pay by {invoice.pay_by:%d/%m/%Y}"
+    return TimelineEntry(
+        invoice.received_date, title, verdict=invoice_verdict(invoice, nation, today), kept=invoice_kept(invoice, today)
+    )
+
+
+def invoice_kept(invoice: Invoice, today: datetime.date) -> bool | None:
+    if invoice.paid_date:
+        return invoice.paid_date <= invoice.pay_by
+    return None if today <= invoice.pay_by else False
+
+
+def invoice_verdict(invoice: Invoice, nation: str, today: datetime.date) -> str:
+    """Plain words for an invoice's 11.2 standing: paid on time, paid N working days late, due, or overdue."""
+    if invoice.paid_date:
+        if rules.invoice_paid_on_time(due_by=invoice.pay_by, paid=invoice.paid_date):
+            return f"Paid on {invoice.paid_date:%d/%m/%Y}, on time"
+        late = rules.working_days_late(due_by=invoice.pay_by, paid_or_today=invoice.paid_date, nation=nation)
+        if late == 0:  # paid on the weekend or bank holiday after the pay-by date
+            return f"Paid on {invoice.paid_date:%d/%m/%Y}, after its pay-by date"
+        return f"Paid on {invoice.paid_date:%d/%m/%Y}, {late} working day{'s' if late != 1 else ''} late"
+    if today <= invoice.pay_by:
+        return "Due" + (" (part paid)" if invoice.amount_paid else "")
+    late = rules.working_days_late(due_by=invoice.pay_by, paid_or_today=today, nation=nation)
+    return f"Overdue by {late} working day{'s' if late != 1 else ''}"
+
+
+# --- A VCS organisation's funding across every public body --------------------------------------
+
+
+def funding_summary_for_recipient(*, user: User, organisation: Organisation) -> QuerySet[FundingRelationship]:
+    return (
+        relationships_visible_to(user=user)
+        .filter(recipient=organisation)
+        .select_related("funder", "compact")
+        .annotate(
+            invoiced=Sum("invoices__amount"),
+            paid=Sum("invoices__amount_paid"),
+        )
+        .order_by("funder__name", "-expected_start")
+    )
+
+
+def open_invoices_for_recipient(*, user: User, organisation: Organisation) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(
+            relationship__in=relationships_visible_to(user=user).filter(recipient=organisation), paid_date__isnull=True
+        )
+        .select_related("relationship__funder", "relationship__compact")
+        .order_by("pay_by")
+    )
+
+
+def notices_for_recipient(*, user: User, organisation: Organisation) -> QuerySet[Notice]:
+    return (
+        Notice.objects.filter(relationship__in=relationships_visible_to(user=user).filter(recipient=organisation))
+        .select_related("relationship__funder")
+        .order_by("-notice_date")
+    )

@@ -1,0 +1,310 @@
+"""Every write to funding relationships, decisions, invoices, payments and notices goes through here.
+
+Each function validates with ``full_clean()``, stores the deadlines ``funding/rules.py`` computes from
+the compact's settings, and saves inside one transaction. django-simple-history records who changed
+what: the signed-in person through its middleware, or the ``actor`` passed here (imports, jobs).
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from compact_portal.accounts.models import User
+
+from .. import rules
+from ..models import (
+    STATUS_AFTER_DECISION,
+    Decision,
+    DecisionKind,
+    FundingRelationship,
+    FundingStatus,
+    Invoice,
+    Notice,
+    Payment,
+)
+
+RELATIONSHIP_FIELDS = frozenset(
+    {
+        "compact",
+        "funder",
+        "recipient",
+        "reference",
+        "title",
+        "purpose",
+        "mechanism",
+        "amount",
+        "expected_start",
+        "start_date",
+        "end_date",
+        "end_date_defined_at_start",
+        "term_explanation",
+        "strategic",
+        "overheads_included",
+        "volunteer_costs_included",
+        "payment_in_advance",
+        "monitoring_agreed_date",
+        "agreement_signed_date",
+        "underspend_terms",
+        "risk_notes",
+    }
+)
+NOTICE_FIELDS = frozenset(
+    {
+        "kind",
+        "notice_date",
+        "effective_date",
+        "rationale",
+        "impact_assessment",
+        "impact_assessed_date",
+        "response_due_by",
+        "final_decision_date",
+        "reallocation_assessment",
+    }
+)
+
+# Which decisions may follow which state of the relationship.
+DECISIONS_ALLOWED = {
+    FundingStatus.PENDING: {DecisionKind.AWARDED, DecisionKind.DECLINED},
+    FundingStatus.DECLINED: {DecisionKind.AWARDED},
+    FundingStatus.AWARDED: {DecisionKind.VARIED, DecisionKind.RENEWED, DecisionKind.REDUCED, DecisionKind.ENDED},
+    FundingStatus.ENDED: {DecisionKind.RENEWED},
+}
+
+
+def _save(instance, actor: User | None) -> None:
+    """Validate and save ``instance``, crediting ``actor`` in its history when one is given."""
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor
+    instance.save()
+
+
+def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+
+
+# --- Relationships ------------------------------------------------------------------------------
+
+
+def _store_relationship_deadlines(relationship: FundingRelationship) -> None:
+    compact = relationship.compact
+    if relationship.expected_start:
+        relationship.decision_due_by = rules.decision_due_by(
+            relationship.expected_start, months=compact.decision_lead_months
+        )
+    relationship.minimum_end_date = (
+        rules.minimum_term_end(relationship.start_date, years=compact.min_funding_years)
+        if relationship.start_date
+        else None
+    )
+
+
+@transaction.atomic
+def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelationship:
+    """Create a funding relationship (no decision yet) with its 9.1 and 9.2 deadlines stored."""
+    _check_fields(fields, RELATIONSHIP_FIELDS)
+    relationship = FundingRelationship(created_by=actor, **fields)
+    _store_relationship_deadlines(relationship)
+    _save(relationship, actor)
+    return relationship
+
+
+@transaction.atomic
+def relationship_update(
+    *, relationship: FundingRelationship, actor: User | None, **changes: Any
+) -> FundingRelationship:
+    """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow."""
+    _check_fields(changes, RELATIONSHIP_FIELDS)
+    for name, value in changes.items():
+        setattr(relationship, name, value)
+    _store_relationship_deadlines(relationship)
+    _save(relationship, actor)
+    for decision in relationship.decisions.exclude(due_by=relationship.decision_due_by):
+        decision.due_by = relationship.decision_due_by
+        _save(decision, actor)
+    return relationship
+
+
+# --- Decisions ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    relationship: FundingRelationship,
+    actor: User | None,
+    kind: str,
+    told_date: datetime.date,
+    rationale: str = "",
+    justification: str = "",
+    feedback: str = "",
+    new_amount: Decimal | None = None,
+) -> Decision:
+    """Record a decision; the relationship's status (and amount, if a new one is given) follows it.
+
+    Refuses a decision that cannot follow the relationship's current state (for example a reduction
+    before any award), a decline without feedback (9.3), and a late award without a justification (9.2).
+    """
+    relationship = FundingRelationship.objects.select_for_update().select_related("compact").get(pk=relationship.pk)
+    allowed = DECISIONS_ALLOWED[FundingStatus(relationship.status)]
+    if kind not in allowed:
+        raise ValidationError(
+            {
+                "kind": f"A funding relationship that is {relationship.get_status_display().lower()} can only be "
+                f"{' or '.join(sorted(DecisionKind(k).label.lower() for k in allowed))}."
+            }
+        )
+    decision = Decision(
+        relationship=relationship,
+        kind=kind,
+        told_date=told_date,
+        rationale=rationale,
+        justification=justification,
+        feedback=feedback,
+        new_amount=new_amount,
+        due_by=relationship.decision_due_by,
+        recorded_by=actor,
+    )
+    _save(decision, actor)
+    relationship.status = STATUS_AFTER_DECISION[DecisionKind(kind)]
+    if new_amount is not None:
+        relationship.amount = new_amount
+    _save(relationship, actor)
+    return decision
+
+
+# --- Invoices and payments ----------------------------------------------------------------------
+
+
+def _pay_by(relationship: FundingRelationship, received: datetime.date) -> datetime.date:
+    compact = relationship.compact
+    return rules.payment_due_by(received, nation=compact.nation, working_days=compact.payment_working_days)
+
+
+@transaction.atomic
+def invoice_record(
+    *,
+    relationship: FundingRelationship,
+    actor: User | None,
+    invoice_number: str,
+    amount: Decimal,
+    received_date: datetime.date,
+) -> Invoice:
+    """Record an invoice with its pay-by date (11.2) stored."""
+    invoice = Invoice(
+        relationship=relationship,
+        invoice_number=invoice_number.strip(),
+        amount=amount,
+        received_date=received_date,
+        pay_by=_pay_by(relationship, received_date),
+        recorded_by=actor,
+    )
+    _save(invoice, actor)
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    invoice_number: str,
+    amount: Decimal,
+    received_date: datetime.date,
+) -> Invoice:
+    """Correct an invoice; a changed received date moves its pay-by date."""
+    invoice = Invoice.objects.select_for_update().select_related("relationship__compact").get(pk=invoice.pk)
+    invoice.invoice_number = invoice_number.strip()
+    invoice.amount = amount
+    invoice.received_date = received_date
+    invoice.pay_by = _pay_by(invoice.relationship, received_date)
+    invoice.paid_date = _paid_in_full_on(invoice)
+    _save(invoice, actor)
+    return invoice
+
+
+def _paid_in_full_on(invoice: Invoice) -> datetime.date | None:
+    if invoice.amount_paid < invoice.amount:
+        return None
+    return invoice.payments.order_by("-paid_date").values_list("paid_date", flat=True).first()
+
+
+@transaction.atomic
+def payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
+    """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if amount > invoice.outstanding:
+        raise ValidationError({"amount": f"Only £{invoice.outstanding} is still owed on this invoice."})
+    payment = Payment(invoice=invoice, paid_date=paid_date, amount=amount, recorded_by=actor)
+    _save(payment, actor)
+    invoice.amount_paid += amount
+    invoice.paid_date = _paid_in_full_on(invoice)
+    _save(invoice, actor)
+    return payment
+
+
+# --- Notices ------------------------------------------------------------------------------------
+
+
+def _store_notice_deadlines(notice: Notice) -> None:
+    relationship = notice.relationship
+    compact = relationship.compact
+    if notice.notice_date:
+        notice.earliest_effective_date = rules.earliest_effective_date(notice.notice_date, months=compact.notice_months)
+    notice.notice_owed = rules.notice_owed(
+        end_date_defined_at_start=relationship.end_date_defined_at_start,
+        fixed_end_excepted=compact.notice_excepts_fixed_end,
+    )
+
+
+@transaction.atomic
+def notice_record(*, relationship: FundingRelationship, actor: User | None, **fields: Any) -> Notice:
+    """Record written notice of an end, reduction or change, with its earliest effective date (13.3) stored.
+
+    A notice shorter than the compact requires is recorded, not refused: it happened, and the
+    compliance jobs flag it.
+    """
+    _check_fields(fields, NOTICE_FIELDS)
+    notice = Notice(relationship=relationship, recorded_by=actor, **fields)
+    _store_notice_deadlines(notice)
+    _save(notice, actor)
+    return notice
+
+
+@transaction.atomic
+def notice_update(*, notice: Notice, actor: User | None, **changes: Any) -> Notice:
+    """Change a notice (for example to record the final decision); its stored dates follow."""
+    _check_fields(changes, NOTICE_FIELDS)
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    for name, value in changes.items():
+        setattr(notice, name, value)
+    _store_notice_deadlines(notice)
+    _save(notice, actor)
+    return notice
+
+
+@transaction.atomic
+def notice_respond(*, notice: Notice, actor: User, response: str, today: datetime.date) -> Notice:
+    """The organisation responds to a notice (13.4); it may change its response until the window closes."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.response_due_by is None:
+        raise ValidationError("The funder has not opened a window for responses to this notice.")
+    if not notice.response_open(today):
+        raise ValidationError(
+            f"The window for responding closed on {date_format(notice.response_due_by)}; "
+            "contact the funder if you still need to respond."
+        )
+    if not response.strip():
+        raise ValidationError({"response": "Write your response."})
+    notice.response = response.strip()
+    notice.responded_at = timezone.now()
+    notice.responded_by = actor
+    _save(notice, actor)
+    return notice

@@ -1,0 +1,407 @@
+"""Bulk import of funding relationships, invoices and notices from CSV: every bad row reported, all rows or none saved.
+
+Row numbers are the spreadsheet's: the header is row 1, the first record row 2. Each row is saved through
+the funding services (so it is validated and its deadlines stored as if entered by hand) inside a savepoint
+of one transaction; a row the services refuse is reported and the import goes on to find every other bad
+row, then the whole transaction is rolled back if any row was bad.
+
+Re-importing the same file creates no duplicates. A relationship row matches on its funder and reference,
+an invoice row on its funding and invoice number, a notice row on its funding, kind and notice date; a
+matched record is updated only where the file differs, and a decision or payment already recorded is not
+recorded again.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from commitments.models import Compact, Organisation
+from compact_portal.accounts.models import User
+from compact_portal.csv_import import RowError, parse_bool, parse_date, parse_money, validation_messages
+
+from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, Notice, NoticeKind
+from . import (
+    decision_record,
+    invoice_record,
+    invoice_update,
+    notice_record,
+    notice_update,
+    payment_record,
+    relationship_create,
+    relationship_update,
+)
+
+COLUMNS = {
+    "relationships": (
+        "reference",
+        "funder_org_id",
+        "recipient_org_id",
+        "compact",
+        "mechanism",
+        "title",
+        "amount",
+        "expected_start",
+        "start_date",
+        "end_date",
+        "end_date_defined_at_start",
+        "strategic",
+        "decision",
+        "decision_date",
+        "decision_justification",
+        "term_explanation",
+        "feedback",
+    ),
+    "invoices": ("funding_reference", "invoice_number", "amount", "received_date", "paid_date"),
+    "notices": ("funding_reference", "kind", "notice_date", "effective_date", "rationale"),
+}
+KINDS = tuple(COLUMNS)
+
+# The decisions a relationships file may record; later decisions (variations, endings...) are made in the portal.
+IMPORTED_DECISIONS = [(DecisionKind.AWARDED.value, "Awarded"), (DecisionKind.DECLINED.value, "Declined")]
+
+
+@dataclass
+class FundingImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def funding_import(
+    *,
+    kind: str,
+    header: list[str],
+    rows: list[dict[str, str]],
+    actor: User | None,
+    allowed_funder_ids: set[int] | None = None,
+) -> FundingImportResult:
+    """Import a file of ``kind`` ("relationships", "invoices" or "notices"): every row, or none if any is bad.
+
+    ``allowed_funder_ids`` limits the import to funding given by those organisations (an officer's own public
+    bodies); None allows any funder (the management command).
+    """
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    result = FundingImportResult()
+    missing = [column for column in COLUMNS[kind] if column not in header]
+    if missing:
+        result.errors.append(RowError(1, f"The header is missing the column(s): {', '.join(missing)}."))
+        return result
+    if not rows:
+        result.errors.append(RowError(1, f"The file has a header but no {kind}."))
+        return result
+
+    importer = _IMPORTERS[kind](actor=actor, allowed_funder_ids=allowed_funder_ids)
+    with transaction.atomic():
+        for number, raw in enumerate(rows, start=2):
+            values = {key: (value or "").strip() for key, value in raw.items() if key}
+            try:
+                with transaction.atomic():
+                    outcome = importer.import_row(values, number)
+            except ValidationError as error:
+                result.errors.append(RowError(number, validation_messages(error, importer.field_columns)))
+                continue
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        if result.errors:
+            transaction.set_rollback(True)
+            result.created = result.updated = result.unchanged = 0
+    return result
+
+
+def _org_id_key(value: str) -> str:
+    return re.sub(r"\s+", "", value).upper()
+
+
+def _choice(value: str, column: str, choices) -> str:
+    wanted = value.strip().lower()
+    for key, label in choices:
+        if wanted in (key, label.lower(), slugify(label).replace("-", "_")):
+            return key
+    raise ValidationError(f"{column}: '{value}' is not one of: {', '.join(key for key, _ in choices)}.")
+
+
+class _Cells:
+    """One row's cells, read column by column; every problem is kept so the row's message lists them all."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values = values
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def read(self, column: str, parse: Callable[..., Any], *args: Any, required: bool = False) -> Any:
+        value = self.values.get(column, "")
+        if required and not value:
+            self.problem(f"{column}: this is blank; every row needs one.")
+            return None
+        try:
+            return parse(value, column, *args)
+        except ValidationError as error:
+            self.problems.extend(error.messages)
+            return None
+
+    def text(self, column: str, *, required: bool = False) -> str:
+        return self.read(column, lambda value, _column: value, required=required) or ""
+
+    def check(self) -> None:
+        if self.problems:
+            raise ValidationError(self.problems)
+
+
+class _Importer:
+    field_columns: dict[str, str] = {}  # model field -> CSV column, for the services' errors
+
+    def __init__(self, *, actor: User | None, allowed_funder_ids: set[int] | None):
+        self.actor = actor
+        self.allowed_funder_ids = allowed_funder_ids
+        self.seen: dict[tuple, int] = {}
+        self._relationships: dict[str, FundingRelationship | str] = {}
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        """Save one row through the services; return "created", "updated" or "unchanged"."""
+        raise NotImplementedError
+
+    def first_seen(self, cells: _Cells, key: tuple, number: int, what: str) -> None:
+        """Note the row holding ``key``; a later row with the same key is a duplicate of it."""
+        if not all(key):
+            return
+        if key in self.seen:
+            cells.problem(f"{what} is already on row {self.seen[key]}; give each one once.")
+        else:
+            self.seen[key] = number
+
+    def funding(self, cells: _Cells, column: str = "funding_reference") -> FundingRelationship | None:
+        """The relationship a row's reference names, among the allowed funders' when the import is limited."""
+        reference = cells.values.get(column, "")
+        if not reference:
+            cells.problem(f"{column}: this is blank; give the reference of the funding.")
+            return None
+        if reference not in self._relationships:
+            found = FundingRelationship.objects.filter(reference=reference).select_related("compact")
+            if self.allowed_funder_ids is not None:
+                found = found.filter(funder_id__in=self.allowed_funder_ids)
+            matches = list(found[:2])
+            if not matches:
+                whose = "given by your organisation " if self.allowed_funder_ids is not None else ""
+                self._relationships[reference] = (
+                    f"{column}: no funding {whose}has the reference '{reference}'; import the funding relationship "
+                    "first, or check the reference."
+                )
+            elif len(matches) > 1:
+                self._relationships[reference] = (
+                    f"{column}: more than one funder uses the reference '{reference}'; give the funding a reference "
+                    "no other funder uses, then import again."
+                )
+            else:
+                self._relationships[reference] = matches[0]
+        found = self._relationships[reference]
+        if isinstance(found, str):
+            cells.problem(found)
+            return None
+        return found
+
+
+class _RelationshipImporter(_Importer):
+    field_columns = {
+        "funder": "funder_org_id",
+        "recipient": "recipient_org_id",
+        "kind": "decision",
+        "told_date": "decision_date",
+        "justification": "decision_justification",
+    }
+    DETAIL_FIELDS = (
+        "compact",
+        "recipient",
+        "mechanism",
+        "title",
+        "amount",
+        "expected_start",
+        "start_date",
+        "end_date",
+        "end_date_defined_at_start",
+        "strategic",
+        "term_explanation",
+    )
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.compacts = {compact.slug: compact for compact in Compact.objects.all()}
+        self.organisations: dict[str, Organisation | None] = {}
+        self._own_names: str | None = None
+
+    def organisation(self, cells: _Cells, column: str, role: str, example: str) -> Organisation | None:
+        value = cells.values.get(column, "")
+        if not value:
+            cells.problem(f"{column}: this is blank; give the {role}'s Org-ID, for example {example}.")
+            return None
+        key = _org_id_key(value)
+        if key not in self.organisations:
+            candidates = list(Organisation.objects.filter(org_id__iexact=key))
+            exact = [organisation for organisation in candidates if organisation.org_id == key]
+            self.organisations[key] = (exact or candidates or [None])[0]
+        organisation = self.organisations[key]
+        if organisation is None:
+            cells.problem(
+                f"{column}: no organisation has the Org-ID '{value}'; add the {role} to the portal first, "
+                "or check the Org-ID."
+            )
+        return organisation
+
+    def compact(self, value: str, column: str) -> Compact:
+        compact = self.compacts.get(value.lower())
+        if compact is None:
+            raise ValidationError(
+                f"{column}: no compact has the slug '{value}'; use one of: {', '.join(sorted(self.compacts))}."
+            )
+        return compact
+
+    def own_names(self) -> str:
+        if self._own_names is None:
+            names = Organisation.objects.filter(pk__in=self.allowed_funder_ids).values_list("name", flat=True)
+            self._own_names = ", ".join(sorted(names)) or "none"
+        return self._own_names
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        cells = _Cells(values)
+        reference = cells.text("reference", required=True)
+        funder_key = _org_id_key(values.get("funder_org_id", ""))
+        self.first_seen(cells, (funder_key, reference), number, f"reference: '{reference}' from this funder")
+        funder = self.organisation(cells, "funder_org_id", "funder", "GB-LAE-POR")
+        if funder and self.allowed_funder_ids is not None and funder.pk not in self.allowed_funder_ids:
+            cells.problem(
+                f"You can only import funding given by your own organisation ({self.own_names()}); "
+                f"this row's funder is {funder.name}."
+            )
+        details = {
+            "recipient": self.organisation(cells, "recipient_org_id", "recipient", "GB-CHC-1012345"),
+            "compact": cells.read("compact", self.compact, required=True),
+            "mechanism": cells.read("mechanism", _choice, Mechanism.choices, required=True),
+            "title": cells.text("title", required=True),
+            "amount": cells.read("amount", parse_money),
+            "expected_start": cells.read("expected_start", parse_date, required=True),
+            "start_date": cells.read("start_date", parse_date),
+            "end_date": cells.read("end_date", parse_date),
+            "end_date_defined_at_start": cells.read("end_date_defined_at_start", parse_bool),
+            "strategic": cells.read("strategic", parse_bool),
+            "term_explanation": cells.text("term_explanation"),
+        }
+        decision = values.get("decision") and cells.read("decision", _choice, IMPORTED_DECISIONS)
+        told_date = cells.read("decision_date", parse_date)
+        if values.get("decision") and not values.get("decision_date"):
+            cells.problem("decision_date: this is blank; give the date the organisation was told of the decision.")
+        if values.get("decision_date") and not values.get("decision"):
+            cells.problem("decision: this is blank; say whether the funding was awarded or declined.")
+        cells.check()
+
+        relationship = FundingRelationship.objects.filter(funder=funder, reference=reference).first()
+        if relationship is None:
+            relationship = relationship_create(actor=self.actor, funder=funder, reference=reference, **details)
+            outcome = "created"
+        elif any(getattr(relationship, name) != value for name, value in details.items()):
+            relationship = relationship_update(relationship=relationship, actor=self.actor, **details)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+
+        if decision and not relationship.decisions.filter(kind=decision, told_date=told_date).exists():
+            decision_record(
+                relationship=relationship,
+                actor=self.actor,
+                kind=decision,
+                told_date=told_date,
+                justification=values.get("decision_justification", ""),
+                feedback=values.get("feedback", ""),
+            )
+            outcome = "updated" if outcome == "unchanged" else outcome
+        return outcome
+
+
+class _InvoiceImporter(_Importer):
+    field_columns = {"relationship": "funding_reference"}
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        cells = _Cells(values)
+        invoice_number = cells.text("invoice_number", required=True)
+        key = (values.get("funding_reference", ""), invoice_number)
+        self.first_seen(cells, key, number, f"invoice_number: '{invoice_number}' for this funding")
+        relationship = self.funding(cells)
+        amount = cells.read("amount", parse_money)
+        if amount is not None and amount <= 0:
+            cells.problem("amount: an invoice must be for more than £0.")
+        received_date = cells.read("received_date", parse_date, required=True)
+        paid_date = cells.read("paid_date", parse_date)
+        cells.check()
+
+        details = {"invoice_number": invoice_number, "amount": amount, "received_date": received_date}
+        invoice = Invoice.objects.filter(relationship=relationship, invoice_number=invoice_number).first()
+        if invoice is None:
+            invoice = invoice_record(relationship=relationship, actor=self.actor, **details)
+            outcome = "created"
+        elif invoice.amount != amount or invoice.received_date != received_date:
+            invoice = invoice_update(invoice=invoice, actor=self.actor, **details)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+
+        if paid_date and invoice.outstanding > 0:
+            payment_record(invoice=invoice, actor=self.actor, paid_date=paid_date, amount=invoice.outstanding)
+            outcome = "updated" if outcome == "unchanged" else outcome
+        return outcome
+
+
+class _NoticeImporter(_Importer):
+    field_columns = {"relationship": "funding_reference"}
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        cells = _Cells(values)
+        kind = cells.read("kind", _choice, NoticeKind.choices, required=True)
+        notice_date = cells.read("notice_date", parse_date, required=True)
+        key = (values.get("funding_reference", ""), kind, notice_date)
+        if all(key):
+            what = f"notice_date: this funding's {kind} notice of {notice_date:%d/%m/%Y}"
+            self.first_seen(cells, key, number, what)
+        relationship = self.funding(cells)
+        effective_date = cells.read("effective_date", parse_date, required=True)
+        rationale = values.get("rationale", "")
+        if not rationale:
+            cells.problem("rationale: this is blank; give the reason the funding is ending, reducing or changing.")
+        cells.check()
+
+        notice = Notice.objects.filter(relationship=relationship, kind=kind, notice_date=notice_date).first()
+        if notice is None:
+            notice_record(
+                relationship=relationship,
+                actor=self.actor,
+                kind=kind,
+                notice_date=notice_date,
+                effective_date=effective_date,
+                rationale=rationale,
+            )
+            return "created"
+        changes = {
+            name: value
+            for name, value in (("effective_date", effective_date), ("rationale", rationale))
+            if getattr(notice, name) != value
+        }
+        if not changes:
+            return "unchanged"
+        notice_update(notice=notice, actor=self.actor, **changes)
+        return "updated"
+
+
+_IMPORTERS: dict[str, type[_Importer]] = {
+    "relationships": _RelationshipImporter,
+    "invoices": _InvoiceImporter,
+    "notices": _NoticeImporter,
+}

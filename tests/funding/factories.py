@@ -1,0 +1,85 @@
+"""Funding records built through the services, so their stored deadlines are what the portal would store."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from funding import services
+from funding.models import Decision, FundingRelationship, Invoice, Mechanism, Notice
+from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
+
+
+class FundingRelationshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingRelationship
+        skip_postgeneration_save = True
+
+    compact = factory.SubFactory(CompactFactory)
+    funder = factory.SubFactory(PublicBodyFactory)
+    recipient = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"GR-2026-{n:03d}")
+    title = "Community food project"
+    mechanism = Mechanism.GRANT
+    amount = Decimal("30000.00")
+    expected_start = datetime.date(2027, 4, 1)
+    start_date = datetime.date(2027, 4, 1)
+    end_date = datetime.date(2030, 3, 31)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.relationship_create(actor=None, **kwargs)
+
+
+class AwardedFundingFactory(FundingRelationshipFactory):
+    """A relationship with an award told in good time (six months before the start)."""
+
+    @factory.post_generation
+    def award(obj, create, extracted, **kwargs):
+        services.decision_record(
+            relationship=obj, actor=None, kind="awarded", told_date=datetime.date(2026, 10, 1), rationale="Strong bid."
+        )
+        obj.refresh_from_db()
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    relationship = factory.SubFactory(FundingRelationshipFactory)
+    kind = "awarded"
+    told_date = datetime.date(2026, 10, 1)
+    rationale = "Meets the priorities."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.decision_record(actor=None, **kwargs)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    relationship = factory.SubFactory(AwardedFundingFactory)
+    invoice_number = factory.Sequence(lambda n: f"INV-{n:04d}")
+    amount = Decimal("2500.00")
+    received_date = datetime.date(2027, 4, 6)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.invoice_record(actor=None, **kwargs)
+
+
+class NoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notice
+
+    relationship = factory.SubFactory(AwardedFundingFactory)
+    kind = "end"
+    notice_date = datetime.date(2027, 9, 1)
+    effective_date = datetime.date(2027, 12, 1)
+    rationale = "The service is being recommissioned."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.notice_record(actor=None, **kwargs)

@@ -1,0 +1,263 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from funding import services
+from funding.models import FundingStatus
+from tests.commitments.factories import CompactFactory
+from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_relationship_stores_its_deadlines():
+    relationship = FundingRelationshipFactory(
+        expected_start=datetime.date(2027, 4, 1),
+        start_date=datetime.date(2027, 4, 1),
+        end_date=datetime.date(2030, 3, 31),
+    )
+
+    assert relationship.decision_due_by == datetime.date(2027, 1, 1)
+    assert relationship.minimum_end_date == datetime.date(2030, 3, 31)
+
+
+def test_deadlines_follow_the_compacts_settings():
+    compact = CompactFactory(decision_lead_months=6, min_funding_years=2)
+
+    relationship = FundingRelationshipFactory(
+        compact=compact, start_date=datetime.date(2027, 4, 1), end_date=datetime.date(2029, 3, 31)
+    )
+
+    assert relationship.decision_due_by == datetime.date(2026, 10, 1)
+    assert relationship.minimum_end_date == datetime.date(2029, 3, 31)
+
+
+def test_a_term_shorter_than_three_years_needs_an_explanation():
+    with pytest.raises(ValidationError) as error:
+        FundingRelationshipFactory(start_date=datetime.date(2027, 4, 1), end_date=datetime.date(2030, 3, 30))
+
+    assert "9.1" in error.value.message_dict["term_explanation"][0]
+
+
+def test_changing_the_expected_start_moves_the_decisions_deadline():
+    funding = AwardedFundingFactory(expected_start=datetime.date(2027, 4, 1))
+
+    services.relationship_update(relationship=funding, actor=None, expected_start=datetime.date(2027, 7, 1))
+
+    assert funding.decision_due_by == datetime.date(2027, 4, 1)
+    assert funding.decisions.get().due_by == datetime.date(2027, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("told", "justification", "accepted"),
+    [
+        pytest.param(datetime.date(2027, 1, 1), "", True, id="exactly-three-months-before"),
+        pytest.param(datetime.date(2027, 1, 2), "", False, id="a-day-late-without-justification"),
+        pytest.param(datetime.date(2027, 2, 1), "The budget was set late.", True, id="late-with-justification"),
+    ],
+)
+def test_an_award_told_late_needs_a_justification(told, justification, accepted):
+    funding = FundingRelationshipFactory(expected_start=datetime.date(2027, 4, 1))
+
+    def record():
+        return services.decision_record(
+            relationship=funding, actor=None, kind="awarded", told_date=told, rationale="r", justification=justification
+        )
+
+    if accepted:
+        record()
+        funding.refresh_from_db()
+        assert funding.status == FundingStatus.AWARDED
+    else:
+        with pytest.raises(ValidationError) as error:
+            record()
+        assert "9.2" in error.value.message_dict["justification"][0]
+        assert not funding.decisions.exists()
+
+
+def test_a_decline_needs_feedback():
+    funding = FundingRelationshipFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(
+            relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1)
+        )
+
+    assert "9.3" in error.value.message_dict["feedback"][0]
+
+
+@pytest.mark.parametrize(
+    ("sequence", "refused"),
+    [
+        pytest.param(["reduced"], "reduced", id="reduce-before-award"),
+        pytest.param(["awarded", "awarded"], "awarded", id="award-twice"),
+        pytest.param(["awarded", "ended", "reduced"], "reduced", id="reduce-after-end"),
+    ],
+)
+def test_decisions_follow_the_relationships_state(sequence, refused):
+    funding = FundingRelationshipFactory()
+    *allowed, last = sequence
+    for kind in allowed:
+        services.decision_record(relationship=funding, actor=None, kind=kind, told_date=datetime.date(2026, 12, 1))
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(relationship=funding, actor=None, kind=last, told_date=datetime.date(2026, 12, 2))
+
+    assert "can only be" in error.value.message_dict["kind"][0]
+
+
+def test_a_reduction_changes_the_amount_and_keeps_history(officer):
+    funding = AwardedFundingFactory(amount=Decimal("30000"))
+
+    services.decision_record(
+        relationship=funding,
+        actor=officer,
+        kind="reduced",
+        told_date=datetime.date(2027, 6, 1),
+        new_amount=Decimal("20000"),
+    )
+
+    funding.refresh_from_db()
+    assert funding.amount == Decimal("20000")
+    assert funding.history.first().history_user == officer
+    assert funding.history.count() == 3  # created, awarded, reduced
+
+
+def test_an_invoices_pay_by_date_is_stored_and_moves_with_the_received_date():
+    invoice = InvoiceFactory(received_date=datetime.date(2026, 12, 18))
+    assert invoice.pay_by == datetime.date(2027, 1, 6)  # Christmas, Boxing Day (substitute) and New Year skipped
+
+    services.invoice_update(
+        invoice=invoice,
+        actor=None,
+        invoice_number=invoice.invoice_number,
+        amount=invoice.amount,
+        received_date=datetime.date(2027, 1, 4),
+    )
+
+    invoice.refresh_from_db()
+    assert invoice.pay_by == datetime.date(2027, 1, 18)
+
+
+def test_the_pay_by_date_uses_the_compacts_nation():
+    scottish = CompactFactory(name="Highland Compact", nation="scotland")
+    funding = AwardedFundingFactory(compact=scottish)
+
+    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 7, 30))
+
+    assert invoice.pay_by == datetime.date(2027, 8, 16)  # first Monday of August is Scotland's holiday
+
+
+def test_part_payments_settle_the_invoice_on_the_day_of_the_last_part():
+    invoice = InvoiceFactory(amount=Decimal("1000"))
+
+    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 8), amount=Decimal("400"))
+    invoice.refresh_from_db()
+    assert invoice.paid_date is None
+    assert invoice.outstanding == Decimal("600")
+
+    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 30), amount=Decimal("600"))
+    invoice.refresh_from_db()
+    assert invoice.paid_date == datetime.date(2027, 4, 30)
+
+
+def test_a_payment_cannot_exceed_what_is_owed():
+    invoice = InvoiceFactory(amount=Decimal("1000"))
+
+    with pytest.raises(ValidationError) as error:
+        services.payment_record(
+            invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 8), amount=Decimal("1000.01")
+        )
+
+    assert "£1000.00" in error.value.message_dict["amount"][0]
+    assert not invoice.payments.exists()
+
+
+def test_a_payment_cannot_come_before_the_invoice():
+    invoice = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
+
+    with pytest.raises(ValidationError) as error:
+        services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 5), amount=Decimal("1"))
+
+    assert "paid_date" in error.value.message_dict
+
+
+def test_a_short_notice_is_recorded_with_its_earliest_effective_date():
+    notice = NoticeFactory(notice_date=datetime.date(2027, 11, 30), effective_date=datetime.date(2028, 2, 28))
+
+    assert notice.earliest_effective_date == datetime.date(2028, 2, 29)  # leap year
+    assert not notice.notice_period_met
+
+
+def test_leicestershire_owes_no_notice_when_the_end_was_fixed_from_the_start():
+    compact = CompactFactory(name="County Compact", notice_excepts_fixed_end=True)
+    funding = AwardedFundingFactory(compact=compact, end_date_defined_at_start=True)
+
+    notice = NoticeFactory(
+        relationship=funding, notice_date=datetime.date(2030, 3, 1), effective_date=datetime.date(2030, 3, 31)
+    )
+
+    assert not notice.notice_owed
+    assert notice.notice_period_met
+
+
+def test_other_compacts_owe_notice_even_when_the_end_was_fixed():
+    funding = AwardedFundingFactory(end_date_defined_at_start=True)
+
+    notice = NoticeFactory(
+        relationship=funding, notice_date=datetime.date(2030, 3, 1), effective_date=datetime.date(2030, 3, 31)
+    )
+
+    assert notice.notice_owed
+    assert not notice.notice_period_met
+
+
+@pytest.mark.parametrize(
+    ("days_after_window", "accepted"),
+    [pytest.param(0, True, id="on-the-last-day"), pytest.param(1, False, id="the-day-after")],
+)
+def test_the_organisation_responds_within_the_window(vcs_member, days_after_window, accepted):
+    notice = NoticeFactory(notice_date=datetime.date(2027, 9, 1), response_due_by=datetime.date(2027, 9, 30))
+    today = datetime.date(2027, 9, 30) + datetime.timedelta(days=days_after_window)
+
+    def respond():
+        services.notice_respond(notice=notice, actor=vcs_member, response="We serve 400 families.", today=today)
+
+    if accepted:
+        respond()
+        notice.refresh_from_db()
+        assert notice.response == "We serve 400 families."
+        assert notice.responded_by == vcs_member
+    else:
+        with pytest.raises(ValidationError, match="closed on 30 September 2027"):
+            respond()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("effective_date", datetime.date(2027, 8, 31), "cannot take effect before"),
+        ("response_due_by", datetime.date(2027, 8, 31), "response window"),
+        ("rationale", "  ", "rationale is required"),
+    ],
+)
+def test_a_notice_must_make_sense(field, value, message):
+    with pytest.raises(ValidationError) as error:
+        NoticeFactory(notice_date=datetime.date(2027, 9, 1), **{field: value})
+
+    assert message in error.value.message_dict[field][0]
+
+
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [("funder", "must be a public body"), ("recipient", "voluntary or community")],
+)
+def test_funder_and_recipient_sides(side, message, council, charity):
+    wrong = {"funder": charity, "recipient": council}[side]
+
+    with pytest.raises(ValidationError) as error:
+        FundingRelationshipFactory(**{side: wrong})
+
+    assert message in error.value.message_dict[side][0]
