@@ -9,8 +9,10 @@
   var outputs = form.querySelectorAll("output[data-computed]");
   var names = ["compact", "expected_start", "start_date", "received_date", "notice_date"];
   var placeholder = "(enter the dates to see it)";
+  var latest = 0;  // answers can arrive out of order; only the newest request's answer is shown
 
   function refresh() {
+    var request = ++latest;
     var params = new URLSearchParams();
     if (form.dataset.relationship) { params.set("relationship", form.dataset.relationship); }
     names.forEach(function (name) {
@@ -20,6 +22,7 @@
     fetch(form.dataset.datesPreview + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : {}; })
       .then(function (computed) {
+        if (request !== latest) { return; }
         outputs.forEach(function (output) {
           output.textContent = computed[output.dataset.computed] || placeholder;
         });

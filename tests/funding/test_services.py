@@ -261,3 +261,19 @@ def test_funder_and_recipient_sides(side, message, council, charity):
         FundingRelationshipFactory(**{side: wrong})
 
     assert message in error.value.message_dict[side][0]
+
+
+def test_every_change_is_kept_in_history_with_who_made_it(officer):
+    invoice = InvoiceFactory()
+    notice = NoticeFactory(relationship=invoice.relationship)
+
+    services.payment_record(invoice=invoice, actor=officer, paid_date=datetime.date(2027, 4, 9), amount=invoice.amount)
+    services.notice_update(notice=notice, actor=officer, final_decision_date=datetime.date(2027, 10, 15))
+
+    for record in (invoice, notice):
+        latest = record.history.first()
+        assert latest.history_user == officer
+        assert record.history.count() == 2
+    assert invoice.history.first().paid_date == datetime.date(2027, 4, 9)
+    assert invoice.history.last().paid_date is None  # the earlier state is kept too
+    assert invoice.payments.get().history.first().history_user == officer

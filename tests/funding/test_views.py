@@ -471,3 +471,16 @@ def test_an_empty_360giving_export_says_so_instead_of_an_invalid_file(client_for
     response = client_for("officer").get(reverse("funding:awards_360giving"), follow=True)
 
     assert "There are no awards to export yet" in response.content.decode()
+
+
+def test_the_overview_page_has_a_query_budget(client_for, charity, compact, django_assert_max_num_queries):
+    for number in range(15):
+        funding = AwardedFundingFactory(compact=compact, recipient=charity, reference=f"OV-{number}")
+        InvoiceFactory(relationship=funding)
+        NoticeFactory(relationship=funding)
+    client = client_for("vcs_member")
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("funding:recipient_overview", args=[charity.slug]))
+
+    assert response.status_code == 200

@@ -1,0 +1,36 @@
+"""Funding pages: request → form → service or selector → template.
+
+A record the person may not see is a 404 (its existence is not revealed); a record they may see
+but not change is a 403.
+"""
+
+from .invoices import invoice_create, invoice_edit, payment_create
+from .notices import notice_create, notice_detail, notice_edit
+from .relationships import (
+    decision_create,
+    recipient_overview,
+    relationship_create,
+    relationship_detail,
+    relationship_edit,
+    relationship_list,
+)
+from .transfers import awards_360giving, awards_csv, dates_preview, funding_import_view
+
+__all__ = [
+    "awards_360giving",
+    "awards_csv",
+    "dates_preview",
+    "decision_create",
+    "funding_import_view",
+    "invoice_create",
+    "invoice_edit",
+    "notice_create",
+    "notice_detail",
+    "notice_edit",
+    "payment_create",
+    "recipient_overview",
+    "relationship_create",
+    "relationship_detail",
+    "relationship_edit",
+    "relationship_list",
+]

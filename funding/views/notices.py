@@ -1,0 +1,103 @@
+"""End, reduction and change notices, and the organisation's response (13.1–13.4)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from compact_portal.accounts.permissions import role_required
+from compact_portal.accounts.roles import Role
+
+from .. import selectors, services
+from ..forms import (
+    NoticeForm,
+    NoticeResponseForm,
+)
+from ..models import Notice
+from ._common import add_service_errors, relationship_to_change
+
+
+@role_required(Role.OFFICER)
+def notice_create(request, pk):
+    relationship = relationship_to_change(request, pk)
+    probe = Notice(relationship=relationship, kind="end")
+    form = NoticeForm(request.POST or None, reallocation_needed=probe.reallocation_needed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The notice is recorded.")
+            if not notice.notice_period_met:
+                messages.warning(
+                    request,
+                    f"This notice is shorter than the compact's {relationship.compact.notice_months} months "
+                    f"(commitment 13.3): it could take effect on {date_format(notice.earliest_effective_date)} "
+                    "at the earliest. It will be flagged.",
+                )
+            return redirect(notice)
+    return render(request, "funding/notice_form.html", {"form": form, "relationship": relationship})
+
+
+def _notice_visible(request, pk: int) -> Notice:
+    try:
+        return selectors.notice_for(user=request.user, pk=pk)
+    except Notice.DoesNotExist:
+        raise Http404("No such notice") from None
+
+
+@role_required(Role.OFFICER)
+def notice_edit(request, pk):
+    notice = _notice_visible(request, pk)
+    relationship = relationship_to_change(request, notice.relationship_id)
+    form = NoticeForm(request.POST or None, instance=notice, reallocation_needed=notice.reallocation_needed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_update(notice=notice, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The notice is saved.")
+            return redirect(notice)
+    return render(request, "funding/notice_form.html", {"form": form, "relationship": relationship, "notice": notice})
+
+
+@login_required
+def notice_detail(request, pk):
+    """A notice, and for the organisation's members the form to respond while the window is open (13.4)."""
+    today = timezone.localdate()
+    notice = _notice_visible(request, pk)
+    may_respond = selectors.may_respond_to(user=request.user, notice=notice)
+    form = None
+    if may_respond and notice.response_open(today):
+        form = NoticeResponseForm(request.POST or None, initial={"response": notice.response})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.notice_respond(
+                    notice=notice, actor=request.user, response=form.cleaned_data["response"], today=today
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Your response is sent to the funder.")
+                return redirect(notice)
+    elif request.method == "POST":
+        raise PermissionDenied("You cannot respond to this notice.")
+    return render(
+        request,
+        "funding/notice_detail.html",
+        {
+            "notice": notice,
+            "relationship": notice.relationship,
+            "form": form,
+            "may_respond": may_respond,
+            "can_edit": selectors.relationships_editable_by(user=request.user)
+            .filter(pk=notice.relationship_id)
+            .exists(),
+            "today": today,
+        },
+    )

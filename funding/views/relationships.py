@@ -1,0 +1,182 @@
+"""Funding relationships: the list, logging and editing, decisions, and an organisation's overview."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from commitments.models import Organisation
+from compact_portal.accounts.permissions import role_required
+from compact_portal.accounts.roles import Role
+
+from .. import selectors, services
+from ..filters import FundingFilter
+from ..forms import (
+    RELATIONSHIP_FORM_FIELDS,
+    DecisionForm,
+    InitialDecisionForm,
+    RelationshipForm,
+)
+from ..models import FundingRelationship
+from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, add_service_errors, relationship_to_change
+
+
+@role_required(*FUNDING_ROLES)
+def relationship_list(request):
+    """Funding the person may see, with filters, sort and pages."""
+    today = timezone.localdate()
+    visible = selectors.relationship_list(user=request.user, today=today)
+    funding_filter = FundingFilter(
+        request.GET,
+        queryset=visible.order_by("-expected_start", "reference"),
+        funders=Organisation.objects.filter(pk__in=visible.values("funder")),
+        recipients=Organisation.objects.filter(pk__in=visible.values("recipient")),
+    )
+    page = Paginator(funding_filter.qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "funding/list.html",
+        {
+            "filter": funding_filter,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "funders": selectors.funders_for(user=request.user),
+            "own_recipients": Organisation.objects.filter(
+                memberships__user=request.user, memberships__role=Role.VCS_MEMBER
+            ).distinct(),
+        },
+    )
+
+
+@role_required(Role.OFFICER)
+def relationship_create(request):
+    """An officer logs funding and, if it has been decided, the decision told to the organisation."""
+    funders = selectors.funders_for(user=request.user)
+    form = RelationshipForm(request.POST or None, funders=funders)
+    decision_form = InitialDecisionForm(request.POST or None, prefix="decision")
+    if request.method == "POST" and form.is_valid() and decision_form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS}
+        decision = decision_form.cleaned_data
+        try:
+            with transaction.atomic():
+                relationship = services.relationship_create(actor=request.user, **fields)
+                if decision["kind"]:
+                    try:
+                        services.decision_record(
+                            relationship=relationship,
+                            actor=request.user,
+                            kind=decision["kind"],
+                            told_date=decision["told_date"],
+                            rationale=decision["rationale"],
+                            justification=decision["justification"],
+                            feedback=decision["feedback"],
+                        )
+                    except ValidationError as error:
+                        add_service_errors(decision_form, error)
+                        raise
+        except ValidationError as error:
+            if not decision_form.errors:
+                add_service_errors(form, error)
+        else:
+            messages.success(request, f"Funding {relationship.reference} is logged.")
+            return redirect(relationship)
+    return render(
+        request, "funding/relationship_form.html", {"form": form, "decision_form": decision_form, "creating": True}
+    )
+
+
+@login_required
+def relationship_detail(request, pk):
+    today = timezone.localdate()
+    try:
+        relationship = selectors.relationship_detail(user=request.user, pk=pk)
+    except FundingRelationship.DoesNotExist:
+        raise Http404("No such funding") from None
+    can_edit = selectors.relationships_editable_by(user=request.user).filter(pk=pk).exists()
+    compact = relationship.compact
+    return render(
+        request,
+        "funding/relationship_detail.html",
+        {
+            "relationship": relationship,
+            "timeline": selectors.relationship_timeline(relationship=relationship, today=today),
+            "invoices": [
+                (
+                    invoice,
+                    selectors.invoice_verdict(invoice, compact.nation, today),
+                    selectors.invoice_kept(invoice, today),
+                )
+                for invoice in relationship.invoices.all()
+            ],
+            "can_edit": can_edit,
+            "today": today,
+        },
+    )
+
+
+@role_required(Role.OFFICER)
+def relationship_edit(request, pk):
+    relationship = relationship_to_change(request, pk)
+    form = RelationshipForm(
+        request.POST or None, instance=relationship, funders=selectors.funders_for(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_update(
+                relationship=relationship,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS},
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The funding details are saved.")
+            return redirect(relationship)
+    return render(request, "funding/relationship_form.html", {"form": form, "relationship": relationship})
+
+
+@role_required(Role.OFFICER)
+def decision_create(request, pk):
+    relationship = relationship_to_change(request, pk)
+    allowed = services.DECISIONS_ALLOWED[relationship.status]
+    form = DecisionForm(request.POST or None, allowed_kinds=allowed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(relationship=relationship, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The decision is recorded.")
+            return redirect(relationship)
+    return render(request, "funding/decision_form.html", {"form": form, "relationship": relationship})
+
+
+@login_required
+def recipient_overview(request, slug):
+    """A VCS organisation's funding from every public body, on one page."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    is_member = (
+        request.user.has_role(Role.ADMINISTRATOR)
+        or organisation.memberships.filter(user=request.user, role=Role.VCS_MEMBER).exists()
+    )
+    relationships = selectors.funding_summary_for_recipient(user=request.user, organisation=organisation)
+    if not is_member and not relationships.exists():
+        raise Http404("No such organisation's funding")
+    today = timezone.localdate()
+    return render(
+        request,
+        "funding/recipient_overview.html",
+        {
+            "organisation": organisation,
+            "relationships": relationships,
+            "open_invoices": selectors.open_invoices_for_recipient(user=request.user, organisation=organisation),
+            "notices": selectors.notices_for_recipient(user=request.user, organisation=organisation),
+            "today": today,
+        },
+    )
