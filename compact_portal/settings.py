@@ -151,6 +151,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Attachments live under MEDIA_ROOT, which has no URL: views check permission, then serve them.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)  # per file
+# Dotted path to scan(file) -> None raising ValidationError when infected; a failing scanner refuses.
+UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="") or None
 # Production serves hashed, compressed files collected by `collectstatic`; development and tests
 # serve straight from the apps' and packages' static folders, so no collectstatic is needed.
 USE_MANIFEST_STATIC = env_bool("USE_MANIFEST_STATIC", not DEBUG)
