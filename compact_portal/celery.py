@@ -23,6 +23,10 @@ BEAT_SCHEDULE = {
         "task": "compact_portal.heartbeat",
         "schedule": crontab(minute="*/15"),
     },
+    "consultation-alerts": {  # opening alerts and one-week reminders, each sent once
+        "task": "consultations.send_alerts",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 

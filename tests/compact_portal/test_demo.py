@@ -6,6 +6,7 @@ from commitments.models import Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.demo import DEMO_PASSWORD
+from consultations.models import Consultation, Feedback
 from funding.models import FundingRelationship, Invoice, Notice
 
 
@@ -17,6 +18,8 @@ def counts() -> tuple[int, ...]:
         FundingRelationship.objects.count(),
         Invoice.objects.count(),
         Notice.objects.count(),
+        Consultation.objects.count(),
+        Feedback.objects.count(),
     )
 
 
@@ -29,7 +32,7 @@ def test_seed_demo_twice_changes_nothing(capsys):
     assert counts() == first
     assert dict(User.objects.values_list("email", "password")) == hashes
     assert first[0] >= 6  # a council, an NHS body and several charities and groups
-    assert first[3:] == (4, 4, 1)  # funding with invoices and a notice, for the funding pages
+    assert first[3:] == (4, 4, 1, 5, 1)  # funding with invoices and a notice; consultations, one with feedback
 
 
 @pytest.mark.django_db

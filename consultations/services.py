@@ -1,0 +1,410 @@
+"""Every write to consultations, their documents, responses and feedback goes through here.
+
+Each function validates with ``full_clean()``, stores what ``consultations/rules.py`` computes from
+the compact's settings, and saves inside one transaction. django-simple-history records who
+changed consultations, responses and feedback (the signed-in person, or the ``actor`` passed here).
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from commitments.models import Organisation
+from compact_portal.accounts.models import User
+
+from . import rules
+from .models import (
+    AlertPreference,
+    Consultation,
+    ConsultationDocument,
+    DateChange,
+    Feedback,
+    PolicyArea,
+    PublicationStatus,
+    Response,
+    ResponseAttachment,
+    ResponseStatus,
+)
+
+CONSULTATION_FIELDS = frozenset(
+    {
+        "compact",
+        "body",
+        "title",
+        "summary",
+        "policy_area",
+        "formal",
+        "announced_date",
+        "open_date",
+        "close_date",
+        "methods",
+        "open_to_change",
+        "not_open_to_change",
+        "formats_and_languages",
+        "foi_statement",
+        "document_link",
+        "contact_name",
+        "contact_email",
+        "shorter_explanation",
+    }
+)
+DATE_FIELDS = frozenset({"open_date", "close_date"})
+
+
+def _save(instance, actor: User | None) -> None:
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor
+    instance.save()
+
+
+def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _store_computed(consultation: Consultation) -> None:
+    compact = consultation.compact
+    consultation.length_days = rules.consultation_length_days(
+        opens=consultation.open_date, closes=consultation.close_date
+    )
+    consultation.minimum_days = rules.minimum_length_days(min_weeks=compact.consultation_min_weeks)
+    consultation.feedback_due = rules.feedback_due_by(closes=consultation.close_date, weeks=compact.feedback_due_weeks)
+
+
+def _check_dates(consultation: Consultation) -> None:
+    if consultation.open_date and consultation.close_date and consultation.close_date < consultation.open_date:
+        raise ValidationError({"close_date": "The close date must not be before the open date."})
+
+
+def _check_length(consultation: Consultation) -> None:
+    """3.7: a formal consultation shorter than the compact's minimum needs an explanation to be published."""
+    if not rules.may_publish(
+        formal=consultation.formal,
+        opens=consultation.open_date,
+        closes=consultation.close_date,
+        min_weeks=consultation.compact.consultation_min_weeks,
+        explanation=consultation.shorter_explanation,
+    ):
+        earliest = rules.earliest_close_date(
+            opens=consultation.open_date, min_weeks=consultation.compact.consultation_min_weeks
+        )
+        raise ValidationError(
+            {
+                "shorter_explanation": (
+                    f"This formal consultation lasts {consultation.length_days} days, less than the compact's "
+                    f"{consultation.compact.consultation_min_weeks} weeks ({consultation.minimum_days} days; "
+                    f"close on or after {date_format(earliest)} to meet it). Explain why it is shorter: "
+                    "the explanation is shown on its public page (commitment 3.7)."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def consultation_create(*, actor: User | None, **fields: Any) -> Consultation:
+    """Create a draft consultation with its length and feedback due date stored."""
+    _check_fields(fields, CONSULTATION_FIELDS)
+    consultation = Consultation(created_by=actor, **fields)
+    _check_dates(consultation)
+    _store_computed(consultation)
+    _save(consultation, actor)
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(*, consultation: Consultation, actor: User | None, **changes: Any) -> Consultation:
+    """Change a consultation. Once published, its dates change only by extending or reopening it."""
+    _check_fields(changes, CONSULTATION_FIELDS)
+    consultation = Consultation.objects.select_for_update().select_related("compact").get(pk=consultation.pk)
+    if consultation.is_published:
+        moved = [name for name in DATE_FIELDS if name in changes and changes[name] != getattr(consultation, name)]
+        if moved:
+            raise ValidationError(
+                dict.fromkeys(moved, "The consultation is published: extend or reopen it to change its dates.")
+            )
+    for name, value in changes.items():
+        setattr(consultation, name, value)
+    _check_dates(consultation)
+    _store_computed(consultation)
+    if consultation.is_published:
+        _check_length(consultation)
+    _save(consultation, actor)
+    return consultation
+
+
+@transaction.atomic
+def consultation_publish(*, consultation: Consultation, actor: User | None) -> Consultation:
+    """Publish a draft on the public register; refused while a short formal consultation lacks its explanation."""
+    consultation = Consultation.objects.select_for_update().select_related("compact").get(pk=consultation.pk)
+    if consultation.is_published:
+        return consultation
+    _check_length(consultation)
+    consultation.status = PublicationStatus.PUBLISHED
+    consultation.published_at = timezone.now()
+    _save(consultation, actor)
+    return consultation
+
+
+@transaction.atomic
+def consultation_extend(
+    *, consultation: Consultation, actor: User | None, new_close: datetime.date, reason: str, today: datetime.date
+) -> DateChange:
+    """Extend an open consultation, or reopen a closed one, to ``new_close``; the change is recorded and the
+    stored dates (length, feedback due) follow. The closing reminder is sent again for the new date."""
+    consultation = Consultation.objects.select_for_update().select_related("compact").get(pk=consultation.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the consultation is extended or reopened."})
+    if not rules.closes_after_extension_valid(current_close=consultation.close_date, new_close=new_close, today=today):
+        raise ValidationError(
+            {"new_close": f"Choose a date after {date_format(consultation.close_date)} and not in the past."}
+        )
+    kind = DateChange.Kind.REOPENED if today > consultation.close_date else DateChange.Kind.EXTENDED
+    change = DateChange(
+        consultation=consultation,
+        kind=kind,
+        previous_close=consultation.close_date,
+        new_close=new_close,
+        reason=reason.strip(),
+        changed_by=actor,
+    )
+    change.full_clean()
+    change.save()
+    consultation.close_date = new_close
+    consultation.reminder_sent_on = None
+    _store_computed(consultation)
+    _save(consultation, actor)
+    return change
+
+
+@transaction.atomic
+def document_add(
+    *, consultation: Consultation, actor: User | None, title: str, upload=None, link: str = ""
+) -> ConsultationDocument:
+    """Attach a document: an upload already checked by its content (``upload.sniffed``), or a link."""
+    document = ConsultationDocument(consultation=consultation, title=title, link=link, uploaded_by=actor)
+    if upload is not None:
+        document.file = upload
+        document.content_type = upload.sniffed.content_type
+        document.original_name = upload.sniffed.download_name
+    document.full_clean()
+    document.save()
+    return document
+
+
+# --- Responses ----------------------------------------------------------------------------------
+
+
+def _refuse_unless_open(consultation: Consultation, today: datetime.date) -> None:
+    phase = rules.phase(opens=consultation.open_date, closes=consultation.close_date, today=today)
+    if not consultation.is_published or phase == "forthcoming":
+        raise ValidationError(
+            f"This consultation opens on {date_format(consultation.open_date)}; you can respond from then."
+        )
+    if phase == "closed":
+        contact = f" Contact {consultation.contact_email}" if consultation.contact_email else " Contact the body"
+        raise ValidationError(
+            f"This consultation closed on {date_format(consultation.close_date)}, so responses are no longer "
+            f"accepted.{contact} if you need to send something late."
+        )
+
+
+@transaction.atomic
+def response_save(
+    *,
+    consultation: Consultation,
+    organisation: Organisation,
+    actor: User | None,
+    today: datetime.date,
+    text: str,
+    represents: str,
+    how_gathered: str,
+    may_publish: bool,
+    submit: bool,
+    attachments: list | tuple = (),
+) -> Response:
+    """Save the organisation's response as a draft, or submit it; both only while the consultation is open.
+
+    A submitted response can still be changed until the close date. New ``attachments`` (uploads
+    checked by content, each with ``.sniffed``) are added, up to the per-item limit.
+    """
+    from compact_portal.uploads import MAX_FILES_PER_ITEM
+
+    _refuse_unless_open(consultation, today)
+    response = Response.objects.select_for_update().filter(consultation=consultation, organisation=organisation).first()
+    if response is None:
+        response = Response(consultation=consultation, organisation=organisation, created_by=actor)
+    response.text = text.strip()
+    response.represents = represents
+    response.how_gathered = how_gathered.strip()
+    response.may_publish = may_publish
+    if not may_publish:
+        response.published = False
+    if submit:
+        if not response.text:
+            raise ValidationError({"text": "Write your response before you submit it."})
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = timezone.now()
+    _save(response, actor)
+    if response.attachments.count() + len(attachments) > MAX_FILES_PER_ITEM:
+        raise ValidationError({"attachments": f"A response can have at most {MAX_FILES_PER_ITEM} attachments."})
+    for upload in attachments:
+        attachment = ResponseAttachment(
+            response=response,
+            file=upload,
+            content_type=upload.sniffed.content_type,
+            original_name=upload.sniffed.download_name,
+            size=upload.sniffed.size,
+        )
+        attachment.full_clean()
+        attachment.save()
+    return response
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: ResponseAttachment, today: datetime.date) -> None:
+    """Remove an attachment from a response while the consultation is open; the file goes too."""
+    _refuse_unless_open(attachment.response.consultation, today)
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# --- Feedback -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_publish(
+    *,
+    consultation: Consultation,
+    actor: User | None,
+    today: datetime.date,
+    summary_of_responses: str,
+    what_changed: str,
+    what_did_not_change: str,
+    publish_response_ids: list[int] | tuple[int, ...] = (),
+) -> Feedback:
+    """Publish (or correct) the "you said, we did" feedback after close, with the chosen responses.
+
+    Only submitted responses whose organisations allowed publication can be published; the rest
+    stay with the body.
+    """
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if not consultation.is_published:
+        raise ValidationError("Publish the consultation before its feedback.")
+    if today <= consultation.close_date:
+        raise ValidationError(
+            f"Feedback is published after the consultation closes on {date_format(consultation.close_date)}."
+        )
+    feedback = Feedback.objects.filter(consultation=consultation).first() or Feedback(
+        consultation=consultation, published_on=today
+    )
+    feedback.summary_of_responses = summary_of_responses
+    feedback.what_changed = what_changed
+    feedback.what_did_not_change = what_did_not_change
+    feedback.published_by = actor
+    _save(feedback, actor)
+    submitted = consultation.responses.filter(status=ResponseStatus.SUBMITTED)
+    chosen = set(publish_response_ids)
+    refused = chosen - set(submitted.filter(may_publish=True).values_list("pk", flat=True))
+    if refused:
+        raise ValidationError("Only submitted responses whose organisations allowed it can be published.")
+    submitted.filter(pk__in=chosen).update(published=True)
+    submitted.exclude(pk__in=chosen).update(published=False)
+    return feedback
+
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+
+def _alert(consultation: Consultation, recipients: list[str], subject: str, opening: str) -> int:
+    link = settings.PORTAL_BASE_URL + consultation.get_absolute_url()
+    body = (
+        f"{opening}\n\n{consultation.title}\n{consultation.body} · {consultation.policy_area}\n"
+        f"Open from {date_format(consultation.open_date)} to {date_format(consultation.close_date)}.\n\n"
+        f"Read it and respond: {link}\n\n"
+        "You get this e-mail because you asked for consultation alerts; change them on the portal's "
+        "Consultations page (E-mail alerts)."
+    )
+    messages = [(subject, body, None, [address]) for address in recipients]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def opening_alerts_send(*, today: datetime.date) -> int:
+    """E-mail subscribers of each consultation's policy area once, when it opens; returns e-mails sent.
+
+    Safe to re-run or overlap: each consultation is claimed with a conditional update before sending.
+    """
+    sent = 0
+    due = Consultation.objects.filter(
+        status=PublicationStatus.PUBLISHED, open_date__lte=today, close_date__gte=today, opening_alert_sent_on=None
+    ).select_related("body", "policy_area")
+    for consultation in due:
+        if not Consultation.objects.filter(pk=consultation.pk, opening_alert_sent_on=None).update(
+            opening_alert_sent_on=today
+        ):
+            continue  # another run claimed it
+        recipients = list(
+            AlertPreference.objects.filter(
+                opening_alerts=True, policy_areas=consultation.policy_area, user__is_active=True
+            )
+            .values_list("user__email", flat=True)
+            .distinct()
+        )
+        sent += _alert(
+            consultation, recipients, f"Consultation open: {consultation.title}", "A consultation has opened."
+        )
+    return sent
+
+
+def closing_reminders_send(*, today: datetime.date, days_before: int = 7) -> int:
+    """Remind subscribers a week before a consultation closes, once; those whose organisation has already
+    submitted a response are not reminded. Returns e-mails sent; safe to re-run or overlap."""
+    sent = 0
+    due = Consultation.objects.filter(
+        status=PublicationStatus.PUBLISHED,
+        open_date__lte=today,
+        close_date__gte=today,
+        close_date__lte=today + datetime.timedelta(days=days_before),
+        reminder_sent_on=None,
+    ).select_related("body", "policy_area")
+    for consultation in due:
+        if not Consultation.objects.filter(pk=consultation.pk, reminder_sent_on=None).update(reminder_sent_on=today):
+            continue
+        already_responded = Response.objects.filter(consultation=consultation, status=ResponseStatus.SUBMITTED).values(
+            "organisation"
+        )
+        recipients = list(
+            AlertPreference.objects.filter(
+                closing_reminders=True, policy_areas=consultation.policy_area, user__is_active=True
+            )
+            .exclude(user__memberships__organisation__in=already_responded)
+            .values_list("user__email", flat=True)
+            .distinct()
+        )
+        sent += _alert(
+            consultation,
+            recipients,
+            f"Closes {date_format(consultation.close_date)}: {consultation.title}",
+            "A consultation in one of your policy areas closes soon.",
+        )
+    return sent
+
+
+@transaction.atomic
+def alert_preference_save(
+    *, user: User, policy_areas: list[PolicyArea], opening_alerts: bool, closing_reminders: bool
+) -> AlertPreference:
+    preference, _ = AlertPreference.objects.get_or_create(user=user)
+    preference.opening_alerts = opening_alerts
+    preference.closing_reminders = closing_reminders
+    preference.full_clean()
+    preference.save()
+    preference.policy_areas.set(policy_areas)
+    return preference

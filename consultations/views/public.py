@@ -1,0 +1,77 @@
+"""The public register and each consultation's public page."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from compact_portal.uploads import attachment_response
+
+from .. import rules, selectors
+from ..filters import RegisterFilter
+from ..models import Consultation, ConsultationDocument
+
+REGISTER_PAGE_SIZE = 20
+
+
+def register(request):
+    """Forthcoming, open and closed consultations, with search, filters, sort and pages."""
+    today = timezone.localdate()
+    register_filter = RegisterFilter(
+        request.GET, queryset=selectors.register(today=today).order_by("-open_date", "title")
+    )
+    page = Paginator(register_filter.qs, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "consultations/register.html",
+        {"filter": register_filter, "page_obj": page, "query": query.urlencode(), "today": today},
+    )
+
+
+def detail(request, pk):
+    today = timezone.localdate()
+    try:
+        consultation = selectors.consultation_detail(user=request.user, pk=pk, today=today)
+    except Consultation.DoesNotExist:
+        raise Http404("No such consultation") from None
+    feedback = getattr(consultation, "feedback", None)
+    own_response = None
+    organisations = selectors.responding_organisations(user=request.user)
+    if request.user.is_authenticated:
+        own_response = consultation.responses.filter(organisation__in=organisations).first()
+    return render(
+        request,
+        "consultations/detail.html",
+        {
+            "consultation": consultation,
+            "today": today,
+            "days_left": rules.days_left(closes=consultation.close_date, today=today),
+            "announced_in_time": rules.announced_in_time(
+                announced=consultation.announced_date, opens=consultation.open_date
+            ),
+            "feedback": feedback,
+            "feedback_standing": rules.feedback_standing(
+                closes=consultation.close_date,
+                due_by=consultation.feedback_due,
+                published=feedback.published_on if feedback else None,
+                today=today,
+            ),
+            "published_responses": selectors.published_responses(consultation=consultation) if feedback else [],
+            "can_respond": organisations.exists() if request.user.is_authenticated else False,
+            "own_response": own_response,
+            "can_manage": selectors.consultations_managed_by(user=request.user).filter(pk=pk).exists(),
+            "sees_responses": selectors.may_see_all_responses(user=request.user, consultation=consultation),
+        },
+    )
+
+
+def document_download(request, pk):
+    """A consultation document, for whoever may see the consultation."""
+    document = get_object_or_404(
+        ConsultationDocument.objects.exclude(file=""),
+        pk=pk,
+        consultation__in=selectors.consultations_visible_to(user=request.user),
+    )
+    return attachment_response(document.file, filename=document.original_name, content_type=document.content_type)
