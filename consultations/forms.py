@@ -1,45 +1,17 @@
 """Forms for running consultations and responding to them. The rules' messages come from the services."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Fieldset
 from django import forms
 
 from commitments.models import Compact
+from compact_portal.forms import DATE_INPUT, form_helper
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
-from .models import AlertPreference, Consultation, PolicyArea, Represents, Response
+from .models import CONSULTATION_DETAIL_FIELDS, AlertPreference, Consultation, PolicyArea, Represents, Response
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DATE_INPUT
 
-CONSULTATION_FORM_FIELDS = [
-    "compact",
-    "body",
-    "title",
-    "summary",
-    "policy_area",
-    "formal",
-    "announced_date",
-    "open_date",
-    "close_date",
-    "shorter_explanation",
-    "methods",
-    "open_to_change",
-    "not_open_to_change",
-    "formats_and_languages",
-    "foi_statement",
-    "document_link",
-    "contact_name",
-    "contact_email",
-]
-
-
-def _helper(submit: str | None, *layout) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.layout = Layout(*layout)
-    if submit:
-        helper.add_input(Submit("submit", submit))
-    return helper
+CONSULTATION_FORM_FIELDS = list(CONSULTATION_DETAIL_FIELDS)
 
 
 class ConsultationForm(forms.ModelForm):
@@ -71,7 +43,7 @@ class ConsultationForm(forms.ModelForm):
             self.fields["body"].initial = bodies.first()
         self.fields["compact"].queryset = Compact.objects.all()
         self.fields["policy_area"].queryset = PolicyArea.objects.all()
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save",
             Fieldset("What and who", "compact", "body", "title", "summary", "policy_area"),
             Fieldset(
@@ -109,7 +81,7 @@ class ExtendForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Change the close date", "new_close", "reason")
+        self.helper = form_helper("Change the close date", "new_close", "reason")
 
 
 class DocumentForm(forms.Form):
@@ -119,7 +91,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Add the document", "title", "file", "link")
+        self.helper = form_helper("Add the document", "title", "file", "link")
 
     def clean(self):
         cleaned = super().clean()
@@ -147,7 +119,7 @@ class ResponseForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["represents"].choices = Represents.choices
-        self.helper = _helper(
+        self.helper = form_helper(
             None,
             "text",
             "represents",
@@ -180,7 +152,7 @@ class FeedbackForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["publish_responses"].queryset = publishable
         self.fields["publish_responses"].label_from_instance = lambda response: response.organisation.name
-        self.helper = _helper(
+        self.helper = form_helper(
             "Publish the feedback", "summary_of_responses", "what_changed", "what_did_not_change", "publish_responses"
         )
 
@@ -194,4 +166,4 @@ class AlertPreferenceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Save my choices", "policy_areas", "opening_alerts", "closing_reminders")
+        self.helper = form_helper("Save my choices", "policy_areas", "opening_alerts", "closing_reminders")

@@ -34,6 +34,29 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+# The details the body records; forms and services share the list (and its order).
+CONSULTATION_DETAIL_FIELDS = (
+    "compact",
+    "body",
+    "title",
+    "summary",
+    "policy_area",
+    "formal",
+    "announced_date",
+    "open_date",
+    "close_date",
+    "shorter_explanation",
+    "methods",
+    "open_to_change",
+    "not_open_to_change",
+    "formats_and_languages",
+    "foi_statement",
+    "document_link",
+    "contact_name",
+    "contact_email",
+)
+
+
 class Consultation(models.Model):
     """A consultation a public-body signatory runs under a compact."""
 

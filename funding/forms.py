@@ -1,15 +1,25 @@
 """Forms officers and organisations fill in. The rules' messages come from the models and services."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 
 from commitments.forms import ImportForm
 from commitments.models import Compact, Organisation, Side
+from compact_portal.forms import DATE_INPUT, form_helper
 
-from .models import Decision, DecisionKind, FundingRelationship, Invoice, Notice, Payment
+from .models import (
+    NOTICE_DETAIL_FIELDS,
+    RELATIONSHIP_DETAIL_FIELDS,
+    Decision,
+    DecisionKind,
+    FundingRelationship,
+    Invoice,
+    Notice,
+    Payment,
+)
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DATE_INPUT
 
 
 def _computed(name: str, label: str) -> HTML:
@@ -20,38 +30,7 @@ def _computed(name: str, label: str) -> HTML:
     )
 
 
-def _helper(submit: str | None, *layout) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.layout = Layout(*layout)
-    if submit:
-        helper.add_input(Submit("submit", submit))
-    return helper
-
-
-RELATIONSHIP_FORM_FIELDS = [
-    "compact",
-    "funder",
-    "recipient",
-    "reference",
-    "title",
-    "purpose",
-    "mechanism",
-    "amount",
-    "expected_start",
-    "start_date",
-    "end_date",
-    "end_date_defined_at_start",
-    "term_explanation",
-    "strategic",
-    "overheads_included",
-    "volunteer_costs_included",
-    "payment_in_advance",
-    "monitoring_agreed_date",
-    "agreement_signed_date",
-    "underspend_terms",
-    "risk_notes",
-]
+RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
 
 
 class RelationshipForm(forms.ModelForm):
@@ -84,7 +63,7 @@ class RelationshipForm(forms.ModelForm):
             self.fields["funder"].initial = funders.first()
         self.fields["recipient"].queryset = Organisation.objects.filter(side=Side.VCS)
         self.fields["compact"].queryset = Compact.objects.all()
-        self.helper = _helper(
+        self.helper = form_helper(
             None,  # the page places the button after the optional first decision
             Fieldset(
                 "Who and what", "compact", "funder", "recipient", "reference", "title", "purpose", "mechanism", "amount"
@@ -131,7 +110,7 @@ class DecisionForm(forms.ModelForm):
             self.fields["kind"].choices = [(k, label) for k, label in DecisionKind.choices if k in allowed_kinds]
         self.fields["rationale"].required = True
         self.fields["rationale"].error_messages["required"] = "Give the reasons for the decision."
-        self.helper = _helper(
+        self.helper = form_helper(
             "Record the decision",
             "kind",
             "told_date",
@@ -204,7 +183,7 @@ class InvoiceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save the invoice", "invoice_number", "amount", "received_date", _computed("pay_by", "Pay by")
         )
 
@@ -220,7 +199,7 @@ class PaymentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record the payment", "paid_date", "amount")
+        self.helper = form_helper("Record the payment", "paid_date", "amount")
 
     def _post_clean(self):
         pass  # payment_record validates against the invoice
@@ -229,17 +208,7 @@ class PaymentForm(forms.ModelForm):
 class NoticeForm(forms.ModelForm):
     class Meta:
         model = Notice
-        fields = [
-            "kind",
-            "notice_date",
-            "effective_date",
-            "rationale",
-            "impact_assessment",
-            "impact_assessed_date",
-            "response_due_by",
-            "final_decision_date",
-            "reallocation_assessment",
-        ]
+        fields = list(NOTICE_DETAIL_FIELDS)
         widgets = dict.fromkeys(
             ("notice_date", "effective_date", "impact_assessed_date", "response_due_by", "final_decision_date"), DATE
         ) | {
@@ -263,7 +232,7 @@ class NoticeForm(forms.ModelForm):
             layout.append(Fieldset("Equality (19.5)", "reallocation_assessment"))
         else:
             del self.fields["reallocation_assessment"]
-        self.helper = _helper("Save the notice", *layout)
+        self.helper = form_helper("Save the notice", *layout)
 
     def _post_clean(self):
         pass  # notice_record/notice_update validate the whole notice
@@ -278,7 +247,7 @@ class NoticeResponseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Send the response", "response")
+        self.helper = form_helper("Send the response", "response")
 
 
 class FundingImportForm(ImportForm):

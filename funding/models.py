@@ -65,6 +65,43 @@ class NoticeKind(models.TextChoices):
     CHANGE = "change", "Change"
 
 
+# The details an officer records; forms, services and imports share the list (and its order).
+RELATIONSHIP_DETAIL_FIELDS = (
+    "compact",
+    "funder",
+    "recipient",
+    "reference",
+    "title",
+    "purpose",
+    "mechanism",
+    "amount",
+    "expected_start",
+    "start_date",
+    "end_date",
+    "end_date_defined_at_start",
+    "term_explanation",
+    "strategic",
+    "overheads_included",
+    "volunteer_costs_included",
+    "payment_in_advance",
+    "monitoring_agreed_date",
+    "agreement_signed_date",
+    "underspend_terms",
+    "risk_notes",
+)
+NOTICE_DETAIL_FIELDS = (
+    "kind",
+    "notice_date",
+    "effective_date",
+    "rationale",
+    "impact_assessment",
+    "impact_assessed_date",
+    "response_due_by",
+    "final_decision_date",
+    "reallocation_assessment",
+)
+
+
 class FundingRelationship(models.Model):
     """Money or support a public body (the funder) gives a VCS organisation (the recipient) under a compact."""
 

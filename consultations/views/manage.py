@@ -11,19 +11,11 @@ from commitments.models import Organisation, Side
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.csv_export import csv_response, safe_cell
+from compact_portal.forms import add_service_errors
 
 from .. import selectors, services
 from ..forms import CONSULTATION_FORM_FIELDS, ConsultationForm, DocumentForm, ExtendForm, FeedbackForm
 from ..models import Consultation
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _bodies(user):

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_POST
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.forms import add_service_errors
 from compact_portal.uploads import attachment_response
 
 from .. import rules, selectors, services
 from ..forms import AlertPreferenceForm, ResponseForm
 from ..models import AlertPreference, ResponseAttachment
-from .manage import add_service_errors
 
 
 @role_required(Role.VCS_MEMBER)

@@ -15,9 +15,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from compact_portal.accounts.models import User
+from compact_portal.services import check_fields, validated_save
 
 from .. import rules
 from ..models import (
+    NOTICE_DETAIL_FIELDS,
+    RELATIONSHIP_DETAIL_FIELDS,
     STATUS_AFTER_DECISION,
     Decision,
     DecisionKind,
@@ -28,44 +31,8 @@ from ..models import (
     Payment,
 )
 
-RELATIONSHIP_FIELDS = frozenset(
-    {
-        "compact",
-        "funder",
-        "recipient",
-        "reference",
-        "title",
-        "purpose",
-        "mechanism",
-        "amount",
-        "expected_start",
-        "start_date",
-        "end_date",
-        "end_date_defined_at_start",
-        "term_explanation",
-        "strategic",
-        "overheads_included",
-        "volunteer_costs_included",
-        "payment_in_advance",
-        "monitoring_agreed_date",
-        "agreement_signed_date",
-        "underspend_terms",
-        "risk_notes",
-    }
-)
-NOTICE_FIELDS = frozenset(
-    {
-        "kind",
-        "notice_date",
-        "effective_date",
-        "rationale",
-        "impact_assessment",
-        "impact_assessed_date",
-        "response_due_by",
-        "final_decision_date",
-        "reallocation_assessment",
-    }
-)
+RELATIONSHIP_FIELDS = frozenset(RELATIONSHIP_DETAIL_FIELDS)
+NOTICE_FIELDS = frozenset(NOTICE_DETAIL_FIELDS)
 
 # Which decisions may follow which state of the relationship.
 DECISIONS_ALLOWED = {
@@ -74,20 +41,6 @@ DECISIONS_ALLOWED = {
     FundingStatus.AWARDED: {DecisionKind.VARIED, DecisionKind.RENEWED, DecisionKind.REDUCED, DecisionKind.ENDED},
     FundingStatus.ENDED: {DecisionKind.RENEWED},
 }
-
-
-def _save(instance, actor: User | None) -> None:
-    """Validate and save ``instance``, crediting ``actor`` in its history when one is given."""
-    instance.full_clean()
-    if actor is not None:
-        instance._history_user = actor
-    instance.save()
-
-
-def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"Unknown field(s): {', '.join(sorted(unknown))}")
 
 
 # --- Relationships ------------------------------------------------------------------------------
@@ -109,10 +62,10 @@ def _store_relationship_deadlines(relationship: FundingRelationship) -> None:
 @transaction.atomic
 def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelationship:
     """Create a funding relationship (no decision yet) with its 9.1 and 9.2 deadlines stored."""
-    _check_fields(fields, RELATIONSHIP_FIELDS)
+    check_fields(fields, RELATIONSHIP_FIELDS)
     relationship = FundingRelationship(created_by=actor, **fields)
     _store_relationship_deadlines(relationship)
-    _save(relationship, actor)
+    validated_save(relationship, actor)
     return relationship
 
 
@@ -121,14 +74,14 @@ def relationship_update(
     *, relationship: FundingRelationship, actor: User | None, **changes: Any
 ) -> FundingRelationship:
     """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow."""
-    _check_fields(changes, RELATIONSHIP_FIELDS)
+    check_fields(changes, RELATIONSHIP_FIELDS)
     for name, value in changes.items():
         setattr(relationship, name, value)
     _store_relationship_deadlines(relationship)
-    _save(relationship, actor)
+    validated_save(relationship, actor)
     for decision in relationship.decisions.exclude(due_by=relationship.decision_due_by):
         decision.due_by = relationship.decision_due_by
-        _save(decision, actor)
+        validated_save(decision, actor)
     return relationship
 
 
@@ -172,11 +125,11 @@ def decision_record(
         due_by=relationship.decision_due_by,
         recorded_by=actor,
     )
-    _save(decision, actor)
+    validated_save(decision, actor)
     relationship.status = STATUS_AFTER_DECISION[DecisionKind(kind)]
     if new_amount is not None:
         relationship.amount = new_amount
-    _save(relationship, actor)
+    validated_save(relationship, actor)
     return decision
 
 
@@ -206,7 +159,7 @@ def invoice_record(
         pay_by=_pay_by(relationship, received_date),
         recorded_by=actor,
     )
-    _save(invoice, actor)
+    validated_save(invoice, actor)
     return invoice
 
 
@@ -226,7 +179,7 @@ def invoice_update(
     invoice.received_date = received_date
     invoice.pay_by = _pay_by(invoice.relationship, received_date)
     invoice.paid_date = _paid_in_full_on(invoice)
-    _save(invoice, actor)
+    validated_save(invoice, actor)
     return invoice
 
 
@@ -243,10 +196,10 @@ def payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.
     if amount > invoice.outstanding:
         raise ValidationError({"amount": f"Only £{invoice.outstanding} is still owed on this invoice."})
     payment = Payment(invoice=invoice, paid_date=paid_date, amount=amount, recorded_by=actor)
-    _save(payment, actor)
+    validated_save(payment, actor)
     invoice.amount_paid += amount
     invoice.paid_date = _paid_in_full_on(invoice)
-    _save(invoice, actor)
+    validated_save(invoice, actor)
     return payment
 
 
@@ -271,22 +224,22 @@ def notice_record(*, relationship: FundingRelationship, actor: User | None, **fi
     A notice shorter than the compact requires is recorded, not refused: it happened, and the
     compliance jobs flag it.
     """
-    _check_fields(fields, NOTICE_FIELDS)
+    check_fields(fields, NOTICE_FIELDS)
     notice = Notice(relationship=relationship, recorded_by=actor, **fields)
     _store_notice_deadlines(notice)
-    _save(notice, actor)
+    validated_save(notice, actor)
     return notice
 
 
 @transaction.atomic
 def notice_update(*, notice: Notice, actor: User | None, **changes: Any) -> Notice:
     """Change a notice (for example to record the final decision); its stored dates follow."""
-    _check_fields(changes, NOTICE_FIELDS)
+    check_fields(changes, NOTICE_FIELDS)
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     for name, value in changes.items():
         setattr(notice, name, value)
     _store_notice_deadlines(notice)
-    _save(notice, actor)
+    validated_save(notice, actor)
     return notice
 
 
@@ -306,5 +259,5 @@ def notice_respond(*, notice: Notice, actor: User, response: str, today: datetim
     notice.response = response.strip()
     notice.responded_at = timezone.now()
     notice.responded_by = actor
-    _save(notice, actor)
+    validated_save(notice, actor)
     return notice

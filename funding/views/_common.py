@@ -4,25 +4,17 @@ A record the person may not see is a 404 (its existence is not revealed); a reco
 but not change is a 403.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from compact_portal.accounts.roles import Role
+from compact_portal.forms import add_service_errors as add_service_errors  # re-exported for the views
 
 from .. import selectors
 from ..models import FundingRelationship
 
 LIST_PAGE_SIZE = 25
 FUNDING_ROLES = (Role.OFFICER, Role.VCS_MEMBER, Role.CHAMPION, Role.ADMINISTRATOR)
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def relationship_to_change(request, pk: int) -> FundingRelationship:

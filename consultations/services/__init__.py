@@ -8,66 +8,33 @@ changed consultations, responses and feedback (the signed-in person, or the ``ac
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from commitments.models import Organisation
 from compact_portal.accounts.models import User
+from compact_portal.services import check_fields, validated_save
 
-from . import rules
-from .models import (
-    AlertPreference,
+from .. import rules
+from ..models import (
+    CONSULTATION_DETAIL_FIELDS,
     Consultation,
     ConsultationDocument,
     DateChange,
     Feedback,
-    PolicyArea,
     PublicationStatus,
     Response,
     ResponseAttachment,
     ResponseStatus,
 )
+from .alerts import alert_preference_save as alert_preference_save  # re-exported: callers use services.*
+from .alerts import closing_reminders_send as closing_reminders_send
+from .alerts import opening_alerts_send as opening_alerts_send
 
-CONSULTATION_FIELDS = frozenset(
-    {
-        "compact",
-        "body",
-        "title",
-        "summary",
-        "policy_area",
-        "formal",
-        "announced_date",
-        "open_date",
-        "close_date",
-        "methods",
-        "open_to_change",
-        "not_open_to_change",
-        "formats_and_languages",
-        "foi_statement",
-        "document_link",
-        "contact_name",
-        "contact_email",
-        "shorter_explanation",
-    }
-)
+CONSULTATION_FIELDS = frozenset(CONSULTATION_DETAIL_FIELDS)
 DATE_FIELDS = frozenset({"open_date", "close_date"})
-
-
-def _save(instance, actor: User | None) -> None:
-    instance.full_clean()
-    if actor is not None:
-        instance._history_user = actor
-    instance.save()
-
-
-def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"Unknown field(s): {', '.join(sorted(unknown))}")
 
 
 def _store_computed(consultation: Consultation) -> None:
@@ -111,18 +78,18 @@ def _check_length(consultation: Consultation) -> None:
 @transaction.atomic
 def consultation_create(*, actor: User | None, **fields: Any) -> Consultation:
     """Create a draft consultation with its length and feedback due date stored."""
-    _check_fields(fields, CONSULTATION_FIELDS)
+    check_fields(fields, CONSULTATION_FIELDS)
     consultation = Consultation(created_by=actor, **fields)
     _check_dates(consultation)
     _store_computed(consultation)
-    _save(consultation, actor)
+    validated_save(consultation, actor)
     return consultation
 
 
 @transaction.atomic
 def consultation_update(*, consultation: Consultation, actor: User | None, **changes: Any) -> Consultation:
     """Change a consultation. Once published, its dates change only by extending or reopening it."""
-    _check_fields(changes, CONSULTATION_FIELDS)
+    check_fields(changes, CONSULTATION_FIELDS)
     consultation = Consultation.objects.select_for_update().select_related("compact").get(pk=consultation.pk)
     if consultation.is_published:
         moved = [name for name in DATE_FIELDS if name in changes and changes[name] != getattr(consultation, name)]
@@ -136,7 +103,7 @@ def consultation_update(*, consultation: Consultation, actor: User | None, **cha
     _store_computed(consultation)
     if consultation.is_published:
         _check_length(consultation)
-    _save(consultation, actor)
+    validated_save(consultation, actor)
     return consultation
 
 
@@ -149,7 +116,7 @@ def consultation_publish(*, consultation: Consultation, actor: User | None) -> C
     _check_length(consultation)
     consultation.status = PublicationStatus.PUBLISHED
     consultation.published_at = timezone.now()
-    _save(consultation, actor)
+    validated_save(consultation, actor)
     return consultation
 
 
@@ -180,7 +147,7 @@ def consultation_extend(
     consultation.close_date = new_close
     consultation.reminder_sent_on = None
     _store_computed(consultation)
-    _save(consultation, actor)
+    validated_save(consultation, actor)
     return change
 
 
@@ -252,7 +219,7 @@ def response_save(
             raise ValidationError({"text": "Write your response before you submit it."})
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = timezone.now()
-    _save(response, actor)
+    validated_save(response, actor)
     if response.attachments.count() + len(attachments) > MAX_FILES_PER_ITEM:
         raise ValidationError({"attachments": f"A response can have at most {MAX_FILES_PER_ITEM} attachments."})
     for upload in attachments:
@@ -309,7 +276,7 @@ def feedback_publish(
     feedback.what_changed = what_changed
     feedback.what_did_not_change = what_did_not_change
     feedback.published_by = actor
-    _save(feedback, actor)
+    validated_save(feedback, actor)
     submitted = consultation.responses.filter(status=ResponseStatus.SUBMITTED)
     chosen = set(publish_response_ids)
     refused = chosen - set(submitted.filter(may_publish=True).values_list("pk", flat=True))
@@ -318,93 +285,3 @@ def feedback_publish(
     submitted.filter(pk__in=chosen).update(published=True)
     submitted.exclude(pk__in=chosen).update(published=False)
     return feedback
-
-
-# --- Alerts -------------------------------------------------------------------------------------
-
-
-def _alert(consultation: Consultation, recipients: list[str], subject: str, opening: str) -> int:
-    link = settings.PORTAL_BASE_URL + consultation.get_absolute_url()
-    body = (
-        f"{opening}\n\n{consultation.title}\n{consultation.body} · {consultation.policy_area}\n"
-        f"Open from {date_format(consultation.open_date)} to {date_format(consultation.close_date)}.\n\n"
-        f"Read it and respond: {link}\n\n"
-        "You get this e-mail because you asked for consultation alerts; change them on the portal's "
-        "Consultations page (E-mail alerts)."
-    )
-    messages = [(subject, body, None, [address]) for address in recipients]
-    return send_mass_mail(messages, fail_silently=False)
-
-
-def opening_alerts_send(*, today: datetime.date) -> int:
-    """E-mail subscribers of each consultation's policy area once, when it opens; returns e-mails sent.
-
-    Safe to re-run or overlap: each consultation is claimed with a conditional update before sending.
-    """
-    sent = 0
-    due = Consultation.objects.filter(
-        status=PublicationStatus.PUBLISHED, open_date__lte=today, close_date__gte=today, opening_alert_sent_on=None
-    ).select_related("body", "policy_area")
-    for consultation in due:
-        if not Consultation.objects.filter(pk=consultation.pk, opening_alert_sent_on=None).update(
-            opening_alert_sent_on=today
-        ):
-            continue  # another run claimed it
-        recipients = list(
-            AlertPreference.objects.filter(
-                opening_alerts=True, policy_areas=consultation.policy_area, user__is_active=True
-            )
-            .values_list("user__email", flat=True)
-            .distinct()
-        )
-        sent += _alert(
-            consultation, recipients, f"Consultation open: {consultation.title}", "A consultation has opened."
-        )
-    return sent
-
-
-def closing_reminders_send(*, today: datetime.date, days_before: int = 7) -> int:
-    """Remind subscribers a week before a consultation closes, once; those whose organisation has already
-    submitted a response are not reminded. Returns e-mails sent; safe to re-run or overlap."""
-    sent = 0
-    due = Consultation.objects.filter(
-        status=PublicationStatus.PUBLISHED,
-        open_date__lte=today,
-        close_date__gte=today,
-        close_date__lte=today + datetime.timedelta(days=days_before),
-        reminder_sent_on=None,
-    ).select_related("body", "policy_area")
-    for consultation in due:
-        if not Consultation.objects.filter(pk=consultation.pk, reminder_sent_on=None).update(reminder_sent_on=today):
-            continue
-        already_responded = Response.objects.filter(consultation=consultation, status=ResponseStatus.SUBMITTED).values(
-            "organisation"
-        )
-        recipients = list(
-            AlertPreference.objects.filter(
-                closing_reminders=True, policy_areas=consultation.policy_area, user__is_active=True
-            )
-            .exclude(user__memberships__organisation__in=already_responded)
-            .values_list("user__email", flat=True)
-            .distinct()
-        )
-        sent += _alert(
-            consultation,
-            recipients,
-            f"Closes {date_format(consultation.close_date)}: {consultation.title}",
-            "A consultation in one of your policy areas closes soon.",
-        )
-    return sent
-
-
-@transaction.atomic
-def alert_preference_save(
-    *, user: User, policy_areas: list[PolicyArea], opening_alerts: bool, closing_reminders: bool
-) -> AlertPreference:
-    preference, _ = AlertPreference.objects.get_or_create(user=user)
-    preference.opening_alerts = opening_alerts
-    preference.closing_reminders = closing_reminders
-    preference.full_clean()
-    preference.save()
-    preference.policy_areas.set(policy_areas)
-    return preference
