@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import memberships_for_user
+from compact_portal.pagination import page_of
 
 from . import selectors, services
 from .filters import SignatoryFilter
@@ -42,13 +42,11 @@ def compact_detail(request, slug):
 def directory(request):
     """The public directory of signatories: search, filters, sort and pages."""
     signatory_filter = SignatoryFilter(request.GET, queryset=selectors.signatories().order_by("name"))
-    page = Paginator(signatory_filter.qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, signatory_filter.qs, per_page=DIRECTORY_PAGE_SIZE)
     return render(
         request,
         "commitments/directory.html",
-        {"filter": signatory_filter, "page_obj": page, "query": query.urlencode()},
+        {"filter": signatory_filter, "page_obj": page, "query": query},
     )
 
 

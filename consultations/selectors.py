@@ -13,6 +13,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, Que
 from commitments.models import Champion, Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.selectors import organisations_where
 
 from .models import Consultation, ConsultationDocument, PublicationStatus, Response, ResponseStatus
 
@@ -109,9 +110,7 @@ def submitted_responses(*, consultation: Consultation) -> QuerySet[Response]:
 
 def responding_organisations(*, user: User) -> QuerySet[Organisation]:
     """The VCS organisations the person responds for."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user, memberships__role=Role.VCS_MEMBER).distinct()
+    return organisations_where(user=user, role=Role.VCS_MEMBER)
 
 
 def responses_for_user(*, user: User) -> QuerySet[Response]:

@@ -9,9 +9,9 @@ not exist.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Organisation, Side
+from commitments.models import Champion, Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
@@ -43,13 +43,6 @@ def relationships_editable_by(*, user: User) -> QuerySet[FundingRelationship]:
     return FundingRelationship.objects.filter(Exists(_memberships(user, Role.OFFICER, "funder_id")))
 
 
-def funders_for(*, user: User) -> QuerySet[Organisation]:
-    """The public bodies whose funding ``user`` logs as an officer."""
-    return Organisation.objects.filter(
-        side=Side.PUBLIC, memberships__user=user, memberships__role=Role.OFFICER
-    ).distinct()
-
-
 def late_invoices(*, today: datetime.date) -> QuerySet[Invoice]:
     """Invoices paid after their pay-by date, or still unpaid after it (11.2)."""
     return Invoice.objects.filter(Q(paid_date__gt=F("pay_by")) | Q(paid_date__isnull=True, pay_by__lt=today))
@@ -66,7 +59,6 @@ def relationship_list(*, user: User, today: datetime.date) -> QuerySet[FundingRe
         relationships_visible_to(user=user)
         .select_related("funder", "recipient", "compact")
         .annotate(
-            invoice_count=Count("invoices", distinct=True),
             has_late_payment=Exists(late_invoices(today=today).filter(relationship=OuterRef("pk"))),
             has_short_notice=Exists(short_notices().filter(relationship=OuterRef("pk"))),
         )
@@ -225,7 +217,7 @@ def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date) -> Timel
 
 def invoice_kept(invoice: Invoice, today: datetime.date) -> bool | None:
     if invoice.paid_date:
-        return invoice.paid_date <= invoice.pay_by
+        return rules.invoice_paid_on_time(due_by=invoice.pay_by, paid=invoice.paid_date)
     return None if today <= invoice.pay_by else False
 
 

@@ -169,11 +169,13 @@ def document_add(
 # --- Responses ----------------------------------------------------------------------------------
 
 
-def _refuse_unless_open(consultation: Consultation, today: datetime.date) -> None:
+def check_responses_open(*, consultation: Consultation, today: datetime.date) -> None:
+    """Raise a ValidationError saying why, unless the consultation takes responses on ``today``."""
     phase = rules.phase(opens=consultation.open_date, closes=consultation.close_date, today=today)
     if not consultation.is_published or phase == "forthcoming":
         raise ValidationError(
-            f"This consultation opens on {date_format(consultation.open_date)}; you can respond from then."
+            f"This consultation is not open yet. It opens on {date_format(consultation.open_date)}; "
+            "you can respond from then."
         )
     if phase == "closed":
         contact = f" Contact {consultation.contact_email}" if consultation.contact_email else " Contact the body"
@@ -204,7 +206,7 @@ def response_save(
     """
     from compact_portal.uploads import MAX_FILES_PER_ITEM
 
-    _refuse_unless_open(consultation, today)
+    check_responses_open(consultation=consultation, today=today)
     response = Response.objects.select_for_update().filter(consultation=consultation, organisation=organisation).first()
     if response is None:
         response = Response(consultation=consultation, organisation=organisation, created_by=actor)
@@ -238,7 +240,7 @@ def response_save(
 @transaction.atomic
 def attachment_remove(*, attachment: ResponseAttachment, today: datetime.date) -> None:
     """Remove an attachment from a response while the consultation is open; the file goes too."""
-    _refuse_unless_open(attachment.response.consultation, today)
+    check_responses_open(consultation=attachment.response.consultation, today=today)
     attachment.file.delete(save=False)
     attachment.delete()
 

@@ -7,21 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from commitments.models import Organisation, Side
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response, safe_cell
 from compact_portal.forms import add_service_errors
 
 from .. import selectors, services
 from ..forms import CONSULTATION_FORM_FIELDS, ConsultationForm, DocumentForm, ExtendForm, FeedbackForm
 from ..models import Consultation
-
-
-def _bodies(user):
-    return Organisation.objects.filter(
-        side=Side.PUBLIC, memberships__user=user, memberships__role=Role.OFFICER
-    ).distinct()
 
 
 def _managed(request, pk: int) -> Consultation:
@@ -43,7 +37,7 @@ def manage_list(request):
 
 @role_required(Role.OFFICER)
 def consultation_create(request):
-    form = ConsultationForm(request.POST or None, bodies=_bodies(request.user))
+    form = ConsultationForm(request.POST or None, bodies=organisations_where(user=request.user, role=Role.OFFICER))
     if request.method == "POST" and form.is_valid():
         try:
             consultation = services.consultation_create(
@@ -60,7 +54,9 @@ def consultation_create(request):
 @role_required(Role.OFFICER)
 def consultation_edit(request, pk):
     consultation = _managed(request, pk)
-    form = ConsultationForm(request.POST or None, instance=consultation, bodies=_bodies(request.user))
+    form = ConsultationForm(
+        request.POST or None, instance=consultation, bodies=organisations_where(user=request.user, role=Role.OFFICER)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             consultation = services.consultation_update(

@@ -1,10 +1,10 @@
 """The public register and each consultation's public page."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from compact_portal.pagination import page_of
 from compact_portal.uploads import attachment_response
 
 from .. import rules, selectors
@@ -20,13 +20,11 @@ def register(request):
     register_filter = RegisterFilter(
         request.GET, queryset=selectors.register(today=today).order_by("-open_date", "title")
     )
-    page = Paginator(register_filter.qs, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, register_filter.qs, per_page=REGISTER_PAGE_SIZE)
     return render(
         request,
         "consultations/register.html",
-        {"filter": register_filter, "page_obj": page, "query": query.urlencode(), "today": today},
+        {"filter": register_filter, "page_obj": page, "query": query, "today": today},
     )
 
 

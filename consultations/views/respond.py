@@ -36,14 +36,10 @@ def respond(request, pk):
     is_open = rules.phase(opens=consultation.open_date, closes=consultation.close_date, today=today) == "open"
     form = ResponseForm(request.POST or None, request.FILES or None, instance=response)
     if request.method == "POST":
-        if not is_open:
-            messages.error(
-                request,
-                f"This consultation closed on {date_format(consultation.close_date)}, so responses are no longer "
-                "accepted. Contact the body if you need to send something late."
-                if today > consultation.close_date
-                else "This consultation is not open yet.",
-            )
+        try:
+            services.check_responses_open(consultation=consultation, today=today)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
             return redirect("consultations:respond", pk=pk)
         if form.is_valid():
             submit = request.POST.get("action") == "submit"

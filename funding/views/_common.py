@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from compact_portal.accounts.roles import Role
-from compact_portal.forms import add_service_errors as add_service_errors  # re-exported for the views
 
 from .. import selectors
 from ..models import FundingRelationship

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.forms import add_service_errors
 
 from .. import selectors, services
 from ..forms import (
@@ -17,7 +18,7 @@ from ..forms import (
     NoticeResponseForm,
 )
 from ..models import Notice
-from ._common import add_service_errors, relationship_to_change
+from ._common import relationship_to_change
 
 
 @role_required(Role.OFFICER)

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,9 @@ from django.utils import timezone
 from commitments.models import Organisation
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.selectors import organisations_where
+from compact_portal.forms import add_service_errors
+from compact_portal.pagination import page_of
 
 from .. import selectors, services
 from ..filters import FundingFilter
@@ -22,7 +24,7 @@ from ..forms import (
     RelationshipForm,
 )
 from ..models import FundingRelationship
-from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, add_service_errors, relationship_to_change
+from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, relationship_to_change
 
 
 @role_required(*FUNDING_ROLES)
@@ -36,20 +38,16 @@ def relationship_list(request):
         funders=Organisation.objects.filter(pk__in=visible.values("funder")),
         recipients=Organisation.objects.filter(pk__in=visible.values("recipient")),
     )
-    page = Paginator(funding_filter.qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, funding_filter.qs, per_page=LIST_PAGE_SIZE)
     return render(
         request,
         "funding/list.html",
         {
             "filter": funding_filter,
             "page_obj": page,
-            "query": query.urlencode(),
-            "funders": selectors.funders_for(user=request.user),
-            "own_recipients": Organisation.objects.filter(
-                memberships__user=request.user, memberships__role=Role.VCS_MEMBER
-            ).distinct(),
+            "query": query,
+            "funders": organisations_where(user=request.user, role=Role.OFFICER),
+            "own_recipients": organisations_where(user=request.user, role=Role.VCS_MEMBER),
         },
     )
 
@@ -57,7 +55,7 @@ def relationship_list(request):
 @role_required(Role.OFFICER)
 def relationship_create(request):
     """An officer logs funding and, if it has been decided, the decision told to the organisation."""
-    funders = selectors.funders_for(user=request.user)
+    funders = organisations_where(user=request.user, role=Role.OFFICER)
     form = RelationshipForm(request.POST or None, funders=funders)
     decision_form = InitialDecisionForm(request.POST or None, prefix="decision")
     if request.method == "POST" and form.is_valid() and decision_form.is_valid():
@@ -124,7 +122,7 @@ def relationship_detail(request, pk):
 def relationship_edit(request, pk):
     relationship = relationship_to_change(request, pk)
     form = RelationshipForm(
-        request.POST or None, instance=relationship, funders=selectors.funders_for(user=request.user)
+        request.POST or None, instance=relationship, funders=organisations_where(user=request.user, role=Role.OFFICER)
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from commitments.models import Compact, Organisation
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response
 from compact_portal.csv_import import read_csv
 
@@ -40,7 +41,9 @@ def funding_import_view(request):
                 header=header,
                 rows=rows,
                 actor=request.user,
-                allowed_funder_ids=set(selectors.funders_for(user=request.user).values_list("pk", flat=True)),
+                allowed_funder_ids=set(
+                    organisations_where(user=request.user, role=Role.OFFICER).values_list("pk", flat=True)
+                ),
             )
     return render(request, "funding/import.html", {"form": form, "result": result})
 

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from commitments.services.imports import organisations_import, read_csv
+from commitments.services.imports import organisations_import
+from compact_portal.management.csv_files import read_csv_file, stop_on_row_errors
 
 
 class Command(BaseCommand):
@@ -14,17 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, file: Path, **options):
-        if not file.is_file():
-            raise CommandError(f"No file at {file}.")
-        try:
-            header, rows = read_csv(file.read_bytes())
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
+        header, rows = read_csv_file(file)
         result = organisations_import(header=header, rows=rows, today=timezone.localdate())
-        if not result.ok:
-            for error in result.errors:
-                self.stderr.write(f"Row {error.row}: {error.message}")
-            raise CommandError(f"Nothing was imported: {len(result.errors)} row(s) need correcting.")
+        stop_on_row_errors(self, result)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged; "

@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from compact_portal.csv_import import read_csv
+from compact_portal.management.csv_files import read_csv_file, stop_on_row_errors
 from funding.services.imports import KINDS, funding_import
 
 
@@ -18,17 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, kind: str, file: Path, **options):
-        if not file.is_file():
-            raise CommandError(f"No file at {file}.")
-        try:
-            header, rows = read_csv(file.read_bytes())
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
+        header, rows = read_csv_file(file)
         result = funding_import(kind=kind, header=header, rows=rows, actor=None)
-        if not result.ok:
-            for error in result.errors:
-                self.stderr.write(f"Row {error.row}: {error.message}")
-            raise CommandError(f"Nothing was imported: {len(result.errors)} row(s) need correcting.")
+        stop_on_row_errors(self, result)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {result.created} new, {result.updated} updated, {result.unchanged} unchanged."
