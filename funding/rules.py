@@ -16,38 +16,14 @@ recorded, not here.
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
-_SUBDIVISIONS = {
-    "england_wales": "ENG",
-    "scotland": "SCT",
-    "northern_ireland": "NIR",
-}
+from compact_portal.working_days import add_working_days, working_days_after
+from compact_portal.working_days import is_working_day as is_working_day  # re-exported for funding's callers
 
 _ONE_DAY = timedelta(days=1)
-
-
-@functools.lru_cache(maxsize=len(_SUBDIVISIONS))
-def _calendar(nation: str) -> holidays.HolidayBase:
-    """The bank-holiday calendar of one nation, built once per process.
-
-    The object is created with ``expand=True`` (the library's default) and no years, so each year is filled
-    in the first time a date in it is looked up; one cached object therefore stays right for every year.
-    """
-    try:
-        subdiv = _SUBDIVISIONS[nation]
-    except KeyError:
-        raise ValueError(f"unknown nation {nation!r}; expected one of {sorted(_SUBDIVISIONS)}") from None
-    return holidays.country_holidays("GB", subdiv=subdiv)
-
-
-def is_working_day(day: date, *, nation: str) -> bool:
-    """True when ``day`` is Monday to Friday and not a bank holiday (substitute days included) in ``nation``."""
-    return _calendar(nation).is_working_day(day)
 
 
 def payment_due_by(received: date, *, nation: str, working_days: int = 10) -> date:
@@ -57,16 +33,7 @@ def payment_due_by(received: date, *, nation: str, working_days: int = 10) -> da
     whatever day it is, so an invoice received on a Friday, Saturday or Sunday has the same due date.
     The result is always a working day.
     """
-    if working_days < 1:
-        raise ValueError("working_days must be at least 1")
-    return _calendar(nation).get_nth_working_day(received, working_days)
-
-
-def _working_days_after(start: date, end: date, nation: str) -> int:
-    """Working days in the half-open interval (start, end]; 0 when end <= start."""
-    if end <= start:
-        return 0
-    return _calendar(nation).get_working_days_count(start + _ONE_DAY, end)
+    return add_working_days(received, working_days, nation=nation)
 
 
 def working_days_late(*, due_by: date, paid_or_today: date, nation: str) -> int:
@@ -76,7 +43,7 @@ def working_days_late(*, due_by: date, paid_or_today: date, nation: str) -> int:
     ``due_by``. A payment made on the weekend or bank holiday straight after the due date is late
     (see ``invoice_paid_on_time``) yet counts 0 working days late.
     """
-    return _working_days_after(due_by, paid_or_today, nation)
+    return working_days_after(due_by, paid_or_today, nation=nation)
 
 
 def working_days_to_pay(*, received: date, paid: date, nation: str) -> int:
@@ -85,7 +52,7 @@ def working_days_to_pay(*, received: date, paid: date, nation: str) -> int:
     The receipt day is not counted; 0 when paid on or before the day of receipt. Paying on
     ``payment_due_by(received, working_days=n)`` gives exactly ``n``.
     """
-    return _working_days_after(received, paid, nation)
+    return working_days_after(received, paid, nation=nation)
 
 
 def invoice_paid_on_time(*, due_by: date, paid: date) -> bool:

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from compact_portal import working_days
 from funding import rules
 
 ENG = "england_wales"
@@ -70,12 +71,12 @@ def test_unknown_nation_is_refused(nation):
 
 
 def test_cached_calendar_is_right_whatever_year_is_asked_first():
-    rules._calendar.cache_clear()
+    working_days.calendar.cache_clear()
     # 2030 first, then an earlier year and a year boundary: each year is filled in when first asked for.
     assert rules.payment_due_by(date(2030, 12, 20), nation=ENG) == date(2031, 1, 8)
     assert rules.payment_due_by(date(2026, 12, 18), nation=ENG) == date(2027, 1, 6)
     assert rules.payment_due_by(date(2027, 12, 24), nation=ENG) == date(2028, 1, 12)
-    assert rules._calendar(SCT) is rules._calendar(SCT)
+    assert working_days.calendar(SCT) is working_days.calendar(SCT)
 
 
 # --- 11.2: invoices paid within 10 working days ------------------------------------------------------------------
