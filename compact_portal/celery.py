@@ -27,6 +27,10 @@ BEAT_SCHEDULE = {
         "task": "consultations.send_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
+    "case-emails": {  # retries case e-mails whose queuing failed (broker away) or whose sending failed
+        "task": "disputes.send_case_emails",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 

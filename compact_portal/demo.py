@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 
 from commitments.models import Community, Compact, Organisation, OrganisationType, Side
 from commitments.services import champion_appoint, compacts_load, organisation_create, signature_record_signed
@@ -20,6 +21,8 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
 from consultations import services as consultations
 from consultations.models import Consultation, PolicyArea
+from disputes import services as disputes
+from disputes.models import CaseEmail, Concern
 from funding import services as funding
 from funding.models import DecisionKind, FundingRelationship, Mechanism, NoticeKind
 
@@ -156,6 +159,7 @@ def seed_demo(*, today: datetime.date) -> list[DemoPerson]:
                 membership_grant(user=user, organisation=organisations[slug], role=role)
     _seed_funding(compact=compact, organisations=organisations, today=today)
     _seed_consultations(compact=compact, organisations=organisations, today=today)
+    _seed_disputes(compact=compact, organisations=organisations, today=today)
     return DEMO_PEOPLE
 
 
@@ -374,3 +378,82 @@ def _seed_consultations(*, compact: Compact, organisations: dict[str, Organisati
         what_changed="Every branch keeps one late evening a week; Saturday hours are unchanged.",
         what_did_not_change="Two branches still close on Mondays: the budget reduction is fixed for this year.",
     )
+
+
+def _seed_disputes(*, compact: Compact, organisations: dict[str, Organisation], today: datetime.date) -> None:
+    """Three concerns from the food bank about the NHS body: one resolved informally, one whose formal
+    response is overdue, and a new one (identity withheld) waiting to be acknowledged."""
+    if Concern.objects.filter(compact=compact).exists():
+        return
+    raiser = organisations["southsea-community-food-bank"]
+    body = organisations["nhs-solent-integrated-care-board"]
+    member = User.objects.get(email__iexact="charity@demo.example.org")
+    champion = User.objects.get(email__iexact="champion@demo.example.org")
+    clauses = {c.code: c for c in compact.commitments.filter(code__in=["9.2", "11.2", "13.3", "3.7"])}
+    days = datetime.timedelta
+
+    def raise_on(day, cited, **fields):
+        return disputes.concern_raise(
+            actor=member,
+            raiser=raiser,
+            compact=compact,
+            respondent=body,
+            commitments=[clauses[code] for code in cited if code in clauses],
+            happened_on=day - days(14),
+            consent=True,
+            today=day,
+            **fields,
+        )
+
+    settled = raise_on(
+        today - days(120),
+        ["11.2"],
+        what_happened="Three invoices for the social prescribing service were paid between 25 and 40 working "
+        "days after we sent them.",
+        outcome_sought="Payment within 10 working days, and a named contact in the finance team.",
+        withhold_identity=False,
+    )
+    disputes.concern_acknowledge(concern=settled, actor=champion, today=today - days(117))
+    disputes.informal_start(concern=settled, actor=champion, today=today - days(110), note="Meeting arranged.")
+    disputes.meeting_record(
+        concern=settled,
+        actor=champion,
+        kind="mediation",
+        held_on=today - days(100),
+        attendees="Tom Barker (food bank), the ICB's head of finance, Grace Okafor (champion)",
+        notes="The ICB explained a change of payment system and agreed a named contact.",
+        today=today - days(100),
+    )
+    disputes.concern_close(
+        concern=settled,
+        actor=champion,
+        today=today - days(95),
+        reasons="Agreed at mediation: invoices go to a named contact and are paid within 10 working days.",
+        lessons_learned="Tell VCS suppliers before changing payment systems.",
+    )
+
+    formal = raise_on(
+        today - days(80),
+        ["9.2"],
+        what_happened="We were told on 28 March that our grant starting on 1 April would not continue.",
+        outcome_sought="Decisions three months before the start date, as the compact says.",
+        withhold_identity=False,
+    )
+    disputes.concern_acknowledge(concern=formal, actor=champion, today=today - days(78))
+    disputes.informal_start(concern=formal, actor=champion, today=today - days(75))
+    disputes.formal_escalate(
+        concern=formal,
+        actor=member,
+        today=today - days(45),
+        reasons="Two meetings have not produced a commitment to earlier decisions.",
+    )
+
+    raise_on(
+        today - days(2),
+        ["13.3"],
+        what_happened="Our contract was ended with four weeks' notice.",
+        outcome_sought="Three months' notice, or funding for the rest of the notice period.",
+        withhold_identity=True,
+    )
+    # The demo e-mails no one: its notifications are marked sent before the outbox is read.
+    CaseEmail.objects.filter(concern__compact=compact, sent_at=None).update(sent_at=timezone.now())

@@ -21,7 +21,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Signatories", "commitments:directory"),
     NavLink("Consultations", "consultations:register"),
     NavLink("Funding", "funding:list", frozenset({Role.OFFICER, Role.VCS_MEMBER, Role.CHAMPION, Role.ADMINISTRATOR})),
-    NavLink("Our concerns", "disputes:my_concerns", frozenset({Role.VCS_MEMBER})),
+    NavLink(
+        "Concerns", "disputes:case_list", frozenset({Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER})
+    ),
     NavLink("Champion's desk", "commitments:champion_desk", frozenset({Role.CHAMPION, Role.ADMINISTRATOR})),
     NavLink("Panel cases", "disputes:panel", frozenset({Role.PANEL_MEMBER})),
     NavLink("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),

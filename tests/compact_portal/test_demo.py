@@ -7,6 +7,7 @@ from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.demo import DEMO_PASSWORD
 from consultations.models import Consultation, Feedback
+from disputes.models import Concern
 from funding.models import FundingRelationship, Invoice, Notice
 
 
@@ -20,6 +21,7 @@ def counts() -> tuple[int, ...]:
         Notice.objects.count(),
         Consultation.objects.count(),
         Feedback.objects.count(),
+        Concern.objects.count(),
     )
 
 
@@ -32,7 +34,7 @@ def test_seed_demo_twice_changes_nothing(capsys):
     assert counts() == first
     assert dict(User.objects.values_list("email", "password")) == hashes
     assert first[0] >= 6  # a council, an NHS body and several charities and groups
-    assert first[3:] == (4, 4, 1, 5, 1)  # funding with invoices and a notice; consultations, one with feedback
+    assert first[3:] == (4, 4, 1, 5, 1, 3)  # funding, invoices, a notice; consultations, feedback; concerns
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from tests.conftest import ROLE_FIXTURES
 # Each role's own page, and the roles that may open it.
 ROLE_PAGES = {
     "funding:list": {"officer", "vcs_member", "champion", "administrator"},
-    "disputes:my_concerns": {"vcs_member"},
+    "disputes:case_list": {"officer", "vcs_member", "champion", "panel_member"},
     "commitments:champion_desk": {"champion", "administrator"},
     "disputes:panel": {"panel_member"},
     "admin:index": {"administrator"},
@@ -66,7 +66,7 @@ def test_a_person_with_roles_in_two_organisations_sees_both(client, officer, cha
     membership_grant(user=officer, organisation=charity, role=Role.VCS_MEMBER)
     client.force_login(officer)
     links = nav_hrefs(client.get(reverse("home")))
-    assert {reverse("funding:list"), reverse("disputes:my_concerns")} <= links
+    assert {reverse("funding:list"), reverse("disputes:case_list")} <= links
 
 
 def test_home_tells_each_visitor_what_they_can_do(client, officer):

@@ -1,0 +1,278 @@
+"""Reads about concerns, shared by the pages, the e-mails, the services' permission checks and later the jobs.
+
+Who sees a case: members of the organisation that raised it; members of the body it is about (and the
+champions appointed in that body), without the raiser's identity when it is withheld; the compact's
+champions; and the compact's dispute panel members (people with the panel role in an organisation that
+has signed the compact). Everyone else, administrators included, is told the case does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+
+from commitments.models import Champion, Commitment, Compact, Organisation, SignatureStatus, UndertakenBy
+from compact_portal.accounts.models import Membership, User
+from compact_portal.accounts.roles import Role
+
+from . import rules
+from .models import FINISHED_STAGES, CaseDocument, CaseEvent, Concern, Outcome, Party, Stage
+
+ACTING_MEMBER_ROLES = (Role.VCS_MEMBER, Role.OFFICER)  # the roles that act for an organisation
+
+
+def _panel_memberships(user: User):
+    return Membership.objects.filter(
+        user=user,
+        role=Role.PANEL_MEMBER,
+        organisation__signatures__compact=OuterRef("compact_id"),
+        organisation__signatures__status=SignatureStatus.APPROVED,
+    )
+
+
+def concerns_visible_to(*, user: User) -> QuerySet[Concern]:
+    """Every case ``user`` may open (none for a visitor who is not signed in)."""
+    if not user.is_authenticated:
+        return Concern.objects.none()
+    return Concern.objects.filter(
+        Q(raised_by=user)
+        | Exists(Membership.objects.filter(user=user, organisation=OuterRef("raiser_id")))
+        | Exists(Membership.objects.filter(user=user, organisation=OuterRef("respondent_id")))
+        | Exists(Champion.objects.filter(user=user, compact=OuterRef("compact_id")))
+        | Exists(_panel_memberships(user))
+    )
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one person is in one case. ``parties`` are the parts they may act in (see rules.TRANSITIONS)."""
+
+    parties: frozenset[str]
+    raiser_side: bool
+    respondent_side: bool
+    may_steer_as_champion: bool
+    panel_member: bool
+    assigned_to_panel: bool
+    sees_raiser: bool
+
+    @property
+    def is_party(self) -> bool:
+        return self.raiser_side or self.respondent_side
+
+
+def case_access(*, user: User, concern: Concern) -> CaseAccess:
+    """Work out ``user``'s part in ``concern`` (a handful of queries; the case page asks once).
+
+    A champion or panel member with a membership in either organisation in the case has a conflict of
+    interest: they may follow the case as a party would, but not steer or decide it. Champions appointed
+    in the body concerned count as that body's side, so a withheld identity stays hidden from them.
+    """
+    memberships = (
+        set(
+            Membership.objects.filter(
+                user=user, organisation_id__in=(concern.raiser_id, concern.respondent_id)
+            ).values_list("organisation_id", "role")
+        )
+        if user.is_authenticated
+        else set()
+    )
+    member_of = {organisation_id for organisation_id, _ in memberships}
+    acts_for = {organisation_id for organisation_id, role in memberships if role in ACTING_MEMBER_ROLES}
+    appointments = (
+        set(Champion.objects.filter(user=user, compact_id=concern.compact_id).values_list("organisation_id", flat=True))
+        if user.is_authenticated
+        else set()
+    )
+    # ``raised_by`` is empty once that account is deleted, and a visitor's pk is None: never a match then.
+    raised_it = user.is_authenticated and concern.raised_by_id == user.pk
+    raiser_side = raised_it or concern.raiser_id in member_of
+    respondent_side = concern.respondent_id in member_of or concern.respondent_id in appointments
+    conflicted = raiser_side or respondent_side
+    steers = bool(appointments) and not conflicted
+    on_panel = (
+        user.is_authenticated
+        and Membership.objects.filter(
+            user=user,
+            role=Role.PANEL_MEMBER,
+            organisation__signatures__compact_id=concern.compact_id,
+            organisation__signatures__status=SignatureStatus.APPROVED,
+        ).exists()
+    )
+    assigned = on_panel and not conflicted and concern.panel_assignments.filter(member=user).exists()
+    parties = set()
+    if raised_it or concern.raiser_id in acts_for:
+        parties.add(rules.RAISER)
+    if concern.respondent_id in acts_for:
+        parties.add(rules.RESPONDENT)
+    if steers:
+        parties.add(rules.CHAMPION)
+    if assigned:
+        parties.add(rules.PANEL)
+    return CaseAccess(
+        parties=frozenset(parties),
+        raiser_side=raiser_side,
+        respondent_side=respondent_side,
+        may_steer_as_champion=steers,
+        panel_member=on_panel,
+        assigned_to_panel=assigned,
+        sees_raiser=raiser_side or not respondent_side or not concern.withhold_identity,
+    )
+
+
+def case_detail(*, user: User, reference: str) -> Concern:
+    """One case the person may see, with what its page shows; raises Concern.DoesNotExist otherwise."""
+    return (
+        concerns_visible_to(user=user)
+        .select_related("compact", "raiser", "respondent", "raised_by", "champion")
+        .prefetch_related(
+            Prefetch("commitments", queryset=Commitment.objects.order_by("position")),
+            Prefetch("commitments_found_broken", queryset=Commitment.objects.order_by("position")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "document")),
+            Prefetch("documents", queryset=CaseDocument.objects.select_related("uploaded_by")),
+            "panel_assignments__member",
+        )
+        .get(reference=reference)
+    )
+
+
+def documents_visible(*, concern: Concern, access: CaseAccess) -> list[CaseDocument]:
+    """The raiser's documents are withheld from the body's side when the raiser asked for anonymity."""
+    documents = list(concern.documents.all())
+    if access.sees_raiser:
+        return documents
+    return [document for document in documents if document.side != Party.RAISER]
+
+
+def concern_list(*, user: User, today: datetime.date) -> QuerySet[Concern]:
+    """The cases ``user`` may see, each with ``raiser_hidden`` (withheld from them) and ``overdue``."""
+    on_body_side = Exists(Membership.objects.filter(user=user, organisation=OuterRef("respondent_id"))) | Exists(
+        Champion.objects.filter(user=user, organisation=OuterRef("respondent_id"))
+    )
+    on_raiser_side = Q(raised_by=user) | Exists(
+        Membership.objects.filter(user=user, organisation=OuterRef("raiser_id"))
+    )
+    return (
+        concerns_visible_to(user=user)
+        .select_related("compact", "raiser", "respondent")
+        .annotate(
+            raiser_hidden=ExpressionWrapper(
+                Q(withhold_identity=True) & on_body_side & ~on_raiser_side, output_field=BooleanField()
+            ),
+            overdue=ExpressionWrapper(Q(stage__in=rules.OPEN, step_due_by__lt=today), output_field=BooleanField()),
+        )
+    )
+
+
+def panel_cases(*, user: User) -> QuerySet[Concern]:
+    """Cases on which ``user`` sits on the panel, and open appeals of their compacts awaiting a panel."""
+    return (
+        concerns_visible_to(user=user)
+        .filter(Q(panel_assignments__member=user) | Q(stage=Stage.APPEAL, panel_assignments__isnull=True))
+        .filter(Exists(_panel_memberships(user)))
+        .select_related("compact", "respondent")
+        .distinct()
+    )
+
+
+def compacts_for_raising(*, user: User) -> QuerySet[Compact]:
+    """Compacts (not withdrawn) with a public-body signatory: those a concern can be raised under."""
+    return (
+        Compact.objects.exclude(status="withdrawn")
+        .filter(
+            Exists(
+                Organisation.objects.filter(
+                    side="public",
+                    signatures__compact=OuterRef("pk"),
+                    signatures__status=SignatureStatus.APPROVED,
+                )
+            )
+        )
+        .order_by("name")
+    )
+
+
+def raising_organisations(*, user: User) -> QuerySet[Organisation]:
+    """The organisations ``user`` may raise a concern for: those they act for as a VCS member or officer."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(memberships__user=user, memberships__role__in=ACTING_MEMBER_ROLES)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def respondents_for(*, compact: Compact) -> QuerySet[Organisation]:
+    """The public bodies that have signed ``compact``: those a concern can be about."""
+    return Organisation.objects.filter(
+        side="public", signatures__compact=compact, signatures__status=SignatureStatus.APPROVED
+    ).order_by("name")
+
+
+def commitments_for_concern(*, compact: Compact) -> QuerySet[Commitment]:
+    """The compact's commitments a public body can break: those undertaken by public bodies or both sides."""
+    return (
+        Commitment.objects.filter(compact=compact, side__in=(UndertakenBy.PUBLIC, UndertakenBy.BOTH))
+        .select_related("section")
+        .order_by("position")
+    )
+
+
+def panel_candidates(*, concern: Concern) -> QuerySet[User]:
+    """The compact's panel members, each annotated ``conflicted`` when they belong to either party."""
+    party_ids = (concern.raiser_id, concern.respondent_id)
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.PANEL_MEMBER,
+            memberships__organisation__signatures__compact_id=concern.compact_id,
+            memberships__organisation__signatures__status=SignatureStatus.APPROVED,
+        )
+        .annotate(conflicted=Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id__in=party_ids)))
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+@dataclass(frozen=True)
+class Tally:
+    label: str
+    count: int
+
+
+def casework_record(*, compact: Compact) -> dict[str, list[Tally] | int]:
+    """The compact's anonymised casework: counts only, never a name, reference or free text.
+
+    Cases by stage, by commitment cited (and found broken), by kind of body concerned, and by outcome.
+    """
+    concerns = Concern.objects.filter(compact=compact)
+    by_stage = dict(concerns.values_list("stage").annotate(n=Count("pk")))
+    by_outcome = dict(concerns.filter(stage__in=FINISHED_STAGES).values_list("outcome").annotate(n=Count("pk")))
+    by_kind = dict(concerns.values_list("respondent__organisation_type").annotate(n=Count("pk")))
+    kind_labels = dict(Organisation._meta.get_field("organisation_type").choices)
+    commitments = (
+        Commitment.objects.filter(compact=compact)
+        .annotate(
+            cited=Count("concerns", distinct=True),
+            found_broken=Count("concerns_found_broken", distinct=True),
+        )
+        .filter(cited__gt=0)
+        .order_by("-cited", "position")
+    )
+    return {
+        "total": concerns.count(),
+        "by_stage": [Tally(label, by_stage.get(value, 0)) for value, label in Stage.choices],
+        "by_outcome": [Tally(label, by_outcome.get(value, 0)) for value, label in Outcome.choices],
+        "by_kind": sorted(
+            (Tally(kind_labels.get(kind, "Other public body"), n) for kind, n in by_kind.items()),
+            key=lambda tally: (-tally.count, tally.label),
+        ),
+        "by_commitment": list(commitments),
+    }
+
+
+def overdue_steps(*, today: datetime.date) -> QuerySet[Concern]:
+    """Open cases whose current step's last day has passed (for the compliance scan)."""
+    return Concern.objects.filter(stage__in=rules.OPEN, step_due_by__lt=today).exclude(step="")

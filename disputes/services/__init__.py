@@ -1,0 +1,276 @@
+"""Every write to concerns: raising one (and keeping a draft), documents, notes and meetings.
+
+The stage changes are in ``stages.py`` and the e-mails in ``emails.py``; all are re-exported here so
+callers use ``services.*``. Each function works in one transaction, checks the actor's part in the case
+(``selectors.case_access``) and records what happened on the case's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from commitments.models import Commitment, Compact, Organisation
+from compact_portal.accounts.models import User
+from compact_portal.services import validated_save
+from compact_portal.uploads import MAX_FILES_PER_ITEM
+
+from .. import rules, selectors
+from ..models import (
+    CaseDocument,
+    CaseEvent,
+    Concern,
+    ConcernDraft,
+    ConcernSequence,
+    EventKind,
+    MeetingKind,
+    Party,
+    Stage,
+    Step,
+)
+from .emails import case_emails_send as case_emails_send  # re-exported
+from .emails import case_notify
+from .stages import appeal_decide as appeal_decide
+from .stages import appeal_lodge as appeal_lodge
+from .stages import concern_acknowledge as concern_acknowledge
+from .stages import concern_close as concern_close
+from .stages import concern_withdraw as concern_withdraw
+from .stages import formal_escalate as formal_escalate
+from .stages import formal_extend as formal_extend
+from .stages import formal_outcome_record as formal_outcome_record
+from .stages import formal_respond as formal_respond
+from .stages import informal_start as informal_start
+from .stages import locked_case as locked_case
+from .stages import panel_assign as panel_assign
+from .stages import side_of as side_of
+
+ANYONE_IN_THE_CASE = (Party.CHAMPION, Party.PANEL, Party.RAISER, Party.RESPONDENT)
+
+
+def _next_reference(year: int) -> str:
+    # A counter row per year, locked while it is incremented: concurrent submissions get distinct numbers.
+    ConcernSequence.objects.get_or_create(year=year)
+    sequence = ConcernSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"CC-{year}-{sequence.last_number:04d}"
+
+
+def _add_documents(
+    *, concern: Concern | None, draft: ConcernDraft | None, actor: User | None, side: str, files
+) -> list:
+    documents = []
+    for upload in files:
+        document = CaseDocument(
+            concern=concern,
+            draft=draft,
+            uploaded_by=actor,
+            side=side,
+            file=upload,
+            content_type=upload.sniffed.content_type,
+            original_name=upload.sniffed.download_name,
+            size=upload.sniffed.size,
+        )
+        document.full_clean()
+        document.save()
+        documents.append(document)
+    return documents
+
+
+def _check_document_count(existing: int, adding: int, field: str = "documents") -> None:
+    if existing + adding > MAX_FILES_PER_ITEM:
+        raise ValidationError(
+            {field: f"A concern can have at most {MAX_FILES_PER_ITEM} evidence documents; it has {existing} already."}
+        )
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    actor: User,
+    raiser: Organisation,
+    compact: Compact,
+    respondent: Organisation,
+    commitments: list[Commitment],
+    what_happened: str,
+    happened_on: datetime.date,
+    outcome_sought: str,
+    withhold_identity: bool,
+    consent: bool,
+    today: datetime.date,
+    files=(),
+) -> Concern:
+    """Raise a concern: give it a reference, store its acknowledgement deadline, keep the documents
+    (with any kept on the person's draft, which is then discarded), and e-mail the acknowledgement.
+    """
+    if not selectors.raising_organisations(user=actor).filter(pk=raiser.pk).exists():
+        raise PermissionDenied("You can raise a concern only for an organisation you act for.")
+    errors: dict[str, str] = {}
+    if not selectors.respondents_for(compact=compact).filter(pk=respondent.pk).exists():
+        errors["respondent"] = "Choose a public body that has signed this compact."
+    elif respondent.pk == raiser.pk:
+        errors["respondent"] = "An organisation cannot raise a concern about itself."
+    allowed = set(selectors.commitments_for_concern(compact=compact).values_list("pk", flat=True))
+    if not commitments:
+        errors["commitments"] = "Choose at least one commitment you believe was broken."
+    elif any(commitment.pk not in allowed for commitment in commitments):
+        errors["commitments"] = "Choose commitments from this compact's catalogue."
+    if happened_on and happened_on > today:
+        errors["happened_on"] = "The date it happened cannot be in the future."
+    if not consent:
+        errors["consent"] = (
+            "Tick to agree to the process; without it the compact's champions cannot handle the concern."
+        )
+    if errors:
+        raise ValidationError(errors)
+    draft = ConcernDraft.objects.filter(user=actor).first()
+    kept = list(draft.documents.all()) if draft else []
+    _check_document_count(len(kept), len(files))
+    concern = Concern(
+        reference=_next_reference(today.year),
+        compact=compact,
+        raiser=raiser,
+        raised_by=actor,
+        respondent=respondent,
+        what_happened=what_happened.strip(),
+        happened_on=happened_on,
+        outcome_sought=outcome_sought.strip(),
+        withhold_identity=withhold_identity,
+        consent=consent,
+        stage=Stage.RECEIVED,
+        received_on=today,
+        step=Step.ACKNOWLEDGE,
+        step_due_by=rules.acknowledge_due_by(today, nation=compact.nation, days=compact.dispute_acknowledge_days),
+    )
+    validated_save(concern, actor)
+    concern.commitments.set(commitments)
+    event = CaseEvent.objects.create(
+        concern=concern, kind=EventKind.RAISED, actor=actor, side=Party.RAISER, to_stage=Stage.RECEIVED
+    )
+    CaseDocument.objects.filter(pk__in=[document.pk for document in kept]).update(concern=concern, draft=None)
+    added = _add_documents(concern=concern, draft=None, actor=actor, side=Party.RAISER, files=files)
+    for document in [*kept, *added]:  # the files kept on the draft are on the timeline too
+        CaseEvent.objects.create(
+            concern=concern, kind=EventKind.DOCUMENT, actor=actor, side=Party.RAISER, document=document, at=event.at
+        )
+    if draft:
+        draft.delete()
+    case_notify(
+        concern=concern,
+        headline="a Compact concern has been received",
+        detail=(
+            f"A champion will acknowledge it by {concern.step_due_by:%-d %B %Y}. "
+            "No signatory should fear sanctions for raising a concern (Leicestershire principle 13)."
+        ),
+        new_case=True,
+    )
+    return concern
+
+
+@transaction.atomic
+def draft_save(*, actor: User, compact: Compact, data: dict[str, Any], files=()) -> ConcernDraft:
+    """Keep what ``actor`` typed (and the files that passed their checks) so a failed submission loses nothing.
+
+    ``data`` is the form's raw values (lists for multiple choices); files are uploads with ``.sniffed``.
+    """
+    draft, _ = ConcernDraft.objects.select_for_update().get_or_create(user=actor, defaults={"compact": compact})
+    draft.compact = compact
+    draft.data = {key: value for key, value in data.items() if key != "csrfmiddlewaretoken"}
+    draft.save()
+    room = MAX_FILES_PER_ITEM - draft.documents.count()
+    _add_documents(concern=None, draft=draft, actor=actor, side=Party.RAISER, files=list(files)[: max(room, 0)])
+    return draft
+
+
+@transaction.atomic
+def draft_discard(*, actor: User) -> None:
+    """Throw away the person's draft concern and the files kept with it."""
+    for document in CaseDocument.objects.filter(draft__user=actor):
+        document.file.delete(save=False)
+    ConcernDraft.objects.filter(user=actor).delete()
+
+
+@transaction.atomic
+def draft_document_remove(*, actor: User, document_id: int) -> str:
+    """Remove one file kept on the person's own draft; returns its name. Other people's files are not found."""
+    document = CaseDocument.objects.get(pk=document_id, draft__user=actor)
+    name = document.original_name
+    document.file.delete(save=False)
+    document.delete()
+    return name
+
+
+def _party_side(concern: Concern, actor: User, *, allowed: tuple[str, ...], doing: str) -> str:
+    access = selectors.case_access(user=actor, concern=concern)
+    side = side_of(access, allowed)
+    if side is None:
+        raise PermissionDenied(f"You cannot {doing} on this case.")
+    return side
+
+
+@transaction.atomic
+def note_add(*, concern: Concern, actor: User, text: str) -> CaseEvent:
+    """Add a note to the case's timeline (either party, the champion or the panel)."""
+    concern = locked_case(concern)
+    side = _party_side(concern, actor, allowed=ANYONE_IN_THE_CASE, doing="add notes")
+    if not text.strip():
+        raise ValidationError({"text": "Write the note."})
+    return CaseEvent.objects.create(concern=concern, kind=EventKind.NOTE, actor=actor, side=side, text=text.strip())
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    concern: Concern,
+    actor: User,
+    kind: str,
+    held_on: datetime.date,
+    attendees: str,
+    notes: str,
+    today: datetime.date,
+) -> CaseEvent:
+    """Record a mediation, conciliation or other meeting on an open case (the champion or the panel)."""
+    concern = locked_case(concern)
+    side = _party_side(concern, actor, allowed=(Party.CHAMPION, Party.PANEL), doing="record meetings")
+    errors = {}
+    if not concern.is_open:
+        errors["__all__"] = "The case is finished; meetings can no longer be recorded."
+    if kind not in MeetingKind.values:
+        errors["meeting_kind"] = "Choose the kind of meeting."
+    if held_on > today:
+        errors["meeting_date"] = "Record a meeting once it has taken place."
+    if not attendees.strip():
+        errors["attendees"] = "List who attended."
+    if errors:
+        raise ValidationError(errors)
+    return CaseEvent.objects.create(
+        concern=concern,
+        kind=EventKind.MEETING,
+        actor=actor,
+        side=side,
+        meeting_kind=kind,
+        meeting_date=held_on,
+        attendees=attendees.strip(),
+        text=notes.strip(),
+    )
+
+
+@transaction.atomic
+def document_add(*, concern: Concern, actor: User, files, description: str = "") -> list[CaseDocument]:
+    """Add documents to an open case, up to the per-case limit of the side adding them."""
+    concern = locked_case(concern)
+    side = _party_side(concern, actor, allowed=ANYONE_IN_THE_CASE, doing="add documents")
+    if not concern.is_open:
+        raise ValidationError("The case is finished; documents can no longer be added.")
+    if not files:
+        raise ValidationError({"documents": "Choose at least one file."})
+    _check_document_count(concern.documents.filter(side=side).count(), len(files))
+    documents = _add_documents(concern=concern, draft=None, actor=actor, side=side, files=files)
+    for document in documents:
+        CaseEvent.objects.create(
+            concern=concern, kind=EventKind.DOCUMENT, actor=actor, side=side, document=document, text=description
+        )
+    return documents

@@ -1,0 +1,344 @@
+"""A case's page, the steps that can be taken on it, its documents, and the lists of cases."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from compact_portal.accounts.permissions import role_required
+from compact_portal.accounts.roles import Role
+from compact_portal.forms import add_service_errors
+from compact_portal.pagination import page_of
+from compact_portal.uploads import attachment_response
+
+from .. import forms, rules, selectors, services
+from ..filters import CaseFilter
+from ..models import Concern, Stage
+
+LIST_PAGE_SIZE = 25
+CASE_ROLES = (Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a person may do on a case: its form, the service it calls, and when it is offered.
+
+    ``offered`` only decides whether the page shows the form; the service checks again and refuses.
+    """
+
+    key: str
+    title: str
+    button: str
+    form: type
+    run: Callable[..., object]
+    offered: Callable[[Concern, selectors.CaseAccess, datetime.date], bool]
+    done: str
+    form_kwargs: Callable[[Concern], dict] = lambda concern: {}
+
+
+def _can_move(to_stage: str) -> Callable:
+    def offered(concern, access, today):
+        return rules.may_move(from_stage=concern.stage, to_stage=to_stage, parties=access.parties)
+
+    return offered
+
+
+def _commitments(concern):
+    """A finding names which of the commitments the concern cited were broken."""
+    return {"commitments": concern.commitments.order_by("position")}
+
+
+STEPS: dict[str, Step] = {
+    step.key: step
+    for step in (
+        Step(
+            "acknowledge",
+            "Acknowledge the concern",
+            "Acknowledge and take it on",
+            forms.NoteForm,
+            lambda c, u, t, d: services.concern_acknowledge(concern=c, actor=u, today=t, note=d["note"]),
+            _can_move(Stage.ACKNOWLEDGED),
+            "The concern is acknowledged; you are its champion.",
+        ),
+        Step(
+            "start-informal",
+            "Start the informal stage",
+            "Start the informal stage",
+            forms.NoteForm,
+            lambda c, u, t, d: services.informal_start(concern=c, actor=u, today=t, note=d["note"]),
+            _can_move(Stage.INFORMAL),
+            "The informal stage has begun.",
+        ),
+        Step(
+            "escalate",
+            "Take the concern to the formal stage",
+            "Go to the formal stage",
+            forms.ReasonsForm,
+            lambda c, u, t, d: services.formal_escalate(concern=c, actor=u, today=t, reasons=d["reasons"]),
+            _can_move(Stage.FORMAL),
+            "The concern is at the formal stage; the body has been asked for its written response.",
+        ),
+        Step(
+            "extend",
+            "Extend the formal stage",
+            "Extend",
+            forms.ExtendForm,
+            lambda c, u, t, d: services.formal_extend(
+                concern=c, actor=u, today=t, days=d["days"], reasons=d["reasons"]
+            ),
+            lambda c, a, t: (
+                c.stage == Stage.FORMAL
+                and not c.formal_responded_on
+                and not rules.step_overdue(due_by=c.formal_response_due, today=t)
+                and c.formal_extension_days is None
+                and c.compact.dispute_formal_extension_days > 0
+                and bool({rules.RESPONDENT, rules.CHAMPION} & a.parties)
+            ),
+            "The formal stage is extended.",
+        ),
+        Step(
+            "respond",
+            "Give the body's formal response",
+            "Send the response",
+            forms.RespondForm,
+            lambda c, u, t, d: services.formal_respond(concern=c, actor=u, today=t, response=d["response"]),
+            lambda c, a, t: c.stage == Stage.FORMAL and not c.formal_responded_on and rules.RESPONDENT in a.parties,
+            "The body's response is recorded and the parties are told.",
+        ),
+        Step(
+            "formal-outcome",
+            "Give the formal outcome",
+            "Give the outcome",
+            forms.OutcomeForm,
+            lambda c, u, t, d: services.formal_outcome_record(
+                concern=c,
+                actor=u,
+                today=t,
+                outcome=d["outcome"],
+                reasons=d["reasons"],
+                commitments_found_broken=list(d["commitments_found_broken"]),
+            ),
+            lambda c, a, t: (
+                c.stage == Stage.FORMAL
+                and not c.formal_decided_on
+                and rules.CHAMPION in a.parties
+                and (bool(c.formal_responded_on) or rules.step_overdue(due_by=c.formal_response_due, today=t))
+            ),
+            "The formal outcome is recorded; the appeal window is open.",
+            _commitments,
+        ),
+        Step(
+            "appeal",
+            "Appeal the formal outcome",
+            "Lodge the appeal",
+            forms.AppealForm,
+            lambda c, u, t, d: services.appeal_lodge(concern=c, actor=u, today=t, grounds=d["grounds"]),
+            lambda c, a, t: _can_move(Stage.APPEAL)(c, a, t) and rules.may_appeal(lodge_by=c.appeal_lodge_by, today=t),
+            "The appeal is lodged; the dispute panel will decide it.",
+        ),
+        Step(
+            "assign-panel",
+            "Assign a panel member",
+            "Assign",
+            forms.AssignPanelForm,
+            lambda c, u, t, d: services.panel_assign(concern=c, actor=u, member=d["member"]),
+            lambda c, a, t: c.stage in (Stage.FORMAL, Stage.APPEAL) and rules.CHAMPION in a.parties,
+            "The panel member is assigned.",
+            lambda concern: {"candidates": selectors.panel_candidates(concern=concern)},
+        ),
+        Step(
+            "decide-appeal",
+            "Record the panel's decision",
+            "Record the decision and close the case",
+            forms.FindingForm,
+            lambda c, u, t, d: services.appeal_decide(
+                concern=c,
+                actor=u,
+                today=t,
+                outcome=d["outcome"],
+                reasons=d["reasons"],
+                commitments_found_broken=list(d["commitments_found_broken"]),
+                lessons_learned=d["lessons_learned"],
+            ),
+            lambda c, a, t: c.stage == Stage.APPEAL and rules.PANEL in a.parties,
+            "The panel's decision is recorded and the case is closed.",
+            _commitments,
+        ),
+        Step(
+            "close",
+            "Close the case",
+            "Close the case",
+            forms.CloseForm,
+            lambda c, u, t, d: services.concern_close(
+                concern=c, actor=u, today=t, reasons=d["reasons"], lessons_learned=d["lessons_learned"]
+            ),
+            lambda c, a, t: (
+                _can_move(Stage.CLOSED)(c, a, t)
+                and (c.stage == Stage.INFORMAL or rules.may_close_formal(lodge_by=c.appeal_lodge_by, today=t))
+            ),
+            "The case is closed.",
+        ),
+        Step(
+            "withdraw",
+            "Withdraw the concern",
+            "Withdraw the concern",
+            forms.OptionalReasonsForm,
+            lambda c, u, t, d: services.concern_withdraw(concern=c, actor=u, today=t, reasons=d["reasons"]),
+            _can_move(Stage.WITHDRAWN),
+            "The concern is withdrawn.",
+        ),
+        Step(
+            "meeting",
+            "Record a meeting",
+            "Record the meeting",
+            forms.MeetingForm,
+            lambda c, u, t, d: services.meeting_record(
+                concern=c,
+                actor=u,
+                kind=d["meeting_kind"],
+                held_on=d["meeting_date"],
+                attendees=d["attendees"],
+                notes=d["notes"],
+                today=t,
+            ),
+            lambda c, a, t: c.is_open and bool({rules.CHAMPION, rules.PANEL} & a.parties),
+            "The meeting is recorded on the timeline.",
+        ),
+        Step(
+            "note",
+            "Add a note",
+            "Add the note",
+            forms.NoteOnlyForm,
+            lambda c, u, t, d: services.note_add(concern=c, actor=u, text=d["text"]),
+            lambda c, a, t: bool(a.parties),
+            "The note is added to the timeline.",
+        ),
+        Step(
+            "documents",
+            "Add documents",
+            "Upload",
+            forms.DocumentForm,
+            lambda c, u, t, d: services.document_add(
+                concern=c, actor=u, files=d["documents"], description=d["description"]
+            ),
+            lambda c, a, t: c.is_open and bool(a.parties),
+            "The documents are added.",
+        ),
+    )
+}
+
+
+def _case_or_404(request, reference: str) -> Concern:
+    try:
+        return selectors.case_detail(user=request.user, reference=reference)
+    except Concern.DoesNotExist:
+        raise Http404("No such case") from None
+
+
+def _render_case(request, concern: Concern, *, today, failed: tuple[str, object] | None = None, status: int = 200):
+    access = selectors.case_access(user=request.user, concern=concern)
+    offered = []
+    for step in STEPS.values():
+        if not step.offered(concern, access, today):
+            continue
+        if failed and failed[0] == step.key:
+            offered.append((step, failed[1]))
+        else:
+            offered.append((step, step.form(prefix=step.key, **step.form_kwargs(concern))))
+    due_left = overdue = None
+    if concern.is_open and concern.step_due_by:
+        nation = concern.compact.nation
+        due_left = rules.working_days_left(due_by=concern.step_due_by, today=today, nation=nation)
+        overdue = rules.working_days_overdue(due_by=concern.step_due_by, today=today, nation=nation)
+    return render(
+        request,
+        "disputes/case_detail.html",
+        {
+            "concern": concern,
+            "access": access,
+            "steps": offered,
+            "documents": selectors.documents_visible(concern=concern, access=access),
+            "hidden_documents": not access.sees_raiser and any(d.side == "raiser" for d in concern.documents.all()),
+            "stages": [(value, label) for value, label in Stage.choices if value != Stage.WITHDRAWN],
+            "due_left": due_left,
+            "overdue": overdue,
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_detail(request, reference):
+    """The case's status page: where it stands, what is owed by when, the timeline, and the steps the
+    person may take. Parties on the body's side never see a withheld raiser's identity."""
+    return _render_case(request, _case_or_404(request, reference), today=timezone.localdate())
+
+
+@require_POST
+@login_required
+def case_action(request, reference, action):
+    """Take one step on a case; a refused or invalid step re-renders the page with the form and its errors."""
+    today = timezone.localdate()
+    concern = _case_or_404(request, reference)
+    step = STEPS.get(action)
+    if step is None:
+        raise Http404("No such step")
+    form = step.form(request.POST, request.FILES, prefix=step.key, **step.form_kwargs(concern))
+    if form.is_valid():
+        try:
+            step.run(concern, request.user, today, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, step.done)
+            return redirect("disputes:case_detail", reference=concern.reference)
+    concern = _case_or_404(request, reference)
+    access = selectors.case_access(user=request.user, concern=concern)
+    if not step.offered(concern, access, today):  # e.g. someone else took the step first
+        messages.error(request, " ".join(form.non_field_errors()) or "That step is not open to you on this case now.")
+        return redirect("disputes:case_detail", reference=concern.reference)
+    return _render_case(request, concern, today=today, failed=(step.key, form), status=400)
+
+
+@login_required
+def document_download(request, reference, pk):
+    """A case document, for those who may see the case (a withheld raiser's documents: not the body's side)."""
+    concern = _case_or_404(request, reference)
+    access = selectors.case_access(user=request.user, concern=concern)
+    document = next((d for d in selectors.documents_visible(concern=concern, access=access) if d.pk == pk), None)
+    if document is None:
+        raise Http404("No such file")
+    return attachment_response(document.file, filename=document.original_name, content_type=document.content_type)
+
+
+@role_required(*CASE_ROLES)
+def case_list(request):
+    """The cases the person may see: raised by their organisations, about them, or in compacts they
+    champion or sit on the panel of; filter, sort and pages."""
+    today = timezone.localdate()
+    cases = selectors.concern_list(user=request.user, today=today)
+    case_filter = CaseFilter(request.GET, queryset=cases.order_by("-received_on", "-reference"))
+    page, query = page_of(request, case_filter.qs, per_page=LIST_PAGE_SIZE)
+    may_raise = request.user.has_role(Role.VCS_MEMBER, Role.OFFICER)
+    return render(
+        request,
+        "disputes/case_list.html",
+        {"filter": case_filter, "page_obj": page, "query": query, "may_raise": may_raise, "today": today},
+    )
+
+
+@role_required(Role.PANEL_MEMBER)
+def panel(request):
+    """A dispute panel member's cases, and the appeals of their compacts still waiting for a panel."""
+    cases = selectors.panel_cases(user=request.user).order_by("step_due_by", "reference")
+    return render(request, "disputes/panel.html", {"cases": cases, "today": timezone.localdate()})

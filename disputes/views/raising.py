@@ -1,0 +1,126 @@
+"""Raising a concern: choose the compact, fill in the form; a failed submission is kept as a draft."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from compact_portal.accounts.permissions import role_required
+from compact_portal.accounts.roles import Role
+from compact_portal.forms import add_service_errors
+from compact_portal.uploads import validate_upload
+
+from .. import selectors, services
+from ..forms import ConcernForm
+from ..models import CaseDocument, ConcernDraft
+
+RAISING_ROLES = (Role.VCS_MEMBER, Role.OFFICER)
+
+
+@role_required(*RAISING_ROLES)
+def raise_choose(request):
+    """Choose the compact the concern is under (skipped when there is only one)."""
+    compacts = list(selectors.compacts_for_raising(user=request.user))
+    draft = ConcernDraft.objects.filter(user=request.user).select_related("compact").first()
+    if len(compacts) == 1 and not draft:
+        return redirect("disputes:raise_concern", compact=compacts[0].slug)
+    return render(request, "disputes/raise_choose.html", {"compacts": compacts, "draft": draft})
+
+
+def _valid_uploads(request) -> list:
+    """The uploaded files that pass their checks, so a draft keeps them while the bad ones are reported."""
+    kept = []
+    for upload in request.FILES.getlist("documents"):
+        try:
+            upload.sniffed = validate_upload(upload)
+        except ValidationError:
+            continue
+        kept.append(upload)
+    return kept
+
+
+@role_required(*RAISING_ROLES)
+def raise_concern(request, compact):
+    """The concern form. Nothing typed is lost: a submission that fails is saved as the person's draft."""
+    today = timezone.localdate()
+    compact = get_object_or_404(selectors.compacts_for_raising(user=request.user), slug=compact)
+    draft = ConcernDraft.objects.filter(user=request.user, compact=compact).first()
+    kept = list(draft.documents.all()) if draft else []
+    options = {
+        "raisers": selectors.raising_organisations(user=request.user),
+        "respondents": selectors.respondents_for(compact=compact),
+        "commitments": selectors.commitments_for_concern(compact=compact),
+        "kept_documents": len(kept),
+    }
+    if request.method == "POST":
+        form = ConcernForm(request.POST, request.FILES, **options)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                concern = services.concern_raise(
+                    actor=request.user,
+                    raiser=data["raiser"],
+                    compact=compact,
+                    respondent=data["respondent"],
+                    commitments=list(data["commitments"]),
+                    what_happened=data["what_happened"],
+                    happened_on=data["happened_on"],
+                    outcome_sought=data["outcome_sought"],
+                    withhold_identity=data["withhold_identity"],
+                    consent=data["consent"],
+                    today=today,
+                    files=data["documents"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Your concern is received. Its reference is {concern.reference}; we have e-mailed you an "
+                    f"acknowledgement. A champion will acknowledge it by {concern.step_due_by:%-d %B %Y}.",
+                )
+                return redirect(concern)
+        draft = services.draft_save(
+            actor=request.user,
+            compact=compact,
+            data=dict(request.POST.lists()),
+            files=_valid_uploads(request) if "documents" in form.errors else form.cleaned_data.get("documents", []),
+        )
+        kept = list(draft.documents.all())
+    else:
+        initial = {}
+        if draft:
+            initial = {key: values if key == "commitments" else values[-1] for key, values in draft.data.items()}
+            messages.info(
+                request,
+                f"We kept the concern you started on {timezone.localtime(draft.updated_at):%-d %B %Y}. "
+                "Carry on where you left off, or discard the draft.",
+            )
+        form = ConcernForm(initial=initial, **options)
+    return render(
+        request,
+        "disputes/raise_form.html",
+        {"compact": compact, "form": form, "draft": draft, "kept": kept},
+    )
+
+
+@require_POST
+@role_required(*RAISING_ROLES)
+def draft_discard(request):
+    services.draft_discard(actor=request.user)
+    messages.success(request, "Your draft concern is discarded.")
+    return redirect("disputes:raise")
+
+
+@require_POST
+@role_required(*RAISING_ROLES)
+def draft_document_remove(request, pk):
+    try:
+        name = services.draft_document_remove(actor=request.user, document_id=pk)
+    except CaseDocument.DoesNotExist:
+        raise Http404("No such file") from None
+    messages.success(request, f"“{name}” is removed from your draft.")
+    draft = ConcernDraft.objects.filter(user=request.user).select_related("compact").first()
+    return redirect("disputes:raise_concern", compact=draft.compact.slug) if draft else redirect("disputes:raise")
