@@ -2,13 +2,31 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
+from django_filters.constants import EMPTY_VALUES
 
 from commitments.models import Compact
 
 from .models import Stage
 
 OPEN_FILTERS = (("open", "Open cases"), ("finished", "Closed or withdrawn"))
+
+
+class CaseOrdering(django_filters.OrderingFilter):
+    """Sort orders that put cases with no deadline last on every database and break ties by reference,
+    so the pages of a sorted list never repeat or skip a case."""
+
+    def filter(self, qs, value):
+        params = [param for param in value or () if param not in EMPTY_VALUES]
+        if not params:
+            return qs
+        ordering = []
+        for param in params:
+            name = self.get_ordering_value(param)
+            field = F(name.removeprefix("-"))
+            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        tie_break = "-reference" if params[0].startswith("-") else "reference"
+        return qs.order_by(*ordering, tie_break)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -23,7 +41,7 @@ class CaseFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         field_name="overdue", label="Step overdue", widget=forms.CheckboxInput, method="only_if_ticked"
     )
-    sort = django_filters.OrderingFilter(
+    sort = CaseOrdering(
         fields=(("received_on", "received"), ("step_due_by", "due"), ("reference", "reference")),
         field_labels={"received_on": "Received", "step_due_by": "Next deadline", "reference": "Reference"},
         label="Sort by",

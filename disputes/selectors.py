@@ -147,8 +147,10 @@ def documents_visible(*, concern: Concern, access: CaseAccess) -> list[CaseDocum
 
 def concern_list(*, user: User, today: datetime.date) -> QuerySet[Concern]:
     """The cases ``user`` may see, each with ``raiser_hidden`` (withheld from them) and ``overdue``."""
+    if not user.is_authenticated:  # the filters below need a real user
+        return Concern.objects.none()
     on_body_side = Exists(Membership.objects.filter(user=user, organisation=OuterRef("respondent_id"))) | Exists(
-        Champion.objects.filter(user=user, organisation=OuterRef("respondent_id"))
+        Champion.objects.filter(user=user, compact=OuterRef("compact_id"), organisation=OuterRef("respondent_id"))
     )
     on_raiser_side = Q(raised_by=user) | Exists(
         Membership.objects.filter(user=user, organisation=OuterRef("raiser_id"))
@@ -221,7 +223,8 @@ def commitments_for_concern(*, compact: Compact) -> QuerySet[Commitment]:
 
 
 def panel_candidates(*, concern: Concern) -> QuerySet[User]:
-    """The compact's panel members, each annotated ``conflicted`` when they belong to either party."""
+    """The compact's panel members, each annotated ``conflicted`` when they belong to either party
+    (a membership there, or a champion's appointment there in this compact)."""
     party_ids = (concern.raiser_id, concern.respondent_id)
     return (
         User.objects.filter(
@@ -230,7 +233,14 @@ def panel_candidates(*, concern: Concern) -> QuerySet[User]:
             memberships__organisation__signatures__compact_id=concern.compact_id,
             memberships__organisation__signatures__status=SignatureStatus.APPROVED,
         )
-        .annotate(conflicted=Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id__in=party_ids)))
+        .annotate(
+            conflicted=Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id__in=party_ids))
+            | Exists(
+                Champion.objects.filter(
+                    user=OuterRef("pk"), compact_id=concern.compact_id, organisation_id__in=party_ids
+                )
+            )
+        )
         .distinct()
         .order_by("full_name")
     )

@@ -38,7 +38,11 @@ def _recipients(concern: Concern, *, new_case: bool) -> dict[str, bool]:
     for appointment in appointments:
         if appointment.organisation_id == concern.respondent_id:
             add(appointment.user.email, not concern.withhold_identity)
-        elif new_case and appointment.organisation_id != concern.raiser_id and appointment.user_id not in body_side:
+        elif (
+            (new_case or concern.champion_id is None)  # until a champion takes the case on, all are told
+            and appointment.organisation_id != concern.raiser_id
+            and appointment.user_id not in body_side
+        ):
             add(appointment.user.email, True)
     if concern.champion and concern.champion.is_active:
         add(concern.champion.email, concern.champion_id not in body_side or not concern.withhold_identity)

@@ -44,7 +44,8 @@ def _move(
     concern = locked_case(concern)
     if concern.stage not in from_stages or (concern.stage, to_stage) not in rules.TRANSITIONS:
         raise ValidationError(
-            f"This case is at the {concern.get_stage_display().lower()} stage, so you cannot {doing} now."
+            f"This case is at the {concern.get_stage_display().lower().removesuffix(' stage')} stage, "
+            f"so you cannot {doing} now."
         )
     access = selectors.case_access(user=actor, concern=concern)
     side = side_of(access, rules.TRANSITIONS[(concern.stage, to_stage)])
@@ -149,7 +150,8 @@ def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: 
         reason=reasons,
     )
     if refusal:
-        raise ValidationError({"days" if "working days" in refusal else "reasons": refusal})
+        field = "reasons" if refusal.startswith("Give the reasons") else "days" if "can be from" in refusal else None
+        raise ValidationError({field: refusal} if field else refusal)
     compact = concern.compact
     nation = compact.nation
     concern.formal_extension_days = days
@@ -174,6 +176,8 @@ def formal_respond(*, concern: Concern, actor: User, today: datetime.date, respo
     concern, side = _formal_case(concern, actor, (Party.RESPONDENT,), "give the body's formal response")
     if concern.formal_responded_on:
         raise ValidationError("The body has already given its formal response.")
+    if concern.formal_decided_on:
+        raise ValidationError("The formal outcome has been given; the body can no longer respond at this stage.")
     if not response.strip():
         raise ValidationError({"response": "Write the body's response."})
     concern.formal_response = response.strip()
@@ -385,6 +389,8 @@ def concern_close(
     if concern.stage == Stage.INFORMAL:
         outcome = Outcome.RESOLVED_BY_AGREEMENT
         commitments_found_broken = list(commitments_found_broken)
+        if any(commitment.compact_id != concern.compact_id for commitment in commitments_found_broken):
+            raise ValidationError({"commitments_found_broken": "Choose commitments of this compact."})
     else:
         if not rules.may_close_formal(lodge_by=concern.appeal_lodge_by, today=today):
             raise ValidationError(

@@ -1,0 +1,385 @@
+"""Who sees which case and in what part, the raiser's anonymity, the panel, and the anonymised casework record."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from commitments.models import Champion, Organisation, SignatureStatus
+from compact_portal.accounts.roles import Role
+from disputes import selectors, services
+from disputes.models import Concern, Outcome
+from disputes.selectors import Tally
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
+from tests.disputes.conftest import PEOPLE, catalogue
+from tests.disputes.factories import ACKNOWLEDGE_BY, LODGE_BY, RAISED_ON, pdfs, take_to
+
+pytestmark = pytest.mark.django_db
+
+ONE_DAY = datetime.timedelta(days=1)
+
+# Everyone the visibility rules are checked for: the parts in a case about the trust, and people with none.
+VIEWERS = PEOPLE | {
+    "bystander_officer": "officer",
+    "administrator": "administrator",
+    "no_roles": "person_without_roles",
+}
+SEES_CASE = {"raiser", "respondent", "champion", "conflicted_champion", "panel", "unassigned_panel"}
+
+
+# --- visibility ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("who", list(VIEWERS))
+def test_who_sees_a_case(case_at, request, who, withhold):
+    concern = case_at("appeal", withhold_identity=withhold)
+    viewer = request.getfixturevalue(VIEWERS[who])
+
+    visible = list(selectors.concerns_visible_to(user=viewer))
+
+    assert visible == ([concern] if who in SEES_CASE else [])
+    if who not in SEES_CASE:
+        with pytest.raises(Concern.DoesNotExist):
+            selectors.case_detail(user=viewer, reference=concern.reference)
+
+
+def test_a_visitor_sees_no_case(concern):
+    assert not selectors.concerns_visible_to(user=AnonymousUser()).exists()
+    assert not selectors.concern_list(user=AnonymousUser(), today=RAISED_ON).exists()
+
+
+def test_a_superuser_is_told_no_case_exists(concern):
+    superuser = UserFactory(full_name="Sue Super", is_superuser=True)
+
+    assert superuser.is_administrator
+    assert not selectors.concerns_visible_to(user=superuser).exists()
+
+
+def test_every_member_of_either_organisation_sees_the_case(concern, charity, trust):
+    colleagues = [
+        MembershipFactory(organisation=charity, role=Role.VCS_MEMBER).user,
+        MembershipFactory(organisation=trust, role=Role.OFFICER).user,
+    ]
+
+    assert all(list(selectors.concerns_visible_to(user=person)) == [concern] for person in colleagues)
+
+
+def test_champions_and_panel_members_see_only_their_compacts_cases(concern, trust, other_charity):
+    elsewhere = CompactFactory(name="Havant Compact", status="adopted", adopted_date=datetime.date(2026, 1, 1))
+    SignatureFactory(compact=elsewhere, organisation=trust)
+    champion_elsewhere = UserFactory()
+    Champion.objects.create(compact=elsewhere, organisation=trust, user=champion_elsewhere)
+    stranger_body = PublicBodyFactory(name="Hampshire Constabulary")
+    SignatureFactory(compact=elsewhere, organisation=stranger_body)
+    panel_elsewhere = MembershipFactory(organisation=stranger_body, role=Role.PANEL_MEMBER).user
+
+    assert not selectors.concerns_visible_to(user=champion_elsewhere).exists()
+    assert not selectors.concerns_visible_to(user=panel_elsewhere).exists()
+
+
+def test_a_panel_member_whose_organisations_signature_is_withdrawn_no_longer_sees_the_cases(
+    concern, compact, other_charity, panel_member
+):
+    compact.signatures.filter(organisation=other_charity).update(status=SignatureStatus.WITHDRAWN)
+
+    assert not selectors.concerns_visible_to(user=panel_member).exists()
+
+
+def test_the_person_who_raised_it_still_sees_it_after_leaving_the_organisation(concern, vcs_member):
+    vcs_member.memberships.all().delete()
+
+    assert list(selectors.concerns_visible_to(user=vcs_member)) == [concern]
+
+
+# --- each person's part in a case -----------------------------------------------------------------------------------
+
+# parties, raiser_side, respondent_side, may_steer_as_champion, panel_member, assigned_to_panel
+PARTS = {
+    "raiser": ({"raiser"}, True, False, False, False, False),
+    "respondent": ({"respondent"}, False, True, False, False, False),
+    "champion": ({"champion"}, False, False, True, False, False),
+    "conflicted_champion": (set(), False, True, False, False, False),
+    "panel": ({"panel"}, False, False, False, True, True),
+    "unassigned_panel": (set(), False, False, False, True, False),
+    "outsider": (set(), False, False, False, False, False),
+}
+BODY_SIDE = {"respondent", "conflicted_champion"}
+
+
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("who", list(PARTS))
+def test_each_persons_part_in_a_case(case_at, request, who, withhold):
+    concern = case_at("appeal", withhold_identity=withhold)
+    viewer = request.getfixturevalue(PEOPLE[who])
+
+    access = selectors.case_access(user=viewer, concern=concern)
+
+    parties, raiser_side, respondent_side, steers, on_panel, assigned = PARTS[who]
+    assert access.parties == parties
+    assert (access.raiser_side, access.respondent_side) == (raiser_side, respondent_side)
+    assert access.is_party == (raiser_side or respondent_side)
+    assert (access.may_steer_as_champion, access.panel_member, access.assigned_to_panel) == (steers, on_panel, assigned)
+    assert access.sees_raiser == (not (withhold and who in BODY_SIDE))
+
+
+@pytest.mark.parametrize(
+    ("conflict", "role"),
+    [
+        pytest.param("charity", Role.VCS_MEMBER, id="member-of-the-raiser"),
+        pytest.param("trust", Role.PANEL_MEMBER, id="panel-seat-through-the-body"),
+    ],
+)
+def test_an_assigned_panel_member_who_is_conflicted_may_not_decide(case_at, panel_member, request, conflict, role):
+    concern = case_at("appeal")
+    MembershipFactory(user=panel_member, organisation=request.getfixturevalue(conflict), role=role)
+
+    access = selectors.case_access(user=panel_member, concern=concern)
+
+    assert access.panel_member
+    assert not access.assigned_to_panel
+    assert "panel" not in access.parties
+
+
+def test_an_officer_who_is_also_a_neutral_champion_steers_and_does_not_act_for_the_council(
+    concern, compact, council, officer
+):
+    Champion.objects.create(compact=compact, organisation=council, user=officer)
+
+    access = selectors.case_access(user=officer, concern=concern)
+
+    assert access.parties == {"champion"}
+
+
+def test_a_visitor_has_no_part_even_when_the_raisers_account_is_gone(concern, vcs_member):
+    vcs_member.delete()
+    concern.refresh_from_db()
+    assert concern.raised_by is None
+
+    access = selectors.case_access(user=AnonymousUser(), concern=concern)
+
+    assert access.parties == frozenset()
+    assert not access.raiser_side
+    assert not access.is_party
+
+
+# --- documents and the raiser's anonymity ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("who", list(PARTS))
+def test_the_raisers_documents_are_withheld_from_the_body_when_the_raiser_asks(
+    raise_concern, cast, request, who, withhold
+):
+    concern = raise_concern(withhold_identity=withhold, files=pdfs(1, prefix="ours"))
+    services.concern_acknowledge(concern=concern, actor=cast.champion, today=RAISED_ON)
+    services.document_add(concern=concern, actor=cast.respondent, files=pdfs(1, prefix="theirs"))
+    viewer = request.getfixturevalue(PEOPLE[who])
+
+    documents = selectors.documents_visible(concern=concern, access=selectors.case_access(user=viewer, concern=concern))
+
+    names = [document.original_name for document in documents]
+    assert names == (["theirs-1.pdf"] if withhold and who in BODY_SIDE else ["ours-1.pdf", "theirs-1.pdf"])
+
+
+# --- the panel -----------------------------------------------------------------------------------------------------
+
+
+def test_panel_candidates_are_the_compacts_active_panel_members_marked_when_conflicted(
+    case_at, panel_member, second_panel_member, trust, charity, council
+):
+    conflicted = MembershipFactory(organisation=trust, role=Role.PANEL_MEMBER, user__full_name="Tim Trust").user
+    MembershipFactory(user=second_panel_member, organisation=council, role=Role.PANEL_MEMBER)  # two seats, one person
+    gone = MembershipFactory(organisation=council, role=Role.PANEL_MEMBER, user__full_name="Gil Gone").user
+    gone.is_active = False
+    gone.save()
+    MembershipFactory(organisation=charity, role=Role.VCS_MEMBER, user=UserFactory(full_name="Not Panel"))
+    concern = case_at("formal")
+
+    candidates = [(user.full_name, user.conflicted) for user in selectors.panel_candidates(concern=concern)]
+
+    assert candidates == [("Pat Panel", False), ("Quinn Panel", False), ("Tim Trust", True)]
+    assert conflicted.full_name == "Tim Trust"
+
+
+def test_a_panel_member_appointed_champion_at_a_party_is_marked_conflicted(
+    case_at, second_panel_member, compact, trust
+):
+    Champion.objects.create(compact=compact, organisation=trust, user=second_panel_member)
+    concern = case_at("formal")
+
+    candidates = {user.full_name: user.conflicted for user in selectors.panel_candidates(concern=concern)}
+
+    assert candidates == {"Pat Panel": False, "Quinn Panel": True}
+
+
+def test_a_champion_at_the_body_under_another_compact_is_not_its_side_in_the_list(concern, champion, trust, vcs_member):
+    concern.withhold_identity = True
+    concern.save()
+    other = CompactFactory(name="Hampshire Compact")
+    Champion.objects.create(compact=other, organisation=trust, user=champion)
+
+    listed = selectors.concern_list(user=champion, today=RAISED_ON).get(pk=concern.pk)
+
+    assert listed.raiser_hidden is False  # champion of this compact at the council: neutral here
+    assert selectors.case_access(user=champion, concern=concern).sees_raiser
+
+
+def test_panel_cases_are_those_assigned_and_appeals_awaiting_a_panel(
+    raise_concern, case_at, cast, panel_member, second_panel_member
+):
+    assigned = case_at("appeal")  # panel_member assigned
+    awaiting = take_to(raise_concern(), "decided", cast=cast)
+    awaiting = services.appeal_lodge(concern=awaiting, actor=cast.raiser, today=LODGE_BY, grounds="G.")
+    formal = case_at("formal")
+
+    assert set(selectors.panel_cases(user=panel_member)) == {assigned, awaiting}
+    assert set(selectors.panel_cases(user=second_panel_member)) == {awaiting}
+    assert formal not in selectors.panel_cases(user=panel_member)
+    assert not selectors.panel_cases(user=cast.champion).exists()  # a champion, not on the panel
+
+
+# --- what can be raised, about whom, by whom ------------------------------------------------------------------------
+
+
+def test_respondents_are_the_public_bodies_that_have_signed(compact, council, trust):
+    PublicBodyFactory(name="Hampshire Constabulary")  # has not signed
+    withdrawn = PublicBodyFactory(name="Solent NHS Trust")
+    SignatureFactory(compact=compact, organisation=withdrawn, status=SignatureStatus.WITHDRAWN)
+
+    assert list(selectors.respondents_for(compact=compact)) == [council, trust]
+
+
+def test_a_concern_cites_commitments_of_public_bodies_or_both_sides(compact, public_commitment, shared_commitment):
+    assert list(selectors.commitments_for_concern(compact=compact)) == [public_commitment, shared_commitment]
+
+
+def test_people_raise_for_the_organisations_they_act_for(compact, vcs_member, officer, champion, panel_member, charity):
+    MembershipFactory(user=vcs_member, organisation=OrganisationFactory(name="Another Group"), role=Role.VCS_MEMBER)
+
+    assert [o.name for o in selectors.raising_organisations(user=vcs_member)] == ["Another Group", charity.name]
+    assert [o.name for o in selectors.raising_organisations(user=officer)] == ["Portsmouth City Council"]
+    assert not selectors.raising_organisations(user=champion).exists()
+    assert not selectors.raising_organisations(user=panel_member).exists()
+    assert not selectors.raising_organisations(user=AnonymousUser()).exists()
+
+
+def test_concerns_are_raised_under_compacts_in_force_with_a_public_body_signatory(compact, vcs_member, charity):
+    withdrawn = CompactFactory(name="Old Compact", status="withdrawn")
+    SignatureFactory(compact=withdrawn, organisation=PublicBodyFactory(name="Gosport Borough Council"))
+    no_bodies = CompactFactory(name="Charities Compact", status="adopted", adopted_date=datetime.date(2026, 1, 1))
+    SignatureFactory(compact=no_bodies, organisation=charity)
+
+    raisable = list(selectors.compacts_for_raising(user=vcs_member))
+
+    assert compact in raisable
+    assert withdrawn not in raisable
+    assert no_bodies not in raisable
+
+
+# --- the case list ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("who", list(PARTS))
+def test_the_case_list_marks_a_withheld_raiser_for_the_body_side_only(raise_concern, request, who, withhold):
+    raise_concern(withhold_identity=withhold)
+    viewer = request.getfixturevalue(PEOPLE[who])
+
+    listed = list(selectors.concern_list(user=viewer, today=RAISED_ON))
+
+    if who in ("outsider",):
+        assert listed == []
+        return
+    (concern,) = listed
+    assert concern.raiser_hidden == (withhold and who in BODY_SIDE)
+
+
+@pytest.mark.parametrize(
+    ("today", "overdue"),
+    [pytest.param(ACKNOWLEDGE_BY, False, id="the-last-day"), pytest.param(ACKNOWLEDGE_BY + ONE_DAY, True, id="after")],
+)
+def test_the_case_list_marks_an_overdue_step(concern, champion, today, overdue):
+    (listed,) = selectors.concern_list(user=champion, today=today)
+
+    assert listed.overdue is overdue
+
+
+# --- overdue steps ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "overdue"),
+    [
+        pytest.param(ACKNOWLEDGE_BY, False, id="the-last-day"),
+        pytest.param(ACKNOWLEDGE_BY + ONE_DAY, True, id="the-day-after"),
+    ],
+)
+def test_an_unacknowledged_concern_is_overdue_the_day_after_its_deadline(concern, today, overdue):
+    assert list(selectors.overdue_steps(today=today)) == ([concern] if overdue else [])
+
+
+@pytest.mark.parametrize("state", ["responded", "decided", "closed", "withdrawn"])
+def test_a_case_owing_nothing_is_never_overdue(case_at, state):
+    case_at(state)
+
+    assert not selectors.overdue_steps(today=datetime.date(2030, 1, 1)).exists()
+
+
+@pytest.mark.parametrize("state", ["received", "acknowledged", "informal", "formal", "appeal"])
+def test_a_case_waiting_for_a_step_is_overdue_once_its_day_has_passed(case_at, state):
+    concern = case_at(state)
+
+    assert list(selectors.overdue_steps(today=concern.step_due_by + ONE_DAY)) == [concern]
+    assert not selectors.overdue_steps(today=concern.step_due_by).exists()
+
+
+# --- the anonymised casework record ---------------------------------------------------------------------------------
+
+
+def test_the_casework_record_counts_and_never_names(compact, case_at, raise_concern, officer, council, charity):
+    closed = case_at("closed")  # partly upheld on appeal, 13.3 found broken
+    case_at("withdrawn", what_happened="Secret detail about the ward manager.")
+    case_at("informal")
+    raise_concern(respondent=council, withhold_identity=True)  # council: no organisation type given
+    other = CompactFactory(name="Havant Compact", status="adopted", adopted_date=datetime.date(2026, 1, 1))
+    catalogue(other)
+    SignatureFactory(compact=other, organisation=council)
+    raise_concern(compact=other, respondent=council, commitments=list(other.commitments.filter(code="13.3")))
+
+    record = selectors.casework_record(compact=compact)
+
+    assert record["total"] == 4
+    assert Tally("Received", 1) in record["by_stage"]
+    assert Tally("Informal stage", 1) in record["by_stage"]
+    assert Tally("Closed", 1) in record["by_stage"]
+    assert Tally("Withdrawn", 1) in record["by_stage"]
+    assert Tally("Appeal", 0) in record["by_stage"]
+    assert sum(tally.count for tally in record["by_stage"]) == 4
+    assert [t for t in record["by_outcome"] if t.count] == [Tally("Partly upheld", 1), Tally("Withdrawn", 1)]
+    assert record["by_kind"] == [Tally("NHS body", 3), Tally("Other public body", 1)]
+    (cited,) = record["by_commitment"]
+    assert (cited.code, cited.cited, cited.found_broken) == ("13.3", 4, 1)
+    text = repr(record)
+    for secret in (
+        closed.reference,
+        "CC-2026",
+        charity.name,
+        "Portsmouth Hospitals",
+        council.name,
+        "ward manager",
+        closed.outcome_reasons,
+        closed.lessons_learned,
+    ):
+        assert secret not in text
+    assert Organisation.objects.filter(name=charity.name).exists()  # the names exist; the record leaves them out
+
+
+def test_the_casework_record_of_a_compact_without_cases(compact):
+    record = selectors.casework_record(compact=compact)
+
+    assert record["total"] == 0
+    assert all(tally.count == 0 for tally in record["by_stage"] + record["by_outcome"])
+    assert record["by_kind"] == record["by_commitment"] == []
+    assert Outcome.WITHDRAWN.label in [tally.label for tally in record["by_outcome"]]
