@@ -74,12 +74,14 @@ class ConcernForm(forms.ModelForm):
         self.fields["respondent"].empty_label = "Choose a public body"
         self.fields["commitments"].queryset = commitments
         self.fields["documents"].max_files = MAX_FILES_PER_ITEM - kept_documents
-        if kept_documents:
+        if kept_documents >= MAX_FILES_PER_ITEM:
+            del self.fields["documents"]  # the draft holds all the files a concern can have
+        elif kept_documents:
             self.fields["documents"].help_text = (
                 f"{FILES_HELP} {kept_documents} file{'s are' if kept_documents > 1 else ' is'} kept with your draft; "
                 f"you can add {MAX_FILES_PER_ITEM - kept_documents} more."
             )
-        self.helper = form_helper(None, *self.Meta.fields)
+        self.helper = form_helper(None, *self.fields)
 
     def clean_happened_on(self):
         happened_on = self.cleaned_data["happened_on"]

@@ -194,12 +194,15 @@ class PanelAssignment(models.Model):
 
 
 class ConcernDraft(models.Model):
-    """What a person typed into the concern form when it last failed validation, so nothing is lost."""
+    """What a person typed into a compact's concern form when it last failed validation, so nothing is lost."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="concern_draft")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="concern_drafts")
     compact = models.ForeignKey("commitments.Compact", on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "compact"], name="concern_draft_one_per_compact")]
 
     def __str__(self) -> str:
         return f"Draft concern by {self.user}"

@@ -126,7 +126,7 @@ def concern_raise(
         )
     if errors:
         raise ValidationError(errors)
-    draft = ConcernDraft.objects.filter(user=actor).first()
+    draft = ConcernDraft.objects.filter(user=actor, compact=compact).first()
     kept = list(draft.documents.all()) if draft else []
     _check_document_count(len(kept), len(files))
     concern = Concern(
@@ -176,8 +176,7 @@ def draft_save(*, actor: User, compact: Compact, data: dict[str, Any], files=())
 
     ``data`` is the form's raw values (lists for multiple choices); files are uploads with ``.sniffed``.
     """
-    draft, _ = ConcernDraft.objects.select_for_update().get_or_create(user=actor, defaults={"compact": compact})
-    draft.compact = compact
+    draft, _ = ConcernDraft.objects.select_for_update().get_or_create(user=actor, compact=compact)
     draft.data = {key: value for key, value in data.items() if key != "csrfmiddlewaretoken"}
     draft.save()
     room = MAX_FILES_PER_ITEM - draft.documents.count()
@@ -186,11 +185,14 @@ def draft_save(*, actor: User, compact: Compact, data: dict[str, Any], files=())
 
 
 @transaction.atomic
-def draft_discard(*, actor: User) -> None:
-    """Throw away the person's draft concern and the files kept with it."""
-    for document in CaseDocument.objects.filter(draft__user=actor):
+def draft_discard(*, actor: User, compact: Compact | None = None) -> None:
+    """Throw away the person's draft concern under ``compact`` (all their drafts when None) and its files."""
+    drafts = ConcernDraft.objects.filter(user=actor)
+    if compact is not None:
+        drafts = drafts.filter(compact=compact)
+    for document in CaseDocument.objects.filter(draft__in=drafts):
         document.file.delete(save=False)
-    ConcernDraft.objects.filter(user=actor).delete()
+    drafts.delete()
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from commitments.models import Compact
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import add_service_errors
@@ -23,10 +24,10 @@ RAISING_ROLES = (Role.VCS_MEMBER, Role.OFFICER)
 def raise_choose(request):
     """Choose the compact the concern is under (skipped when there is only one)."""
     compacts = list(selectors.compacts_for_raising(user=request.user))
-    draft = ConcernDraft.objects.filter(user=request.user).select_related("compact").first()
-    if len(compacts) == 1 and not draft:
+    drafts = list(ConcernDraft.objects.filter(user=request.user).select_related("compact").order_by("compact__name"))
+    if len(compacts) == 1 and not drafts:
         return redirect("disputes:raise_concern", compact=compacts[0].slug)
-    return render(request, "disputes/raise_choose.html", {"compacts": compacts, "draft": draft})
+    return render(request, "disputes/raise_choose.html", {"compacts": compacts, "drafts": drafts})
 
 
 def _valid_uploads(request) -> list:
@@ -71,7 +72,7 @@ def raise_concern(request, compact):
                     withhold_identity=data["withhold_identity"],
                     consent=data["consent"],
                     today=today,
-                    files=data["documents"],
+                    files=data.get("documents", []),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -109,7 +110,9 @@ def raise_concern(request, compact):
 @require_POST
 @role_required(*RAISING_ROLES)
 def draft_discard(request):
-    services.draft_discard(actor=request.user)
+    """Discard the draft under the compact posted (``compact``: its slug), or every draft when none is."""
+    compact = Compact.objects.filter(slug=request.POST.get("compact") or "").first()
+    services.draft_discard(actor=request.user, compact=compact)
     messages.success(request, "Your draft concern is discarded.")
     return redirect("disputes:raise")
 
@@ -117,10 +120,10 @@ def draft_discard(request):
 @require_POST
 @role_required(*RAISING_ROLES)
 def draft_document_remove(request, pk):
-    try:
-        name = services.draft_document_remove(actor=request.user, document_id=pk)
-    except CaseDocument.DoesNotExist:
-        raise Http404("No such file") from None
+    document = CaseDocument.objects.filter(pk=pk, draft__user=request.user).select_related("draft__compact").first()
+    if document is None:
+        raise Http404("No such file")
+    slug = document.draft.compact.slug
+    name = services.draft_document_remove(actor=request.user, document_id=pk)
     messages.success(request, f"“{name}” is removed from your draft.")
-    draft = ConcernDraft.objects.filter(user=request.user).select_related("compact").first()
-    return redirect("disputes:raise_concern", compact=draft.compact.slug) if draft else redirect("disputes:raise")
+    return redirect("disputes:raise_concern", compact=slug)

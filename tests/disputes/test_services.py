@@ -895,6 +895,18 @@ def test_nothing_is_extended_after_an_outcome_given_for_want_of_a_response(case_
     assert (concern.step, concern.step_due_by, concern.formal_extension_days) == (Step.NONE, None, None)
 
 
+def test_drafts_are_kept_per_compact_and_discarded_one_at_a_time(compact, vcs_member):
+    other = CompactFactory(name="Havant Compact")
+    services.draft_save(actor=vcs_member, compact=compact, data={"what_happened": ["Portsmouth notice."]})
+    services.draft_save(actor=vcs_member, compact=other, data={"what_happened": ["Havant notice."]})
+
+    services.draft_discard(actor=vcs_member, compact=other)
+
+    assert [(d.compact, d.data["what_happened"]) for d in ConcernDraft.objects.all()] == [
+        (compact, ["Portsmouth notice."])
+    ]
+
+
 def test_the_body_cannot_respond_once_the_outcome_is_given_for_want_of_a_response(
     case_at, champion, respondent_officer
 ):
