@@ -235,6 +235,17 @@ def private_upload_to(instance, filename: str) -> str:
     return f"{meta.app_label}/{meta.model_name}/{now:%Y/%m}/{uuid.uuid4().hex}.{ext if ext in ALLOWED_KINDS else 'bin'}"
 
 
+def stored_file_fields(upload) -> dict:
+    """The model fields every stored attachment keeps, from an upload checked by ``validate_upload``:
+    the file itself, its sniffed content type, its download name and its size."""
+    return {
+        "file": upload,
+        "content_type": upload.sniffed.content_type,
+        "original_name": upload.sniffed.download_name,
+        "size": upload.sniffed.size,
+    }
+
+
 def attachment_response(field_file, *, filename: str, content_type: str) -> FileResponse:
     """Stream a stored file as a download that browsers will not render or sniff.
 

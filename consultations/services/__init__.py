@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from commitments.models import Organisation
 from compact_portal.accounts.models import User
 from compact_portal.services import check_fields, validated_save
+from compact_portal.uploads import stored_file_fields
 
 from .. import rules
 from ..models import (
@@ -225,13 +226,7 @@ def response_save(
     if response.attachments.count() + len(attachments) > MAX_FILES_PER_ITEM:
         raise ValidationError({"attachments": f"A response can have at most {MAX_FILES_PER_ITEM} attachments."})
     for upload in attachments:
-        attachment = ResponseAttachment(
-            response=response,
-            file=upload,
-            content_type=upload.sniffed.content_type,
-            original_name=upload.sniffed.download_name,
-            size=upload.sniffed.size,
-        )
+        attachment = ResponseAttachment(response=response, **stored_file_fields(upload))
         attachment.full_clean()
         attachment.save()
     return response

@@ -16,7 +16,7 @@ from django.db import transaction
 from commitments.models import Commitment, Compact, Organisation
 from compact_portal.accounts.models import User
 from compact_portal.services import validated_save
-from compact_portal.uploads import MAX_FILES_PER_ITEM
+from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields
 
 from .. import rules, selectors
 from ..models import (
@@ -69,10 +69,7 @@ def _add_documents(
             draft=draft,
             uploaded_by=actor,
             side=side,
-            file=upload,
-            content_type=upload.sniffed.content_type,
-            original_name=upload.sniffed.download_name,
-            size=upload.sniffed.size,
+            **stored_file_fields(upload),
         )
         document.full_clean()
         document.save()
