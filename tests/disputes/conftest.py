@@ -13,6 +13,7 @@ import pytest
 
 from commitments.models import Champion, Commitment, OrganisationType, UndertakenBy
 from compact_portal.accounts.roles import Role
+from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import CompactFactory, PublicBodyFactory, SignatureFactory
 from tests.disputes.factories import Cast, CommitmentFactory, ConcernFactory, SectionFactory, take_to
@@ -29,6 +30,16 @@ PEOPLE = {
     "unassigned_panel": "second_panel_member",
     "outsider": "outsider",
 }
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process():
+    """The e-mail task runs in the test's own process even where a broker is configured (as in CI), so a
+    test sees the e-mails a step sends; the real worker path is tested in tests/compact_portal/test_celery.py."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)
