@@ -7,7 +7,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from commitments.models import Compact
 
-from .models import Stage
+from .models import OPEN_STAGES, Stage
 
 OPEN_FILTERS = (("open", "Open cases"), ("finished", "Closed or withdrawn"))
 
@@ -52,8 +52,7 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(reference__icontains=value.strip()))
 
     def by_state(self, queryset, name, value):
-        open_stages = [stage for stage in Stage.values if stage not in ("closed", "withdrawn")]
-        return queryset.filter(stage__in=open_stages) if value == "open" else queryset.exclude(stage__in=open_stages)
+        return queryset.filter(stage__in=OPEN_STAGES) if value == "open" else queryset.exclude(stage__in=OPEN_STAGES)
 
     def only_if_ticked(self, queryset, name, value):
         return queryset.filter(**{name: True}) if value else queryset

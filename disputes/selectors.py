@@ -23,11 +23,12 @@ from .models import FINISHED_STAGES, CaseDocument, CaseEvent, Concern, Outcome, 
 ACTING_MEMBER_ROLES = (Role.VCS_MEMBER, Role.OFFICER)  # the roles that act for an organisation
 
 
-def _panel_memberships(user: User):
+def _panel_memberships(user: User, compact):
+    """``user``'s panel roles in organisations that have signed ``compact`` (an id or an OuterRef)."""
     return Membership.objects.filter(
         user=user,
         role=Role.PANEL_MEMBER,
-        organisation__signatures__compact=OuterRef("compact_id"),
+        organisation__signatures__compact=compact,
         organisation__signatures__status=SignatureStatus.APPROVED,
     )
 
@@ -41,7 +42,7 @@ def concerns_visible_to(*, user: User) -> QuerySet[Concern]:
         | Exists(Membership.objects.filter(user=user, organisation=OuterRef("raiser_id")))
         | Exists(Membership.objects.filter(user=user, organisation=OuterRef("respondent_id")))
         | Exists(Champion.objects.filter(user=user, compact=OuterRef("compact_id")))
-        | Exists(_panel_memberships(user))
+        | Exists(_panel_memberships(user, OuterRef("compact_id")))
     )
 
 
@@ -52,14 +53,26 @@ class CaseAccess:
     parties: frozenset[str]
     raiser_side: bool
     respondent_side: bool
-    may_steer_as_champion: bool
     panel_member: bool
-    assigned_to_panel: bool
     sees_raiser: bool
 
     @property
     def is_party(self) -> bool:
         return self.raiser_side or self.respondent_side
+
+    @property
+    def may_steer_as_champion(self) -> bool:
+        return rules.CHAMPION in self.parties
+
+    @property
+    def assigned_to_panel(self) -> bool:
+        return rules.PANEL in self.parties
+
+
+# Someone on neither side: what case_access gives a visitor, who sees no case anyway.
+NO_ACCESS = CaseAccess(
+    parties=frozenset(), raiser_side=False, respondent_side=False, panel_member=False, sees_raiser=True
+)
 
 
 def case_access(*, user: User, concern: Concern) -> CaseAccess:
@@ -69,37 +82,25 @@ def case_access(*, user: User, concern: Concern) -> CaseAccess:
     interest: they may follow the case as a party would, but not steer or decide it. Champions appointed
     in the body concerned count as that body's side, so a withheld identity stays hidden from them.
     """
-    memberships = (
-        set(
-            Membership.objects.filter(
-                user=user, organisation_id__in=(concern.raiser_id, concern.respondent_id)
-            ).values_list("organisation_id", "role")
-        )
-        if user.is_authenticated
-        else set()
+    if not user.is_authenticated:
+        # A visitor's pk is None, as is ``raised_by`` once that account is deleted: never match them.
+        return NO_ACCESS
+    memberships = set(
+        Membership.objects.filter(
+            user=user, organisation_id__in=(concern.raiser_id, concern.respondent_id)
+        ).values_list("organisation_id", "role")
     )
     member_of = {organisation_id for organisation_id, _ in memberships}
     acts_for = {organisation_id for organisation_id, role in memberships if role in ACTING_MEMBER_ROLES}
-    appointments = (
-        set(Champion.objects.filter(user=user, compact_id=concern.compact_id).values_list("organisation_id", flat=True))
-        if user.is_authenticated
-        else set()
+    appointments = set(
+        Champion.objects.filter(user=user, compact_id=concern.compact_id).values_list("organisation_id", flat=True)
     )
-    # ``raised_by`` is empty once that account is deleted, and a visitor's pk is None: never a match then.
-    raised_it = user.is_authenticated and concern.raised_by_id == user.pk
+    raised_it = concern.raised_by_id == user.pk
     raiser_side = raised_it or concern.raiser_id in member_of
     respondent_side = concern.respondent_id in member_of or concern.respondent_id in appointments
     conflicted = raiser_side or respondent_side
     steers = bool(appointments) and not conflicted
-    on_panel = (
-        user.is_authenticated
-        and Membership.objects.filter(
-            user=user,
-            role=Role.PANEL_MEMBER,
-            organisation__signatures__compact_id=concern.compact_id,
-            organisation__signatures__status=SignatureStatus.APPROVED,
-        ).exists()
-    )
+    on_panel = _panel_memberships(user, concern.compact_id).exists()
     assigned = on_panel and not conflicted and concern.panel_assignments.filter(member=user).exists()
     parties = set()
     if raised_it or concern.raiser_id in acts_for:
@@ -114,9 +115,7 @@ def case_access(*, user: User, concern: Concern) -> CaseAccess:
         parties=frozenset(parties),
         raiser_side=raiser_side,
         respondent_side=respondent_side,
-        may_steer_as_champion=steers,
         panel_member=on_panel,
-        assigned_to_panel=assigned,
         sees_raiser=raiser_side or not respondent_side or not concern.withhold_identity,
     )
 
@@ -172,13 +171,13 @@ def panel_cases(*, user: User) -> QuerySet[Concern]:
     return (
         concerns_visible_to(user=user)
         .filter(Q(panel_assignments__member=user) | Q(stage=Stage.APPEAL, panel_assignments__isnull=True))
-        .filter(Exists(_panel_memberships(user)))
+        .filter(Exists(_panel_memberships(user, OuterRef("compact_id"))))
         .select_related("compact", "respondent")
         .distinct()
     )
 
 
-def compacts_for_raising(*, user: User) -> QuerySet[Compact]:
+def compacts_for_raising() -> QuerySet[Compact]:
     """Compacts (not withdrawn) with a public-body signatory: those a concern can be raised under."""
     return (
         Compact.objects.exclude(status="withdrawn")
@@ -272,7 +271,7 @@ def casework_record(*, compact: Compact) -> dict[str, list[Tally] | int]:
         .order_by("-cited", "position")
     )
     return {
-        "total": concerns.count(),
+        "total": sum(by_stage.values()),
         "by_stage": [Tally(label, by_stage.get(value, 0)) for value, label in Stage.choices],
         "by_outcome": [Tally(label, by_outcome.get(value, 0)) for value, label in Outcome.choices],
         "by_kind": sorted(

@@ -33,6 +33,7 @@ from ..models import (
 )
 from .emails import case_emails_send as case_emails_send  # re-exported
 from .emails import case_notify
+from .stages import acting_side
 from .stages import appeal_decide as appeal_decide
 from .stages import appeal_lodge as appeal_lodge
 from .stages import concern_acknowledge as concern_acknowledge
@@ -45,7 +46,6 @@ from .stages import formal_respond as formal_respond
 from .stages import informal_start as informal_start
 from .stages import locked_case as locked_case
 from .stages import panel_assign as panel_assign
-from .stages import side_of as side_of
 
 ANYONE_IN_THE_CASE = (Party.CHAMPION, Party.PANEL, Party.RAISER, Party.RESPONDENT)
 
@@ -202,19 +202,11 @@ def draft_document_remove(*, actor: User, document_id: int) -> str:
     return name
 
 
-def _party_side(concern: Concern, actor: User, *, allowed: tuple[str, ...], doing: str) -> str:
-    access = selectors.case_access(user=actor, concern=concern)
-    side = side_of(access, allowed)
-    if side is None:
-        raise PermissionDenied(f"You cannot {doing} on this case.")
-    return side
-
-
 @transaction.atomic
 def note_add(*, concern: Concern, actor: User, text: str) -> CaseEvent:
     """Add a note to the case's timeline (either party, the champion or the panel)."""
     concern = locked_case(concern)
-    side = _party_side(concern, actor, allowed=ANYONE_IN_THE_CASE, doing="add notes")
+    side = acting_side(concern, actor, ANYONE_IN_THE_CASE, refusal="You cannot add notes on this case.")
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
     return CaseEvent.objects.create(concern=concern, kind=EventKind.NOTE, actor=actor, side=side, text=text.strip())
@@ -233,7 +225,9 @@ def meeting_record(
 ) -> CaseEvent:
     """Record a mediation, conciliation or other meeting on an open case (the champion or the panel)."""
     concern = locked_case(concern)
-    side = _party_side(concern, actor, allowed=(Party.CHAMPION, Party.PANEL), doing="record meetings")
+    side = acting_side(
+        concern, actor, (Party.CHAMPION, Party.PANEL), refusal="You cannot record meetings on this case."
+    )
     errors = {}
     if not concern.is_open:
         errors["__all__"] = "The case is finished; meetings can no longer be recorded."
@@ -261,7 +255,7 @@ def meeting_record(
 def document_add(*, concern: Concern, actor: User, files, description: str = "") -> list[CaseDocument]:
     """Add documents to an open case, up to the per-case limit of the side adding them."""
     concern = locked_case(concern)
-    side = _party_side(concern, actor, allowed=ANYONE_IN_THE_CASE, doing="add documents")
+    side = acting_side(concern, actor, ANYONE_IN_THE_CASE, refusal="You cannot add documents on this case.")
     if not concern.is_open:
         raise ValidationError("The case is finished; documents can no longer be added.")
     if not files:

@@ -33,9 +33,14 @@ def locked_case(concern: Concern) -> Concern:
     )
 
 
-def side_of(access: selectors.CaseAccess, allowed) -> str | None:
-    """The part ``access`` acts in for a step open to ``allowed`` parties, or None."""
-    return next((side for side in _SIDE_ORDER if side in allowed and side in access.parties), None)
+def acting_side(concern: Concern, actor: User, allowed, *, refusal: str) -> str:
+    """The part ``actor`` acts in on ``concern`` for a step open to ``allowed`` parties; PermissionDenied
+    with ``refusal`` when they play none of them."""
+    parties = selectors.case_access(user=actor, concern=concern).parties
+    side = next((side for side in _SIDE_ORDER if side in allowed and side in parties), None)
+    if side is None:
+        raise PermissionDenied(refusal)
+    return side
 
 
 def _move(
@@ -47,12 +52,9 @@ def _move(
             f"This case is at the {concern.get_stage_display().lower().removesuffix(' stage')} stage, "
             f"so you cannot {doing} now."
         )
-    access = selectors.case_access(user=actor, concern=concern)
-    side = side_of(access, rules.TRANSITIONS[(concern.stage, to_stage)])
-    if side is None:
-        who = " or ".join(Party(party).label.lower() for party in rules.TRANSITIONS[(concern.stage, to_stage)])
-        raise PermissionDenied(f"Only {who} can {doing}.")
-    return concern, side
+    allowed = rules.TRANSITIONS[(concern.stage, to_stage)]
+    who = " or ".join(Party(party).label.lower() for party in allowed)
+    return concern, acting_side(concern, actor, allowed, refusal=f"Only {who} can {doing}.")
 
 
 def _record(concern: Concern, actor: User, side: str, from_stage: str, text: str = "") -> CaseEvent:
@@ -127,10 +129,7 @@ def _formal_case(concern: Concern, actor: User, allowed: tuple[str, ...], doing:
     concern = locked_case(concern)
     if concern.stage != Stage.FORMAL:
         raise ValidationError(f"This case is not at the formal stage, so you cannot {doing}.")
-    side = side_of(selectors.case_access(user=actor, concern=concern), allowed)
-    if side is None:
-        raise PermissionDenied(f"You cannot {doing} on this case.")
-    return concern, side
+    return concern, acting_side(concern, actor, allowed, refusal=f"You cannot {doing} on this case.")
 
 
 @transaction.atomic
@@ -190,12 +189,15 @@ def formal_respond(*, concern: Concern, actor: User, today: datetime.date, respo
     return concern
 
 
-def _check_findings(outcome: str, commitments_found_broken, concern: Concern, field: str = "outcome") -> None:
-    if outcome not in FINDINGS:
-        raise ValidationError({field: "Choose upheld, partly upheld or not upheld."})
-    cited = {commitment.pk for commitment in concern.compact.commitments.all()}
-    if any(commitment.pk not in cited for commitment in commitments_found_broken):
+def _check_of_this_compact(commitments, concern: Concern) -> None:
+    if any(commitment.compact_id != concern.compact_id for commitment in commitments):
         raise ValidationError({"commitments_found_broken": "Choose commitments of this compact."})
+
+
+def _check_findings(outcome: str, commitments_found_broken, concern: Concern) -> None:
+    if outcome not in FINDINGS:
+        raise ValidationError({"outcome": "Choose upheld, partly upheld or not upheld."})
+    _check_of_this_compact(commitments_found_broken, concern)
     if outcome == Outcome.NOT_UPHELD and commitments_found_broken:
         raise ValidationError({"commitments_found_broken": "A concern not upheld found no commitment broken."})
     if outcome != Outcome.NOT_UPHELD and not commitments_found_broken:
@@ -283,8 +285,7 @@ def panel_assign(*, concern: Concern, actor: User, member: User) -> PanelAssignm
     """A champion puts a panel member of the compact on the case; one with a membership in either
     organisation in the case has a conflict of interest and is refused."""
     concern = locked_case(concern)
-    if Party.CHAMPION not in selectors.case_access(user=actor, concern=concern).parties:
-        raise PermissionDenied("Only the compact's champions can assign the panel.")
+    acting_side(concern, actor, (Party.CHAMPION,), refusal="Only the compact's champions can assign the panel.")
     if concern.stage not in (Stage.FORMAL, Stage.APPEAL):
         raise ValidationError("A panel is assigned when a case reaches the formal or appeal stage.")
     candidate = selectors.panel_candidates(concern=concern).filter(pk=member.pk).first()
@@ -389,8 +390,7 @@ def concern_close(
     if concern.stage == Stage.INFORMAL:
         outcome = Outcome.RESOLVED_BY_AGREEMENT
         commitments_found_broken = list(commitments_found_broken)
-        if any(commitment.compact_id != concern.compact_id for commitment in commitments_found_broken):
-            raise ValidationError({"commitments_found_broken": "Choose commitments of this compact."})
+        _check_of_this_compact(commitments_found_broken, concern)
     else:
         if not rules.may_close_formal(lodge_by=concern.appeal_lodge_by, today=today):
             raise ValidationError(

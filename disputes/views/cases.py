@@ -244,8 +244,15 @@ def _case_or_404(request, reference: str) -> Concern:
         raise Http404("No such case") from None
 
 
-def _render_case(request, concern: Concern, *, today, failed: tuple[str, object] | None = None, status: int = 200):
-    access = selectors.case_access(user=request.user, concern=concern)
+def _render_case(
+    request,
+    concern: Concern,
+    access: selectors.CaseAccess,
+    *,
+    today,
+    failed: tuple[str, object] | None = None,
+    status: int = 200,
+):
     offered = []
     for step in STEPS.values():
         if not step.offered(concern, access, today):
@@ -259,6 +266,7 @@ def _render_case(request, concern: Concern, *, today, failed: tuple[str, object]
         nation = concern.compact.nation
         due_left = rules.working_days_left(due_by=concern.step_due_by, today=today, nation=nation)
         overdue = rules.working_days_overdue(due_by=concern.step_due_by, today=today, nation=nation)
+    documents = selectors.documents_visible(concern=concern, access=access)
     return render(
         request,
         "disputes/case_detail.html",
@@ -266,8 +274,8 @@ def _render_case(request, concern: Concern, *, today, failed: tuple[str, object]
             "concern": concern,
             "access": access,
             "steps": offered,
-            "documents": selectors.documents_visible(concern=concern, access=access),
-            "hidden_documents": not access.sees_raiser and any(d.side == "raiser" for d in concern.documents.all()),
+            "documents": documents,
+            "hidden_documents": len(documents) < len(concern.documents.all()),
             "stages": [(value, label) for value, label in Stage.choices if value != Stage.WITHDRAWN],
             "due_left": due_left,
             "overdue": overdue,
@@ -281,7 +289,9 @@ def _render_case(request, concern: Concern, *, today, failed: tuple[str, object]
 def case_detail(request, reference):
     """The case's status page: where it stands, what is owed by when, the timeline, and the steps the
     person may take. Parties on the body's side never see a withheld raiser's identity."""
-    return _render_case(request, _case_or_404(request, reference), today=timezone.localdate())
+    concern = _case_or_404(request, reference)
+    access = selectors.case_access(user=request.user, concern=concern)
+    return _render_case(request, concern, access, today=timezone.localdate())
 
 
 @require_POST
@@ -307,7 +317,7 @@ def case_action(request, reference, action):
     if not step.offered(concern, access, today):  # e.g. someone else took the step first
         messages.error(request, " ".join(form.non_field_errors()) or "That step is not open to you on this case now.")
         return redirect("disputes:case_detail", reference=concern.reference)
-    return _render_case(request, concern, today=today, failed=(step.key, form), status=400)
+    return _render_case(request, concern, access, today=today, failed=(step.key, form), status=400)
 
 
 @login_required

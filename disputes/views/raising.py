@@ -23,7 +23,7 @@ RAISING_ROLES = (Role.VCS_MEMBER, Role.OFFICER)
 @role_required(*RAISING_ROLES)
 def raise_choose(request):
     """Choose the compact the concern is under (skipped when there is only one)."""
-    compacts = list(selectors.compacts_for_raising(user=request.user))
+    compacts = list(selectors.compacts_for_raising())
     drafts = list(ConcernDraft.objects.filter(user=request.user).select_related("compact").order_by("compact__name"))
     if len(compacts) == 1 and not drafts:
         return redirect("disputes:raise_concern", compact=compacts[0].slug)
@@ -46,7 +46,7 @@ def _valid_uploads(request) -> list:
 def raise_concern(request, compact):
     """The concern form. Nothing typed is lost: a submission that fails is saved as the person's draft."""
     today = timezone.localdate()
-    compact = get_object_or_404(selectors.compacts_for_raising(user=request.user), slug=compact)
+    compact = get_object_or_404(selectors.compacts_for_raising(), slug=compact)
     draft = ConcernDraft.objects.filter(user=request.user, compact=compact).first()
     kept = list(draft.documents.all()) if draft else []
     options = {
