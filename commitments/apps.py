@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CommitmentsConfig(AppConfig):
     name = "commitments"
     verbose_name = "Compacts, commitments and signatories"
+
+    def ready(self):
+        # Each app declares its compliance rules in its own compliance.py (commitments/compliance.py explains).
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("compliance")

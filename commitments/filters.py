@@ -1,9 +1,22 @@
-"""The directory's search, filters and sort orders (django-filter)."""
+"""The directory's and the flag list's search, filters and sort orders (django-filter)."""
+
+import datetime
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Community, Compact, OrganisationType, Side, Signature, SignatureStatus
+from .models import (
+    LIVE_STATUSES,
+    Community,
+    Compact,
+    FlagStatus,
+    Organisation,
+    OrganisationType,
+    RuleKey,
+    Side,
+    Signature,
+    SignatureStatus,
+)
 
 
 class SignatoryFilter(django_filters.FilterSet):
@@ -44,3 +57,82 @@ class SignatoryFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         for name, field in self.form.fields.items():
             field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
+
+
+STATUS_CHOICES = (("", "Open or at risk"), *FlagStatus.choices, ("any", "Any status"))
+AGE_CHOICES = (("new", "Found in the last 7 days"), ("30", "Found over 30 days ago"), ("90", "Found over 90 days ago"))
+
+
+class FlagOrdering(django_filters.OrderingFilter):
+    """Sort orders with a tie-break on the flag, so the pages of a sorted list never repeat or skip one."""
+
+    def filter(self, qs, value):
+        sorted_qs = super().filter(qs, value)
+        return sorted_qs.order_by(*sorted_qs.query.order_by, "pk") if value else qs
+
+
+class FlagFilter(django_filters.FilterSet):
+    """The champion's flag list: by compact, rule, clause, organisation, status and age; open and at-risk
+    flags unless another status is chosen. Give ``today`` so the ages count from the same day as the page."""
+
+    compact = django_filters.ModelChoiceFilter(
+        queryset=Compact.objects.none(), to_field_name="slug", empty_label="Any compact"
+    )
+    rule = django_filters.ChoiceFilter(choices=RuleKey.choices, empty_label="Any rule")
+    clause = django_filters.ChoiceFilter(choices=(), empty_label="Any clause")
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.none(), to_field_name="slug", empty_label="Any organisation"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES[1:], empty_label=STATUS_CHOICES[0][1], method="by_status"
+    )
+    age = django_filters.ChoiceFilter(choices=AGE_CHOICES, method="by_age", label="Age", empty_label="Any age")
+    sort = FlagOrdering(
+        fields=(
+            ("due_date", "due"),
+            ("first_detected", "found"),
+            ("organisation__name", "organisation"),
+            ("rule", "rule"),
+        ),
+        field_labels={
+            "due_date": "Due date",
+            "first_detected": "Date found",
+            "organisation__name": "Organisation",
+            "rule": "Rule",
+        },
+        label="Sort by",
+        empty_label="Due date (oldest first)",
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        visible = self.queryset
+        fields = self.form.fields
+        fields["compact"].queryset = Compact.objects.filter(Exists(visible.filter(compact=OuterRef("pk"))))
+        fields["organisation"].queryset = Organisation.objects.filter(
+            Exists(visible.filter(organisation=OuterRef("pk")))
+        ).order_by("name")
+        clauses = sorted(set(visible.values_list("clause", flat=True).distinct()), key=_clause_order)
+        fields["clause"].choices = [("", "Any clause"), *((clause, clause) for clause in clauses)]
+        fields["clause"].empty_label = None
+        for field in fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=LIVE_STATUSES)
+        return super().filter_queryset(queryset)
+
+    def by_status(self, queryset, name, value):
+        return queryset if value == "any" else queryset.filter(status=value)
+
+    def by_age(self, queryset, name, value):
+        if value == "new":
+            return queryset.filter(first_detected__gt=self.today - datetime.timedelta(days=7))
+        return queryset.filter(first_detected__lt=self.today - datetime.timedelta(days=int(value)))
+
+
+def _clause_order(clause: str) -> tuple:
+    """13.3 after 9.2, and 11.2 after both: clause numbers sorted as numbers where they are numbers."""
+    return tuple(int(part) if part.isdigit() else 0 for part in clause.split("."))

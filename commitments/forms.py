@@ -2,6 +2,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
+from compact_portal.forms import form_helper
+
 from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -93,3 +95,18 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB. Split it into smaller files.")
         return upload
+
+
+class FlagDecisionForm(forms.Form):
+    """A champion's reason for waiving or reopening a compliance flag."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Give the reason, so others can see why the flag changed."},
+    )
+
+    def __init__(self, *args, submit: str, help_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = help_text
+        self.helper = form_helper(submit, "reason")

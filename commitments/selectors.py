@@ -1,11 +1,26 @@
-"""Reads about compacts and signatories, shared by the public pages, champions' pages and later jobs."""
+"""Reads about compacts, signatories and compliance flags, shared by the pages, the jobs and the exports."""
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from collections.abc import Iterable
 
-from compact_portal.accounts.models import User
+from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
+
+from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
-from .models import Champion, Commitment, Compact, Organisation, Section, Signature, SignatureStatus
+from .models import (
+    LIVE_STATUSES,
+    Champion,
+    Commitment,
+    Compact,
+    ComplianceRun,
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    Organisation,
+    Section,
+    Signature,
+    SignatureStatus,
+)
 
 
 def compact_list() -> QuerySet[Compact]:
@@ -73,3 +88,65 @@ def organisations_acting_for(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__role__in=[Role.OFFICER, Role.VCS_MEMBER]
     ).distinct()
+
+
+# --- Compliance flags ----------------------------------------------------------------------------
+
+
+def flags_visible_to(*, user: User) -> QuerySet[Flag]:
+    """Champions see their compacts' flags, officers their own bodies', administrators every flag."""
+    if not user.is_authenticated:
+        return Flag.objects.none()
+    if user.has_role(Role.ADMINISTRATOR):
+        return Flag.objects.all()
+    return Flag.objects.filter(
+        Exists(Champion.objects.filter(user=user, compact=OuterRef("compact_id")))
+        | Exists(Membership.objects.filter(user=user, role=Role.OFFICER, organisation=OuterRef("organisation_id")))
+    )
+
+
+def may_decide_flag(*, user: User, flag: Flag) -> bool:
+    """Only a champion of the flag's compact waives or reopens it."""
+    return user.is_authenticated and Champion.objects.filter(user=user, compact_id=flag.compact_id).exists()
+
+
+def flag_list(*, user: User) -> QuerySet[Flag]:
+    return flags_visible_to(user=user).select_related("compact", "organisation")
+
+
+def flag_detail(*, user: User, pk: int) -> Flag:
+    """One flag the person may see, with its history; raises ``Flag.DoesNotExist`` otherwise."""
+    return (
+        flags_visible_to(user=user)
+        .select_related("compact", "organisation", "commitment", "status_changed_by")
+        .prefetch_related(Prefetch("events", queryset=FlagEvent.objects.select_related("by")))
+        .get(pk=pk)
+    )
+
+
+def flags_on_records(*, records: dict[str, Iterable[int]]) -> QuerySet[Flag]:
+    """The flags about some records ({record type: ids}), live ones first, for the records' pages (one query)."""
+    about = Q(pk__in=[])
+    for record_type, ids in records.items():
+        about |= Q(record_type=record_type, record_id__in=list(ids))
+    live_first = Case(
+        When(status=FlagStatus.OPEN, then=Value(0)),
+        When(status=FlagStatus.AT_RISK, then=Value(1)),
+        When(status=FlagStatus.WAIVED, then=Value(2)),
+        default=Value(3),
+    )
+    return Flag.objects.filter(about).select_related("organisation").order_by(live_first, "due_date", "pk")
+
+
+def flags_raised_in(*, run: ComplianceRun) -> QuerySet[Flag]:
+    """Flags the run raised, or made open or at risk again: what its digest reports."""
+    return Flag.objects.filter(Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), run=run, status__in=LIVE_STATUSES)))
+
+
+def flags_for_export(*, compact: Compact | None = None, status: str | None = None) -> QuerySet[Flag]:
+    flags = Flag.objects.select_related("compact", "organisation").order_by("compact__slug", "rule", "due_date", "pk")
+    if compact is not None:
+        flags = flags.filter(compact=compact)
+    if status:
+        flags = flags.filter(status=status)
+    return flags

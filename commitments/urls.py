@@ -20,4 +20,9 @@ urlpatterns = [
     path("signatories/<slug:slug>/", views.signatory_detail, name="signatory_detail"),
     path("signatories/<slug:slug>/withdraw/<int:pk>/", views.signature_withdraw, name="withdraw"),
     path("champions/", views.champion_desk, name="champion_desk"),
+    path("flags/", views.flag_list, name="flag_list"),
+    path("flags/flags.csv", views.flags_csv, name="flags_csv"),
+    path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),
+    path("flags/<int:pk>/waive/", views.flag_waive, name="flag_waive"),
+    path("flags/<int:pk>/reopen/", views.flag_reopen, name="flag_reopen"),
 ]

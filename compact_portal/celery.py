@@ -1,7 +1,7 @@
 """The Celery application.
 
 Tasks are discovered in each app's ``tasks.py``. The beat schedule is defined here, in code, so
-that every deployment runs the same jobs; later issues add the compliance scans to it.
+that every deployment runs the same jobs. Times are Europe/London (CELERY_TIMEZONE follows TIME_ZONE).
 """
 
 import logging
@@ -26,6 +26,15 @@ BEAT_SCHEDULE = {
     "consultation-alerts": {  # opening alerts and one-week reminders, each sent once
         "task": "consultations.send_alerts",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "compliance-nightly": {  # every rule, every adopted compact (issue 7)
+        "task": "commitments.scan_compliance",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "compliance-payments": {  # the prompt-payment rules again, hourly in working hours
+        "task": "commitments.scan_compliance",
+        "schedule": crontab(minute=0, hour="8-18", day_of_week="mon-fri"),
+        "kwargs": {"payments_only": True, "trigger": "payments"},
     },
     "case-emails": {  # retries case e-mails whose queuing failed (broker away) or whose sending failed
         "task": "disputes.send_case_emails",

@@ -14,8 +14,9 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from commitments.models import Community, Compact, Organisation, OrganisationType, Side
+from commitments.models import Community, Compact, Flag, Organisation, OrganisationType, Side, Trigger
 from commitments.services import champion_appoint, compacts_load, organisation_create, signature_record_signed
+from commitments.services.compliance import compliance_scan
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
@@ -160,6 +161,9 @@ def seed_demo(*, today: datetime.date) -> list[DemoPerson]:
     _seed_funding(compact=compact, organisations=organisations, today=today)
     _seed_consultations(compact=compact, organisations=organisations, today=today)
     _seed_disputes(compact=compact, organisations=organisations, today=today)
+    if not Flag.objects.filter(compact=compact).exists():
+        # The first compliance check, so the demo opens with its broken promises flagged (no digest e-mails).
+        compliance_scan(today=today, trigger=Trigger.MANUAL, send_digest=False)
     return DEMO_PEOPLE
 
 

@@ -24,6 +24,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(
         "Concerns", "disputes:case_list", frozenset({Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER})
     ),
+    NavLink("Flags", "commitments:flag_list", frozenset({Role.OFFICER, Role.CHAMPION, Role.ADMINISTRATOR})),
     NavLink("Champion's desk", "commitments:champion_desk", frozenset({Role.CHAMPION, Role.ADMINISTRATOR})),
     NavLink("Panel cases", "disputes:panel", frozenset({Role.PANEL_MEMBER})),
     NavLink("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),

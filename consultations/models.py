@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 from commitments.models import Compact, Organisation, Side
 from compact_portal.uploads import get_private_storage, private_upload_to
 
+from . import rules
+
 
 class PolicyArea(models.Model):
     """A subject consultations are about; VCS members choose the ones they want to hear of."""
@@ -132,6 +134,10 @@ class Consultation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("consultations:detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return rules.consultation_reference(self.pk)
 
     @property
     def is_published(self) -> bool:

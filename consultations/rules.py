@@ -140,3 +140,20 @@ def closes_after_extension_valid(*, current_close: date, new_close: date, today:
     The new date must be later than the current one and not in the past (``today`` itself is allowed).
     """
     return new_close > current_close and new_close >= today
+
+
+FEEDBACK_AT_RISK_DAYS = 14  # issue 7: warn when feedback falls due within two weeks
+
+
+def feedback_at_risk_until(today: date) -> date:
+    """The last feedback due date that counts as "at risk" on ``today`` (Portsmouth 3.5): two weeks ahead."""
+    return today + timedelta(days=FEEDBACK_AT_RISK_DAYS)
+
+
+REFERENCE_PREFIX = "CONS-"
+REFERENCE_DIGITS = 5
+
+
+def consultation_reference(pk: int) -> str:
+    """The reference a consultation is known by in flags and exports: CONS-00042 for the 42nd."""
+    return f"{REFERENCE_PREFIX}{pk:0{REFERENCE_DIGITS}d}"

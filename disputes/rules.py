@@ -125,3 +125,11 @@ def working_days_overdue(*, due_by: date, today: date, nation: str) -> int:
 def conflicted(*, member_organisation_ids: set[int], party_organisation_ids: set[int]) -> bool:
     """A panel member with a membership in either organisation in the case has a conflict of interest."""
     return not member_organisation_ids.isdisjoint(party_organisation_ids)
+
+
+STEP_AT_RISK_WORKING_DAYS = 3  # issue 7: warn when a case's step falls due within three working days
+
+
+def step_at_risk_until(today: date, *, nation: str) -> date:
+    """The last step deadline that counts as "at risk" on ``today``: the third working day after it."""
+    return add_working_days(today, STEP_AT_RISK_WORKING_DAYS, nation=nation)

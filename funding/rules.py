@@ -151,3 +151,15 @@ def notice_owed(*, end_date_defined_at_start: bool, fixed_end_excepted: bool) ->
     applies the exception; otherwise notice is owed.
     """
     return not (end_date_defined_at_start and fixed_end_excepted)
+
+
+PAYMENT_AT_RISK_WORKING_DAYS = 2  # issue 7: warn while an unpaid invoice is this close to its pay-by date
+
+
+def payment_at_risk_until(today: date, *, nation: str) -> date:
+    """The last pay-by date for which an unpaid invoice is "at risk" on ``today`` (Portsmouth 11.2).
+
+    An invoice still unpaid is at risk from two working days before its pay-by date up to and including
+    that date: so on ``today`` those due from today to the second working day after today.
+    """
+    return add_working_days(today, PAYMENT_AT_RISK_WORKING_DAYS, nation=nation)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Organisation
+from commitments.models import Champion, Flag, Organisation, RecordType
+from commitments.selectors import flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
@@ -80,6 +81,17 @@ def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
             "recipient__communities",
         )
         .get(pk=pk)
+    )
+
+
+def relationship_flags(*, relationship: FundingRelationship) -> QuerySet[Flag]:
+    """The flags on a relationship, its invoices and its notices (their ids come from the prefetch)."""
+    return flags_on_records(
+        records={
+            RecordType.FUNDING_RELATIONSHIP: [relationship.pk],
+            RecordType.INVOICE: [invoice.pk for invoice in relationship.invoices.all()],
+            RecordType.NOTICE: [notice.pk for notice in relationship.notices.all()],
+        }
     )
 
 

@@ -4,6 +4,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from commitments.models import RecordType
+from commitments.selectors import flags_on_records
 from compact_portal.pagination import page_of
 from compact_portal.uploads import attachment_response
 
@@ -44,6 +46,7 @@ def detail(request, pk):
         "consultations/detail.html",
         {
             "consultation": consultation,
+            "flags": flags_on_records(records={RecordType.CONSULTATION: [consultation.pk]}),
             "today": today,
             "days_left": rules.days_left(closes=consultation.close_date, today=today),
             "announced_in_time": rules.announced_in_time(

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from commitments.models import RecordType
+from commitments.selectors import flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import add_service_errors
@@ -279,6 +281,7 @@ def _render_case(
             "stages": [(value, label) for value, label in Stage.choices if value != Stage.WITHDRAWN],
             "due_left": due_left,
             "overdue": overdue,
+            "flags": flags_on_records(records={RecordType.CONCERN: [concern.pk]}),
             "today": today,
         },
         status=status,

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from commitments.models import RecordType
+from commitments.selectors import flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import add_service_errors
@@ -94,6 +96,7 @@ def notice_detail(request, pk):
         {
             "notice": notice,
             "relationship": notice.relationship,
+            "flags": flags_on_records(records={RecordType.NOTICE: [notice.pk]}),
             "form": form,
             "may_respond": may_respond,
             "can_edit": selectors.relationships_editable_by(user=request.user)

@@ -113,6 +113,7 @@ def relationship_detail(request, pk):
                 for invoice in relationship.invoices.all()
             ],
             "can_edit": can_edit,
+            "flags": selectors.relationship_flags(relationship=relationship),
             "today": today,
         },
     )

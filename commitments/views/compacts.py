@@ -11,18 +11,19 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import memberships_for_user
 from compact_portal.pagination import page_of
 
-from . import selectors, services
-from .filters import SignatoryFilter
-from .forms import DecisionForm, ImportForm, SignUpForm, WithdrawForm
-from .models import (
+from .. import selectors, services
+from ..filters import SignatoryFilter
+from ..forms import DecisionForm, ImportForm, SignUpForm, WithdrawForm
+from ..models import (
     ACTIVE_SIGNATURE_STATUSES,
     ORGANISATION_DETAIL_FIELDS,
     Compact,
     Organisation,
+    RecordType,
     Signature,
     SignatureStatus,
 )
-from .services.imports import organisations_import, read_csv
+from ..services.imports import organisations_import, read_csv
 
 DIRECTORY_PAGE_SIZE = 25
 
@@ -36,7 +37,8 @@ def compact_detail(request, slug):
         compact = selectors.compact_detail(slug=slug)
     except Compact.DoesNotExist:
         raise Http404("No such compact") from None
-    return render(request, "commitments/compact_detail.html", {"compact": compact})
+    flags = selectors.flags_on_records(records={RecordType.COMPACT: [compact.pk]})
+    return render(request, "commitments/compact_detail.html", {"compact": compact, "flags": flags})
 
 
 def directory(request):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from . import validators
+from .. import validators
 
 
 class Side(models.TextChoices):
@@ -246,6 +246,11 @@ class TidiedCharField(models.CharField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{**kwargs, "max_length": None})
+
+    def deconstruct(self):
+        # Migrations name the field by the package that exports it, wherever the class is defined.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "commitments.models.TidiedCharField", args, kwargs
 
 
 class Community(models.Model):

@@ -1,0 +1,159 @@
+"""The compliance rulebook: every rule the scan checks, declared by the app that owns its records.
+
+Each app lists its rules in its own ``compliance.py`` (funding, consultations, disputes, and this one
+for the compact's own review); Django imports those modules when the apps are ready
+(``CommitmentsConfig.ready``), so the engine in ``commitments/services/compliance.py`` never imports
+another app and each app keeps its queries beside its models.
+
+A rule is a function from a compact and a day to a queryset, one set-based query that returns only the
+records breaking the rule (status ``open``) or about to (``at_risk``), as the five columns
+``breach_rows`` names. The engine turns those rows into flags with ``INSERT ... SELECT``, so no Python
+loop ever runs over the records.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.urls import reverse
+
+from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, RecordType, RuleKey
+
+# The columns every rule's query returns, in this order.
+BREACH_COLUMNS = ("flag_record", "flag_organisation", "flag_due", "flag_label", "flag_status")
+
+BreachQuery = Callable[[Compact, datetime.date], QuerySet]
+RecordLinks = Callable[[Iterable[tuple[int, str]]], dict[int, str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checkable promise.
+
+    ``clause`` is the Portsmouth (or, where noted, Leicestershire) clause that the flag cites when the compact
+    has no commitment carrying ``commitment_rule``; ``payments`` marks the rules the hourly check repeats.
+    """
+
+    key: RuleKey
+    clause: str
+    commitment_rule: MeasurableRule | None
+    record_type: RecordType
+    breaches: BreachQuery
+    explanation: str
+    payments: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.key.label
+
+
+_RULES: dict[str, Rule] = {}
+_LINKS: dict[str, RecordLinks] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.key in _RULES:
+        raise ValueError(f"the compliance rule {rule.key!r} is registered twice")
+    _RULES[rule.key] = rule
+    return rule
+
+
+def register_links(record_type: RecordType, links: RecordLinks) -> None:
+    """``links`` maps (record id, label) pairs to page addresses, in a fixed number of queries."""
+    _LINKS[record_type] = links
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, in the order of ``RuleKey``."""
+    return [_RULES[key] for key in RuleKey.values if key in _RULES]
+
+
+def rule(key: str) -> Rule:
+    try:
+        return _RULES[key]
+    except KeyError:
+        raise ValueError(f"unknown compliance rule {key!r}; expected one of {', '.join(_RULES)}") from None
+
+
+def payment_rules() -> list[Rule]:
+    return [r for r in all_rules() if r.payments]
+
+
+def record_links(pairs: Iterable[tuple[str, int, str]]) -> dict[tuple[str, int], str]:
+    """Page addresses for (record type, id, label) triples: one call per record type present."""
+    by_type: dict[str, list[tuple[int, str]]] = {}
+    for record_type, record_id, label in pairs:
+        by_type.setdefault(record_type, []).append((record_id, label))
+    links: dict[tuple[str, int], str] = {}
+    for record_type, items in by_type.items():
+        resolve = _LINKS.get(record_type)
+        if resolve is None:
+            continue
+        for record_id, url in resolve(items).items():
+            links[(record_type, record_id)] = url
+    return links
+
+
+def breach_rows(
+    queryset: QuerySet,
+    *,
+    organisation,
+    due,
+    label,
+    open_when: Q | None = None,
+    record="pk",
+) -> QuerySet:
+    """``queryset`` as the rows a rule returns; each argument is a field name or an expression.
+
+    ``open_when`` separates records already in breach from those at risk; without it every row is open.
+    """
+    status = (
+        Value(FlagStatus.OPEN.value)
+        if open_when is None
+        else Case(When(open_when, then=Value(FlagStatus.OPEN.value)), default=Value(FlagStatus.AT_RISK.value))
+    )
+    return queryset.values(
+        flag_record=_expression(record),
+        flag_organisation=_expression(organisation),
+        flag_due=_expression(due),
+        flag_label=_expression(label),
+        flag_status=status,
+    ).order_by()
+
+
+def _expression(value):
+    if value is None:
+        return Value(None, output_field=models.BigIntegerField())
+    return models.F(value) if isinstance(value, str) else value
+
+
+# --- The compact's own rule ----------------------------------------------------------------------
+
+
+def review_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+    """An adopted compact whose next review date has passed (Leicestershire §8)."""
+    overdue = Compact.objects.filter(
+        pk=compact.pk, status=CompactStatus.ADOPTED, next_review_date__isnull=False, next_review_date__lt=today
+    )
+    return breach_rows(overdue, organisation=None, due="next_review_date", label="slug")
+
+
+def compact_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    return {pk: reverse("commitments:compact_detail", args=[slug]) for pk, slug in items}
+
+
+register(
+    Rule(
+        key=RuleKey.COMPACT_REVIEW_OVERDUE,
+        clause="8",
+        commitment_rule=MeasurableRule.COMPACT_REVIEW,
+        record_type=RecordType.COMPACT,
+        breaches=review_overdue,
+        explanation="The compact and its action plan are reviewed every year: the next review date has passed.",
+    )
+)
+register_links(RecordType.COMPACT, compact_links)

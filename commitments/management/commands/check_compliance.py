@@ -1,0 +1,58 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from commitments import compliance
+from commitments.models import Compact, CompactStatus, RuleCheck, Trigger
+from commitments.services.compliance import compliance_scan
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of must be a date written YYYY-MM-DD, e.g. 2026-11-21; got {value!r}.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every compliance rule now, in this process, and flag what is broken (the nightly scan without "
+        "a worker: for cron-only deployments, back-dated checks and tests). Sends the digest e-mails."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--compact", metavar="SLUG", help="Check one compact only.")
+        parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="Check as if today were this day.")
+        parser.add_argument(
+            "--rule", action="append", dest="rules", metavar="KEY", help="Check only this rule (repeatable)."
+        )
+
+    def handle(self, *args, compact=None, as_of=None, rules=None, **options):
+        today = _date(as_of) if as_of else timezone.localdate()
+        chosen = None
+        if compact:
+            chosen = Compact.objects.filter(slug=compact).first()
+            if chosen is None:
+                raise CommandError(f"No compact has the slug {compact!r}.")
+            if chosen.status == CompactStatus.WITHDRAWN:
+                raise CommandError(f"{chosen} has been withdrawn, so it has no promises to check.")
+        try:
+            run = compliance_scan(today=today, trigger=Trigger.COMMAND, compact=chosen, rule_keys=rules)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Compliance run {run.pk} as of {today:%d %B %Y}: {run.checks_total} checks")
+        failed = 0
+        for check in RuleCheck.objects.filter(run=run).select_related("compact").order_by("compact__name", "rule"):
+            label = compliance.rule(check.rule).label
+            if check.error:
+                failed += 1
+                self.stdout.write(self.style.ERROR(f"  {check.compact.slug} · {label}: FAILED: {check.error}"))
+            else:
+                self.stdout.write(
+                    f"  {check.compact.slug} · {label}: {check.live} live "
+                    f"({check.new} new, {check.reopened} reopened, {check.resolved} resolved)"
+                )
+        if failed:
+            raise CommandError(f"{failed} check{'s' if failed != 1 else ''} failed; the others were recorded.")
+        self.stdout.write(self.style.SUCCESS("Compliance check finished."))

@@ -1,0 +1,209 @@
+"""Compliance flags: every broken (or nearly broken) Compact promise, owned and tracked until put right.
+
+The scheduled compliance scan (``commitments/services/compliance.py``) writes flags in bulk, one
+set-based query per rule and compact, and records each scan as a ``ComplianceRun`` made of one
+``RuleCheck`` per compact and rule. A flag is unique per rule, record and due date (a database
+constraint), so re-running a scan, or two scans overlapping, never duplicates one.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class RuleKey(models.TextChoices):
+    """The rules the scan checks (DOMAIN.md, "The measurable rules"; Portsmouth clauses unless noted)."""
+
+    CONSULTATION_TOO_SHORT = "consultation_too_short", "Consultation shorter than the minimum"
+    CONSULTATION_NOT_ANNOUNCED = "consultation_not_announced", "Consultation not announced before it opened"
+    CONSULTATION_FEEDBACK_OVERDUE = "consultation_feedback_overdue", "Consultation feedback overdue"
+    NOTICE_TOO_SHORT = "notice_too_short", "Notice of ending shorter than the notice period"
+    NOTICE_WITHOUT_IMPACT_ASSESSMENT = "notice_without_impact_assessment", "Notice given before the impact was assessed"
+    NOTICE_DECIDED_BEFORE_RESPONSE = "notice_decided_before_response", "Decided before the response window closed"
+    DECISION_TOO_LATE = "decision_too_late", "Funding decision told too late"
+    FUNDING_TERM_TOO_SHORT = "funding_term_too_short", "Funding shorter than the minimum term"
+    DECLINED_WITHOUT_FEEDBACK = "declined_without_feedback", "Declined without feedback"
+    MONITORING_NOT_AGREED = "monitoring_not_agreed", "Monitoring not agreed before signing"
+    INVOICE_OVERDUE = "invoice_overdue", "Invoice unpaid after its pay-by date"
+    INVOICE_PAID_LATE = "invoice_paid_late", "Invoice paid late"
+    REALLOCATION_NOT_ASSESSED = (
+        "reallocation_not_assessed",
+        "Withdrawn equality grant not assessed for reallocation",
+    )
+    DISPUTE_STEP_OVERDUE = "dispute_step_overdue", "Dispute step overdue"
+    COMPACT_REVIEW_OVERDUE = "compact_review_overdue", "Compact review overdue"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    AT_RISK = "at_risk", "At risk"
+    WAIVED = "waived", "Waived"
+    RESOLVED = "resolved", "Resolved"
+
+
+LIVE_STATUSES = (FlagStatus.OPEN, FlagStatus.AT_RISK)  # what the scan keeps up to date and may resolve
+
+
+class RecordType(models.TextChoices):
+    """The kind of record a flag is about; ``Flag.record_id`` is that record's primary key."""
+
+    FUNDING_RELATIONSHIP = "funding_relationship", "Funding relationship"
+    INVOICE = "invoice", "Invoice"
+    NOTICE = "notice", "Notice"
+    CONSULTATION = "consultation", "Consultation"
+    CONCERN = "concern", "Compact concern"
+    COMPACT = "compact", "Compact"
+
+
+class Trigger(models.TextChoices):
+    NIGHTLY = "nightly", "Nightly full scan"
+    PAYMENTS = "payments", "Hourly payment check"
+    COMMAND = "command", "check_compliance command"
+    MANUAL = "manual", "Started by hand"
+
+
+class ComplianceRun(models.Model):
+    """One scan: which compacts and rules, as of which day, when it started and finished, what it found."""
+
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    as_of = models.DateField(help_text="The day the rules were checked against.")
+    compact = models.ForeignKey(
+        "commitments.Compact", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Blank: every compact in use (not withdrawn).",
+    )  # fmt: skip
+    rules = models.JSONField(default=list, blank=True, help_text="Empty: every rule.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checks_total = models.PositiveIntegerField(default=0)
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Compliance run {self.pk} ({self.get_trigger_display()}, as of {self.as_of:%d/%m/%Y})"
+
+
+class CheckStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+FINISHED_CHECKS = (CheckStatus.DONE, CheckStatus.FAILED)
+
+
+class RuleCheck(models.Model):
+    """One rule checked for one compact within a run; a worker claims it, so it runs once."""
+
+    run = models.ForeignKey(ComplianceRun, on_delete=models.CASCADE, related_name="checks")
+    compact = models.ForeignKey("commitments.Compact", on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(max_length=40, choices=RuleKey.choices)
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    live = models.PositiveIntegerField(default=0, help_text="Open and at-risk flags after the check.")
+    new = models.PositiveIntegerField(default=0, help_text="Flags raised for the first time.")
+    reopened = models.PositiveIntegerField(default=0, help_text="Flags that became open or at risk again.")
+    resolved = models.PositiveIntegerField(default=0, help_text="Flags resolved because the record was put right.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "compact", "rule"]
+        constraints = [models.UniqueConstraint(fields=["run", "compact", "rule"], name="rule_check_once_per_run")]
+        indexes = [models.Index(fields=["run", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} for {self.compact_id} in run {self.run_id}"
+
+
+class Flag(models.Model):
+    """A Compact promise broken, or about to be, by one organisation on one record.
+
+    ``due_date`` is the day the promise fell due: the deadline the record missed or is about to miss
+    (pay-by, decision date, feedback date, dispute step), or for a promise kept or broken in one act,
+    the day of that act (notice given, consultation opened, agreement signed).
+    """
+
+    compact = models.ForeignKey("commitments.Compact", on_delete=models.CASCADE, related_name="flags")
+    rule = models.CharField(max_length=40, choices=RuleKey.choices)
+    clause = models.CharField(max_length=20, help_text="The compact's clause number for the commitment broken.")
+    commitment = models.ForeignKey(
+        "commitments.Commitment", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+    )
+    organisation = models.ForeignKey(
+        "commitments.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+        help_text="The organisation responsible; blank where the compact's champions are (a review, a case step).",
+    )
+    record_type = models.CharField(max_length=30, choices=RecordType.choices)
+    record_id = models.PositiveBigIntegerField()
+    record_label = models.CharField(
+        max_length=100, help_text="Invoice number, funding reference, consultation or case reference, compact slug."
+    )
+    due_date = models.DateField()
+    first_detected = models.DateField()
+    status = models.CharField(max_length=10, choices=FlagStatus.choices)
+    status_changed_at = models.DateTimeField()
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Blank: changed by the compliance scan.",
+    )
+    status_reason = models.TextField(blank=True)
+    changed_in_run = models.ForeignKey(
+        ComplianceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "record_type", "record_id", "due_date"], name="flag_once_per_rule_record_due_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waived") | ~Q(status_reason=""), name="flag_waived_with_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["compact", "rule", "status"]),
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["record_type", "record_id"]),
+            models.Index(fields=["changed_in_run", "compact", "rule"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: {self.record_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:flag_detail", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class FlagEvent(models.Model):
+    """One change of a flag's status: by a person (waive, reopen) or by a scan (raised, resolved, ...)."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField("new status", max_length=10, choices=FlagStatus.choices)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(ComplianceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["run", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id} → {self.status}"

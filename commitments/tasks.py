@@ -1,0 +1,49 @@
+"""Compliance scan tasks (thin: ids and ISO dates in, the services do the work).
+
+``scan_compliance`` records a run and fans out one ``check_compliance_rule`` per compact and rule, so
+several workers share a large scan; the last check to finish queues the digest e-mails.
+"""
+
+import datetime
+
+from celery import group, shared_task
+from django.utils import timezone
+
+from . import compliance
+from .models import Compact, Trigger
+from .services.compliance import compliance_run_start, rule_check_run
+from .services.digest import flag_digest_send
+
+
+@shared_task(name="commitments.scan_compliance")
+def scan_compliance(
+    as_of_iso: str | None = None,
+    compact_id: int | None = None,
+    rule_keys: list[str] | None = None,
+    payments_only: bool = False,
+    trigger: str = Trigger.NIGHTLY,
+) -> int:
+    """Start a run as of the given day (default: today, Europe/London) and queue its checks; returns its id.
+
+    ``payments_only`` checks just the prompt-payment rules (the hourly schedule).
+    """
+    today = datetime.date.fromisoformat(as_of_iso) if as_of_iso else timezone.localdate()
+    compact = Compact.objects.get(pk=compact_id) if compact_id else None
+    if payments_only:
+        rule_keys = [str(rule.key) for rule in compliance.payment_rules()]
+    run, check_ids = compliance_run_start(today=today, trigger=trigger, compact=compact, rule_keys=rule_keys)
+    if check_ids:
+        group(check_compliance_rule.s(check_id) for check_id in check_ids).apply_async()
+    return run.pk
+
+
+@shared_task(name="commitments.check_compliance_rule")
+def check_compliance_rule(check_id: int) -> None:
+    outcome = rule_check_run(check_id=check_id)
+    if outcome and outcome.run_finished:
+        send_flag_digest.delay(outcome.run_id)
+
+
+@shared_task(name="commitments.send_flag_digest")
+def send_flag_digest(run_id: int) -> int:
+    return flag_digest_send(run_id=run_id)

@@ -1,0 +1,35 @@
+"""Compacts, signatories and champions' pages (``compacts``), and compliance flags (``flags``)."""
+
+from .compacts import (
+    application_decide,
+    applications,
+    champion_desk,
+    compact_detail,
+    compact_list,
+    compact_sign_up,
+    compact_sign_up_existing,
+    directory,
+    organisations_import_view,
+    signatory_detail,
+    signature_withdraw,
+)
+from .flags import flag_detail, flag_list, flag_reopen, flag_waive, flags_csv
+
+__all__ = [
+    "application_decide",
+    "applications",
+    "champion_desk",
+    "compact_detail",
+    "compact_list",
+    "compact_sign_up",
+    "compact_sign_up_existing",
+    "directory",
+    "flag_detail",
+    "flag_list",
+    "flag_reopen",
+    "flag_waive",
+    "flags_csv",
+    "organisations_import_view",
+    "signatory_detail",
+    "signature_withdraw",
+]

@@ -1,0 +1,55 @@
+"""Disputes' compliance rule: a case step that overruns the compact's limit (DOMAIN.md, Disputes).
+
+One set-based query over the stored ``step`` and ``step_due_by`` (indexed with the stage). The body
+concerned answers for the informal and formal stages; acknowledging a concern and deciding an appeal
+fall to the compact's champions and panel, so those flags name no organisation. Flags carry the case
+reference only, never the raiser, so a withheld identity stays withheld.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
+from django.urls import reverse
+
+from commitments.compliance import Rule, breach_rows, register, register_links
+from commitments.models import Compact, RecordType, RuleKey
+
+from . import rules
+from .models import OPEN_STAGES, Concern, Step
+
+BODY_STEPS = (Step.INFORMAL, Step.FORMAL_RESPONSE)
+
+
+def steps_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+    """Open cases past their step's last day (open) or within three working days of it (at risk)."""
+    cases = Concern.objects.filter(
+        compact=compact,
+        stage__in=OPEN_STAGES,
+        received_on__lte=today,
+        step_due_by__lte=rules.step_at_risk_until(today, nation=compact.nation),
+    ).exclude(step=Step.NONE)
+    responsible = Case(
+        When(step__in=BODY_STEPS, then=F("respondent_id")), default=Value(None), output_field=BigIntegerField()
+    )
+    return breach_rows(
+        cases, organisation=responsible, due="step_due_by", label="reference", open_when=Q(step_due_by__lt=today)
+    )
+
+
+def case_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    return {pk: reverse("disputes:case_detail", args=[reference]) for pk, reference in items}
+
+
+register_links(RecordType.CONCERN, case_links)
+register(
+    Rule(
+        key=RuleKey.DISPUTE_STEP_OVERDUE,
+        clause="10",
+        commitment_rule=None,
+        record_type=RecordType.CONCERN,
+        breaches=steps_overdue,
+        explanation="Each step of the disputes process (Leicestershire §10) is taken within the compact's "
+        "limit in working days.",
+    )
+)

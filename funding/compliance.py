@@ -1,0 +1,203 @@
+"""Funding's compliance rules (Portsmouth 9.1–9.3, 11.2, 12.1, 13.1, 13.3, 13.4, 19.5).
+
+Each function returns one set-based query over the deadlines the funding services store (pay-by dates,
+decision dates, earliest effective dates), as the rows ``commitments.compliance.breach_rows`` names.
+Everything is judged "as of" ``today``: what is recorded for a later day (a payment, a decision, a notice)
+has not happened yet, so a back-dated scan sees the records as they stood then.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+
+from commitments.compliance import Rule, breach_rows, register, register_links
+from commitments.models import Compact, MeasurableRule, RecordType, RuleKey
+
+from . import rules
+from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Mechanism, Notice, NoticeKind
+
+ENDINGS = (NoticeKind.END, NoticeKind.REDUCE)  # 13.1: the impact is assessed before funding ends or is reduced
+FUNDED = (FundingStatus.AWARDED, FundingStatus.ENDED)
+
+
+def _unpaid_on(today: datetime.date) -> Q:
+    return Q(paid_date__isnull=True) | Q(paid_date__gt=today)
+
+
+# --- 11.2 prompt payment ------------------------------------------------------------------------
+
+
+def invoices_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+    """Unpaid after the pay-by date (open), or unpaid and due within two working days (at risk)."""
+    at_risk_until = rules.payment_at_risk_until(today, nation=compact.nation)
+    invoices = Invoice.objects.filter(
+        _unpaid_on(today), relationship__compact=compact, received_date__lte=today, pay_by__lte=at_risk_until
+    )
+    return breach_rows(
+        invoices,
+        organisation="relationship__funder_id",
+        due="pay_by",
+        label="invoice_number",
+        open_when=Q(pay_by__lt=today),
+    )
+
+
+def invoices_paid_late(compact: Compact, today: datetime.date) -> QuerySet:
+    """Paid in full after the pay-by date; a payment on the weekend straight after it is late too."""
+    invoices = Invoice.objects.filter(relationship__compact=compact, paid_date__lte=today, paid_date__gt=F("pay_by"))
+    return breach_rows(invoices, organisation="relationship__funder_id", due="pay_by", label="invoice_number")
+
+
+# --- 9.1–9.3 decisions and terms, 12.1 monitoring -----------------------------------------------
+
+
+def decisions_too_late(compact: Compact, today: datetime.date) -> QuerySet:
+    """9.2: no decision told by the relationship's decision date, or an award told after it unjustified."""
+    told_by_today = Decision.objects.filter(relationship=OuterRef("pk"), told_date__lte=today)
+    late_unjustified_award = told_by_today.filter(
+        kind=DecisionKind.AWARDED, told_date__gt=F("due_by"), justification=""
+    )
+    relationships = FundingRelationship.objects.filter(compact=compact).filter(
+        Q(status=FundingStatus.PENDING, decision_due_by__lt=today) & ~Exists(told_by_today)
+        | Exists(late_unjustified_award)
+    )
+    return breach_rows(relationships, organisation="funder_id", due="decision_due_by", label="reference")
+
+
+def terms_too_short(compact: Compact, today: datetime.date) -> QuerySet:
+    """9.1: funding that has started, ends before the minimum term and records no explanation."""
+    relationships = FundingRelationship.objects.filter(
+        compact=compact,
+        status__in=FUNDED,
+        start_date__lte=today,
+        end_date__lt=F("minimum_end_date"),
+        term_explanation="",
+    )
+    return breach_rows(relationships, organisation="funder_id", due="start_date", label="reference")
+
+
+def declined_without_feedback(compact: Compact, today: datetime.date) -> QuerySet:
+    """9.3: a decline told with no feedback; due on the day it was told."""
+    bare_declines = Decision.objects.filter(
+        relationship=OuterRef("pk"), kind=DecisionKind.DECLINED, feedback="", told_date__lte=today
+    ).order_by("told_date")
+    relationships = FundingRelationship.objects.filter(compact=compact).filter(Exists(bare_declines))
+    return breach_rows(
+        relationships,
+        organisation="funder_id",
+        due=Subquery(bare_declines.values("told_date")[:1]),
+        label="reference",
+    )
+
+
+def monitoring_not_agreed(compact: Compact, today: datetime.date) -> QuerySet:
+    """12.1: an agreement signed with monitoring not agreed on or before that day."""
+    relationships = FundingRelationship.objects.filter(compact=compact, agreement_signed_date__lte=today).filter(
+        Q(monitoring_agreed_date__isnull=True) | Q(monitoring_agreed_date__gt=F("agreement_signed_date"))
+    )
+    return breach_rows(relationships, organisation="funder_id", due="agreement_signed_date", label="reference")
+
+
+# --- 13.1, 13.3, 13.4, 19.5 notices -------------------------------------------------------------
+
+
+def _notices(compact: Compact, today: datetime.date) -> QuerySet[Notice]:
+    return Notice.objects.filter(relationship__compact=compact, notice_date__lte=today)
+
+
+def _notice_rows(notices: QuerySet[Notice], due: str) -> QuerySet:
+    return breach_rows(notices, organisation="relationship__funder_id", due=due, label="relationship__reference")
+
+
+def notices_too_short(compact: Compact, today: datetime.date) -> QuerySet:
+    """13.3: notice is owed and the change takes effect before the notice period has run."""
+    notices = _notices(compact, today).filter(notice_owed=True, effective_date__lt=F("earliest_effective_date"))
+    return _notice_rows(notices, "notice_date")
+
+
+def notices_without_impact_assessment(compact: Compact, today: datetime.date) -> QuerySet:
+    """13.1: an ending or reduction with no impact assessment dated on or before the notice."""
+    notices = (
+        _notices(compact, today)
+        .filter(kind__in=ENDINGS)
+        .filter(Q(impact_assessed_date__isnull=True) | Q(impact_assessed_date__gt=F("notice_date")))
+    )
+    return _notice_rows(notices, "notice_date")
+
+
+def notices_decided_before_response(compact: Compact, today: datetime.date) -> QuerySet:
+    """13.4: the final decision was taken on or before the last day the organisation could respond."""
+    notices = (
+        _notices(compact, today)
+        .filter(final_decision_date__lte=today, response_due_by__isnull=False)
+        .filter(final_decision_date__lte=F("response_due_by"))
+    )
+    return _notice_rows(notices, "final_decision_date")
+
+
+def reallocations_not_assessed(compact: Compact, today: datetime.date) -> QuerySet:
+    """19.5: a strategic grant to an organisation serving a protected characteristic ends unassessed."""
+    notices = _notices(compact, today).filter(
+        kind=NoticeKind.END,
+        relationship__strategic=True,
+        relationship__mechanism=Mechanism.GRANT,
+        reallocation_assessment="",
+        relationship__recipient__communities__protected_characteristic=True,
+    )
+    # The join through the recipient's communities can repeat a notice; DISTINCT keeps one row each.
+    return _notice_rows(notices, "notice_date").distinct()
+
+
+# --- Links from flags to the pages ---------------------------------------------------------------
+
+
+def relationship_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    return {pk: reverse("funding:relationship_detail", args=[pk]) for pk, _label in items}
+
+
+def invoice_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """An invoice is shown on its relationship's page; one query finds the relationships."""
+    ids = [pk for pk, _label in items]
+    owners = Invoice.objects.filter(pk__in=ids).values_list("pk", "relationship_id")
+    return {pk: reverse("funding:relationship_detail", args=[owner]) + f"#invoice-{pk}" for pk, owner in owners}
+
+
+def notice_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    return {pk: reverse("funding:notice_detail", args=[pk]) for pk, _label in items}
+
+
+register_links(RecordType.FUNDING_RELATIONSHIP, relationship_links)
+register_links(RecordType.INVOICE, invoice_links)
+register_links(RecordType.NOTICE, notice_links)
+
+_RULES = (
+    (RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT, "13.1", MeasurableRule.IMPACT_ASSESSMENT, RecordType.NOTICE,
+     notices_without_impact_assessment, "The impact on beneficiaries, service users and volunteers is assessed "
+     "before notice is given of ending or reducing funding.", False),
+    (RuleKey.NOTICE_TOO_SHORT, "13.3", MeasurableRule.NOTICE_PERIOD, RecordType.NOTICE, notices_too_short,
+     "Funding ends or is reduced only after the compact's notice period, counted in calendar months.", False),
+    (RuleKey.NOTICE_DECIDED_BEFORE_RESPONSE, "13.4", MeasurableRule.RESPONSE_BEFORE_DECISION, RecordType.NOTICE,
+     notices_decided_before_response, "The organisation's time to respond closes before the final decision.", False),
+    (RuleKey.DECISION_TOO_LATE, "9.2", MeasurableRule.DECISION_LEAD_TIME, RecordType.FUNDING_RELATIONSHIP,
+     decisions_too_late, "The organisation is told the decision the compact's number of months before the start, "
+     "or the lateness is justified.", False),
+    (RuleKey.FUNDING_TERM_TOO_SHORT, "9.1", MeasurableRule.FUNDING_TERM, RecordType.FUNDING_RELATIONSHIP,
+     terms_too_short, "Funding runs the compact's minimum term, or the shorter term is explained.", False),
+    (RuleKey.DECLINED_WITHOUT_FEEDBACK, "9.3", MeasurableRule.DECLINE_FEEDBACK, RecordType.FUNDING_RELATIONSHIP,
+     declined_without_feedback, "An unsuccessful applicant is given constructive feedback.", False),
+    (RuleKey.MONITORING_NOT_AGREED, "12.1", MeasurableRule.MONITORING_AGREED, RecordType.FUNDING_RELATIONSHIP,
+     monitoring_not_agreed, "Monitoring arrangements are agreed on or before the day the agreement is signed.",
+     False),
+    (RuleKey.INVOICE_OVERDUE, "11.2", MeasurableRule.PROMPT_PAYMENT, RecordType.INVOICE, invoices_overdue,
+     "Invoices are paid within the compact's number of working days after receipt.", True),
+    (RuleKey.INVOICE_PAID_LATE, "11.2", MeasurableRule.PROMPT_PAYMENT, RecordType.INVOICE, invoices_paid_late,
+     "Invoices are paid within the compact's number of working days after receipt.", True),
+    (RuleKey.REALLOCATION_NOT_ASSESSED, "19.5", MeasurableRule.REALLOCATION_ASSESSED, RecordType.NOTICE,
+     reallocations_not_assessed, "When a strategic grant to an organisation serving people with a protected "
+     "characteristic is withdrawn, how the money is reallocated is assessed.", False),
+)  # fmt: skip
+
+for key, clause, commitment_rule, record_type, breaches, explanation, payments in _RULES:
+    register(Rule(key, clause, commitment_rule, record_type, breaches, explanation, payments))
