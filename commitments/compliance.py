@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, RecordType, RuleKey
@@ -126,8 +127,8 @@ def breach_rows(
 
 
 def _expression(value):
-    if value is None:
-        return Value(None, output_field=models.BigIntegerField())
+    if value is None:  # typed, so PostgreSQL can insert it into a bigint column from a subquery
+        return Cast(Value(None), output_field=models.BigIntegerField())
     return models.F(value) if isinstance(value, str) else value
 
 

@@ -8,7 +8,7 @@ consultations count: a draft has promised nothing yet.
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, LPad
 from django.urls import reverse
 
@@ -18,10 +18,15 @@ from commitments.models import Compact, MeasurableRule, RecordType, RuleKey
 from . import rules
 from .models import Consultation, Feedback, PublicationStatus
 
-# The SQL twin of ``rules.consultation_reference``: CONS-00042.
+# The SQL twin of ``rules.consultation_reference``: CONS-00042 (LPAD would cut a longer id short, so only
+# ids shorter than the padding are padded).
+_ID = Cast("pk", CharField())
 REFERENCE = Concat(
     Value(rules.REFERENCE_PREFIX),
-    LPad(Cast("pk", CharField()), rules.REFERENCE_DIGITS, Value("0")),
+    Case(
+        When(pk__lt=10**rules.REFERENCE_DIGITS, then=LPad(_ID, rules.REFERENCE_DIGITS, Value("0"))),
+        default=_ID,
+    ),
     output_field=CharField(),
 )
 

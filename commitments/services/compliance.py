@@ -19,7 +19,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
@@ -48,6 +48,8 @@ BROKEN_AGAIN = "Found again by the compliance scan after it had been resolved."
 DUE_SOON = "Due soon: not yet broken."
 PUT_RIGHT = "Resolved by the compliance scan: the record was put right."
 
+REFRESH_STATISTICS_AFTER = 1000  # new flags in one check; see _refresh_flag_statistics
+
 
 def compacts_to_check(*, compact: Compact | None = None):
     """Every compact in use: any status but withdrawn, as for raising concerns (a portal hosting a draft
@@ -66,7 +68,7 @@ def compliance_run_start(
     """
     rules = [compliance.rule(key) for key in rule_keys] if rule_keys else compliance.all_rules()
     run = ComplianceRun.objects.create(
-        trigger=Trigger(trigger), as_of=today, compact=compact, rules=[str(r.key) for r in rule_keys or []]
+        trigger=Trigger(trigger), as_of=today, compact=compact, rules=[str(r.key) for r in rules] if rule_keys else []
     )
     checks = RuleCheck.objects.bulk_create(
         RuleCheck(run=run, compact=each, rule=r.key) for each in compacts_to_check(compact=compact) for r in rules
@@ -105,7 +107,21 @@ def rule_check_run(*, check_id: int) -> CheckOutcome | None:
         )
     else:
         RuleCheck.objects.filter(pk=check_id).update(status=CheckStatus.DONE, finished_at=timezone.now(), **counts)
+        if counts["new"] >= REFRESH_STATISTICS_AFTER:
+            _refresh_flag_statistics()
     return CheckOutcome(run_id=check.run_id, run_finished=compliance_run_finish(run_id=check.run_id))
+
+
+def _refresh_flag_statistics() -> None:
+    """Let PostgreSQL's planner see how big the flag tables have grown.
+
+    The foreign-key checks on flag events are planned once per connection; planned while the flag table
+    looked empty (a first scan, or autovacuum turned off) they read the whole table for every event, and a
+    first national-scale scan slows to a crawl. ANALYZE after a large insert re-plans them.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Flag._meta.db_table}, {FlagEvent._meta.db_table}")
 
 
 def compliance_run_finish(*, run_id: int) -> bool:

@@ -1,0 +1,274 @@
+"""Benchmark the compliance scan at national scale on PostgreSQL.
+
+    python bench/compliance_scan.py                     # uses postgres://postgres@127.0.0.1:5432/compact_portal_bench
+    python bench/compliance_scan.py --database-url URL --keep
+
+It creates (or empties) the benchmark database, migrates it, and fills it with SQL ``generate_series``:
+50 compacts, 10,000 organisations, 200,000 funding relationships (with their decisions), 1,000,000
+invoices, 20,000 notices, 20,000 consultations (with feedback) and 5,000 dispute cases, about 5% of
+each breaking a rule. The stored deadlines are synthetic (an invoice's pay-by date is receipt + 14 days)
+because the scan reads stored deadlines and never recomputes them.
+
+Then it times, as separate processes (``manage.py check_compliance --as-of 2026-11-20``, the same code a
+Celery worker runs, one check after another):
+  1. a full scan on the empty flag table,
+  2. a second, idempotent scan (nothing new),
+and, in this process, the floor: the same rules' queries only counting their rows. It prints rows scanned,
+flags written, seconds, the ratio to the floor and each scan's peak memory (maximum resident set size).
+Targets on the 2-core development machine: full scan < 60 s, second scan < 20 s, peak memory < 300 MB.
+"""
+
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = datetime.date(2026, 11, 20)
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/compact_portal_bench"
+
+COMPACTS = 50
+PUBLIC_BODIES = 1_000
+ORGANISATIONS = 10_000
+RELATIONSHIPS = 200_000
+INVOICES_PER_RELATIONSHIP = 5
+NOTICES = 20_000
+CONSULTATIONS = 20_000
+CASES = 5_000
+
+# One statement per table; "i % 20 = n" picks the 5% of rows that break a rule.
+FILL = [
+    f"""
+    INSERT INTO commitments_compact (id, name, slug, area, summary, source_document, status, adopted_date,
+        next_review_date, nation, consultation_min_weeks, feedback_due_weeks, notice_months, decision_lead_months,
+        min_funding_years, payment_working_days, dispute_acknowledge_days, dispute_informal_days, dispute_formal_days,
+        dispute_formal_extension_days, dispute_appeal_lodge_days, dispute_appeal_decision_days,
+        notice_excepts_fixed_end)
+    SELECT k, 'Area ' || k || ' Compact', 'area-' || k, 'Area ' || k, '', '', 'adopted', DATE '2025-06-01',
+        CASE WHEN k % 20 = 0 THEN DATE '2026-06-01' ELSE DATE '2027-06-01' END,
+        CASE k % 10 WHEN 8 THEN 'scotland' WHEN 9 THEN 'northern_ireland' ELSE 'england_wales' END,
+        12, 12, 3, 3, 3, 10, 5, 20, 20, 10, 20, 20, false
+    FROM generate_series(1, {COMPACTS}) k
+    """,
+    f"""
+    INSERT INTO commitments_organisation (id, name, slug, side, organisation_type, charity_number,
+        scottish_charity_number, company_number, org_id, address, postcode, email, phone, website, paid_staff,
+        created_at, updated_at)
+    SELECT o, 'Organisation ' || o, 'organisation-' || o,
+        CASE WHEN o <= {PUBLIC_BODIES} THEN 'public' ELSE 'vcs' END, '', '', '', '', 'GB-BENCH-' || o,
+        '', '', '', '', '', NULL, now(), now()
+    FROM generate_series(1, {ORGANISATIONS}) o
+    """,
+    f"""
+    INSERT INTO commitments_organisation_communities (organisation_id, community_id)
+    SELECT o, (SELECT min(id) FROM commitments_community WHERE protected_characteristic)
+    FROM generate_series({PUBLIC_BODIES + 1}, {ORGANISATIONS}) o WHERE o % 10 = 0
+    """,
+    # Relationship i belongs to compact (i-1) % 50 + 1, funded by one of its 20 public bodies, received by
+    # one of its 180 VCS organisations. 5% pending (half of them past their decision date), 5% too short.
+    f"""
+    INSERT INTO funding_fundingrelationship (id, reference, title, purpose, mechanism, amount, expected_start,
+        start_date, end_date, end_date_defined_at_start, term_explanation, strategic, overheads_included,
+        volunteer_costs_included, payment_in_advance, monitoring_agreed_date, agreement_signed_date,
+        underspend_terms, risk_notes, status, decision_due_by, minimum_end_date, created_at, updated_at,
+        compact_id, created_by_id, funder_id, recipient_id)
+    SELECT i, 'R' || i, 'Grant ' || i, '', 'grant', 10000, s.start,
+        CASE WHEN i % 20 = 3 THEN NULL ELSE s.start END,
+        CASE WHEN i % 20 = 5 THEN s.start + INTERVAL '1 year' ELSE s.start + INTERVAL '3 years' - INTERVAL '1 day' END,
+        false, '', i % 20 = 10, true, true, false,
+        CASE WHEN i % 20 = 7 THEN NULL ELSE s.start - 15 END,
+        CASE WHEN i % 20 = 3 THEN NULL ELSE s.start - 10 END,
+        '', '',
+        CASE WHEN i % 20 = 3 THEN 'pending' WHEN i % 20 = 11 THEN 'declined' ELSE 'awarded' END,
+        CASE WHEN i % 40 = 3 THEN DATE '{AS_OF}' - 30 WHEN i % 20 = 3 THEN DATE '{AS_OF}' + 60
+             ELSE (s.start - INTERVAL '3 months')::date END,
+        s.start + INTERVAL '3 years' - INTERVAL '1 day', now(), now(),
+        (i - 1) % {COMPACTS} + 1, NULL,
+        (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 20),
+        {PUBLIC_BODIES} + (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 180)
+    FROM generate_series(1, {RELATIONSHIPS}) i, LATERAL (SELECT DATE '2024-04-01' + (i % 900) AS start) s
+    """,
+    # One decision per decided relationship: 5% of awards told late with no justification, declines
+    # without feedback for half the declines.
+    """
+    INSERT INTO funding_decision (id, kind, told_date, rationale, justification, feedback, new_amount, due_by,
+        recorded_at, recorded_by_id, relationship_id)
+    SELECT r.id, CASE WHEN r.status = 'declined' THEN 'declined' ELSE 'awarded' END,
+        CASE WHEN r.id % 20 = 13 THEN r.decision_due_by + 20 ELSE r.decision_due_by - 10 END,
+        '', '', CASE WHEN r.status = 'declined' AND r.id % 40 <> 11 THEN 'Feedback given.' ELSE '' END,
+        NULL, r.decision_due_by, now(), NULL, r.id
+    FROM funding_fundingrelationship r WHERE r.status <> 'pending'
+    """,
+    # Five invoices per relationship: 5% paid late, 5% unpaid (overdue, or at risk when due soon).
+    f"""
+    INSERT INTO funding_invoice (id, invoice_number, amount, received_date, pay_by, amount_paid, paid_date,
+        created_at, recorded_by_id, relationship_id)
+    SELECT n, 'INV-' || n, 500, d.received, d.received + 14,
+        CASE WHEN n % 20 = 2 THEN 0 ELSE 500 END,
+        CASE WHEN n % 20 = 2 THEN NULL WHEN n % 20 = 1 THEN d.received + 17 ELSE d.received + 7 END,
+        now(), NULL, (n - 1) / {INVOICES_PER_RELATIONSHIP} + 1
+    FROM generate_series(1, {RELATIONSHIPS * INVOICES_PER_RELATIONSHIP}) n,
+        LATERAL (SELECT DATE '2025-01-01' + (n % 690) AS received) d
+    """,
+    # Notices on one relationship in ten, spread over the compacts: 5% too short, 5% without an impact assessment, 5% decided
+    # before the response window closed; strategic grants to protected groups without reallocation.
+    f"""
+    INSERT INTO funding_notice (id, kind, notice_date, effective_date, rationale, impact_assessment,
+        impact_assessed_date, response_due_by, response, responded_at, final_decision_date,
+        reallocation_assessment, earliest_effective_date, notice_owed, created_at, recorded_by_id,
+        relationship_id, responded_by_id)
+    SELECT n, 'end', d.given,
+        CASE WHEN n % 20 = 1 THEN d.given + INTERVAL '2 months' ELSE d.given + INTERVAL '4 months' END,
+        'Budget reduction.', 'Assessed.',
+        CASE WHEN n % 20 = 2 THEN NULL ELSE d.given - 7 END,
+        d.given + 30, '', NULL,
+        CASE WHEN n % 20 = 3 THEN d.given + 20 ELSE d.given + 45 END,
+        CASE WHEN n % 20 = 4 THEN '' ELSE 'Reallocated to the same community.' END,
+        d.given + INTERVAL '3 months', true, now(), NULL, (n - 1) * 10 + 1 + n % 10, NULL
+    FROM generate_series(1, {NOTICES}) n, LATERAL (SELECT DATE '2026-01-01' + (n % 300) AS given) d
+    """,
+    "INSERT INTO consultations_policyarea (id, name, slug) VALUES (1000, 'Bench', 'bench')",
+    # Consultations: 5% too short, 5% unannounced, 5% with feedback overdue (no feedback after its due date).
+    f"""
+    INSERT INTO consultations_consultation (id, title, summary, formal, announced_date, open_date, close_date,
+        methods, open_to_change, not_open_to_change, formats_and_languages, foi_statement, document_link,
+        contact_name, contact_email, shorter_explanation, status, published_at, length_days, minimum_days,
+        feedback_due, opening_alert_sent_on, reminder_sent_on, created_at, updated_at, body_id, compact_id,
+        created_by_id, policy_area_id)
+    SELECT c, 'Consultation ' || c, '', true, CASE WHEN c % 20 = 2 THEN NULL ELSE d.opens - 14 END,
+        d.opens, d.opens + d.days - 1, '', '', '', '', '', '', '', '', '', 'published', now(), d.days, 84,
+        d.opens + d.days - 1 + 84, NULL, NULL, now(), now(),
+        (c - 1) % {COMPACTS} + 1 + {COMPACTS} * (c % 20), (c - 1) % {COMPACTS} + 1, NULL, 1000
+    FROM generate_series(1, {CONSULTATIONS}) c,
+        LATERAL (SELECT DATE '2025-01-01' + (c % 650) AS opens, CASE WHEN c % 20 = 1 THEN 56 ELSE 84 END AS days) d
+    """,
+    f"""
+    INSERT INTO consultations_feedback (id, summary_of_responses, what_changed, what_did_not_change, published_on,
+        consultation_id, published_by_id)
+    SELECT c.id, 'Responses.', 'Changes.', 'Nothing else.', c.close_date + 30, c.id, NULL
+    FROM consultations_consultation c WHERE c.id % 20 <> 3 AND c.close_date + 30 <= DATE '{AS_OF}'
+    """,
+    # Cases: half closed; of the open ones 5% of all cases past their step's deadline.
+    f"""
+    INSERT INTO disputes_concern (id, reference, what_happened, happened_on, outcome_sought, withhold_identity,
+        consent, stage, step, step_due_by, received_on, acknowledged_on, informal_started_on, formal_started_on,
+        formal_response_due, formal_extension_days, formal_extension_reason, formal_response, formal_responded_on,
+        formal_outcome, formal_outcome_reasons, formal_decided_on, appeal_lodge_by, appealed_on, appealed_by,
+        appeal_grounds, appeal_decided_on, closed_on, outcome, outcome_reasons, lessons_learned, created_at,
+        updated_at, champion_id, compact_id, raised_by_id, raiser_id, respondent_id)
+    SELECT c, 'CC-B-' || c, 'What happened.', DATE '2026-01-01' + (c % 300), 'An answer.', false, true,
+        CASE WHEN c % 2 = 0 THEN 'closed' ELSE 'informal' END,
+        CASE WHEN c % 2 = 0 THEN '' ELSE 'informal' END,
+        CASE WHEN c % 2 = 0 THEN NULL WHEN c % 20 = 1 THEN DATE '{AS_OF}' - (c % 30) - 1
+             ELSE DATE '{AS_OF}' + (c % 60) + 1 END,
+        DATE '2026-01-01' + (c % 300), NULL, NULL, NULL, NULL, NULL, '', '', NULL, '', '', NULL, NULL, NULL, '',
+        '', NULL, CASE WHEN c % 2 = 0 THEN DATE '{AS_OF}' ELSE NULL END,
+        CASE WHEN c % 2 = 0 THEN 'resolved_by_agreement' ELSE '' END, '', '', now(), now(), NULL,
+        (c - 1) % {COMPACTS} + 1, NULL,
+        {PUBLIC_BODIES} + (c - 1) % {COMPACTS} + 1, (c - 1) % {COMPACTS} + 1
+    FROM generate_series(1, {CASES}) c
+    """,
+]
+
+SCANNED_TABLES = (
+    "commitments_compact",
+    "funding_fundingrelationship",
+    "funding_decision",
+    "funding_invoice",
+    "funding_notice",
+    "consultations_consultation",
+    "consultations_feedback",
+    "disputes_concern",
+)
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Run a child process; return its wall seconds, its own peak resident memory (KiB) and its output."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"{' '.join(args)} failed ({child.returncode}):\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="Keep the filled database for another run.")
+    options = parser.parse_args()
+    url = urlparse(options.database_url)
+    name = url.path.lstrip("/")
+    # No broker: the command runs every check in its own process, as a cron-only deployment would.
+    env = {key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"}
+    env["DATABASE_URL"] = options.database_url
+    python = sys.executable
+    admin = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+
+    print(f"==> Database {name}: recreating, migrating, filling", flush=True)
+    subprocess.run(["dropdb", *admin, "--if-exists", name], check=True)
+    subprocess.run(["createdb", *admin, name], check=True)
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from commitments import compliance
+    from commitments.models import Compact, Flag
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for statement in FILL:
+            cursor.execute(statement)
+        for table in (*SCANNED_TABLES, "commitments_organisation", "consultations_policyarea"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+        rows = 0
+        for table in SCANNED_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            rows += cursor.fetchone()[0]
+    print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+
+    scan = [python, "manage.py", "check_compliance", "--as-of", AS_OF.isoformat()]
+    first_seconds, first_kib, _ = run_measured(scan, env)
+    flags_written = Flag.objects.count()
+    second_seconds, second_kib, output = run_measured(scan, env)
+    new_on_second = sum(int(line.split("(")[1].split(" new")[0]) for line in output.splitlines() if " new, " in line)
+
+    started = time.perf_counter()
+    breaching = 0
+    compacts = list(Compact.objects.all())
+    for rule in compliance.all_rules():
+        for compact in compacts:
+            breaching += rule.breaches(compact, AS_OF).count()
+    floor_seconds = time.perf_counter() - started
+
+    checks = len(compacts) * len(compliance.all_rules())
+    print()
+    print(f"Compliance scan benchmark, as of {AS_OF}, PostgreSQL, {os.cpu_count()} cores")
+    print(f"  rows scanned:            {rows:,} in {len(SCANNED_TABLES)} tables ({checks} checks: {len(compacts)} compacts x {len(compliance.all_rules())} rules)")
+    print(f"  breaching rows (floor):  {breaching:,}")
+    print(f"  flags written:           {flags_written:,} on the first scan, {new_on_second} new on the second")
+    print(f"  full scan:               {first_seconds:6.1f} s   {first_seconds / floor_seconds:5.1f} x floor   peak {first_kib / 1024:.0f} MB")
+    print(f"  second scan:             {second_seconds:6.1f} s   {second_seconds / floor_seconds:5.1f} x floor   peak {second_kib / 1024:.0f} MB")
+    print(f"  floor (counting only):   {floor_seconds:6.1f} s")
+    print("  targets: full < 60 s, second < 20 s, peak memory < 300 MB")
+    connection.close()
+    if not options.keep:
+        subprocess.run(["dropdb", *admin, "--if-exists", name], check=True)
+
+
+if __name__ == "__main__":
+    main()
