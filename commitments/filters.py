@@ -3,7 +3,8 @@
 import datetime
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django_filters.constants import EMPTY_VALUES
 
 from .models import (
     LIVE_STATUSES,
@@ -64,11 +65,19 @@ AGE_CHOICES = (("new", "Found in the last 7 days"), ("30", "Found over 30 days a
 
 
 class FlagOrdering(django_filters.OrderingFilter):
-    """Sort orders with a tie-break on the flag, so the pages of a sorted list never repeat or skip one."""
+    """Sort orders with flags of no organisation last on every database, and a tie-break on the flag, so the
+    pages of a sorted list never repeat or skip one."""
 
     def filter(self, qs, value):
-        sorted_qs = super().filter(qs, value)
-        return sorted_qs.order_by(*sorted_qs.query.order_by, "pk") if value else qs
+        params = [param for param in value or () if param not in EMPTY_VALUES]
+        if not params:
+            return qs
+        ordering = []
+        for param in params:
+            name = self.get_ordering_value(param)
+            field = F(name.removeprefix("-"))
+            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        return qs.order_by(*ordering, "pk")
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -113,7 +122,7 @@ class FlagFilter(django_filters.FilterSet):
         fields["organisation"].queryset = Organisation.objects.filter(
             Exists(visible.filter(organisation=OuterRef("pk")))
         ).order_by("name")
-        clauses = sorted(set(visible.values_list("clause", flat=True).distinct()), key=_clause_order)
+        clauses = sorted(set(visible.order_by().values_list("clause", flat=True).distinct()), key=_clause_order)
         fields["clause"].choices = [("", "Any clause"), *((clause, clause) for clause in clauses)]
         fields["clause"].empty_label = None
         for field in fields.values():

@@ -106,8 +106,12 @@ def flags_visible_to(*, user: User) -> QuerySet[Flag]:
 
 
 def may_decide_flag(*, user: User, flag: Flag) -> bool:
-    """Only a champion of the flag's compact waives or reopens it."""
-    return user.is_authenticated and Champion.objects.filter(user=user, compact_id=flag.compact_id).exists()
+    """Only a champion of the flag's compact, holding the champion role, waives or reopens it."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.CHAMPION)
+        and Champion.objects.filter(user=user, compact_id=flag.compact_id).exists()
+    )
 
 
 def flag_list(*, user: User) -> QuerySet[Flag]:
@@ -124,8 +128,11 @@ def flag_detail(*, user: User, pk: int) -> Flag:
     )
 
 
-def flags_on_records(*, records: dict[str, Iterable[int]]) -> QuerySet[Flag]:
-    """The flags about some records ({record type: ids}), live ones first, for the records' pages (one query)."""
+def flags_on_records(*, records: dict[str, Iterable[int]], user: User) -> QuerySet[Flag]:
+    """The flags about some records ({record type: ids}), live ones first, for the records' pages (one query).
+
+    Each is annotated ``openable``: whether ``user`` may open the flag's own page.
+    """
     about = Q(pk__in=[])
     for record_type, ids in records.items():
         about |= Q(record_type=record_type, record_id__in=list(ids))
@@ -135,7 +142,12 @@ def flags_on_records(*, records: dict[str, Iterable[int]]) -> QuerySet[Flag]:
         When(status=FlagStatus.WAIVED, then=Value(2)),
         default=Value(3),
     )
-    return Flag.objects.filter(about).select_related("organisation").order_by(live_first, "due_date", "pk")
+    return (
+        Flag.objects.filter(about)
+        .annotate(openable=Exists(flags_visible_to(user=user).filter(pk=OuterRef("pk"))))
+        .select_related("organisation")
+        .order_by(live_first, "due_date", "pk")
+    )
 
 
 def flags_raised_in(*, run: ComplianceRun) -> QuerySet[Flag]:

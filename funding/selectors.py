@@ -84,14 +84,15 @@ def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
     )
 
 
-def relationship_flags(*, relationship: FundingRelationship) -> QuerySet[Flag]:
+def relationship_flags(*, relationship: FundingRelationship, user: User) -> QuerySet[Flag]:
     """The flags on a relationship, its invoices and its notices (their ids come from the prefetch)."""
     return flags_on_records(
         records={
             RecordType.FUNDING_RELATIONSHIP: [relationship.pk],
             RecordType.INVOICE: [invoice.pk for invoice in relationship.invoices.all()],
             RecordType.NOTICE: [notice.pk for notice in relationship.notices.all()],
-        }
+        },
+        user=user,
     )
 
 

@@ -37,7 +37,7 @@ def compact_detail(request, slug):
         compact = selectors.compact_detail(slug=slug)
     except Compact.DoesNotExist:
         raise Http404("No such compact") from None
-    flags = selectors.flags_on_records(records={RecordType.COMPACT: [compact.pk]})
+    flags = selectors.flags_on_records(records={RecordType.COMPACT: [compact.pk]}, user=request.user)
     return render(request, "commitments/compact_detail.html", {"compact": compact, "flags": flags})
 
 

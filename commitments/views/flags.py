@@ -97,6 +97,11 @@ def _decide(request, pk, service, submit: str, help_text: str, done: str):
         try:
             service(flag=flag, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # The flag changed since the page was shown (another champion acted): say so, and show it as it is.
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect(flag)
             add_service_errors(form, error)
         else:
             messages.success(request, done)

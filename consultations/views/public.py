@@ -46,7 +46,7 @@ def detail(request, pk):
         "consultations/detail.html",
         {
             "consultation": consultation,
-            "flags": flags_on_records(records={RecordType.CONSULTATION: [consultation.pk]}),
+            "flags": flags_on_records(records={RecordType.CONSULTATION: [consultation.pk]}, user=request.user),
             "today": today,
             "days_left": rules.days_left(closes=consultation.close_date, today=today),
             "announced_in_time": rules.announced_in_time(

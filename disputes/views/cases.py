@@ -281,7 +281,7 @@ def _render_case(
             "stages": [(value, label) for value, label in Stage.choices if value != Stage.WITHDRAWN],
             "due_left": due_left,
             "overdue": overdue,
-            "flags": flags_on_records(records={RecordType.CONCERN: [concern.pk]}),
+            "flags": flags_on_records(records={RecordType.CONCERN: [concern.pk]}, user=request.user),
             "today": today,
         },
         status=status,

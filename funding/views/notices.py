@@ -96,7 +96,7 @@ def notice_detail(request, pk):
         {
             "notice": notice,
             "relationship": notice.relationship,
-            "flags": flags_on_records(records={RecordType.NOTICE: [notice.pk]}),
+            "flags": flags_on_records(records={RecordType.NOTICE: [notice.pk]}, user=request.user),
             "form": form,
             "may_respond": may_respond,
             "can_edit": selectors.relationships_editable_by(user=request.user)

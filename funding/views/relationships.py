@@ -113,7 +113,7 @@ def relationship_detail(request, pk):
                 for invoice in relationship.invoices.all()
             ],
             "can_edit": can_edit,
-            "flags": selectors.relationship_flags(relationship=relationship),
+            "flags": selectors.relationship_flags(relationship=relationship, user=request.user),
             "today": today,
         },
     )
