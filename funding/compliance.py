@@ -59,9 +59,12 @@ def decisions_too_late(compact: Compact, today: datetime.date) -> QuerySet:
     late_unjustified_award = told_by_today.filter(
         kind=DecisionKind.AWARDED, told_date__gt=F("due_by"), justification=""
     )
+    # Undecided on ``today``: pending now, or decided only later (a back-dated scan).
+    undecided = Q(status=FundingStatus.PENDING) | Exists(
+        Decision.objects.filter(relationship=OuterRef("pk"), told_date__gt=today)
+    )
     relationships = FundingRelationship.objects.filter(compact=compact).filter(
-        Q(status=FundingStatus.PENDING, decision_due_by__lt=today) & ~Exists(told_by_today)
-        | Exists(late_unjustified_award)
+        undecided & Q(decision_due_by__lt=today) & ~Exists(told_by_today) | Exists(late_unjustified_award)
     )
     return breach_rows(relationships, organisation="funder_id", due="decision_due_by", label="reference")
 
