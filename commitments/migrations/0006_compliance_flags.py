@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('live', models.PositiveIntegerField(default=0, help_text='Open and at-risk flags after the check.')),
                 ('new', models.PositiveIntegerField(default=0, help_text='Flags raised for the first time.')),
-                ('reopened', models.PositiveIntegerField(default=0, help_text='Flags that became open or at risk again.')),
+                ('changed', models.PositiveIntegerField(default=0, help_text='Existing flags moved to open or at risk: a deadline passed, or a record broke again.')),
                 ('resolved', models.PositiveIntegerField(default=0, help_text='Flags resolved because the record was put right.')),
                 ('error', models.TextField(blank=True)),
                 ('compact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='commitments.compact')),

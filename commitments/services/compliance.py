@@ -230,7 +230,7 @@ def _apply_rule(check: RuleCheck) -> dict[str, int]:
     )
     return {
         "new": new,
-        "reopened": opened + at_risk_again,
+        "changed": opened + at_risk_again,
         "resolved": resolved,
         "live": flags.filter(status__in=LIVE_STATUSES).count(),
     }

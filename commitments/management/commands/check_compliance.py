@@ -51,7 +51,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"  {check.compact.slug} · {label}: {check.live} live "
-                    f"({check.new} new, {check.reopened} reopened, {check.resolved} resolved)"
+                    f"({check.new} new, {check.changed} changed, {check.resolved} resolved)"
                 )
         if failed:
             raise CommandError(f"{failed} check{'s' if failed != 1 else ''} failed; the others were recorded.")

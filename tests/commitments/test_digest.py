@@ -1,0 +1,239 @@
+"""After a compliance run, one digest e-mail per person: officers hear of their organisation's new flags,
+champions of their compact's, and nobody hears of a flag twice.
+
+Invoices payable by Tuesday 20 April 2027 are overdue on the scan of 21 April.
+"""
+
+import datetime
+import re
+
+import pytest
+
+from commitments.models import Flag, FlagStatus, RecordType, RuleKey
+from commitments.services.compliance import compliance_scan
+from commitments.services.digest import DIGEST_LISTS_AT_MOST, flag_digest_send
+from compact_portal.accounts.roles import Role
+from funding import services as funding_services
+from tests.accounts.factories import MembershipFactory
+from tests.commitments.factories import ChampionFactory, CompactFactory, PublicBodyFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+
+pytestmark = pytest.mark.django_db
+
+RECEIVED = datetime.date(2027, 4, 6)
+OVERDUE = datetime.date(2027, 4, 21)
+NEXT_DAY = datetime.date(2027, 4, 22)
+BASE = "https://compact.example.org"
+
+
+@pytest.fixture(autouse=True)
+def portal_address(settings):
+    settings.PORTAL_BASE_URL = BASE
+
+
+@pytest.fixture
+def county(db):
+    return PublicBodyFactory(name="Hampshire County Council")
+
+
+@pytest.fixture
+def county_invoice(scan_compact, county, charity):
+    """INV-0043 from the food bank to the county, also payable by 20 April 2027."""
+    funding = AwardedFundingFactory(compact=scan_compact, funder=county, recipient=charity, reference="HCC-2027-001")
+    return InvoiceFactory(relationship=funding, invoice_number="INV-0043", received_date=RECEIVED)
+
+
+@pytest.fixture
+def county_officer(county):
+    return MembershipFactory(organisation=county, role=Role.OFFICER, user__full_name="Colm County").user
+
+
+@pytest.fixture
+def compact_champion(scan_compact, council):
+    """A champion of the Southsea Compact, appointed at the council (not one of its officers)."""
+    return ChampionFactory(compact=scan_compact, organisation=council, user__full_name="Cara Champion").user
+
+
+def scan(today=OVERDUE, **kwargs):
+    return compliance_scan(today=today, send_digest=False, **kwargs)
+
+
+def flag_for(invoice, rule=RuleKey.INVOICE_OVERDUE) -> Flag:
+    return Flag.objects.get(rule=rule, record_type=RecordType.INVOICE, record_id=invoice.pk)
+
+
+def link(flag: Flag) -> str:
+    return BASE + flag.get_absolute_url()
+
+
+def email_to(mailoutbox, person):
+    sent = [message for message in mailoutbox if person.email in message.to]
+    assert len(sent) == 1, f"{person.email} got {len(sent)} e-mails"
+    return sent[0]
+
+
+def recipients(mailoutbox) -> list[str]:
+    return sorted(address for message in mailoutbox for address in message.to)
+
+
+def test_each_person_gets_one_email_listing_all_their_new_flags(
+    unpaid_invoice, county_invoice, compact_champion, mailoutbox
+):
+    run = scan()
+
+    sent = flag_digest_send(run_id=run.pk)
+
+    assert sent == 1
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [compact_champion.email]
+    assert message.subject == "Compact Portal: 2 new compliance flags"
+    assert link(flag_for(unpaid_invoice)) in message.body
+    assert link(flag_for(county_invoice)) in message.body
+    assert "Dear Cara Champion," in message.body
+    assert "The compliance check of 21 April 2027 found 2 new flags for you to look at:" in message.body
+
+
+def test_an_officer_hears_only_of_their_own_organisations_new_flags(
+    unpaid_invoice, county_invoice, officer, county_officer, mailoutbox
+):
+    run = scan()
+
+    assert flag_digest_send(run_id=run.pk) == 2
+
+    council_email = email_to(mailoutbox, officer)
+    assert council_email.subject == "Compact Portal: 1 new compliance flag"
+    assert link(flag_for(unpaid_invoice)) in council_email.body
+    assert "INV-0043" not in council_email.body
+    county_email = email_to(mailoutbox, county_officer)
+    assert link(flag_for(county_invoice)) in county_email.body
+    assert "INV-0042" not in county_email.body
+
+
+def test_a_champion_hears_of_every_new_flag_in_their_compact_and_no_other(
+    unpaid_invoice, county_invoice, county, compact_champion, mailoutbox
+):
+    elsewhere = CompactFactory(name="Fareham Compact", status="adopted", adopted_date=datetime.date(2026, 4, 1))
+    other = InvoiceFactory(
+        relationship=AwardedFundingFactory(compact=elsewhere, funder=county),
+        invoice_number="F-7",
+        received_date=RECEIVED,
+    )
+    other_champion = ChampionFactory(compact=elsewhere, organisation=county).user
+    run = scan()
+
+    flag_digest_send(run_id=run.pk)
+
+    body = email_to(mailoutbox, compact_champion).body
+    assert link(flag_for(unpaid_invoice)) in body
+    assert link(flag_for(county_invoice)) in body
+    assert link(flag_for(other)) not in body
+    other_body = email_to(mailoutbox, other_champion).body
+    assert link(flag_for(other)) in other_body
+    assert "INV-004" not in other_body
+
+
+def test_an_officer_who_is_also_a_champion_gets_one_email_listing_each_flag_once(
+    scan_compact, unpaid_invoice, county_invoice, county, county_officer, mailoutbox
+):
+    ChampionFactory(compact=scan_compact, organisation=county, user=county_officer)
+    run = scan()
+
+    assert flag_digest_send(run_id=run.pk) == 1
+
+    message = email_to(mailoutbox, county_officer)
+    assert message.subject == "Compact Portal: 2 new compliance flags"
+    assert message.body.count(link(flag_for(county_invoice))) == 1
+    assert message.body.count(link(flag_for(unpaid_invoice))) == 1
+
+
+def test_people_without_new_flags_get_no_email(
+    unpaid_invoice, officer, compact_champion, outsider, vcs_member, champion, mailoutbox
+):
+    """The charity's members, another body's officer, another compact's champion and a former officer."""
+    elsewhere = CompactFactory(name="Fareham Compact", status="adopted", adopted_date=datetime.date(2026, 4, 1))
+    other_champion = ChampionFactory(compact=elsewhere).user
+    idle_officer = MembershipFactory(organisation=PublicBodyFactory(), role=Role.OFFICER).user
+    former_officer = MembershipFactory(organisation=unpaid_invoice.relationship.funder, role=Role.OFFICER).user
+    former_officer.is_active = False
+    former_officer.save()
+    run = scan()
+
+    assert flag_digest_send(run_id=run.pk) == 2
+
+    assert recipients(mailoutbox) == sorted([officer.email, compact_champion.email])
+    for person in (outsider, vcs_member, champion, other_champion, idle_officer, former_officer):
+        assert person.email not in recipients(mailoutbox)
+
+
+def test_a_runs_digest_is_sent_once(unpaid_invoice, officer, mailoutbox):
+    run = scan()
+
+    first = flag_digest_send(run_id=run.pk)
+    second = flag_digest_send(run_id=run.pk)
+
+    assert (first, second) == (1, 0)
+    assert len(mailoutbox) == 1
+    run.refresh_from_db()
+    assert run.digest_sent_at is not None
+
+
+def test_flags_unchanged_by_a_later_scan_are_not_sent_again(scan_compact, unpaid_invoice, county, officer, mailoutbox):
+    flag_digest_send(run_id=scan().pk)
+    later = InvoiceFactory(
+        relationship=AwardedFundingFactory(compact=scan_compact, funder=unpaid_invoice.relationship.funder),
+        invoice_number="INV-0099",
+        received_date=datetime.date(2027, 4, 7),  # payable by Wednesday 21 April: overdue on the 22nd
+    )
+    mailoutbox.clear()
+
+    flag_digest_send(run_id=scan(NEXT_DAY).pk)
+
+    message = email_to(mailoutbox, officer)
+    assert message.subject == "Compact Portal: 1 new compliance flag"
+    assert link(flag_for(later)) in message.body
+    assert link(flag_for(unpaid_invoice)) not in message.body
+
+    mailoutbox.clear()
+    assert flag_digest_send(run_id=scan(NEXT_DAY).pk) == 0  # nothing new at all
+    assert mailoutbox == []
+
+
+def test_a_flag_the_scan_resolves_is_not_news_but_the_late_payment_is(unpaid_invoice, officer, mailoutbox):
+    scan()
+    funding_services.payment_record(
+        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, amount=unpaid_invoice.amount
+    )
+
+    flag_digest_send(run_id=scan(datetime.date(2027, 4, 23)).pk)
+
+    message = email_to(mailoutbox, officer)
+    assert flag_for(unpaid_invoice).status == FlagStatus.RESOLVED
+    assert link(flag_for(unpaid_invoice)) not in message.body
+    assert link(flag_for(unpaid_invoice, RuleKey.INVOICE_PAID_LATE)) in message.body
+    assert message.subject == "Compact Portal: 1 new compliance flag"
+
+
+def test_the_email_links_to_each_flag_page_and_the_flag_list_on_the_portal(unpaid_invoice, officer, mailoutbox):
+    flag_digest_send(run_id=scan().pk)
+
+    flag = flag_for(unpaid_invoice)
+    body = email_to(mailoutbox, officer).body
+    assert re.search(rf"^  https://compact\.example\.org/flags/{flag.pk}/$", body, re.MULTILINE)
+    assert "See every open flag: https://compact.example.org/flags/" in body
+    assert "Invoice unpaid after its pay-by date (clause 11.2), invoice INV-0042" in body
+
+
+def test_an_email_lists_at_most_25_flags_and_says_how_many_more(scan_compact, council, charity, officer, mailoutbox):
+    funding = AwardedFundingFactory(compact=scan_compact, funder=council, recipient=charity)
+    for number in range(DIGEST_LISTS_AT_MOST + 2):
+        InvoiceFactory(relationship=funding, invoice_number=f"INV-{number:04d}", received_date=RECEIVED)
+
+    flag_digest_send(run_id=scan().pk)
+
+    message = email_to(mailoutbox, officer)
+    assert DIGEST_LISTS_AT_MOST == 25
+    assert message.subject == "Compact Portal: 27 new compliance flags"
+    listed = [flag for flag in Flag.objects.all() if link(flag) in message.body]
+    assert len(listed) == 25
+    assert "…and 2 more." in message.body
