@@ -40,7 +40,8 @@ NOTICES = 20_000
 CONSULTATIONS = 20_000
 CASES = 5_000
 
-# One statement per table; "i % 20 = n" picks the 5% of rows that break a rule.
+# One statement per table; a hash of the id ("h.b") picks the rows that break a rule, about 5% of each
+# kind of record, spread evenly over the compacts.
 FILL = [
     f"""
     INSERT INTO commitments_compact (id, name, slug, area, summary, source_document, status, adopted_date,
@@ -69,7 +70,8 @@ FILL = [
     FROM generate_series({PUBLIC_BODIES + 1}, {ORGANISATIONS}) o WHERE o % 10 = 0
     """,
     # Relationship i belongs to compact (i-1) % 50 + 1, funded by one of its 20 public bodies, received by
-    # one of its 180 VCS organisations. 5% pending (half of them past their decision date), 5% too short.
+    # one of its 180 VCS organisations; some pending past their decision date, some too short, some
+    # unmonitored, some declined without feedback.
     f"""
     INSERT INTO funding_fundingrelationship (id, reference, title, purpose, mechanism, amount, expected_start,
         start_date, end_date, end_date_defined_at_start, term_explanation, strategic, overheads_included,
@@ -77,42 +79,43 @@ FILL = [
         underspend_terms, risk_notes, status, decision_due_by, minimum_end_date, created_at, updated_at,
         compact_id, created_by_id, funder_id, recipient_id)
     SELECT i, 'R' || i, 'Grant ' || i, '', 'grant', 10000, s.start,
-        CASE WHEN i % 20 = 3 THEN NULL ELSE s.start END,
-        CASE WHEN i % 20 = 5 THEN s.start + INTERVAL '1 year' ELSE s.start + INTERVAL '3 years' - INTERVAL '1 day' END,
-        false, '', i % 20 = 10, true, true, false,
-        CASE WHEN i % 20 = 7 THEN NULL ELSE s.start - 15 END,
-        CASE WHEN i % 20 = 3 THEN NULL ELSE s.start - 10 END,
+        CASE WHEN h.b IN (0, 1) THEN NULL ELSE s.start END,
+        CASE WHEN h.b = 3 THEN s.start + INTERVAL '1 year' ELSE s.start + INTERVAL '3 years' - INTERVAL '1 day' END,
+        false, '', h.b BETWEEN 40 AND 47, true, true, false,
+        CASE WHEN h.b = 4 THEN NULL ELSE s.start - 15 END,
+        CASE WHEN h.b IN (0, 1) THEN NULL ELSE s.start - 10 END,
         '', '',
-        CASE WHEN i % 20 = 3 THEN 'pending' WHEN i % 20 = 11 THEN 'declined' ELSE 'awarded' END,
-        CASE WHEN i % 40 = 3 THEN DATE '{AS_OF}' - 30 WHEN i % 20 = 3 THEN DATE '{AS_OF}' + 60
+        CASE WHEN h.b IN (0, 1) THEN 'pending' WHEN h.b IN (5, 6) THEN 'declined' ELSE 'awarded' END,
+        CASE WHEN h.b = 0 THEN DATE '{AS_OF}' - 30 WHEN h.b = 1 THEN DATE '{AS_OF}' + 60
              ELSE (s.start - INTERVAL '3 months')::date END,
         s.start + INTERVAL '3 years' - INTERVAL '1 day', now(), now(),
         (i - 1) % {COMPACTS} + 1, NULL,
         (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 20),
         {PUBLIC_BODIES} + (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 180)
-    FROM generate_series(1, {RELATIONSHIPS}) i, LATERAL (SELECT DATE '2024-04-01' + (i % 900) AS start) s
+    FROM generate_series(1, {RELATIONSHIPS}) i, LATERAL (SELECT DATE '2024-04-01' + (i % 900) AS start) s,
+        LATERAL (SELECT abs(hashint4(i)) % 80 AS b) h
     """,
-    # One decision per decided relationship: 5% of awards told late with no justification, declines
-    # without feedback for half the declines.
+    # One decision per decided relationship: some awards told late with no justification, half the
+    # declines without feedback.
     """
     INSERT INTO funding_decision (id, kind, told_date, rationale, justification, feedback, new_amount, due_by,
         recorded_at, recorded_by_id, relationship_id)
     SELECT r.id, CASE WHEN r.status = 'declined' THEN 'declined' ELSE 'awarded' END,
-        CASE WHEN r.id % 20 = 13 THEN r.decision_due_by + 20 ELSE r.decision_due_by - 10 END,
-        '', '', CASE WHEN r.status = 'declined' AND r.id % 40 <> 11 THEN 'Feedback given.' ELSE '' END,
+        CASE WHEN abs(hashint4(r.id::int)) % 80 = 2 THEN r.decision_due_by + 20 ELSE r.decision_due_by - 10 END,
+        '', '', CASE WHEN abs(hashint4(r.id::int)) % 80 = 6 THEN 'Feedback given.' ELSE '' END,
         NULL, r.decision_due_by, now(), NULL, r.id
     FROM funding_fundingrelationship r WHERE r.status <> 'pending'
     """,
-    # Five invoices per relationship: 5% paid late, 5% unpaid (overdue, or at risk when due soon).
+    # Five invoices per relationship: 2.5% paid late, 2.5% unpaid (overdue, or at risk when due soon).
     f"""
     INSERT INTO funding_invoice (id, invoice_number, amount, received_date, pay_by, amount_paid, paid_date,
         created_at, recorded_by_id, relationship_id)
     SELECT n, 'INV-' || n, 500, d.received, d.received + 14,
-        CASE WHEN n % 20 = 2 THEN 0 ELSE 500 END,
-        CASE WHEN n % 20 = 2 THEN NULL WHEN n % 20 = 1 THEN d.received + 17 ELSE d.received + 7 END,
+        CASE WHEN h.b = 1 THEN 0 ELSE 500 END,
+        CASE WHEN h.b = 1 THEN NULL WHEN h.b = 0 THEN d.received + 17 ELSE d.received + 7 END,
         now(), NULL, (n - 1) / {INVOICES_PER_RELATIONSHIP} + 1
     FROM generate_series(1, {RELATIONSHIPS * INVOICES_PER_RELATIONSHIP}) n,
-        LATERAL (SELECT DATE '2025-01-01' + (n % 690) AS received) d
+        LATERAL (SELECT DATE '2025-01-01' + (n % 690) AS received) d, LATERAL (SELECT abs(hashint4(n)) % 40 AS b) h
     """,
     # Notices on one relationship in ten, spread over the compacts: 5% too short, 5% without an impact
     # assessment, 5% decided before the response window closed; some strategic grants to protected groups
@@ -123,37 +126,40 @@ FILL = [
         reallocation_assessment, earliest_effective_date, notice_owed, created_at, recorded_by_id,
         relationship_id, responded_by_id)
     SELECT n, 'end', d.given,
-        CASE WHEN n % 20 = 1 THEN d.given + INTERVAL '2 months' ELSE d.given + INTERVAL '4 months' END,
+        CASE WHEN h.b = 0 THEN d.given + INTERVAL '2 months' ELSE d.given + INTERVAL '4 months' END,
         'Budget reduction.', 'Assessed.',
-        CASE WHEN n % 20 = 2 THEN NULL ELSE d.given - 7 END,
+        CASE WHEN h.b = 1 THEN NULL ELSE d.given - 7 END,
         d.given + 30, '', NULL,
-        CASE WHEN n % 20 = 3 THEN d.given + 20 ELSE d.given + 45 END,
-        CASE WHEN n % 20 = 4 THEN '' ELSE 'Reallocated to the same community.' END,
+        CASE WHEN h.b = 2 THEN d.given + 20 ELSE d.given + 45 END,
+        CASE WHEN h.b = 3 THEN '' ELSE 'Reallocated to the same community.' END,
         d.given + INTERVAL '3 months', true, now(), NULL, (n - 1) * 10 + 1 + n % 10, NULL
-    FROM generate_series(1, {NOTICES}) n, LATERAL (SELECT DATE '2026-01-01' + (n % 300) AS given) d
+    FROM generate_series(1, {NOTICES}) n, LATERAL (SELECT DATE '2026-01-01' + (n % 300) AS given) d,
+        LATERAL (SELECT abs(hashint4(n)) % 80 AS b) h
     """,
     "INSERT INTO consultations_policyarea (id, name, slug) VALUES (1000, 'Bench', 'bench')",
-    # Consultations: 5% too short, 5% unannounced, 5% with feedback overdue (no feedback after its due date).
+    # Consultations: some too short, some unannounced, some with no feedback after its due date.
     f"""
     INSERT INTO consultations_consultation (id, title, summary, formal, announced_date, open_date, close_date,
         methods, open_to_change, not_open_to_change, formats_and_languages, foi_statement, document_link,
         contact_name, contact_email, shorter_explanation, status, published_at, length_days, minimum_days,
         feedback_due, opening_alert_sent_on, reminder_sent_on, created_at, updated_at, body_id, compact_id,
         created_by_id, policy_area_id)
-    SELECT c, 'Consultation ' || c, '', true, CASE WHEN c % 20 = 2 THEN NULL ELSE d.opens - 14 END,
+    SELECT c, 'Consultation ' || c, '', true, CASE WHEN d.b = 1 THEN NULL ELSE d.opens - 14 END,
         d.opens, d.opens + d.days - 1, '', '', '', '', '', '', '', '', '', 'published', now(), d.days, 84,
         d.opens + d.days - 1 + 84, NULL, NULL, now(), now(),
         (c - 1) % {COMPACTS} + 1 + {COMPACTS} * (c % 20), (c - 1) % {COMPACTS} + 1, NULL, 1000
     FROM generate_series(1, {CONSULTATIONS}) c,
-        LATERAL (SELECT DATE '2025-01-01' + (c % 650) AS opens, CASE WHEN c % 20 = 1 THEN 56 ELSE 84 END AS days) d
+        LATERAL (SELECT abs(hashint4(c)) % 60 AS b) h,
+        LATERAL (SELECT DATE '2025-01-01' + (c % 650) AS opens, CASE WHEN h.b = 0 THEN 56 ELSE 84 END AS days, h.b) d
     """,
     f"""
     INSERT INTO consultations_feedback (id, summary_of_responses, what_changed, what_did_not_change, published_on,
         consultation_id, published_by_id)
     SELECT c.id, 'Responses.', 'Changes.', 'Nothing else.', c.close_date + 30, c.id, NULL
-    FROM consultations_consultation c WHERE c.id % 20 <> 3 AND c.close_date + 30 <= DATE '{AS_OF}'
+    FROM consultations_consultation c
+    WHERE abs(hashint4(c.id::int)) % 60 <> 2 AND c.close_date + 30 <= DATE '{AS_OF}'
     """,
-    # Cases: half closed; of the open ones 5% of all cases past their step's deadline.
+    # Cases: half closed; some open ones past their step's deadline.
     f"""
     INSERT INTO disputes_concern (id, reference, what_happened, happened_on, outcome_sought, withhold_identity,
         consent, stage, step, step_due_by, received_on, acknowledged_on, informal_started_on, formal_started_on,
@@ -164,7 +170,7 @@ FILL = [
     SELECT c, 'CC-B-' || c, 'What happened.', DATE '2026-01-01' + (c % 300), 'An answer.', false, true,
         CASE WHEN c % 2 = 0 THEN 'closed' ELSE 'informal' END,
         CASE WHEN c % 2 = 0 THEN '' ELSE 'informal' END,
-        CASE WHEN c % 2 = 0 THEN NULL WHEN c % 20 = 1 THEN DATE '{AS_OF}' - (c % 30) - 1
+        CASE WHEN c % 2 = 0 THEN NULL WHEN abs(hashint4(c)) % 10 = 1 THEN DATE '{AS_OF}' - (c % 30) - 1
              ELSE DATE '{AS_OF}' + (c % 60) + 1 END,
         DATE '2026-01-01' + (c % 300), NULL, NULL, NULL, NULL, NULL, '', '', NULL, '', '', NULL, NULL, NULL, '',
         '', NULL, CASE WHEN c % 2 = 0 THEN DATE '{AS_OF}' ELSE NULL END,
