@@ -3,8 +3,9 @@
 import datetime
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
-from django_filters.constants import EMPTY_VALUES
+from django.db.models import Exists, OuterRef, Q
+
+from compact_portal.filters import StableOrdering
 
 from .models import (
     LIVE_STATUSES,
@@ -64,22 +65,6 @@ STATUS_CHOICES = (("", "Open or at risk"), *FlagStatus.choices, ("any", "Any sta
 AGE_CHOICES = (("new", "Found in the last 7 days"), ("30", "Found over 30 days ago"), ("90", "Found over 90 days ago"))
 
 
-class FlagOrdering(django_filters.OrderingFilter):
-    """Sort orders with flags of no organisation last on every database, and a tie-break on the flag, so the
-    pages of a sorted list never repeat or skip one."""
-
-    def filter(self, qs, value):
-        params = [param for param in value or () if param not in EMPTY_VALUES]
-        if not params:
-            return qs
-        ordering = []
-        for param in params:
-            name = self.get_ordering_value(param)
-            field = F(name.removeprefix("-"))
-            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
-        return qs.order_by(*ordering, "pk")
-
-
 class FlagFilter(django_filters.FilterSet):
     """The champion's flag list: by compact, rule, clause, organisation, status and age; open and at-risk
     flags unless another status is chosen. Give ``today`` so the ages count from the same day as the page."""
@@ -96,7 +81,7 @@ class FlagFilter(django_filters.FilterSet):
         choices=STATUS_CHOICES[1:], empty_label=STATUS_CHOICES[0][1], method="by_status"
     )
     age = django_filters.ChoiceFilter(choices=AGE_CHOICES, method="by_age", label="Age", empty_label="Any age")
-    sort = FlagOrdering(
+    sort = StableOrdering(
         fields=(
             ("due_date", "due"),
             ("first_detected", "found"),

@@ -2,31 +2,20 @@
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
-from django_filters.constants import EMPTY_VALUES
+from django.db.models import Q
 
 from commitments.models import Compact
+from compact_portal.filters import StableOrdering
 
 from .models import OPEN_STAGES, Stage
 
 OPEN_FILTERS = (("open", "Open cases"), ("finished", "Closed or withdrawn"))
 
 
-class CaseOrdering(django_filters.OrderingFilter):
-    """Sort orders that put cases with no deadline last on every database and break ties by reference,
-    so the pages of a sorted list never repeat or skip a case."""
+class CaseOrdering(StableOrdering):
+    """Cases with no deadline last; ties broken by reference."""
 
-    def filter(self, qs, value):
-        params = [param for param in value or () if param not in EMPTY_VALUES]
-        if not params:
-            return qs
-        ordering = []
-        for param in params:
-            name = self.get_ordering_value(param)
-            field = F(name.removeprefix("-"))
-            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
-        tie_break = "-reference" if params[0].startswith("-") else "reference"
-        return qs.order_by(*ordering, tie_break)
+    tie_break = "reference"
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -1,0 +1,24 @@
+"""Pieces the apps' list filters share (django-filter)."""
+
+import django_filters
+from django.db.models import F
+from django_filters.constants import EMPTY_VALUES
+
+
+class StableOrdering(django_filters.OrderingFilter):
+    """Sort orders that put empty values last on every database and break ties on ``tie_break`` (a field,
+    "-" for descending when the first order is), so the pages of a sorted list never repeat or skip a row."""
+
+    tie_break = "pk"
+
+    def filter(self, qs, value):
+        params = [param for param in value or () if param not in EMPTY_VALUES]
+        if not params:
+            return qs
+        ordering = []
+        for param in params:
+            name = self.get_ordering_value(param)
+            field = F(name.removeprefix("-"))
+            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        tie_break = f"-{self.tie_break}" if params[0].startswith("-") else self.tie_break
+        return qs.order_by(*ordering, tie_break)
