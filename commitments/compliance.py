@@ -24,8 +24,15 @@ from django.urls import reverse
 
 from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, RecordType, RuleKey
 
-# The columns every rule's query returns, in this order.
-BREACH_COLUMNS = ("flag_record", "flag_organisation", "flag_due", "flag_label", "flag_status")
+# The columns every rule's query returns, in this order, and the flag field each one fills.
+FLAG_FIELD_OF_COLUMN = {
+    "flag_record": "record_id",
+    "flag_organisation": "organisation",
+    "flag_due": "due_date",
+    "flag_label": "record_label",
+    "flag_status": "status",
+}
+BREACH_COLUMNS = tuple(FLAG_FIELD_OF_COLUMN)
 
 BreachQuery = Callable[[Compact, datetime.date], QuerySet]
 RecordLinks = Callable[[Iterable[tuple[int, str]]], dict[int, str]]

@@ -40,6 +40,7 @@ from ..models import (
     RuleCheck,
     Trigger,
 )
+from .digest import flag_digest_send
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,6 @@ def compliance_scan(
     send_digest: bool = True,
 ) -> ComplianceRun:
     """The whole scan in this process, check after check, then the digest: for the command and for cron."""
-    from .digest import flag_digest_send  # the digest renders templates; only a finished run needs it
-
     run, check_ids = compliance_run_start(today=today, trigger=trigger, compact=compact, rule_keys=rule_keys)
     finished = not check_ids
     for check_id in check_ids:
@@ -196,18 +195,12 @@ def _apply_rule(check: RuleCheck) -> dict[str, int]:
     )
     rows = rule.breaches(compact, today)
     now = timezone.now()
-    changed = {"status_changed_at": now, "status_changed_by": None, "changed_in_run": run}
+    changed = {"status_changed_at": now, "status_changed_by": None, "changed_in_run": run.pk}
 
     new = insert_select(
         Flag,
         source=rows,
-        columns={
-            "record_id": "flag_record",
-            "organisation": "flag_organisation",
-            "due_date": "flag_due",
-            "record_label": "flag_label",
-            "status": "flag_status",
-        },
+        columns={field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()},
         constants={
             "compact": compact.pk,
             "rule": rule.key.value,
@@ -216,9 +209,7 @@ def _apply_rule(check: RuleCheck) -> dict[str, int]:
             "record_type": rule.record_type.value,
             "first_detected": today,
             "status_reason": FOUND,
-            "status_changed_at": now,
-            "status_changed_by": None,
-            "changed_in_run": run.pk,
+            **changed,
         },
     )
 

@@ -64,9 +64,8 @@ def _flag_or_404(request, pk) -> Flag:
         raise Http404("No such flag") from None
 
 
-def _detail(request, flag: Flag, form: FlagDecisionForm | None = None, status: int = 200):
-    may_decide = selectors.may_decide_flag(user=request.user, flag=flag)
-    if form is None and may_decide:
+def _detail(request, flag: Flag, form: FlagDecisionForm | None = None):
+    if form is None and selectors.may_decide_flag(user=request.user, flag=flag):
         if flag.is_live:
             form = FlagDecisionForm(submit="Waive this flag", help_text=WAIVE_HELP)
         elif flag.status == FlagStatus.WAIVED:
@@ -78,9 +77,8 @@ def _detail(request, flag: Flag, form: FlagDecisionForm | None = None, status: i
         "record_link": link.get((flag.record_type, flag.record_id)),
         "form": form,
         "action": "commitments:flag_waive" if flag.is_live else "commitments:flag_reopen",
-        "today": timezone.localdate(),
     }
-    return render(request, "commitments/flag_detail.html", context, status=status)
+    return render(request, "commitments/flag_detail.html", context)
 
 
 @role_required(*FLAG_ROLES)
