@@ -1,8 +1,14 @@
 """Role fixtures shared by every test: one signed-in person per role, and an outsider."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from compact_portal.accounts.roles import Role
+from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 
@@ -11,6 +17,51 @@ from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a password; tests check behaviour, not hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tasks_run_in_process():
+    """Celery tasks run in the test's own process even where a broker is configured (as in CI), so a test
+    sees what they do; the real worker path has tests of its own."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def start_celery_worker(tmp_path):
+    """Start a real Celery worker (solo pool) in another process; stopped after the test.
+
+    ``start(**env)`` adds ``env`` to this process's environment (a value of None removes the variable) and
+    returns the worker and the file its output goes to, read once the worker has stopped (``terminate()``).
+    """
+    workers = []
+
+    def start(**env: str | None) -> tuple[subprocess.Popen, Path]:
+        environment = os.environ.copy()
+        for name, value in env.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        log = tmp_path / f"worker-{len(workers)}.log"
+        with log.open("w") as output:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "compact_portal", "worker", "--pool=solo", "--concurrency=1",
+                 "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+                cwd=Path(__file__).resolve().parents[1],
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        workers.append(worker)
+        return worker, log
+
+    yield start
+    for worker in workers:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 @pytest.fixture

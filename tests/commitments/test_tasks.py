@@ -6,11 +6,8 @@ Invoice INV-0042 (``unpaid_invoice``) is payable by Tuesday 20 April 2027 and ov
 
 import datetime
 import inspect
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -26,18 +23,8 @@ from compact_portal.celery import app as celery_app
 from tests.commitments.factories import ChampionFactory, CompactFactory
 from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
 
-ROOT = Path(__file__).resolve().parents[2]
 OVERDUE = "2027-04-21"
 PAYMENT_RULES = {"invoice_overdue", "invoice_paid_late"}
-
-
-@pytest.fixture
-def tasks_run_in_process():
-    """Tasks run in the test's own process even where a broker is configured (as in CI)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -179,35 +166,6 @@ def database_url_for_worker() -> str:
     return f"postgres://{user}{password}@127.0.0.1:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(log: Path) -> subprocess.Popen:
-    env = os.environ.copy() | {
-        "DATABASE_URL": database_url_for_worker(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EMAIL_URL": "consolemail://",  # the digest is printed, so the test can read it
-    }
-    env.pop("CELERY_RESULT_BACKEND", None)  # results go back through the same Redis as the broker
-    with log.open("w") as output:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "compact_portal",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def wait_until(condition, worker: subprocess.Popen, seconds: float = 60) -> bool:
     """Poll ``condition`` until it holds, the worker dies, or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
@@ -224,9 +182,13 @@ def wait_until(condition, worker: subprocess.Popen, seconds: float = 60) -> bool
 )
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("tasks_go_to_the_broker")
-def test_a_real_worker_runs_the_scan_through_redis_and_sends_the_digest(unpaid_invoice, officer, tmp_path):
-    log = tmp_path / "worker.log"
-    worker = start_worker(log)
+def test_a_real_worker_runs_the_scan_through_redis_and_sends_the_digest(unpaid_invoice, officer, start_celery_worker):
+    worker, log = start_celery_worker(
+        DATABASE_URL=database_url_for_worker(),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_RESULT_BACKEND=None,  # results go back through the same Redis as the broker
+        EMAIL_URL="consolemail://",  # the digest is printed, so the test can read it
+    )
     try:
         result = scan_compliance.delay(as_of_iso=OVERDUE)
         run_id = result.get(timeout=60)

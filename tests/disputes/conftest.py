@@ -13,10 +13,15 @@ import pytest
 
 from commitments.models import Champion, Commitment, OrganisationType, UndertakenBy
 from compact_portal.accounts.roles import Role
-from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory
-from tests.commitments.factories import CompactFactory, PublicBodyFactory, SignatureFactory
-from tests.disputes.factories import Cast, CommitmentFactory, ConcernFactory, SectionFactory, take_to
+from tests.commitments.factories import (
+    CommitmentFactory,
+    CompactFactory,
+    PublicBodyFactory,
+    SectionFactory,
+    SignatureFactory,
+)
+from tests.disputes.factories import Cast, ConcernFactory, take_to
 
 ADOPTED = datetime.date(2026, 4, 1)
 
@@ -33,13 +38,9 @@ PEOPLE = {
 
 
 @pytest.fixture(autouse=True)
-def tasks_run_in_process():
-    """The e-mail task runs in the test's own process even where a broker is configured (as in CI), so a
-    test sees the e-mails a step sends; the real worker path is tested in tests/compact_portal/test_celery.py."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def case_emails_sent_in_process(tasks_run_in_process):
+    """Every disputes test sees the e-mails a step sends (tests/conftest.py's ``tasks_run_in_process``); the real
+    worker path is tested in tests/compact_portal/test_celery.py."""
 
 
 @pytest.fixture(autouse=True)
@@ -60,10 +61,19 @@ def catalogue(compact) -> None:
     shared = SectionFactory(compact=compact, number="2", title="Shared values", side=UndertakenBy.BOTH, position=2)
     vcs = SectionFactory(compact=compact, number="7", title="The VCS undertakes", side=UndertakenBy.VCS, position=3)
     CommitmentFactory(
-        section=funding, code="13.3", side=UndertakenBy.PUBLIC, summary="Three months' notice.", position=1
+        compact=compact,
+        section=funding,
+        code="13.3",
+        side=UndertakenBy.PUBLIC,
+        summary="Three months' notice.",
+        position=1,
     )
-    CommitmentFactory(section=shared, code="2.1", side=UndertakenBy.BOTH, summary="Respect independence.", position=2)
-    CommitmentFactory(section=vcs, code="7.2", side=UndertakenBy.VCS, summary="Account for public money.", position=3)
+    CommitmentFactory(
+        compact=compact, section=shared, code="2.1", side=UndertakenBy.BOTH, summary="Respect independence.", position=2
+    )
+    CommitmentFactory(
+        compact=compact, section=vcs, code="7.2", side=UndertakenBy.VCS, summary="Account for public money.", position=3
+    )
 
 
 @pytest.fixture

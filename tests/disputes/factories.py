@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from commitments.models import Commitment, Section, UndertakenBy
 from compact_portal.accounts.models import User
 from compact_portal.uploads import MultipleSniffedFileField
 from disputes import selectors, services
@@ -60,26 +59,6 @@ def uploads(*names: str) -> list:
 
 def pdfs(count: int, prefix: str = "evidence") -> list:
     return uploads(*(f"{prefix}-{n}.pdf" for n in range(1, count + 1)))
-
-
-class SectionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Section
-
-    number = factory.Sequence(lambda n: str(n + 1))
-    title = factory.Sequence(lambda n: f"Section {n + 1}")
-    side = UndertakenBy.BOTH
-
-
-class CommitmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Commitment
-
-    compact = factory.SelfAttribute("section.compact")
-    section = factory.SubFactory(SectionFactory)
-    code = factory.Sequence(lambda n: f"{n + 1}.1")
-    side = UndertakenBy.PUBLIC
-    summary = factory.Sequence(lambda n: f"Commitment {n + 1}")
 
 
 class ConcernFactory(factory.django.DjangoModelFactory):

@@ -23,9 +23,9 @@ from disputes import services
 from disputes.models import CaseDocument, CaseEvent, Concern, ConcernDraft, EventKind, Outcome, Stage
 from disputes.views.cases import LIST_PAGE_SIZE, STEPS
 from tests.accounts.factories import MembershipFactory
-from tests.commitments.factories import CompactFactory, PublicBodyFactory, SignatureFactory
+from tests.commitments.factories import CommitmentFactory, CompactFactory, PublicBodyFactory, SignatureFactory
 from tests.disputes.conftest import PEOPLE
-from tests.disputes.factories import PDF, CommitmentFactory, uploads
+from tests.disputes.factories import PDF, uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -1059,7 +1059,7 @@ def havant(compact, charity):
     elsewhere = CompactFactory(name="Havant Compact", status="adopted")
     body = PublicBodyFactory(name="Havant Borough Council", organisation_type=OrganisationType.LOCAL_AUTHORITY)
     SignatureFactory(compact=elsewhere, organisation=body)
-    promise = CommitmentFactory(section__compact=elsewhere, code="9.9", summary="Havant's own promise.")
+    promise = CommitmentFactory(compact=elsewhere, code="9.9", summary="Havant's own promise.")
     return elsewhere, body, promise
 
 
