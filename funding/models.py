@@ -278,6 +278,9 @@ class Invoice(models.Model):
     """An invoice from the recipient; it must be paid by its pay-by date (11.2)."""
 
     relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="invoices")
+    # Stored: the relationship's compact (the services keep it in step), so the 11.2 scan reads one compact's
+    # unpaid or late invoices straight from a small partial index instead of through every relationship.
+    compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="invoices", editable=False)
     invoice_number = models.CharField(max_length=60)
     amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     received_date = models.DateField("date received")
@@ -306,6 +309,10 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["pay_by", "paid_date"]),
             models.Index(fields=["paid_date", "pay_by"]),
+            # The 11.2 rules: a compact's unpaid invoices, and those paid after their pay-by date.
+            models.Index(fields=["compact", "pay_by"], condition=Q(paid_date__isnull=True), name="invoice_unpaid"),
+            models.Index(fields=["compact", "pay_by"], condition=Q(paid_date__gt=F("pay_by")), name="invoice_paid_late"),
+            models.Index(fields=["compact", "paid_date"]),
         ]
 
     def __str__(self) -> str:

@@ -168,8 +168,11 @@ class Flag(models.Model):
     class Meta:
         ordering = ["due_date", "pk"]
         constraints = [
+            # One flag per compact, rule, record and due date: re-runs and overlapping runs add nothing. With
+            # the compact in it, funding moved to another compact is flagged there afresh (with that compact's
+            # clause) while its flag under the old compact is resolved.
             models.UniqueConstraint(
-                fields=["rule", "record_type", "record_id", "due_date"], name="flag_once_per_rule_record_due_date"
+                fields=["compact", "rule", "record_type", "record_id", "due_date"], name="flag_once_per_record_due_date"
             ),
             models.CheckConstraint(
                 condition=~Q(status="waived") | ~Q(status_reason=""), name="flag_waived_with_reason"

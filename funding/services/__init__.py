@@ -75,6 +75,7 @@ def relationship_update(
 ) -> FundingRelationship:
     """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow."""
     check_fields(changes, RELATIONSHIP_FIELDS)
+    previous_compact_id = relationship.compact_id
     for name, value in changes.items():
         setattr(relationship, name, value)
     _store_relationship_deadlines(relationship)
@@ -82,7 +83,22 @@ def relationship_update(
     for decision in relationship.decisions.exclude(due_by=relationship.decision_due_by):
         decision.due_by = relationship.decision_due_by
         validated_save(decision, actor)
+    if relationship.compact_id != previous_compact_id:
+        _deadlines_follow_compact(relationship, actor)
     return relationship
+
+
+def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | None) -> None:
+    """A relationship moved to another compact: its invoices' pay-by dates (11.2) and its notices' earliest
+    effective dates (13.3) are counted again under the new compact's settings. A rare correction, so one
+    save each, with its history."""
+    for invoice in relationship.invoices.all():
+        invoice.compact = relationship.compact
+        invoice.pay_by = _pay_by(relationship, invoice.received_date)
+        validated_save(invoice, actor)
+    for notice in relationship.notices.all():
+        _store_notice_deadlines(notice)
+        validated_save(notice, actor)
 
 
 # --- Decisions ----------------------------------------------------------------------------------
@@ -153,6 +169,7 @@ def invoice_record(
     """Record an invoice with its pay-by date (11.2) stored."""
     invoice = Invoice(
         relationship=relationship,
+        compact=relationship.compact,
         invoice_number=invoice_number.strip(),
         amount=amount,
         received_date=received_date,

@@ -162,7 +162,7 @@ def test_scanning_twice_raises_no_duplicate_flag_and_the_second_run_finds_nothin
     assert overdue_flag(unpaid_invoice).changed_in_run == first  # the second run changed nothing
 
 
-def test_the_database_refuses_a_second_flag_for_the_same_rule_record_and_due_date(unpaid_invoice):
+def test_the_database_refuses_a_second_flag_for_the_same_compact_rule_record_and_due_date(unpaid_invoice):
     compliance_scan(today=OVERDUE)
     flag = overdue_flag(unpaid_invoice)
     duplicate = {
@@ -173,6 +173,23 @@ def test_the_database_refuses_a_second_flag_for_the_same_rule_record_and_due_dat
         Flag.objects.create(**duplicate)
 
     assert Flag.objects.count() == 1
+
+
+def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_under_the_old_one(
+    scan_compact, unpaid_invoice
+):
+    compliance_scan(today=OVERDUE)
+    other = CompactFactory(name="Eastney Compact", status="adopted")
+    CommitmentFactory(compact=other, code="5.3", rule_key=MeasurableRule.PROMPT_PAYMENT)
+
+    funding_services.relationship_update(relationship=unpaid_invoice.relationship, actor=None, compact=other)
+    compliance_scan(today=OVERDUE)
+
+    flags = Flag.objects.filter(rule=RuleKey.INVOICE_OVERDUE, record_id=unpaid_invoice.pk)
+    assert sorted(flags.values_list("compact__name", "clause", "due_date", "status")) == [
+        ("Eastney Compact", "5.3", PAY_BY, FlagStatus.OPEN),
+        ("Southsea Compact", "11.2", PAY_BY, FlagStatus.RESOLVED),
+    ]
 
 
 # --- Keeping flags up to date ------------------------------------------------------------------------------

@@ -150,6 +150,28 @@ def test_the_pay_by_date_uses_the_compacts_nation():
     assert invoice.pay_by == datetime.date(2027, 8, 16)  # first Monday of August is Scotland's holiday
 
 
+def test_an_invoice_stores_its_relationships_compact():
+    invoice = InvoiceFactory()
+
+    assert invoice.compact == invoice.relationship.compact
+
+
+def test_moving_funding_to_another_compact_recounts_its_invoices_and_notices():
+    funding = AwardedFundingFactory()
+    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 7, 30))
+    notice = NoticeFactory(relationship=funding, notice_date=datetime.date(2027, 9, 1))
+    assert (invoice.pay_by, notice.earliest_effective_date) == (datetime.date(2027, 8, 13), datetime.date(2027, 12, 1))
+    scottish = CompactFactory(name="Highland Compact", nation="scotland", notice_months=6)
+
+    services.relationship_update(relationship=funding, actor=None, compact=scottish)
+
+    invoice.refresh_from_db()
+    notice.refresh_from_db()
+    assert invoice.compact == scottish
+    assert invoice.pay_by == datetime.date(2027, 8, 16)  # Scotland's August bank holiday
+    assert notice.earliest_effective_date == datetime.date(2028, 3, 1)
+
+
 def test_part_payments_settle_the_invoice_on_the_day_of_the_last_part():
     invoice = InvoiceFactory(amount=Decimal("1000"))
 
