@@ -311,7 +311,9 @@ class Invoice(models.Model):
             models.Index(fields=["paid_date", "pay_by"]),
             # The 11.2 rules: a compact's unpaid invoices, and those paid after their pay-by date.
             models.Index(fields=["compact", "pay_by"], condition=Q(paid_date__isnull=True), name="invoice_unpaid"),
-            models.Index(fields=["compact", "pay_by"], condition=Q(paid_date__gt=F("pay_by")), name="invoice_paid_late"),
+            models.Index(
+                fields=["compact", "pay_by"], condition=Q(paid_date__gt=F("pay_by")), name="invoice_paid_late"
+            ),
             models.Index(fields=["compact", "paid_date"]),
         ]
 

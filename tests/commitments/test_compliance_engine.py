@@ -175,9 +175,7 @@ def test_the_database_refuses_a_second_flag_for_the_same_compact_rule_record_and
     assert Flag.objects.count() == 1
 
 
-def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_under_the_old_one(
-    scan_compact, unpaid_invoice
-):
+def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_under_the_old_one(scan_compact, unpaid_invoice):
     compliance_scan(today=OVERDUE)
     other = CompactFactory(name="Eastney Compact", status="adopted")
     CommitmentFactory(compact=other, code="5.3", rule_key=MeasurableRule.PROMPT_PAYMENT)
