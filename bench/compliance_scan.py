@@ -110,11 +110,13 @@ FILL = [
     # Five invoices per relationship: 2.5% paid late, 2.5% unpaid (overdue, or at risk when due soon).
     f"""
     INSERT INTO funding_invoice (id, invoice_number, amount, received_date, pay_by, amount_paid, paid_date,
-        created_at, recorded_by_id, relationship_id, compact_id)
+        created_at, recorded_by_id, relationship_id, compact_id, working_days_to_pay)
     SELECT n, 'INV-' || n, 500, d.received, d.received + 14,
         CASE WHEN h.b = 1 THEN 0 ELSE 500 END,
         CASE WHEN h.b = 1 THEN NULL WHEN h.b = 0 THEN d.received + 17 ELSE d.received + 7 END,
-        now(), NULL, (n - 1) / {INVOICES_PER_RELATIONSHIP} + 1, ((n - 1) / {INVOICES_PER_RELATIONSHIP}) % {COMPACTS} + 1
+        now(), NULL, (n - 1) / {INVOICES_PER_RELATIONSHIP} + 1,
+        ((n - 1) / {INVOICES_PER_RELATIONSHIP}) % {COMPACTS} + 1,
+        CASE WHEN h.b = 1 THEN NULL WHEN h.b = 0 THEN 12 ELSE 5 END  -- about right for 17 and 7 days
     FROM generate_series(1, {RELATIONSHIPS * INVOICES_PER_RELATIONSHIP}) n,
         LATERAL (SELECT DATE '2025-01-01' + (n % 690) AS received) d, LATERAL (SELECT abs(hashint4(n)) % 40 AS b) h
     """,

@@ -290,6 +290,12 @@ class Invoice(models.Model):
     )
     amount_paid = models.DecimalField("amount paid (£)", **MONEY, default=Decimal("0"))
     paid_date = models.DateField("paid in full on", null=True, blank=True)
+    working_days_to_pay = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Stored once paid in full: the working days after receipt up to the payment (11.2).",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -95,6 +95,7 @@ def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | N
     for invoice in relationship.invoices.all():
         invoice.compact = relationship.compact
         invoice.pay_by = _pay_by(relationship, invoice.received_date)
+        _store_settlement(invoice)
         validated_save(invoice, actor)
     for notice in relationship.notices.all():
         _store_notice_deadlines(notice)
@@ -190,32 +191,44 @@ def invoice_update(
     received_date: datetime.date,
 ) -> Invoice:
     """Correct an invoice; a changed received date moves its pay-by date."""
-    invoice = Invoice.objects.select_for_update().select_related("relationship__compact").get(pk=invoice.pk)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))  # lock the invoice, not its relationship and compact
+        .select_related("relationship__compact", "compact")
+        .get(pk=invoice.pk)
+    )
     invoice.invoice_number = invoice_number.strip()
     invoice.amount = amount
     invoice.received_date = received_date
     invoice.pay_by = _pay_by(invoice.relationship, received_date)
-    invoice.paid_date = _paid_in_full_on(invoice)
+    _store_settlement(invoice)
     validated_save(invoice, actor)
     return invoice
 
 
-def _paid_in_full_on(invoice: Invoice) -> datetime.date | None:
+def _store_settlement(invoice: Invoice) -> None:
+    """The invoice is paid in full on the day its last part is paid; store that day and the working days
+    it took (11.2), or neither while anything is owed."""
+    invoice.paid_date = None
+    invoice.working_days_to_pay = None
     if invoice.amount_paid < invoice.amount:
-        return None
-    return invoice.payments.order_by("-paid_date").values_list("paid_date", flat=True).first()
+        return
+    invoice.paid_date = invoice.payments.order_by("-paid_date").values_list("paid_date", flat=True).first()
+    if invoice.paid_date:
+        invoice.working_days_to_pay = rules.working_days_to_pay(
+            received=invoice.received_date, paid=invoice.paid_date, nation=invoice.compact.nation
+        )
 
 
 @transaction.atomic
 def payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
     """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("compact").get(pk=invoice.pk)
     if amount > invoice.outstanding:
         raise ValidationError({"amount": f"Only £{invoice.outstanding} is still owed on this invoice."})
     payment = Payment(invoice=invoice, paid_date=paid_date, amount=amount, recorded_by=actor)
     validated_save(payment, actor)
     invoice.amount_paid += amount
-    invoice.paid_date = _paid_in_full_on(invoice)
+    _store_settlement(invoice)
     validated_save(invoice, actor)
     return payment
 

@@ -178,11 +178,46 @@ def test_part_payments_settle_the_invoice_on_the_day_of_the_last_part():
     services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 8), amount=Decimal("400"))
     invoice.refresh_from_db()
     assert invoice.paid_date is None
+    assert invoice.working_days_to_pay is None
     assert invoice.outstanding == Decimal("600")
 
     services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 30), amount=Decimal("600"))
     invoice.refresh_from_db()
     assert invoice.paid_date == datetime.date(2027, 4, 30)
+    assert invoice.working_days_to_pay == 18  # received Tuesday 6 April: 3 + 5 + 5 + 5 working days
+
+
+@pytest.mark.parametrize(
+    ("nation", "working_days"),
+    [
+        pytest.param("england_wales", 10, id="england-no-holiday"),
+        pytest.param("scotland", 9, id="scotland-first-monday-of-august"),
+    ],
+)
+def test_the_working_days_to_pay_skip_the_compacts_bank_holidays(nation, working_days):
+    funding = AwardedFundingFactory(compact=CompactFactory(name="Paying Compact", nation=nation))
+    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 7, 30))
+
+    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 8, 13), amount=invoice.amount)
+
+    invoice.refresh_from_db()
+    assert invoice.working_days_to_pay == working_days
+
+
+def test_correcting_the_received_date_recounts_the_working_days_to_pay():
+    invoice = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
+    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 13), amount=invoice.amount)
+
+    services.invoice_update(
+        invoice=invoice,
+        actor=None,
+        invoice_number=invoice.invoice_number,
+        amount=invoice.amount,
+        received_date=datetime.date(2027, 4, 9),
+    )
+
+    invoice.refresh_from_db()
+    assert invoice.working_days_to_pay == 2  # Monday 12 and Tuesday 13 April
 
 
 def test_a_payment_cannot_exceed_what_is_owed():
