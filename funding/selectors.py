@@ -9,12 +9,14 @@ not exist.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Flag, Organisation, RecordType
+from commitments.models import Champion, Compact, Flag, Organisation, RecordType
 from commitments.selectors import flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
+from compact_portal.figures import Share, within
+from compact_portal.periods import Period
 
 from . import rules
 from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Notice
@@ -280,4 +282,30 @@ def notices_for_recipient(*, user: User, organisation: Organisation) -> QuerySet
         Notice.objects.filter(relationship__in=relationships_visible_to(user=user).filter(recipient=organisation))
         .select_related("relationship__funder")
         .order_by("-notice_date")
+    )
+
+
+# --- Figures for the dashboards and reports ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentFigures:
+    """The invoices paid in full in a period (11.2): how many on time, and how long paying took."""
+
+    on_time: Share
+    median_working_days: int | None  # half were paid within this many working days of receipt
+    p90_working_days: int | None  # nine in ten were
+
+
+def payment_figures(*, compact: Compact, period: Period, funder: Organisation | None = None) -> PaymentFigures:
+    """Invoices of ``compact`` (one ``funder``'s, if given) paid in full during ``period``; three queries."""
+    paid = Invoice.objects.filter(compact=compact, paid_date__range=(period.start, period.end))
+    if funder is not None:
+        paid = paid.filter(relationship__funder=funder)
+    counts = paid.aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(paid_date__lte=F("pay_by"))))
+    total = counts["total"]
+    return PaymentFigures(
+        on_time=Share(met=counts["on_time"], total=total),
+        median_working_days=within(paid, field="working_days_to_pay", fraction=0.5, count=total),
+        p90_working_days=within(paid, field="working_days_to_pay", fraction=0.9, count=total),
     )
