@@ -8,6 +8,7 @@ not exist.
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
@@ -19,7 +20,7 @@ from compact_portal.figures import Share, within
 from compact_portal.periods import Period
 
 from . import rules
-from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Notice
+from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Mechanism, Notice
 
 
 def _memberships(user: User, role: str, organisation_field: str):
@@ -308,4 +309,69 @@ def payment_figures(*, compact: Compact, period: Period, funder: Organisation | 
         on_time=Share(met=counts["on_time"], total=total),
         median_working_days=within(paid, field="working_days_to_pay", fraction=0.5, count=total),
         p90_working_days=within(paid, field="working_days_to_pay", fraction=0.9, count=total),
+    )
+
+
+@dataclass(frozen=True)
+class Total:
+    """What one funder, or one mechanism, awarded in a period."""
+
+    key: str  # the funder's slug or the mechanism's value, for the drill-down
+    label: str
+    awards: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class FundingFigures:
+    """How a compact's funding kept its promises in a period."""
+
+    decisions_told_in_time: Share  # awards and declines told by their 9.2 date
+    notices_long_enough: Share  # notices owed and given, taking effect after the notice period (13.3)
+    multi_year_awards: Share  # awards running the minimum term or open-ended (9.1), by number...
+    multi_year_value: Share  # ...and by value, in whole pounds
+    by_mechanism: list[Total]
+    by_funder: list[Total]
+
+
+def funding_figures(*, compact: Compact, period: Period, organisation: Organisation | None = None) -> FundingFigures:
+    """Decisions told and notices given during ``period``, and the awards told then (their terms, funders and
+    mechanisms); only those where ``organisation`` is the funder or recipient, if given. Five queries."""
+    during = (period.start, period.end)
+    relationships = FundingRelationship.objects.filter(compact=compact)
+    if organisation is not None:
+        relationships = relationships.filter(Q(funder=organisation) | Q(recipient=organisation))
+    decisions = Decision.objects.filter(
+        relationship__in=relationships, kind__in=(DecisionKind.AWARDED, DecisionKind.DECLINED), told_date__range=during
+    ).aggregate(total=Count("pk"), met=Count("pk", filter=Q(told_date__lte=F("due_by"))))
+    notices = Notice.objects.filter(
+        relationship__in=relationships, notice_owed=True, notice_date__range=during
+    ).aggregate(total=Count("pk"), met=Count("pk", filter=Q(effective_date__gte=F("earliest_effective_date"))))
+    awarded = relationships.filter(
+        Exists(Decision.objects.filter(relationship=OuterRef("pk"), kind=DecisionKind.AWARDED, told_date__range=during))
+    )
+    multi_year = Q(start_date__isnull=False) & (Q(end_date__isnull=True) | Q(end_date__gte=F("minimum_end_date")))
+    terms = awarded.filter(start_date__isnull=False).aggregate(
+        total=Count("pk"),
+        met=Count("pk", filter=multi_year),
+        value=Sum("amount", default=0),
+        met_value=Sum("amount", filter=multi_year, default=0),
+    )
+    return FundingFigures(
+        decisions_told_in_time=Share(decisions["met"], decisions["total"]),
+        notices_long_enough=Share(notices["met"], notices["total"]),
+        multi_year_awards=Share(terms["met"], terms["total"]),
+        multi_year_value=Share(int(terms["met_value"]), int(terms["value"])),
+        by_mechanism=[
+            Total(row["mechanism"], Mechanism(row["mechanism"]).label, row["awards"], row["amount"])
+            for row in awarded.values("mechanism")
+            .annotate(awards=Count("pk"), amount=Sum("amount"))
+            .order_by("-amount", "mechanism")
+        ],
+        by_funder=[
+            Total(row["funder__slug"], row["funder__name"], row["awards"], row["amount"])
+            for row in awarded.values("funder__slug", "funder__name")
+            .annotate(awards=Count("pk"), amount=Sum("amount"))
+            .order_by("-amount", "funder__name")
+        ],
     )

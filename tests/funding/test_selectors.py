@@ -1,12 +1,14 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 
 from compact_portal.figures import Share
 from compact_portal.periods import Period
 from funding import selectors, services
+from funding.models import Mechanism
 from tests.commitments.factories import CompactFactory, PublicBodyFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,75 @@ def test_payment_figures_with_nothing_paid_say_so(compact):
 def test_payment_figures_take_three_queries_however_many_invoices(compact, paid_in_q2, django_assert_num_queries):
     with django_assert_num_queries(3):
         selectors.payment_figures(compact=compact, period=Q2_2027)
+
+
+# --- Funding figures: 2026 in the Southsea Compact ---------------------------------------------------
+
+YEAR_2026 = Period.year(2026)
+
+
+@pytest.fixture
+def funding_in_2026(compact):
+    """A: a three-year grant of £30,000 from the city council, awarded in good time (October 2026).
+    B: a one-year contract of £10,000 from the fire service, awarded late (justified) in July 2026.
+    C: the city council's decline, told in good time in November 2026.
+    D: an award told in 2025, and E: one in another compact, count for nothing in 2026.
+    Notices given in 2026: A's gives three months, B's does not."""
+    city, fire = PublicBodyFactory(name="Southsea City Council"), PublicBodyFactory(name="Southsea Fire Service")
+    a = AwardedFundingFactory(compact=compact, funder=city, amount=Decimal("30000"))
+    b = FundingRelationshipFactory(
+        compact=compact,
+        funder=fire,
+        mechanism=Mechanism.CONTRACT,
+        amount=Decimal("10000"),
+        expected_start=datetime.date(2026, 9, 1),
+        start_date=datetime.date(2026, 9, 1),
+        end_date=datetime.date(2027, 8, 31),
+        term_explanation="A one-year pilot.",
+    )
+    services.decision_record(
+        relationship=b, actor=None, kind="awarded", told_date=datetime.date(2026, 7, 1), justification="Budget late."
+    )
+    c = FundingRelationshipFactory(compact=compact, funder=city)
+    services.decision_record(
+        relationship=c, actor=None, kind="declined", told_date=datetime.date(2026, 11, 2), feedback="Too costly."
+    )
+    d = FundingRelationshipFactory(compact=compact, funder=city, expected_start=datetime.date(2026, 4, 1))
+    services.decision_record(relationship=d, actor=None, kind="awarded", told_date=datetime.date(2025, 10, 1))
+    AwardedFundingFactory(compact=CompactFactory(name="Other Compact"), funder=city)
+    NoticeFactory(relationship=a, notice_date=datetime.date(2026, 12, 1), effective_date=datetime.date(2027, 3, 1))
+    NoticeFactory(relationship=b, notice_date=datetime.date(2026, 11, 30), effective_date=datetime.date(2027, 1, 31))
+    return {"city": city, "fire": fire}
+
+
+def test_funding_figures_for_a_year(compact, funding_in_2026):
+    figures = selectors.funding_figures(compact=compact, period=YEAR_2026)
+
+    assert figures.decisions_told_in_time == Share(2, 3)
+    assert figures.notices_long_enough == Share(1, 2)
+    assert figures.multi_year_awards == Share(1, 2)
+    assert figures.multi_year_value == Share(30000, 40000)
+    assert [(t.label, t.awards, t.amount) for t in figures.by_mechanism] == [
+        ("Grant", 1, Decimal("30000")),
+        ("Contract", 1, Decimal("10000")),
+    ]
+    assert [(t.key, t.awards, t.amount) for t in figures.by_funder] == [
+        (funding_in_2026["city"].slug, 1, Decimal("30000")),
+        (funding_in_2026["fire"].slug, 1, Decimal("10000")),
+    ]
+
+
+def test_funding_figures_for_one_organisation(compact, funding_in_2026):
+    figures = selectors.funding_figures(compact=compact, period=YEAR_2026, organisation=funding_in_2026["fire"])
+
+    assert (figures.decisions_told_in_time, figures.notices_long_enough, figures.multi_year_awards) == (
+        Share(0, 1),
+        Share(0, 1),
+        Share(0, 1),
+    )
+    assert [t.label for t in figures.by_funder] == ["Southsea Fire Service"]
+
+
+def test_funding_figures_take_five_queries_however_much_funding(compact, funding_in_2026, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        selectors.funding_figures(compact=compact, period=YEAR_2026)
