@@ -1,6 +1,8 @@
 """Reads about compacts, signatories and compliance flags, shared by the pages, the jobs and the exports."""
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
 
@@ -17,7 +19,9 @@ from .models import (
     FlagEvent,
     FlagStatus,
     Organisation,
+    RuleKey,
     Section,
+    Side,
     Signature,
     SignatureStatus,
 )
@@ -162,3 +166,41 @@ def flags_for_export(*, compact: Compact | None = None, status: str | None = Non
     if status:
         flags = flags.filter(status=status)
     return flags
+
+
+# --- Figures for the dashboards and reports ---------------------------------------------------------
+
+
+def signatories_by_side(*, compact: Compact, on: datetime.date) -> dict[str, int]:
+    """How many organisations had signed ``compact`` by ``on`` and not withdrawn by then, by side; one query."""
+    signed = Signature.objects.filter(
+        Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on),
+        compact=compact,
+        status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN),
+        signed_date__lte=on,
+    )
+    counts = dict(signed.values_list("organisation__side").annotate(n=Count("pk")).order_by())
+    return {side: counts.get(side, 0) for side in Side.values}
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    key: str  # the rule key or the clause, for the drill-down to the flag list
+    label: str
+    count: int
+
+
+def open_flags_by_rule_and_clause(
+    *, compact: Compact, organisation: Organisation | None = None
+) -> tuple[list[FlagCount], list[FlagCount]]:
+    """The compact's open flags (against ``organisation``, if given) by rule and by clause, most first;
+    two queries."""
+    flags = Flag.objects.filter(compact=compact, status=FlagStatus.OPEN)
+    if organisation is not None:
+        flags = flags.filter(organisation=organisation)
+    by_rule = flags.values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
+    by_clause = flags.values_list("clause").annotate(n=Count("pk")).order_by("-n", "clause")
+    return (
+        [FlagCount(rule, RuleKey(rule).label, n) for rule, n in by_rule],
+        [FlagCount(clause, clause, n) for clause, n in by_clause],
+    )
