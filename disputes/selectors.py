@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min, OuterRef, Prefetch, Q, QuerySet
 
 from commitments.models import Champion, Commitment, Compact, Organisation, SignatureStatus, UndertakenBy
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
+from compact_portal.periods import Period
 
 from . import rules
 from .models import FINISHED_STAGES, CaseDocument, CaseEvent, Concern, Outcome, Party, Stage
@@ -285,3 +286,35 @@ def casework_record(*, compact: Compact) -> dict[str, list[Tally] | int]:
 def overdue_steps(*, today: datetime.date) -> QuerySet[Concern]:
     """Open cases whose current step's last day has passed (for the compliance scan)."""
     return Concern.objects.filter(stage__in=rules.OPEN, step_due_by__lt=today).exclude(step="")
+
+
+@dataclass(frozen=True)
+class StageAge:
+    """How many of a period's cases are at one stage now, and how many days the oldest has run."""
+
+    stage: str
+    label: str
+    count: int
+    oldest_days: int | None  # since it was received; None for finished stages, whose age has stopped
+
+
+def cases_by_stage(
+    *, compact: Compact, period: Period, today: datetime.date, organisation: Organisation | None = None
+) -> list[StageAge]:
+    """The cases received during ``period`` (raised by or about ``organisation``, if given) by their stage
+    today, in the order of the process; one query."""
+    concerns = Concern.objects.filter(compact=compact, received_on__range=(period.start, period.end))
+    if organisation is not None:
+        concerns = concerns.filter(Q(raiser=organisation) | Q(respondent=organisation))
+    found = {
+        stage: (n, oldest)
+        for stage, n, oldest in concerns.values_list("stage")
+        .annotate(n=Count("pk"), oldest=Min("received_on"))
+        .order_by()
+    }
+    stages = []
+    for value, label in Stage.choices:
+        count, oldest = found.get(value, (0, None))
+        running = oldest is not None and value not in FINISHED_STAGES
+        stages.append(StageAge(value, label, count, (today - oldest).days if running else None))
+    return stages

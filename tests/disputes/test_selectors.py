@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from commitments.models import Champion, Organisation, SignatureStatus
 from compact_portal.accounts.roles import Role
+from compact_portal.periods import Period
 from disputes import selectors, services
 from disputes.models import Concern, Outcome
 from disputes.selectors import Tally
@@ -383,3 +384,30 @@ def test_the_casework_record_of_a_compact_without_cases(compact):
     assert all(tally.count == 0 for tally in record["by_stage"] + record["by_outcome"])
     assert record["by_kind"] == record["by_commitment"] == []
     assert Outcome.WITHDRAWN.label in [tally.label for tally in record["by_outcome"]]
+
+
+# --- Cases by stage, for the dashboards ------------------------------------------------------------
+
+
+def test_cases_by_stage_count_a_periods_cases_and_how_long_the_oldest_has_run(
+    compact, raise_concern, case_at, other_charity
+):
+    raise_concern()
+    raise_concern(today=datetime.date(2026, 10, 5), happened_on=datetime.date(2026, 10, 1))
+    case_at("acknowledged")
+    raise_concern(today=datetime.date(2026, 9, 30), happened_on=datetime.date(2026, 9, 1))  # the quarter before
+    quarter = Period.quarter(2026, 4)
+
+    stages = {s.stage: s for s in selectors.cases_by_stage(compact=compact, period=quarter, today=RAISED_ON)}
+
+    assert (stages["received"].count, stages["received"].oldest_days) == (2, 28)
+    assert (stages["acknowledged"].count, stages["acknowledged"].oldest_days) == (1, 0)
+    assert (stages["formal"].count, stages["formal"].oldest_days) == (0, None)
+    assert [s.stage for s in selectors.cases_by_stage(compact=compact, period=quarter, today=RAISED_ON)][:2] == [
+        "received",
+        "acknowledged",
+    ]
+    about_someone_else = selectors.cases_by_stage(
+        compact=compact, period=quarter, today=RAISED_ON, organisation=other_charity
+    )
+    assert sum(s.count for s in about_someone_else) == 0
