@@ -58,3 +58,15 @@ def closed_consultation(*, today: datetime.date, **kwargs) -> Consultation:
         publish=True,
         **kwargs,
     )
+
+
+def publish_feedback(consultation: Consultation, *, today: datetime.date):
+    """The body's "you said, we did" for ``consultation``, published on ``today``."""
+    return services.feedback_publish(
+        consultation=consultation,
+        actor=None,
+        today=today,
+        summary_of_responses="Most respondents wanted the mobile library kept.",
+        what_changed="The mobile library stays.",
+        what_did_not_change="Opening hours, for budget reasons.",
+    )

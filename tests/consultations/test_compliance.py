@@ -7,10 +7,9 @@ import pytest
 
 from commitments.models import CheckStatus, Flag, FlagStatus, RecordType
 from commitments.services.compliance import compliance_scan
-from consultations import services
 from consultations.models import Consultation, PublicationStatus
 from tests.commitments.factories import CompactFactory
-from tests.consultations.factories import ConsultationFactory
+from tests.consultations.factories import ConsultationFactory, publish_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +48,6 @@ def published_without_explanation(**fields) -> Consultation:
     consultation = ConsultationFactory(shorter_explanation="Placeholder, blanked below.", publish=True, **fields)
     Consultation.objects.filter(pk=consultation.pk).update(shorter_explanation="")
     return consultation
-
-
-def feedback(consultation, *, today):
-    return services.feedback_publish(
-        consultation=consultation,
-        actor=None,
-        today=today,
-        summary_of_responses="Most respondents wanted the mobile library kept.",
-        what_changed="The mobile library stays.",
-        what_did_not_change="Opening hours, for budget reasons.",
-    )
 
 
 # --- 3.7: a formal consultation lasts the compact's minimum -------------------------------------------------------
@@ -224,7 +212,7 @@ def test_the_feedback_flag_goes_from_at_risk_to_open_to_resolved_as_the_scan_run
 
     [at_risk] = scan(compact, FEEDBACK_DUE - 7 * ONE_DAY, FEEDBACK_OVERDUE)
     [overdue] = scan(compact, FEEDBACK_DUE + ONE_DAY, FEEDBACK_OVERDUE)
-    feedback(consultation, today=FEEDBACK_DUE + 3 * ONE_DAY)
+    publish_feedback(consultation, today=FEEDBACK_DUE + 3 * ONE_DAY)
     [resolved] = scan(compact, FEEDBACK_DUE + 3 * ONE_DAY, FEEDBACK_OVERDUE)
 
     assert at_risk.pk == overdue.pk == resolved.pk
@@ -251,7 +239,7 @@ def test_the_feedback_flag_goes_from_at_risk_to_open_to_resolved_as_the_scan_run
 )
 def test_only_feedback_published_by_the_scans_day_counts(compact, council, published_on, flagged):
     consultation = ConsultationFactory(compact=compact, body=council, publish=True)
-    feedback(consultation, today=published_on)
+    publish_feedback(consultation, today=published_on)
 
     flags = scan(compact, FEEDBACK_DUE + ONE_DAY, FEEDBACK_OVERDUE)
 

@@ -4,24 +4,13 @@ import pytest
 
 from compact_portal.figures import Share
 from compact_portal.periods import Period
-from consultations import selectors, services
+from consultations import selectors
 from tests.commitments.factories import CompactFactory
-from tests.consultations.factories import ConsultationFactory
+from tests.consultations.factories import ConsultationFactory, publish_feedback
 
 pytestmark = pytest.mark.django_db
 
 Q1_2026, Q2_2026 = Period.quarter(2026, 1), Period.quarter(2026, 2)
-
-
-def publish_feedback(consultation, on: datetime.date):
-    services.feedback_publish(
-        consultation=consultation,
-        actor=None,
-        today=on,
-        summary_of_responses="Most wanted the mobile library kept.",
-        what_changed="The mobile library stays.",
-        what_did_not_change="Opening hours, for budget reasons.",
-    )
 
 
 @pytest.fixture
@@ -46,8 +35,8 @@ def consultations(compact):
         close_date=datetime.date(2026, 3, 1),
         shorter_explanation="Elsewhere.",
     )
-    publish_feedback(twelve_weeks, datetime.date(2026, 5, 1))
-    publish_feedback(informal, datetime.date(2026, 6, 1))
+    publish_feedback(twelve_weeks, today=datetime.date(2026, 5, 1))
+    publish_feedback(informal, today=datetime.date(2026, 6, 1))
     return {"twelve_weeks": twelve_weeks, "eight_weeks": eight_weeks, "informal": informal}
 
 
