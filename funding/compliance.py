@@ -16,7 +16,18 @@ from commitments.compliance import Rule, breach_rows, register, register_links
 from commitments.models import Compact, MeasurableRule, Organisation, RecordType, RuleKey
 
 from . import rules
-from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Mechanism, Notice, NoticeKind
+from .models import (
+    NOTICE_TOO_SHORT,
+    PAID_LATE,
+    Decision,
+    DecisionKind,
+    FundingRelationship,
+    FundingStatus,
+    Invoice,
+    Mechanism,
+    Notice,
+    NoticeKind,
+)
 
 ENDINGS = (NoticeKind.END, NoticeKind.REDUCE)  # 13.1: the impact is assessed before funding ends or is reduced
 FUNDED = (FundingStatus.AWARDED, FundingStatus.ENDED)
@@ -51,7 +62,7 @@ def invoices_overdue(compact: Compact, today: datetime.date) -> QuerySet:
 
 def invoices_paid_late(compact: Compact, today: datetime.date) -> QuerySet:
     """Paid in full after the pay-by date; a payment on the weekend straight after it is late too."""
-    invoices = Invoice.objects.filter(compact=compact, paid_date__lte=today, paid_date__gt=F("pay_by"))
+    invoices = Invoice.objects.filter(PAID_LATE, compact=compact, paid_date__lte=today)
     # read through the partial index invoice_paid_late
     return breach_rows(invoices, organisation=INVOICE_FUNDER, due="pay_by", label="invoice_number")
 
@@ -123,7 +134,7 @@ def _notice_rows(notices: QuerySet[Notice], due: str) -> QuerySet:
 
 def notices_too_short(compact: Compact, today: datetime.date) -> QuerySet:
     """13.3: notice is owed and the change takes effect before the notice period has run."""
-    notices = _notices(compact, today).filter(notice_owed=True, effective_date__lt=F("earliest_effective_date"))
+    notices = _notices(compact, today).filter(NOTICE_TOO_SHORT)
     return _notice_rows(notices, "notice_date")
 
 

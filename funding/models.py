@@ -274,6 +274,12 @@ class Decision(models.Model):
             raise ValidationError(errors)
 
 
+# What the stored dates say, as conditions shared by the lists, the compliance rules, the figures and the
+# indexes that serve them (a partial index is only used for a query that repeats its condition).
+PAID_LATE = Q(paid_date__gt=F("pay_by"))  # 11.2: paid in full after the pay-by date
+NOTICE_TOO_SHORT = Q(notice_owed=True, effective_date__lt=F("earliest_effective_date"))  # 13.3
+
+
 class Invoice(models.Model):
     """An invoice from the recipient; it must be paid by its pay-by date (11.2)."""
 
@@ -317,9 +323,7 @@ class Invoice(models.Model):
             models.Index(fields=["paid_date", "pay_by"]),
             # The 11.2 rules: a compact's unpaid invoices, and those paid after their pay-by date.
             models.Index(fields=["compact", "pay_by"], condition=Q(paid_date__isnull=True), name="invoice_unpaid"),
-            models.Index(
-                fields=["compact", "pay_by"], condition=Q(paid_date__gt=F("pay_by")), name="invoice_paid_late"
-            ),
+            models.Index(fields=["compact", "pay_by"], condition=PAID_LATE, name="invoice_paid_late"),
             models.Index(fields=["compact", "paid_date"]),
         ]
 

@@ -20,7 +20,17 @@ from compact_portal.figures import Share, within
 from compact_portal.periods import Period
 
 from . import rules
-from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, Invoice, Mechanism, Notice
+from .models import (
+    NOTICE_TOO_SHORT,
+    PAID_LATE,
+    Decision,
+    DecisionKind,
+    FundingRelationship,
+    FundingStatus,
+    Invoice,
+    Mechanism,
+    Notice,
+)
 
 
 def _memberships(user: User, role: str, organisation_field: str):
@@ -49,12 +59,12 @@ def relationships_editable_by(*, user: User) -> QuerySet[FundingRelationship]:
 
 def late_invoices(*, today: datetime.date) -> QuerySet[Invoice]:
     """Invoices paid after their pay-by date, or still unpaid after it (11.2)."""
-    return Invoice.objects.filter(Q(paid_date__gt=F("pay_by")) | Q(paid_date__isnull=True, pay_by__lt=today))
+    return Invoice.objects.filter(PAID_LATE | Q(paid_date__isnull=True, pay_by__lt=today))
 
 
 def short_notices() -> QuerySet[Notice]:
     """Notices that take effect before the compact's notice period has run (13.3)."""
-    return Notice.objects.filter(notice_owed=True, effective_date__lt=F("earliest_effective_date"))
+    return Notice.objects.filter(NOTICE_TOO_SHORT)
 
 
 def relationship_list(*, user: User, today: datetime.date) -> QuerySet[FundingRelationship]:
@@ -303,7 +313,7 @@ def payment_figures(*, compact: Compact, period: Period, funder: Organisation | 
     paid = Invoice.objects.filter(compact=compact, paid_date__range=(period.start, period.end))
     if funder is not None:
         paid = paid.filter(relationship__funder=funder)
-    counts = paid.aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(paid_date__lte=F("pay_by"))))
+    counts = paid.aggregate(total=Count("pk"), on_time=Count("pk", filter=~PAID_LATE))
     total = counts["total"]
     return PaymentFigures(
         on_time=Share(met=counts["on_time"], total=total),
@@ -346,7 +356,7 @@ def funding_figures(*, compact: Compact, period: Period, organisation: Organisat
     ).aggregate(total=Count("pk"), met=Count("pk", filter=Q(told_date__lte=F("due_by"))))
     notices = Notice.objects.filter(
         relationship__in=relationships, notice_owed=True, notice_date__range=during
-    ).aggregate(total=Count("pk"), met=Count("pk", filter=Q(effective_date__gte=F("earliest_effective_date"))))
+    ).aggregate(total=Count("pk"), met=Count("pk", filter=~NOTICE_TOO_SHORT))
     awarded = relationships.filter(
         Exists(Decision.objects.filter(relationship=OuterRef("pk"), kind=DecisionKind.AWARDED, told_date__range=during))
     )
