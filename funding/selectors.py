@@ -360,8 +360,8 @@ def funding_figures(*, compact: Compact, period: Period, organisation: Organisat
     awarded = relationships.filter(
         Exists(Decision.objects.filter(relationship=OuterRef("pk"), kind=DecisionKind.AWARDED, told_date__range=during))
     )
-    multi_year = Q(start_date__isnull=False) & (Q(end_date__isnull=True) | Q(end_date__gte=F("minimum_end_date")))
-    terms = awarded.filter(start_date__isnull=False).aggregate(
+    multi_year = Q(end_date__isnull=True) | Q(end_date__gte=F("minimum_end_date"))
+    terms = awarded.filter(start_date__isnull=False).aggregate(  # a term is known once funding has a start
         total=Count("pk"),
         met=Count("pk", filter=multi_year),
         value=Sum("amount", default=0),

@@ -89,9 +89,9 @@ def relationship_update(
 
 
 def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | None) -> None:
-    """A relationship moved to another compact: its invoices' pay-by dates (11.2) and its notices' earliest
-    effective dates (13.3) are counted again under the new compact's settings. A rare correction, so one
-    save each, with its history."""
+    """A relationship moved to another compact: its invoices' pay-by dates and working days to pay (11.2)
+    and its notices' earliest effective dates (13.3) are counted again under the new compact's settings.
+    A rare correction, so one save each, with its history."""
     for invoice in relationship.invoices.all():
         invoice.compact = relationship.compact
         invoice.pay_by = _pay_by(relationship, invoice.received_date)
