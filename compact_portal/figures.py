@@ -1,13 +1,18 @@
 """Building blocks of the dashboards' and reports' figures, computed in the database.
 
-A ``Share`` is how many of some records kept a promise out of how many could have; ``within`` reads a
-percentile straight from an ordered query, so no figure ever loads the records it counts.
+A ``Measure`` names the records a figure counts, the date that places each in a period, and what keeping
+the promise means; ``shares_by_window`` counts it for many periods in one query and ``percentiles_by_window``
+ranks records inside the database, so no figure ever loads the records it counts.
 """
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
+
+from compact_portal.periods import Period
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,124 @@ class Share:
         return "none in the period" if self.percent is None else f"{self.percent}% ({self.met} of {self.total})"
 
 
-def within(records: QuerySet, *, field: str, fraction: float, count: int):
-    """The smallest ``field`` value that ``fraction`` of the ``count`` ``records`` are at or below: the
-    nearest-rank percentile, so "half were paid within 6 working days" reads true of the figure.
+def add_shares(shares: Iterable[Share]) -> Share:
+    """Several windows' shares taken together: a quarter's share is the sum of its months'."""
+    shares = list(shares)
+    return Share(sum(s.met for s in shares), sum(s.total for s in shares))
 
-    One query, ordered and offset in the database; None when there are no records.
+
+@dataclass(frozen=True)
+class Measure:
+    """One promise counted window by window: of the records ``counted``, each placed in a window by its
+    ``date_field``, how many ``met`` the promise; with ``amount``, also what they were worth."""
+
+    key: str
+    date_field: str
+    met: Q
+    counted: Q = field(default_factory=Q)
+    amount: str | None = None
+
+    def in_window(self, window: Period) -> Q:
+        """The records this measure counts in ``window``: what a drill-down lists."""
+        return self.counted & Q(**{f"{self.date_field}__range": (window.start, window.end)})
+
+
+def shares_by_window(
+    records: QuerySet, measures: Sequence[Measure], windows: Sequence[Period]
+) -> dict[str, list[Share]]:
+    """Each measure's share in each window, in the windows' order; one query for them all.
+
+    A measure with an ``amount`` also gives ``"<key>_value"``: its share by value, in whole units.
+
+    The database puts each record in its window once (a CASE per date field) and groups by window, so the
+    cost hardly grows with the number of windows. The windows must not overlap.
     """
-    if not count:
-        return None
-    rank = max(1, math.ceil(fraction * count))  # 1-based
-    return records.order_by(field).values_list(field, flat=True)[rank - 1]
+    totals = {measure.key: [[0, 0, 0, 0] for _ in windows] for measure in measures}  # total, met, value, met value
+    if windows and measures:
+        fields = list(dict.fromkeys(measure.date_field for measure in measures))
+        first, last = min(w.start for w in windows), max(w.end for w in windows)
+        spans, buckets = Q(pk__in=[]), {}
+        for j, date_field in enumerate(fields):
+            spans |= Q(**{f"{date_field}__range": (first, last)})
+            buckets[f"window_{j}"] = Case(
+                *(When(Q(**{f"{date_field}__range": (w.start, w.end)}), then=Value(i)) for i, w in enumerate(windows)),
+                output_field=IntegerField(),
+            )
+        columns = {}
+        for k, measure in enumerate(measures):
+            counted, met = measure.counted or None, (measure.counted & measure.met) or None
+            columns[f"total_{k}"] = Count("pk", filter=counted)
+            columns[f"met_{k}"] = Count("pk", filter=met)
+            if measure.amount:
+                columns[f"value_{k}"] = Sum(measure.amount, filter=counted, default=0)
+                columns[f"met_value_{k}"] = Sum(measure.amount, filter=met, default=0)
+        rows = records.filter(spans).annotate(**buckets).values(*buckets).annotate(**columns).order_by()
+        for row in rows:
+            for k, measure in enumerate(measures):
+                window = row[f"window_{fields.index(measure.date_field)}"]
+                if window is None:
+                    continue
+                counts = totals[measure.key][window]
+                counts[0] += row[f"total_{k}"]
+                counts[1] += row[f"met_{k}"]
+                if measure.amount:
+                    counts[2] += row[f"value_{k}"]
+                    counts[3] += row[f"met_value_{k}"]
+    shares = {}
+    for measure in measures:
+        counted = totals[measure.key]
+        shares[measure.key] = [Share(met, total) for total, met, _, _ in counted]
+        if measure.amount:
+            shares[f"{measure.key}_value"] = [Share(int(met), int(value)) for _, _, value, met in counted]
+    return shares
+
+
+def percentiles_by_window(
+    records: QuerySet,
+    *,
+    field: str,
+    date_field: str,
+    windows: Sequence[Period],
+    fractions: Sequence[tuple[int, int]],
+) -> list[list]:
+    """For each window, the nearest-rank percentile of ``field`` at each fraction, given as ``(numerator,
+    denominator)`` (``(1, 2)`` is the median); None where the window holds no records. The windows must
+    not overlap: a record is ranked in the first window it falls in.
+
+    One query: the database ranks the records within their window and returns only the rows a percentile
+    names. Fractions are whole-number ratios so the rank, ceil(n × a / b), is exact integer arithmetic in
+    every database.
+    """
+    if not windows:
+        return []
+    in_any, buckets = Q(pk__in=[]), []
+    for i, window in enumerate(windows):
+        in_window = Q(**{f"{date_field}__range": (window.start, window.end)})
+        in_any |= in_window
+        buckets.append(When(in_window, then=Value(i)))
+    first, last = min(w.start for w in windows), max(w.end for w in windows)
+    ranked = (
+        records.filter(in_any, **{f"{date_field}__range": (first, last)})  # one range the index can serve
+        .annotate(bucket=Case(*buckets, output_field=IntegerField()))
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("bucket")], order_by=[F(field).asc(), F("pk").asc()]),
+            size=Window(Count("pk"), partition_by=[F("bucket")]),
+        )
+    )
+    wanted = Q(pk__in=[])
+    for numerator, denominator in fractions:
+        wanted |= Q(rank=(F("size") * numerator + denominator - 1) / denominator)
+    found, sizes = {}, {}
+    for bucket, rank, size, value in ranked.filter(wanted).values_list("bucket", "rank", "size", field):
+        found[bucket, rank], sizes[bucket] = value, size
+    return [
+        [
+            found.get((i, _nearest_rank(sizes[i], numerator, denominator))) if i in sizes else None
+            for numerator, denominator in fractions
+        ]
+        for i in range(len(windows))
+    ]
+
+
+def _nearest_rank(size: int, numerator: int, denominator: int) -> int:
+    return max(1, -(-size * numerator // denominator))

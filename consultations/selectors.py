@@ -7,15 +7,15 @@ organisation allowed it and the body published it with its feedback, by everyone
 """
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from commitments.models import Champion, Compact, Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
-from compact_portal.figures import Share
+from compact_portal.figures import Measure, Share, shares_by_window
 from compact_portal.periods import Period
 
 from .models import Consultation, ConsultationDocument, PublicationStatus, Response, ResponseStatus
@@ -138,32 +138,30 @@ def response_visible_to(*, user: User, response: Response) -> bool:
 
 # --- Figures for the dashboards and reports ---------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class ConsultationFigures:
-    """How a compact's published consultations kept their promises in a period."""
-
-    long_enough: Share  # formal consultations opened in the period lasting the minimum (3.7), explained or not
-    feedback_on_time: Share  # consultations whose feedback fell due in the period, published by then (3.5)
+# 3.7: formal consultations opened in the period that ran at least the compact's minimum, explained or not.
+LONG_ENOUGH = Measure("long_enough", "open_date", met=Q(length_days__gte=F("minimum_days")), counted=Q(formal=True))
+# 3.5: consultations whose feedback fell due in the period, with the feedback published by then.
+FEEDBACK_ON_TIME = Measure("feedback_on_time", "feedback_due", met=Q(feedback__published_on__lte=F("feedback_due")))
 
 
-def consultation_figures(
-    *, compact: Compact, period: Period, organisation: Organisation | None = None
-) -> ConsultationFigures:
-    """The published consultations of ``compact`` (by ``organisation``, if given); one query."""
-    during = (period.start, period.end)
+def consultations_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[Consultation]:
+    """The compact's published consultations (those ``organisation`` ran, if given)."""
     consultations = Consultation.objects.filter(compact=compact, status=PublicationStatus.PUBLISHED)
     if organisation is not None:
         consultations = consultations.filter(body=organisation)
-    opened = Q(formal=True, open_date__range=during)
-    feedback_due = Q(feedback_due__range=during)
-    counts = consultations.aggregate(
-        opened_count=Count("pk", filter=opened),
-        long_enough_count=Count("pk", filter=opened & Q(length_days__gte=F("minimum_days"))),
-        feedback_due_count=Count("pk", filter=feedback_due),
-        feedback_on_time_count=Count("pk", filter=feedback_due & Q(feedback__published_on__lte=F("feedback_due"))),
-    )
-    return ConsultationFigures(
-        long_enough=Share(counts["long_enough_count"], counts["opened_count"]),
-        feedback_on_time=Share(counts["feedback_on_time_count"], counts["feedback_due_count"]),
-    )
+    return consultations
+
+
+def consultation_shares(
+    *, compact: Compact, windows: Sequence[Period], organisation: Organisation | None = None
+) -> dict[str, list[Share]]:
+    """``long_enough`` and ``feedback_on_time`` for each window; one query."""
+    records = consultations_of(compact=compact, organisation=organisation)
+    return shares_by_window(records, [LONG_ENOUGH, FEEDBACK_ON_TIME], windows)
+
+
+# The records behind each figure, for its drill-down: (the records, the measure that picks them).
+FIGURE_RECORDS = {
+    "long_enough": (consultations_of, LONG_ENOUGH),
+    "feedback_on_time": (consultations_of, FEEDBACK_ON_TIME),
+}

@@ -9,6 +9,7 @@ has signed the compact). Everyone else, administrators included, is told the cas
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min, OuterRef, Prefetch, Q, QuerySet
@@ -16,6 +17,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min
 from commitments.models import Champion, Commitment, Compact, Organisation, SignatureStatus, UndertakenBy
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
+from compact_portal.figures import Measure
 from compact_portal.periods import Period
 
 from . import rules
@@ -298,23 +300,46 @@ class StageAge:
     oldest_days: int | None  # since it was received; None for finished stages, whose age has stopped
 
 
-def cases_by_stage(
-    *, compact: Compact, period: Period, today: datetime.date, organisation: Organisation | None = None
-) -> list[StageAge]:
-    """The cases received during ``period`` (raised by or about ``organisation``, if given) by their stage
-    today, in the order of the process; one query."""
-    concerns = Concern.objects.filter(compact=compact, received_on__range=(period.start, period.end))
+def cases_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[Concern]:
+    """The compact's cases (those raised by or about ``organisation``, if given)."""
+    concerns = Concern.objects.filter(compact=compact)
     if organisation is not None:
         concerns = concerns.filter(Q(raiser=organisation) | Q(respondent=organisation))
-    found = {
-        stage: (n, oldest)
-        for stage, n, oldest in concerns.values_list("stage")
-        .annotate(n=Count("pk"), oldest=Min("received_on"))
-        .order_by()
+    return concerns
+
+
+def cases_by_stage(
+    *,
+    compact: Compact,
+    period: Period,
+    windows: Sequence[Period],
+    today: datetime.date,
+    organisation: Organisation | None = None,
+) -> tuple[list[StageAge], list[int]]:
+    """The cases received during ``period`` (raised by or about ``organisation``, if given) by their stage
+    today, in the order of the process; and how many cases were received in each of ``windows``. One query."""
+    in_period = Q(received_on__range=(period.start, period.end))
+    columns = {
+        f"received_{i}": Count("pk", filter=Q(received_on__range=(w.start, w.end))) for i, w in enumerate(windows)
     }
+    rows = (
+        cases_of(compact=compact, organisation=organisation)
+        .values("stage")
+        .annotate(n=Count("pk", filter=in_period), oldest=Min("received_on", filter=in_period), **columns)
+        .order_by()
+    )
+    found, received = {}, [0] * len(windows)
+    for row in rows:
+        found[row["stage"]] = (row["n"], row["oldest"])
+        for i in range(len(windows)):
+            received[i] += row[f"received_{i}"]
     stages = []
     for value, label in Stage.choices:
         count, oldest = found.get(value, (0, None))
         running = oldest is not None and value not in FINISHED_STAGES
         stages.append(StageAge(value, label, count, (today - oldest).days if running else None))
-    return stages
+    return stages, received
+
+
+# The records behind the cases figure, for its drill-down: (the records, the measure that picks them).
+FIGURE_RECORDS = {"cases": (cases_of, Measure("cases", "received_on", met=Q()))}

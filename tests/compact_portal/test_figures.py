@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
+from django.db.models import Q
 
 from commitments.models import Compact
-from compact_portal.figures import Share, within
+from compact_portal.figures import Measure, Share, add_shares, percentiles_by_window, shares_by_window
+from compact_portal.periods import Period
 from tests.commitments.factories import CompactFactory
 
 
@@ -21,21 +25,52 @@ def test_a_share_is_a_whole_percentage(share, percent, text):
     assert str(share) == text
 
 
+def test_add_shares_adds_what_was_met_and_what_was_counted():
+    assert add_shares([Share(1, 2), Share(0, 0), Share(3, 5)]) == Share(4, 7)
+
+
+JAN, FEB, MAR = Period.year(2026).months()[:3]
+
+
+@pytest.fixture
+def compacts_adopted_in_january_and_february(db):
+    """Five compacts adopted in January (notice months 12, 3, 6, 5, 8) and two in February (2 and 7)."""
+    for i, months in enumerate((12, 3, 6, 5, 8)):
+        CompactFactory(name=f"January {i}", adopted_date=datetime.date(2026, 1, 10 + i), notice_months=months)
+    for i, months in enumerate((2, 7)):
+        CompactFactory(name=f"February {i}", adopted_date=datetime.date(2026, 2, 27 + i), notice_months=months)
+
+
+def test_shares_by_window_counts_each_window_in_one_query(
+    compacts_adopted_in_january_and_february, django_assert_num_queries
+):
+    long_notice = Measure("long_notice", "adopted_date", met=Q(notice_months__gte=6), amount="notice_months")
+
+    with django_assert_num_queries(1):
+        shares = shares_by_window(Compact.objects.all(), [long_notice], [JAN, FEB, MAR])
+
+    assert shares["long_notice"] == [Share(3, 5), Share(1, 2), Share(0, 0)]
+    assert shares["long_notice_value"] == [Share(26, 34), Share(7, 9), Share(0, 0)]
+
+
 @pytest.mark.parametrize(
-    ("fraction", "value"),
+    ("fractions", "january", "february"),
     [
-        pytest.param(0.5, 6, id="median-of-five-is-the-third"),
-        pytest.param(0.9, 12, id="ninety-percent-of-five-is-the-fifth"),
-        pytest.param(0.2, 3, id="twenty-percent-of-five-is-the-first"),
-        pytest.param(0.21, 5, id="just-over-a-fifth-is-the-second"),
+        pytest.param([(1, 2)], [6], [2], id="median-third-of-five-first-of-two"),
+        pytest.param([(9, 10)], [12], [7], id="ninetieth-is-the-last-of-five-and-of-two"),
+        pytest.param([(1, 5), (21, 100)], [3, 5], [2, 2], id="a-fifth-and-just-over-a-fifth"),
     ],
 )
-def test_within_reads_the_nearest_rank_percentile(db, fraction, value):
-    for months in (12, 3, 6, 5, 8):  # any column will do: the months of notice of five compacts
-        CompactFactory(name=f"Compact {months}", notice_months=months)
+def test_percentiles_by_window_ranks_within_each_window(
+    compacts_adopted_in_january_and_february, django_assert_num_queries, fractions, january, february
+):
+    with django_assert_num_queries(1):
+        found = percentiles_by_window(
+            Compact.objects.all(),
+            field="notice_months",
+            date_field="adopted_date",
+            windows=[JAN, FEB, MAR],
+            fractions=fractions,
+        )
 
-    assert within(Compact.objects.all(), field="notice_months", fraction=fraction, count=5) == value
-
-
-def test_within_nothing_is_none(db):
-    assert within(Compact.objects.none(), field="notice_months", fraction=0.5, count=0) is None
+    assert found == [january, february, [None] * len(fractions)]

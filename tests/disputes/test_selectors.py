@@ -389,25 +389,79 @@ def test_the_casework_record_of_a_compact_without_cases(compact):
 # --- Cases by stage, for the dashboards ------------------------------------------------------------
 
 
-def test_cases_by_stage_count_a_periods_cases_and_how_long_the_oldest_has_run(
-    compact, raise_concern, case_at, other_charity
-):
+Q3_2026, Q4_2026 = Period.quarter(2026, 3), Period.quarter(2026, 4)
+OCTOBER, NOVEMBER, DECEMBER = Q4_2026.months()
+
+
+@pytest.fixture
+def cases_in_q4(raise_concern, case_at):
+    """Received in Q4 2026: on 5 October and on 2 November (still received), and on 2 November (acknowledged).
+    One more on 30 September, in the quarter before."""
     raise_concern()
     raise_concern(today=datetime.date(2026, 10, 5), happened_on=datetime.date(2026, 10, 1))
     case_at("acknowledged")
     raise_concern(today=datetime.date(2026, 9, 30), happened_on=datetime.date(2026, 9, 1))  # the quarter before
-    quarter = Period.quarter(2026, 4)
 
-    stages = {s.stage: s for s in selectors.cases_by_stage(compact=compact, period=quarter, today=RAISED_ON)}
 
-    assert (stages["received"].count, stages["received"].oldest_days) == (2, 28)
-    assert (stages["acknowledged"].count, stages["acknowledged"].oldest_days) == (1, 0)
-    assert (stages["formal"].count, stages["formal"].oldest_days) == (0, None)
-    assert [s.stage for s in selectors.cases_by_stage(compact=compact, period=quarter, today=RAISED_ON)][:2] == [
-        "received",
-        "acknowledged",
-    ]
-    about_someone_else = selectors.cases_by_stage(
-        compact=compact, period=quarter, today=RAISED_ON, organisation=other_charity
+def test_cases_by_stage_count_a_periods_cases_and_how_long_the_oldest_has_run(compact, cases_in_q4, other_charity):
+    stages, received = selectors.cases_by_stage(
+        compact=compact, period=Q4_2026, windows=[Q3_2026, OCTOBER, NOVEMBER, DECEMBER], today=RAISED_ON
+    )
+
+    by_stage = {s.stage: s for s in stages}
+    assert (by_stage["received"].count, by_stage["received"].oldest_days) == (2, 28)
+    assert (by_stage["acknowledged"].count, by_stage["acknowledged"].oldest_days) == (1, 0)
+    assert (by_stage["formal"].count, by_stage["formal"].oldest_days) == (0, None)
+    assert [s.stage for s in stages][:2] == ["received", "acknowledged"]
+    assert received == [1, 1, 2, 0]
+    about_someone_else, received_about_them = selectors.cases_by_stage(
+        compact=compact, period=Q4_2026, windows=[Q3_2026, Q4_2026], today=RAISED_ON, organisation=other_charity
     )
     assert sum(s.count for s in about_someone_else) == 0
+    assert received_about_them == [0, 0]
+
+
+def test_cases_by_stage_for_the_organisations_in_the_cases(compact, cases_in_q4, charity, trust):
+    for organisation in (charity, trust):
+        stages, received = selectors.cases_by_stage(
+            compact=compact, period=Q4_2026, windows=[Q3_2026, Q4_2026], today=RAISED_ON, organisation=organisation
+        )
+
+        assert [(s.stage, s.count) for s in stages if s.count] == [("received", 2), ("acknowledged", 1)]
+        assert received == [1, 3]
+        assert selectors.cases_of(compact=compact, organisation=organisation).count() == 4
+
+
+def test_finished_cases_count_without_an_age(compact, case_at):
+    case_at("withdrawn")
+
+    stages, received = selectors.cases_by_stage(
+        compact=compact, period=Q4_2026, windows=[Q4_2026], today=datetime.date(2027, 1, 4)
+    )
+
+    withdrawn = next(s for s in stages if s.stage == "withdrawn")
+    assert (withdrawn.count, withdrawn.oldest_days) == (1, None)
+    assert received == [1]
+
+
+def test_cases_by_stage_without_windows_count_the_period_only(compact, cases_in_q4):
+    stages, received = selectors.cases_by_stage(compact=compact, period=Q4_2026, windows=[], today=RAISED_ON)
+
+    assert sum(s.count for s in stages) == 3
+    assert received == []
+
+
+def test_cases_by_stage_take_one_query_however_many_cases(
+    compact, cases_in_q4, raise_concern, django_assert_num_queries
+):
+    windows = Q3_2026.months() + Q4_2026.months()
+    for more in (1, 3):
+        with django_assert_num_queries(1):
+            selectors.cases_by_stage(compact=compact, period=Q4_2026, windows=windows, today=RAISED_ON)
+        for _ in range(more):
+            raise_concern(today=datetime.date(2026, 12, 1))
+    with django_assert_num_queries(1):
+        stages, received = selectors.cases_by_stage(compact=compact, period=Q4_2026, windows=windows, today=RAISED_ON)
+
+    assert received == [0, 0, 1, 1, 2, 4]
+    assert sum(s.count for s in stages) == 7

@@ -1,7 +1,8 @@
 """Reads about compacts, signatories and compliance flags, shared by the pages, the jobs and the exports."""
 
 import datetime
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -9,7 +10,7 @@ from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, Qu
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
-from .models import (
+from ..models import (
     LIVE_STATUSES,
     Champion,
     Commitment,
@@ -171,16 +172,39 @@ def flags_for_export(*, compact: Compact | None = None, status: str | None = Non
 # --- Figures for the dashboards and reports ---------------------------------------------------------
 
 
-def signatories_by_side(*, compact: Compact, on: datetime.date) -> dict[str, int]:
-    """How many organisations had signed ``compact`` by ``on`` and not withdrawn by then, by side; one query."""
-    signed = Signature.objects.filter(
+def signatories_by_side(*, compact: Compact, dates: Sequence[datetime.date]) -> list[dict[str, int]]:
+    """For each date, how many organisations had signed ``compact`` by then and not withdrawn, by side; one
+    query."""
+    signed = Signature.objects.filter(compact=compact, status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN))
+    columns = {
+        f"{side}_{i}": Count(
+            "pk",
+            filter=Q(organisation__side=side, signed_date__lte=on)
+            & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on)),
+        )
+        for i, on in enumerate(dates)
+        for side in Side.values
+    }
+    row = signed.aggregate(**columns)
+    return [{side: row[f"{side}_{i}"] for side in Side.values} for i in range(len(dates))]
+
+
+def signatures_on(
+    *, compact: Compact, on: datetime.date, organisation: Organisation | None = None, side: str = ""
+) -> QuerySet[Signature]:
+    """The signatures in force on ``on`` (of ``organisation``, or of one side, if given): the records behind
+    the signatories figure."""
+    signatures = Signature.objects.filter(
         Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on),
         compact=compact,
         status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN),
         signed_date__lte=on,
     )
-    counts = dict(signed.values_list("organisation__side").annotate(n=Count("pk")).order_by())
-    return {side: counts.get(side, 0) for side in Side.values}
+    if organisation is not None:
+        signatures = signatures.filter(organisation=organisation)
+    if side:
+        signatures = signatures.filter(organisation__side=side)
+    return signatures
 
 
 @dataclass(frozen=True)
@@ -193,14 +217,16 @@ class FlagCount:
 def open_flags_by_rule_and_clause(
     *, compact: Compact, organisation: Organisation | None = None
 ) -> tuple[list[FlagCount], list[FlagCount]]:
-    """The compact's open flags (against ``organisation``, if given) by rule and by clause, most first;
-    two queries."""
+    """The compact's open flags (against ``organisation``, if given) by rule and by clause, most first; one
+    query."""
     flags = Flag.objects.filter(compact=compact, status=FlagStatus.OPEN)
     if organisation is not None:
         flags = flags.filter(organisation=organisation)
-    by_rule = flags.values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
-    by_clause = flags.values_list("clause").annotate(n=Count("pk")).order_by("-n", "clause")
+    by_rule, by_clause = Counter(), Counter()
+    for rule, clause, n in flags.values_list("rule", "clause").annotate(n=Count("pk")).order_by():
+        by_rule[rule] += n
+        by_clause[clause] += n
     return (
-        [FlagCount(rule, RuleKey(rule).label, n) for rule, n in by_rule],
-        [FlagCount(clause, clause, n) for clause, n in by_clause],
+        [FlagCount(rule, RuleKey(rule).label, n) for rule, n in sorted(by_rule.items(), key=lambda i: (-i[1], i[0]))],
+        [FlagCount(clause, clause, n) for clause, n in sorted(by_clause.items(), key=lambda i: (-i[1], i[0]))],
     )

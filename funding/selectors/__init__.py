@@ -8,19 +8,16 @@ not exist.
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Compact, Flag, Organisation, RecordType
+from commitments.models import Champion, Flag, Organisation, RecordType
 from commitments.selectors import flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
-from compact_portal.figures import Share, within
-from compact_portal.periods import Period
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     NOTICE_TOO_SHORT,
     PAID_LATE,
     Decision,
@@ -28,7 +25,6 @@ from .models import (
     FundingRelationship,
     FundingStatus,
     Invoice,
-    Mechanism,
     Notice,
 )
 
@@ -293,95 +289,4 @@ def notices_for_recipient(*, user: User, organisation: Organisation) -> QuerySet
         Notice.objects.filter(relationship__in=relationships_visible_to(user=user).filter(recipient=organisation))
         .select_related("relationship__funder")
         .order_by("-notice_date")
-    )
-
-
-# --- Figures for the dashboards and reports ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentFigures:
-    """The invoices paid in full in a period (11.2): how many on time, and how long paying took."""
-
-    on_time: Share
-    median_working_days: int | None  # half were paid within this many working days of receipt
-    p90_working_days: int | None  # nine in ten were
-
-
-def payment_figures(*, compact: Compact, period: Period, funder: Organisation | None = None) -> PaymentFigures:
-    """Invoices of ``compact`` (one ``funder``'s, if given) paid in full during ``period``; three queries."""
-    paid = Invoice.objects.filter(compact=compact, paid_date__range=(period.start, period.end))
-    if funder is not None:
-        paid = paid.filter(relationship__funder=funder)
-    counts = paid.aggregate(total=Count("pk"), on_time=Count("pk", filter=~PAID_LATE))
-    total = counts["total"]
-    return PaymentFigures(
-        on_time=Share(met=counts["on_time"], total=total),
-        median_working_days=within(paid, field="working_days_to_pay", fraction=0.5, count=total),
-        p90_working_days=within(paid, field="working_days_to_pay", fraction=0.9, count=total),
-    )
-
-
-@dataclass(frozen=True)
-class Total:
-    """What one funder, or one mechanism, awarded in a period."""
-
-    key: str  # the funder's slug or the mechanism's value, for the drill-down
-    label: str
-    awards: int
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class FundingFigures:
-    """How a compact's funding kept its promises in a period."""
-
-    decisions_told_in_time: Share  # awards and declines told by their 9.2 date
-    notices_long_enough: Share  # notices owed and given, taking effect after the notice period (13.3)
-    multi_year_awards: Share  # awards running the minimum term or open-ended (9.1), by number...
-    multi_year_value: Share  # ...and by value, in whole pounds
-    by_mechanism: list[Total]
-    by_funder: list[Total]
-
-
-def funding_figures(*, compact: Compact, period: Period, organisation: Organisation | None = None) -> FundingFigures:
-    """Decisions told and notices given during ``period``, and the awards told then (their terms, funders and
-    mechanisms); only those where ``organisation`` is the funder or recipient, if given. Five queries."""
-    during = (period.start, period.end)
-    relationships = FundingRelationship.objects.filter(compact=compact)
-    if organisation is not None:
-        relationships = relationships.filter(Q(funder=organisation) | Q(recipient=organisation))
-    decisions = Decision.objects.filter(
-        relationship__in=relationships, kind__in=(DecisionKind.AWARDED, DecisionKind.DECLINED), told_date__range=during
-    ).aggregate(total=Count("pk"), met=Count("pk", filter=Q(told_date__lte=F("due_by"))))
-    notices = Notice.objects.filter(
-        relationship__in=relationships, notice_owed=True, notice_date__range=during
-    ).aggregate(total=Count("pk"), met=Count("pk", filter=~NOTICE_TOO_SHORT))
-    awarded = relationships.filter(
-        Exists(Decision.objects.filter(relationship=OuterRef("pk"), kind=DecisionKind.AWARDED, told_date__range=during))
-    )
-    multi_year = Q(end_date__isnull=True) | Q(end_date__gte=F("minimum_end_date"))
-    terms = awarded.filter(start_date__isnull=False).aggregate(  # a term is known once funding has a start
-        total=Count("pk"),
-        met=Count("pk", filter=multi_year),
-        value=Sum("amount", default=0),
-        met_value=Sum("amount", filter=multi_year, default=0),
-    )
-    return FundingFigures(
-        decisions_told_in_time=Share(decisions["met"], decisions["total"]),
-        notices_long_enough=Share(notices["met"], notices["total"]),
-        multi_year_awards=Share(terms["met"], terms["total"]),
-        multi_year_value=Share(int(terms["met_value"]), int(terms["value"])),
-        by_mechanism=[
-            Total(row["mechanism"], Mechanism(row["mechanism"]).label, row["awards"], row["amount"])
-            for row in awarded.values("mechanism")
-            .annotate(awards=Count("pk"), amount=Sum("amount"))
-            .order_by("-amount", "mechanism")
-        ],
-        by_funder=[
-            Total(row["funder__slug"], row["funder__name"], row["awards"], row["amount"])
-            for row in awarded.values("funder__slug", "funder__name")
-            .annotate(awards=Count("pk"), amount=Sum("amount"))
-            .order_by("-amount", "funder__name")
-        ],
     )
