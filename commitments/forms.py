@@ -1,10 +1,16 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from compact_portal.forms import form_helper
+from compact_portal.forms import DATE_INPUT, form_helper
+from compact_portal.periods import Period, PeriodError
 
 from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
+from .selectors.dashboard import TREND_STEPS
+
+FIRST_YEAR = 1998  # the national Compact was agreed in 1998: no period before it is worth choosing
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -110,3 +116,49 @@ class FlagDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = help_text
         self.helper = form_helper(submit, "reason")
+
+
+class PeriodForm(forms.Form):
+    """The period a dashboard or report covers: a quarter (``year`` and ``quarter``), a year (``year``
+    alone) or any dates (``start`` and ``end``). With nothing chosen, ``period`` is ``default``."""
+
+    year = forms.TypedChoiceField(coerce=int, required=False, choices=())
+    quarter = forms.TypedChoiceField(
+        coerce=int, required=False, choices=[("", "The whole year")] + [(n, f"Q{n}") for n in range(1, 5)]
+    )
+    start = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    end = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    step = forms.ChoiceField(label="Trend", required=False, choices=[("", "Automatic"), *TREND_STEPS.items()])
+
+    def __init__(self, *args, today: datetime.date, default: Period | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default = default or Period.quarter_of(today)
+        self.fields["year"].choices = [(y, str(y)) for y in range(today.year + 1, FIRST_YEAR - 1, -1)]
+        self.period = self.default
+
+    def clean(self):
+        data = super().clean()
+        start, end, year, quarter = data.get("start"), data.get("end"), data.get("year"), data.get("quarter")
+        if self.errors:
+            return data
+        if start or end:
+            if not (start and end):
+                raise forms.ValidationError("Give both dates: the first and the last day of the period.")
+            try:
+                self.period = Period(start, end)
+            except PeriodError as error:
+                self.add_error("end", str(error))
+        elif year:
+            self.period = Period.quarter(year, quarter) if quarter else Period.year(year)
+        return data
+
+
+class ReportRequestForm(PeriodForm):
+    """A champion asks for a compliance report: the period, and the meeting it is for."""
+
+    meeting = forms.CharField(
+        label="For the meeting of",
+        max_length=200,
+        required=False,
+        help_text="Printed on the cover, for example “the Local Strategic Partnership board, 14 January 2027”.",
+    )

@@ -13,6 +13,7 @@ from . import compliance
 from .models import Compact, Trigger
 from .services.compliance import compliance_run_start, rule_check_run
 from .services.digest import flag_digest_send
+from .services.reports import report_render
 
 
 @shared_task(name="commitments.scan_compliance")
@@ -47,3 +48,9 @@ def check_compliance_rule(check_id: int) -> None:
 @shared_task(name="commitments.send_flag_digest")
 def send_flag_digest(run_id: int) -> int:
     return flag_digest_send(run_id=run_id)
+
+
+@shared_task(name="commitments.render_compliance_report")
+def render_compliance_report(report_id: int, today_iso: str) -> bool:
+    """Draw a queued compliance report; a second delivery of the same task does nothing."""
+    return report_render(report_id=report_id, today=datetime.date.fromisoformat(today_iso))

@@ -35,8 +35,11 @@ from .flags import (
     RuleKey,
     Trigger,
 )
+from .reports import ComplianceReport, ReportStatus
 
 __all__ = [
+    "ComplianceReport",
+    "ReportStatus",
     "ACTIVE_SIGNATURE_STATUSES",
     "Champion",
     "CheckStatus",

@@ -13,9 +13,25 @@ from .compacts import (
     signatory_detail,
     signature_withdraw,
 )
+from .dashboard import (
+    dashboard,
+    figure_records,
+    report_detail,
+    report_download,
+    report_table_csv,
+    reports,
+    scorecard,
+)
 from .flags import flag_detail, flag_list, flag_reopen, flag_waive, flags_csv
 
 __all__ = [
+    "dashboard",
+    "figure_records",
+    "report_detail",
+    "report_download",
+    "report_table_csv",
+    "reports",
+    "scorecard",
     "application_decide",
     "applications",
     "champion_desk",

@@ -23,6 +23,7 @@ from ..models import (
     Signature,
     SignatureStatus,
 )
+from ..selectors.dashboard import compacts_championed
 from ..services.imports import organisations_import, read_csv
 
 DIRECTORY_PAGE_SIZE = 25
@@ -60,10 +61,20 @@ def signatory_detail(request, slug):
     can_act = _may_act_for(request.user, organisation)
     if not can_act and not any(s.status == SignatureStatus.APPROVED for s in organisation.signatures.all()):
         raise Http404("Not a signatory")  # applicants are not listed publicly until approved
+    championed = (
+        set(compacts_championed(user=request.user).values_list("pk", flat=True))
+        if request.user.is_authenticated
+        else set()
+    )
     return render(
         request,
         "commitments/signatory_detail.html",
-        {"organisation": organisation, "signatures": organisation.signatures.all(), "can_act": can_act},
+        {
+            "organisation": organisation,
+            "signatures": organisation.signatures.all(),
+            "can_act": can_act,
+            "championed": championed,
+        },
     )
 
 
@@ -201,6 +212,7 @@ def champion_desk(request):
         "commitments/champion_desk.html",
         {
             "memberships": memberships,
+            "compacts": compacts_championed(user=request.user),
             "pending": selectors.applications_to_decide(user=request.user).count(),
         },
     )

@@ -1,0 +1,165 @@
+"""The compliance report as a PDF for a Local Strategic Partnership meeting, drawn by WeasyPrint."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+from compact_portal.periods import Period
+
+from ..models import Compact
+from ..selectors.dashboard import compact_figures, report_lists
+from .tables import Table, breakdown_tables, headline_table, signatories_table, trend_tables
+
+# The report's tables, in order, by the slug that names each one's CSV download.
+REPORT_TABLES = [
+    ("headline", "Headline figures"),
+    ("signatories", "Signatories by side"),
+    ("trend-paid_on_time", "Invoices paid within the agreed working days, by month or quarter"),
+    ("trend-told_in_time", "Funding decisions told in time, by month or quarter"),
+    ("trend-notice_long_enough", "Notices giving the full notice period, by month or quarter"),
+    ("trend-multi_year", "Awards of multi-year funding, by month or quarter"),
+    ("trend-multi_year-value", "Multi-year funding by value, by month or quarter"),
+    ("trend-long_enough", "Consultations lasting the minimum length, by month or quarter"),
+    ("trend-feedback_on_time", "Consultation feedback published on time, by month or quarter"),
+    ("trend-days-to-pay", "Working days within which half of invoices were paid, by month or quarter"),
+    ("trend-cases", "Compact concerns received, by month or quarter"),
+    ("flags-by-rule", "Open flags by rule"),
+    ("flags-by-clause", "Open flags by clause"),
+    ("disputes-by-stage", "Compact concerns by stage"),
+    ("funding-by-mechanism", "Funding awarded by mechanism"),
+    ("funding-by-funder", "Funding awarded by funder"),
+    ("breaches-by-commitment", "Open flags by commitment"),
+    ("breaches-by-signatory", "Open flags by signatory"),
+    ("consultations", "Consultations"),
+    ("notices", "Notices of ending or reducing funding"),
+    ("open-flags", "Appendix: open flags"),
+]
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    pdf: bytes
+    page_count: int
+
+
+def report_tables(*, compact: Compact, period: Period, today: datetime.date) -> list[Table]:
+    """Every table in the report, in its order; each is also a CSV download."""
+    figures = compact_figures(compact=compact, period=period, today=today)
+    lists = report_lists(compact=compact, period=period)
+    return _tables(figures, lists)
+
+
+def _tables(figures, lists) -> list[Table]:
+    return [
+        headline_table(figures, links=False),
+        signatories_table(figures, links=False),
+        *trend_tables(figures),
+        *breakdown_tables(figures, links=False),
+        Table(
+            "breaches-by-commitment",
+            "Open flags by commitment",
+            ["Clause", "Commitment", "Open flags"],
+            [list(row) for row in lists.breaches_by_commitment],
+        ),
+        Table(
+            "breaches-by-signatory",
+            "Open flags by signatory",
+            ["Signatory", "Open flags"],
+            [list(row) for row in lists.breaches_by_signatory],
+        ),
+        Table(
+            "consultations",
+            "Consultations opened, or owing feedback, in the period",
+            [
+                "Consultation",
+                "Run by",
+                "Opened",
+                "Closed",
+                "Days open",
+                "Minimum days",
+                "Feedback due",
+                "Feedback published",
+            ],
+            [
+                [
+                    c.title,
+                    c.body.name,
+                    c.open_date,
+                    c.close_date,
+                    c.length_days,
+                    c.minimum_days if c.formal else "informal",
+                    c.feedback_due,
+                    _feedback_published(c),
+                ]
+                for c in lists.consultations
+            ],
+        ),
+        Table(
+            "notices",
+            "Notices of ending or reducing funding given in the period",
+            ["Funding", "Funder", "Recipient", "Notice given", "Takes effect", "Earliest allowed", "Full notice"],
+            [
+                [
+                    n.relationship.reference,
+                    n.relationship.funder.name,
+                    n.relationship.recipient.name,
+                    n.notice_date,
+                    n.effective_date,
+                    n.earliest_effective_date,
+                    "yes" if n.full_notice else "no",
+                ]
+                for n in lists.notices
+            ],
+        ),
+        Table(
+            "open-flags",
+            "Appendix: open flags",
+            ["Clause", "Rule", "Signatory", "Record", "Due", "First found"],
+            [
+                [
+                    f.clause,
+                    f.get_rule_display(),
+                    f.organisation.name if f.organisation else "",
+                    f.record_label,
+                    f.due_date,
+                    f.first_detected,
+                ]
+                for f in lists.open_flags
+            ],
+        ),
+    ]
+
+
+def _feedback_published(consultation) -> str:
+    feedback = getattr(consultation, "feedback", None)
+    if feedback is None or feedback.published_on is None:
+        return "not yet"
+    return feedback.published_on.strftime("%d/%m/%Y")
+
+
+def render_report(
+    *, compact: Compact, period: Period, today: datetime.date, meeting: str = "", requested_by: str = ""
+) -> RenderedReport:
+    """The report as PDF bytes, with its page count."""
+    # WeasyPrint is imported here: it loads Pango, which only the report job and the command need.
+    from weasyprint import HTML
+
+    figures = compact_figures(compact=compact, period=period, today=today)
+    lists = report_lists(compact=compact, period=period)
+    ordered = _tables(figures, lists)
+    tables = {table.slug.replace("-", "_"): table for table in ordered}  # names a template can look up
+    html = render_to_string(
+        "commitments/report/report.html",
+        {
+            "compact": compact,
+            "figures": figures,
+            "tables": tables,
+            "trends": [table for table in ordered if table.slug.startswith("trend-")],
+            "meeting": meeting,
+            "requested_by": requested_by,
+            "today": today,
+        },
+    )
+    document = HTML(string=html).render()
+    return RenderedReport(document.write_pdf(), len(document.pages))

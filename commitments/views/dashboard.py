@@ -1,0 +1,262 @@
+"""Champions' dashboards, signatories' scorecards ("Compact health check"), the records behind each figure,
+and the compliance reports for Local Strategic Partnership meetings.
+
+Administrators and the compact's champions see its dashboard and reports; an organisation's own members
+see its scorecard too. For everyone else these pages do not exist (404).
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from compact_portal.csv_export import csv_response, safe_cell
+from compact_portal.forms import add_service_errors
+from compact_portal.pagination import page_of
+from compact_portal.periods import Period, PeriodError
+from compact_portal.uploads import attachment_response
+
+from ..forms import PeriodForm, ReportRequestForm
+from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
+from ..reporting.pdf import REPORT_TABLES, report_tables
+from ..reporting.tables import breakdown_tables, flags_url, headline_table, signatories_table, trend_tables
+from ..selectors import dashboard as selectors
+from ..services.reports import report_request
+
+RECORDS_PAGE_SIZE = 50
+REPORTS_SHOWN = 20
+
+
+def _compact_or_404(request, slug) -> Compact:
+    try:
+        return selectors.dashboard_compact(user=request.user, slug=slug)
+    except Compact.DoesNotExist:
+        raise Http404("No such compact dashboard") from None
+
+
+def _period_form(request, today):
+    form = PeriodForm(request.GET or None, today=today)
+    if form.is_bound:
+        form.is_valid()  # errors are shown; the period stays the default until it is valid
+    return form
+
+
+def _figures_page(request, template, *, compact, today, organisation=None, extra=None):
+    form = _period_form(request, today)
+    figures = selectors.compact_figures(
+        compact=compact,
+        period=form.period,
+        today=today,
+        step=form.cleaned_data.get("step") if form.is_bound and not form.errors else None,
+        organisation=organisation,
+    )
+    context = {
+        "compact": compact,
+        "form": form,
+        "figures": figures,
+        "headline": headline_table(figures),
+        "signatories": signatories_table(figures) if organisation is None else None,
+        "trends": trend_tables(figures),
+        "breakdowns": breakdown_tables(figures),
+        "years": form.fields["year"].choices,
+        "steps": selectors.TREND_STEPS,
+        "flags_url": flags_url(figures),
+    }
+    return render(request, template, context | (extra or {}))
+
+
+@login_required
+def dashboard(request, slug):
+    today = timezone.localdate()
+    return _figures_page(request, "commitments/dashboard.html", compact=_compact_or_404(request, slug), today=today)
+
+
+@login_required
+def scorecard(request, slug, organisation_slug):
+    """The Compact health check of one signatory: the dashboard's figures for its part only."""
+    try:
+        signature = selectors.scorecard_signature(user=request.user, slug=slug, organisation_slug=organisation_slug)
+    except Signature.DoesNotExist:
+        raise Http404("No such scorecard") from None
+    today = timezone.localdate()
+    return _figures_page(
+        request,
+        "commitments/scorecard.html",
+        compact=signature.compact,
+        today=today,
+        organisation=signature.organisation,
+        extra={"signature": signature, "organisation": signature.organisation},
+    )
+
+
+FIGURE_TITLES = {
+    "paid_on_time": "Invoices paid in full",
+    "told_in_time": "Funding decisions told",
+    "multi_year": "Awards with a known term",
+    "awards": "Funding awarded",
+    "notice_long_enough": "Notices given",
+    "long_enough": "Formal consultations opened",
+    "feedback_on_time": "Consultations whose feedback fell due",
+    "cases": "Compact concerns received",
+    "signatories": "Signatories",
+}
+MET_CHOICES = {"yes": True, "no": False}
+
+
+@login_required
+def figure_records(request, slug, key):
+    """The records behind one figure for a period: ``?start=&end=`` (both needed), optionally ``met=yes|no``,
+    ``organisation=`` (a scorecard's figure), and ``side``, ``stage``, ``mechanism`` or ``funder``."""
+    if key not in FIGURE_TITLES:
+        raise Http404("No such figure")
+    organisation_slug = request.GET.get("organisation", "")
+    if organisation_slug:
+        try:
+            signature = selectors.scorecard_signature(user=request.user, slug=slug, organisation_slug=organisation_slug)
+        except Signature.DoesNotExist:
+            raise Http404("No such scorecard") from None
+        compact, organisation = signature.compact, signature.organisation
+    else:
+        compact, organisation = _compact_or_404(request, slug), None
+    try:
+        period = Period(
+            datetime.date.fromisoformat(request.GET.get("start", "")),
+            datetime.date.fromisoformat(request.GET.get("end", "")),
+        )
+    except ValueError as error:  # PeriodError is a ValueError; so is a missing or mistyped date
+        message = str(error) if isinstance(error, PeriodError) else "Give the period's first and last days."
+        return render(request, "commitments/figure_records.html", {"compact": compact, "error": message}, status=400)
+    met = MET_CHOICES.get(request.GET.get("met", ""))
+    narrowing = {name: request.GET.get(name, "") for name in ("side", "stage", "mechanism", "funder")}
+    records = selectors.figure_records(
+        key=key, compact=compact, period=period, met=met, organisation=organisation, **narrowing
+    )
+    records = _listed(key, records, request.GET.get("sort"))
+    page, query = page_of(request, records, per_page=RECORDS_PAGE_SIZE)
+    return render(
+        request,
+        "commitments/figure_records.html",
+        {
+            "compact": compact,
+            "organisation": organisation,
+            "key": key,
+            "kind": _LISTING[key][0],
+            "kept_or_broken": key not in NOT_PROMISES,
+            "title": FIGURE_TITLES[key],
+            "period": period,
+            "met": met,
+            "narrowing": {name: value for name, value in narrowing.items() if value},
+            "side_label": Side(narrowing["side"]).label if narrowing["side"] in Side.values else "",
+            "page_obj": page,
+            "query": query,
+        },
+    )
+
+
+# How each list shows its records (the template pair under dashboard/records/), and in which order.
+_FUNDING = ("relationship__funder", "relationship__recipient")
+_LISTING = {
+    "paid_on_time": ("invoices", _FUNDING, ("paid_date", "pk")),
+    "told_in_time": ("decisions", _FUNDING, ("told_date", "pk")),
+    "multi_year": ("decisions", _FUNDING, ("told_date", "pk")),
+    "awards": ("decisions", _FUNDING, ("told_date", "pk")),
+    "notice_long_enough": ("notices", _FUNDING, ("notice_date", "pk")),
+    "long_enough": ("consultations", ("body", "feedback"), ("open_date", "pk")),
+    "feedback_on_time": ("consultations", ("body", "feedback"), ("feedback_due", "pk")),
+    "cases": ("cases", (), ("received_on", "pk")),
+    "signatories": ("signatories", ("organisation",), ("organisation__name", "pk")),
+}
+NOT_PROMISES = {"awards", "cases", "signatories"}  # counts: nothing in them is kept or broken
+
+
+def _listed(key, records, sort):
+    _, related, order = _LISTING[key]
+    if key == "paid_on_time" and sort == "days":
+        order = ("working_days_to_pay", "pk")
+    return records.select_related(*related).order_by(*order)
+
+
+# --- Compliance reports ----------------------------------------------------------------------------
+
+
+@login_required
+def reports(request, slug):
+    """Ask for a report (POST) and see the compact's earlier ones."""
+    compact = _compact_or_404(request, slug)
+    today = timezone.localdate()
+    form = ReportRequestForm(request.POST or None, today=today, default=Period.quarter_of(today).previous())
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = report_request(
+                compact=compact, period=form.period, meeting=form.cleaned_data["meeting"], requested_by=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Your report for {form.period.label} is queued; this page shows its progress.")
+            return redirect("commitments:report_detail", pk=report.pk)
+    return render(
+        request,
+        "commitments/reports.html",
+        {
+            "compact": compact,
+            "form": form,
+            "reports": selectors.reports_of(compact=compact)[:REPORTS_SHOWN],
+            "years": form.fields["year"].choices,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _report_or_404(request, pk) -> ComplianceReport:
+    try:
+        return selectors.report_for(user=request.user, pk=pk)
+    except ComplianceReport.DoesNotExist:
+        raise Http404("No such report") from None
+
+
+@login_required
+def report_detail(request, pk):
+    report = _report_or_404(request, pk)
+    return render(
+        request,
+        "commitments/report_detail.html",
+        {
+            "report": report,
+            "compact": report.compact,
+            "tables": REPORT_TABLES,
+            "waiting": report.status in (ReportStatus.QUEUED, ReportStatus.RENDERING),
+        },
+    )
+
+
+@login_required
+def report_download(request, pk):
+    report = _report_or_404(request, pk)
+    if report.status != ReportStatus.READY:
+        raise Http404("The report is not ready")
+    return attachment_response(report.pdf, filename=report.download_name, content_type="application/pdf")
+
+
+@login_required
+def report_table_csv(request, pk, table):
+    """One table of the report, as CSV, counted now for the report's compact and period."""
+    report = _report_or_404(request, pk)
+    tables = {
+        t.slug: t for t in report_tables(compact=report.compact, period=report.period, today=timezone.localdate())
+    }
+    if table not in tables:
+        raise Http404("No such table")
+    chosen = tables[table]
+    rows = [chosen.columns, *([_csv_cell(cell) for cell in row] for row in chosen.rows)]
+    return csv_response(f"{report.compact.slug}-{report.period_start}-{report.period_end}-{table}.csv", rows)
+
+
+def _csv_cell(cell) -> str:
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    return safe_cell(cell)
