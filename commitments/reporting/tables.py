@@ -135,68 +135,65 @@ def signatories_table(figures: Figures, *, links: bool = True) -> Table:
     )
 
 
+def _trend(
+    figures: Figures,
+    slug: str,
+    title: str,
+    heading: str,
+    cells: list,
+    values: list,
+    labels: list[str],
+    *,
+    percent: bool,
+) -> Table:
+    """A trend's table (``cells``, one per step) and its column chart (``values``, labelled ``labels``)."""
+    columns = [figures.step.title(), heading]
+    rows = [[step, cell] for step, cell in zip(figures.step_labels, cells, strict=True)]
+    chart = column_chart(
+        title=title, steps=figures.step_labels, values=values, texts=labels, percent=percent, columns=columns, rows=rows
+    )
+    return Table(slug, title, columns, rows, chart)
+
+
 def trend_tables(figures: Figures) -> list[Table]:
     """A chart and a table for each measure, step by step through the period."""
-    tables = []
-    for figure in figures.shares:
-        texts = [share_text(share, figure.by_value) if share.total else "–" for share in figure.trend]
-        title = f"{figure.label} ({figure.clause}), {figures.step}ly"
-        rows = [[label, text] for label, text in zip(figures.step_labels, texts, strict=True)]
-        tables.append(
-            Table(
-                f"trend-{figure.key}{'-value' if figure.by_value else ''}",
-                title,
-                [figures.step.title(), "Share kept"],
-                rows,
-                column_chart(
-                    title=title,
-                    steps=figures.step_labels,
-                    values=[share.percent for share in figure.trend],
-                    texts=[f"{s.percent}%" if s.total else "–" for s in figure.trend],
-                    percent=True,
-                    columns=[figures.step.title(), "Share kept"],
-                    rows=rows,
-                ),
-            )
+    tables = [
+        _trend(
+            figures,
+            f"trend-{figure.key}{'-value' if figure.by_value else ''}",
+            f"{figure.label} ({figure.clause}), {figures.step}ly",
+            "Share kept",
+            [share_text(share, figure.by_value) if share.total else "–" for share in figure.trend],
+            [share.percent for share in figure.trend],
+            [f"{share.percent}%" if share.total else "–" for share in figure.trend],
+            percent=True,
         )
+        for figure in figures.shares
+    ]
     medians = figures.days_to_pay.trend
-    title = f"Working days within which half of invoices were paid (11.2), {figures.step}ly"
-    rows = [[label, _days(value)] for label, value in zip(figures.step_labels, medians, strict=True)]
     tables.append(
-        Table(
+        _trend(
+            figures,
             "trend-days-to-pay",
-            title,
-            [figures.step.title(), "Median"],
-            rows,
-            column_chart(
-                title=title,
-                steps=figures.step_labels,
-                values=medians,
-                texts=["–" if v is None else str(v) for v in medians],
-                percent=False,
-                columns=[figures.step.title(), "Median"],
-                rows=rows,
-            ),
+            f"Working days within which half of invoices were paid (11.2), {figures.step}ly",
+            "Median",
+            [_days(value) for value in medians],
+            medians,
+            ["–" if value is None else str(value) for value in medians],
+            percent=False,
         )
     )
     received = [share.total for share in figures.cases_received.trend]
-    title = f"Compact concerns received, {figures.step}ly"
-    rows = [[label, n] for label, n in zip(figures.step_labels, received, strict=True)]
     tables.append(
-        Table(
+        _trend(
+            figures,
             "trend-cases",
-            title,
-            [figures.step.title(), "Received"],
-            rows,
-            column_chart(
-                title=title,
-                steps=figures.step_labels,
-                values=received,
-                texts=[str(n) for n in received],
-                percent=False,
-                columns=[figures.step.title(), "Received"],
-                rows=rows,
-            ),
+            f"Compact concerns received, {figures.step}ly",
+            "Received",
+            received,
+            received,
+            [str(n) for n in received],
+            percent=False,
         )
     )
     return tables
