@@ -172,16 +172,20 @@ def flags_for_export(*, compact: Compact | None = None, status: str | None = Non
 # --- Figures for the dashboards and reports ---------------------------------------------------------
 
 
+SIGNED = (SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN)  # signed, whether or not withdrawn since
+
+
+def _in_force_on(on: datetime.date) -> Q:
+    """Signed by ``on`` and not withdrawn by then."""
+    return Q(signed_date__lte=on) & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on))
+
+
 def signatories_by_side(*, compact: Compact, dates: Sequence[datetime.date]) -> list[dict[str, int]]:
     """For each date, how many organisations had signed ``compact`` by then and not withdrawn, by side; one
     query."""
-    signed = Signature.objects.filter(compact=compact, status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN))
+    signed = Signature.objects.filter(compact=compact, status__in=SIGNED)
     columns = {
-        f"{side}_{i}": Count(
-            "pk",
-            filter=Q(organisation__side=side, signed_date__lte=on)
-            & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on)),
-        )
+        f"{side}_{i}": Count("pk", filter=Q(organisation__side=side) & _in_force_on(on))
         for i, on in enumerate(dates)
         for side in Side.values
     }
@@ -194,12 +198,7 @@ def signatures_on(
 ) -> QuerySet[Signature]:
     """The signatures in force on ``on`` (of ``organisation``, or of one side, if given): the records behind
     the signatories figure."""
-    signatures = Signature.objects.filter(
-        Q(withdrawn_date__isnull=True) | Q(withdrawn_date__gt=on),
-        compact=compact,
-        status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN),
-        signed_date__lte=on,
-    )
+    signatures = Signature.objects.filter(_in_force_on(on), compact=compact, status__in=SIGNED)
     if organisation is not None:
         signatures = signatures.filter(organisation=organisation)
     if side:

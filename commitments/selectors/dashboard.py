@@ -25,9 +25,8 @@ from ..models import (
     Organisation,
     Side,
     Signature,
-    SignatureStatus,
 )
-from . import FlagCount, open_flags_by_rule_and_clause, signatories_by_side, signatures_on
+from . import SIGNED, FlagCount, open_flags_by_rule_and_clause, signatories_by_side, signatures_on
 
 MONTH, QUARTER = "month", "quarter"
 
@@ -57,7 +56,7 @@ def scorecard_signature(*, user: User, slug: str, organisation_slug: str) -> Sig
             championed=Exists(Champion.objects.filter(user_id=user.pk, compact=OuterRef("compact_id"))),
             member=Exists(Membership.objects.filter(user_id=user.pk, organisation=OuterRef("organisation_id"))),
         )
-        .filter(status__in=(SignatureStatus.APPROVED, SignatureStatus.WITHDRAWN))
+        .filter(status__in=SIGNED)
         .get(compact__slug=slug, organisation__slug=organisation_slug)
     )
     if not (signature.championed or signature.member or user.has_role(Role.ADMINISTRATOR)):
