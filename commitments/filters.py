@@ -5,7 +5,7 @@ import datetime
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from compact_portal.filters import StableOrdering
+from compact_portal.filters import PortalFilterSet, StableOrdering
 
 from .models import (
     LIVE_STATUSES,
@@ -21,7 +21,7 @@ from .models import (
 )
 
 
-class SignatoryFilter(django_filters.FilterSet):
+class SignatoryFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="Name contains")
     side = django_filters.ChoiceFilter(choices=Side.choices, empty_label="Both sides")
     organisation_type = django_filters.ChoiceFilter(
@@ -55,17 +55,12 @@ class SignatoryFilter(django_filters.FilterSet):
         approved = Signature.objects.filter(organisation=OuterRef("pk"), compact=value, status=SignatureStatus.APPROVED)
         return queryset.filter(Exists(approved))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
-
 
 STATUS_CHOICES = (("", "Open or at risk"), *FlagStatus.choices, ("any", "Any status"))
 AGE_CHOICES = (("new", "Found in the last 7 days"), ("30", "Found over 30 days ago"), ("90", "Found over 90 days ago"))
 
 
-class FlagFilter(django_filters.FilterSet):
+class FlagFilter(PortalFilterSet):
     """The champion's flag list: by compact, rule, clause, organisation, status and age; open and at-risk
     flags unless another status is chosen. Give ``today`` so the ages count from the same day as the page."""
 
@@ -110,8 +105,6 @@ class FlagFilter(django_filters.FilterSet):
         clauses = sorted(set(visible.order_by().values_list("clause", flat=True).distinct()), key=_clause_order)
         fields["clause"].choices = [("", "Any clause"), *((clause, clause) for clause in clauses)]
         fields["clause"].empty_label = None
-        for field in fields.values():
-            field.widget.attrs["class"] = "form-select"
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("status"):

@@ -4,13 +4,14 @@ import django_filters
 from django.db.models import Q
 
 from commitments.models import Compact, Organisation, Side
+from compact_portal.filters import PortalFilterSet
 
 from .models import PolicyArea
 
 PHASES = [("forthcoming", "Forthcoming"), ("open", "Open"), ("closed", "Closed")]
 
 
-class RegisterFilter(django_filters.FilterSet):
+class RegisterFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="Words")
     status = django_filters.ChoiceFilter(field_name="phase", choices=PHASES, empty_label="Any status")
     body = django_filters.ModelChoiceFilter(
@@ -36,5 +37,3 @@ class RegisterFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"

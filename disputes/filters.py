@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from commitments.models import Compact
-from compact_portal.filters import StableOrdering
+from compact_portal.filters import PortalFilterSet, StableOrdering
 
 from .models import OPEN_STAGES, Stage
 
@@ -18,7 +18,7 @@ class CaseOrdering(StableOrdering):
     tie_break = "reference"
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="Reference contains")
     state = django_filters.ChoiceFilter(
         choices=OPEN_FILTERS, method="by_state", label="Open or finished", empty_label="All cases"

@@ -5,11 +5,12 @@ from django import forms
 from django.db.models import Q
 
 from commitments.models import Organisation, Side
+from compact_portal.filters import PortalFilterSet
 
 from .models import FundingStatus, Mechanism
 
 
-class FundingFilter(django_filters.FilterSet):
+class FundingFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="Reference or title contains")
     funder = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.filter(side=Side.PUBLIC), to_field_name="slug", empty_label="Any funder"
@@ -77,10 +78,3 @@ class FundingFilter(django_filters.FilterSet):
         if recipients is not None:
             self.filters["recipient"].queryset = recipients
             self.form.fields["recipient"].queryset = recipients
-        for field in self.form.fields.values():
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select"
-            else:
-                field.widget.attrs["class"] = "form-control"

@@ -4,8 +4,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
 
 from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
@@ -62,6 +64,15 @@ def start_celery_worker(tmp_path):
     for worker in workers:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+@pytest.fixture
+def test_database_url(db):
+    """The URL of the database the tests run in, for a worker in another process (PostgreSQL only)."""
+    settings = connection.settings_dict
+    user = quote(settings["USER"] or "postgres", safe="")
+    password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
+    return f"postgres://{user}{password}@127.0.0.1:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 @pytest.fixture

@@ -79,6 +79,9 @@ def awards_360giving(request):
     return response
 
 
+PREVIEW_YEARS = (1900, 2199)  # the years dates_preview works deadlines out for
+
+
 @role_required(Role.OFFICER)
 def dates_preview(request):
     """The deadlines a form will store, worked out as the officer types (see static/js/funding-dates.js)."""
@@ -90,10 +93,13 @@ def dates_preview(request):
         return JsonResponse({})
 
     def date_param(name):
+        # While a year is being typed the field briefly holds dates such as 0002-01-22, whose deadlines fall
+        # before year 1; only a plausible date is worked out, the rest shows the placeholder.
         try:
-            return datetime.date.fromisoformat(request.GET.get(name, ""))
+            value = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             return None
+        return value if PREVIEW_YEARS[0] <= value.year <= PREVIEW_YEARS[1] else None
 
     computed = {}
     if expected_start := date_param("expected_start"):

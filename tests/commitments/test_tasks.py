@@ -8,7 +8,6 @@ import datetime
 import inspect
 import subprocess
 import time
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -158,14 +157,6 @@ def test_the_payment_check_runs_on_the_hour_on_weekdays_only():
 # --- A real worker -----------------------------------------------------------------------------------------
 
 
-def database_url_for_worker() -> str:
-    """The URL of the database the tests run in, for a worker in another process."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "postgres", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@127.0.0.1:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def wait_until(condition, worker: subprocess.Popen, seconds: float = 60) -> bool:
     """Poll ``condition`` until it holds, the worker dies, or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
@@ -182,9 +173,11 @@ def wait_until(condition, worker: subprocess.Popen, seconds: float = 60) -> bool
 )
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("tasks_go_to_the_broker")
-def test_a_real_worker_runs_the_scan_through_redis_and_sends_the_digest(unpaid_invoice, officer, start_celery_worker):
+def test_a_real_worker_runs_the_scan_through_redis_and_sends_the_digest(
+    unpaid_invoice, officer, start_celery_worker, test_database_url
+):
     worker, log = start_celery_worker(
-        DATABASE_URL=database_url_for_worker(),
+        DATABASE_URL=test_database_url,
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CELERY_RESULT_BACKEND=None,  # results go back through the same Redis as the broker
         EMAIL_URL="consolemail://",  # the digest is printed, so the test can read it

@@ -550,7 +550,8 @@ def test_asking_for_a_report_queues_it_and_the_job_makes_it_ready_to_download(
 
     detail = text_of(client.get(response["Location"]))
     assert "Ready (" in detail
-    assert 'http-equiv="refresh"' not in detail
+    assert "data-poll-seconds" not in detail  # nothing left to wait for: the page stops checking
+    assert "js/report-status.js" not in detail
     download = client.get(url("report_download", report.pk))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
@@ -559,7 +560,7 @@ def test_asking_for_a_report_queues_it_and_the_job_makes_it_ready_to_download(
     assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
-def test_a_queued_report_says_so_refreshes_itself_and_cannot_be_downloaded_yet(
+def test_a_queued_report_says_so_checks_again_by_itself_and_cannot_be_downloaded_yet(
     client_for, queued_report, compact_champion
 ):
     client = client_for("compact_champion")
@@ -567,7 +568,10 @@ def test_a_queued_report_says_so_refreshes_itself_and_cannot_be_downloaded_yet(
     detail = text_of(client.get(url("report_detail", queued_report.pk)))
 
     assert "Queued: waiting for the report job to start." in detail
-    assert '<meta http-equiv="refresh" content="5">' in detail
+    assert 'id="report-progress" role="status" class="mb-4" data-poll-seconds="5"' in detail
+    assert "js/report-status.js" in detail
+    assert 'http-equiv="refresh"' not in detail  # a meta refresh would reload the page under a screen reader
+    assert f'you can also <a href="{url("report_detail", queued_report.pk)}">check again</a>' in detail
     assert client.get(url("report_download", queued_report.pk)).status_code == 404
 
 

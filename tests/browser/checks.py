@@ -1,0 +1,192 @@
+"""What the browser journeys check on every page, and how they use the keyboard.
+
+``Auditor`` runs axe-core (shipped inside the axe-playwright-python wheel, so no network and no Node) for the
+WCAG 2.0, 2.1 and 2.2 A and AA rules at desktop width and at 320 CSS pixels, and checks that at 320 pixels the
+page does not scroll sideways (WCAG 1.4.10). The keyboard helpers move with Tab and check, at every stop, that
+the focus can be seen (WCAG 2.4.7).
+"""
+
+import re
+from urllib.parse import urldefrag
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, TimeoutError
+
+WCAG_A_AND_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_A_AND_AA}, "resultTypes": ["violations"]}
+WIDTHS = (1280, 320)
+NARROW = 320
+
+_axe = Axe()
+
+
+def describe_violations(violations: list[dict], where: str) -> str:
+    lines = [f"axe found {len(violations)} WCAG violation(s) on {where}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"][:5]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:160]}\n      {summary[:300]}")
+    return "\n".join(lines)
+
+
+class Auditor:
+    """Checks the page a journey is on; remembers which pages were visited and which were checked."""
+
+    def __init__(self):
+        self.visited: list[str] = []
+        self.checked: set[str] = set()
+
+    def watch(self, page: Page) -> None:
+        def navigated(frame):
+            if frame == page.main_frame:
+                self.visited.append(urldefrag(frame.url).url)
+
+        page.on("framenavigated", navigated)
+
+    def __call__(self, page: Page) -> None:
+        """Fail, naming each rule and element, if axe finds any violation at either width, or if the page
+        scrolls sideways at 320 pixels; leaves the page at desktop width."""
+        page.wait_for_load_state("load")
+        where = urldefrag(page.url).url
+        size = page.viewport_size
+        try:
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": size["height"]})
+                violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
+                assert not violations, describe_violations(violations, f"{where} at {width} px")
+                if width == NARROW:
+                    assert_reflows(page, where)
+        finally:
+            page.set_viewport_size(size)
+        self.checked.add(where)
+
+    def unchecked_pages(self) -> list[str]:
+        return sorted({url for url in self.visited if url not in self.checked and url != "about:blank"})
+
+
+def assert_reflows(page: Page, where: str) -> None:
+    """At 320 pixels nothing pushes the page sideways; a wide table may scroll inside its own box."""
+    overflow = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            const culprits = [];
+            for (const el of document.querySelectorAll("body *")) {
+                const box = el.getBoundingClientRect();
+                if (box.right > width + 1 && !el.closest(".table-responsive") && el.parentElement
+                        && el.parentElement.getBoundingClientRect().right <= width + 1) {
+                    culprits.push(el.outerHTML.slice(0, 120));
+                }
+            }
+            return {scrollWidth: document.documentElement.scrollWidth, width, culprits};
+        }"""
+    )
+    assert overflow["scrollWidth"] <= overflow["width"], (
+        f"{where} scrolls sideways at {NARROW} px ({overflow['scrollWidth']} px of content): {overflow['culprits']}"
+    )
+
+
+# --- The keyboard ----------------------------------------------------------------------------------------------
+
+
+def field(page: Page, label: str) -> Locator:
+    """The form field labelled exactly ``label`` (a required field's label ends with an asterisk)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+
+
+FOCUS_SHOWN = r"""() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || !el.matches(":focus, :focus-within")) { return false; }
+    const style = getComputedStyle(el);
+    return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2
+        && !/rgba\([^)]*,\s*0\)|transparent/.test(style.outlineColor);
+}"""
+
+
+def focused(page: Page) -> str:
+    """What has the focus, and how it is drawn, for a failure message."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            if (!el || el === document.body) { return "nothing"; }
+            const style = getComputedStyle(el);
+            const label = el.labels && el.labels.length ? el.labels[0].innerText : (el.innerText || el.value || "");
+            return `<${el.tagName.toLowerCase()}${el.id ? " id=" + el.id : ""}> ${label.trim().slice(0, 60)}`
+                + ` (outline: ${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor})`;
+        }"""
+    )
+
+
+def assert_focus_visible(page: Page) -> None:
+    """The element with the focus shows it within a moment of getting it: the portal draws focus as a solid
+    outline of at least 2 pixels (static/css/portal.css)."""
+    try:
+        page.wait_for_function(FOCUS_SHOWN, timeout=1000)
+    except TimeoutError:
+        raise AssertionError(f"the focus is on {focused(page)} but nothing shows it") from None
+
+
+def has_focus(target: Locator) -> bool:
+    return target.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
+    """Press Tab until ``target`` has the focus, checking at every stop that the focus can be seen."""
+    target.wait_for()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if has_focus(target):
+            assert_focus_visible(page)
+            return
+        assert_focus_visible(page)
+    raise AssertionError(f"{target} was not reached with {limit} presses of Tab")
+
+
+def type_into(page: Page, target: Locator, text: str) -> None:
+    """Tab to a text field and type into it."""
+    tab_to(page, target)
+    page.keyboard.type(text)
+
+
+# The order a date field takes its parts in follows the browser's own language (Debian's Chromium ships only
+# en-US: month, day, year); the conftest finds it out once per browser.
+DATE_FIELD_ORDER = {"value": "%d%m%Y"}
+
+
+def date_field_order(page: Page) -> str:
+    """Type 1 February 2003 day first into a scratch date field, and see whether the browser read it so."""
+    page.set_content('<label for="d">Date</label><input type="date" id="d">')
+    page.focus("#d")
+    page.keyboard.type("01022003")
+    return "%d%m%Y" if page.input_value("#d") == "2003-02-01" else "%m%d%Y"
+
+
+def type_date(page: Page, target: Locator, day) -> None:
+    """Tab to a date field and type the date, in the order the browser's date fields take."""
+    tab_to(page, target)
+    page.keyboard.type(day.strftime(DATE_FIELD_ORDER["value"]))
+    assert target.input_value() == day.isoformat(), f"{target} holds {target.input_value()!r}, not {day}"
+
+
+def choose(page: Page, target: Locator, option: str, *, limit: int = 60) -> None:
+    """Tab to a drop-down list and move through it with the arrow keys until ``option`` is chosen."""
+    tab_to(page, target)
+    page.keyboard.press("Home")
+    for _ in range(limit):
+        if target.evaluate("el => el.options[el.selectedIndex].text.trim()") == option:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{option!r} was not reached in {target} with the arrow keys")
+
+
+def tick(page: Page, target: Locator) -> None:
+    """Tab to a tick box (or a radio button) and press Space."""
+    tab_to(page, target)
+    page.keyboard.press("Space")
+    assert target.is_checked(), f"{target} is not ticked after pressing Space"
+
+
+def press_button(page: Page, target: Locator) -> None:
+    """Tab to a button or link and press Enter."""
+    tab_to(page, target)
+    page.keyboard.press("Enter")
