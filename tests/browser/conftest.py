@@ -9,11 +9,14 @@ A failing test leaves a screenshot of each of its pages in test-artifacts/browse
 import datetime
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from commitments.services import compacts_load
 from compact_portal.accounts.roles import Role
@@ -32,18 +35,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DESKTOP = {"width": 1280, "height": 900}
 HOW_TO_ENABLE = (
     f"Chromium not found at {CHROMIUM}: the browser journeys are skipped. To run them, install Debian's chromium "
     "package (apt-get install chromium), or set CHROMIUM_PATH to a Chromium or Chrome binary."
 )
 
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django sorts the tests, so these run with the transactional ones
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
+    if os.environ.get("BROWSER_TESTS") == "required" and not os.access(CHROMIUM, os.X_OK):
+        raise pytest.UsageError(f"BROWSER_TESTS=required, but {HOW_TO_ENABLE}")
     for item in items:
         if here in Path(item.fspath).parents:
-            # A journey's data must be committed for the live server's thread to see it; serialized_rollback puts
-            # back the rows the data migrations seeded (policy areas, communities) after each test's flush.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            # A journey's data must be committed for the live server's thread to see it.
+            item.add_marker(pytest.mark.django_db(transaction=True))
             if not os.access(CHROMIUM, os.X_OK):
                 item.add_marker(pytest.mark.skip(reason=HOW_TO_ENABLE))
 
@@ -54,33 +61,58 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _date_field_order(browser):
     scratch = browser.new_page()
     checks.DATE_FIELD_ORDER["value"] = checks.date_field_order(scratch)
     scratch.close()
 
 
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London", "viewport": DESKTOP}
-
-
-DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _synchronous_orm_beside_playwright():
-    # Playwright's synchronous API keeps an event loop in the main thread from its first use to the end of the
-    # session, and Django refuses ORM calls from a thread with a running loop. The calls made here (set-up,
-    # checks between browser steps, and the tests that run after these) are plain synchronous code, so the guard
-    # is lifted for the rest of the session, once a browser test runs.
+    # Playwright's synchronous API keeps an event loop in the main thread while it runs, and Django refuses ORM
+    # calls from a thread with a running loop. The calls made here (set-up, checks between browser steps, the
+    # database's flush after each test) are plain synchronous code, so the guard is lifted while these tests run,
+    # and put back after them: Playwright is started for this package only (below), not for the whole session.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+# pytest-playwright's Playwright and browser live for the whole session; these live for this package only, so
+# the event loop stops before the tests that run after these.
+@pytest.fixture(scope="package")
+def playwright(_synchronous_orm_beside_playwright):
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright):
+    return playwright.chromium
+
+
+@pytest.fixture(scope="package")
+def browser(browser_type, browser_type_launch_args):
+    launched = browser_type.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args(live_server):
+    return {"base_url": live_server.url, "locale": "en-GB", "timezone_id": "Europe/London", "viewport": DESKTOP}
+
+
+@pytest.fixture(autouse=True)
+def _rows_the_data_migrations_seed(transactional_db):
+    """Each test here ends with the database emptied (a transactional test's flush), which also removes what the
+    data migrations seeded; put that back first."""
+    for migration, seed in (
+        ("commitments.migrations.0002_communities", "add_communities"),
+        ("consultations.migrations.0002_policy_areas", "add_policy_areas"),
+    ):
+        getattr(import_module(migration), seed)(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -160,12 +192,18 @@ def charity(portsmouth):
 
 
 @pytest.fixture
-def champion(portsmouth, council):
-    """Portsmouth's Compact champion, at the council."""
+def champion(portsmouth):
+    """Portsmouth's Compact champion, at the local infrastructure body, so neither party to the concerns the
+    journeys raise (a champion from the body concerned could not take them on)."""
+    infrastructure_body = OrganisationFactory(name="Solent Voluntary Action")
+    SignatureFactory(compact=portsmouth, organisation=infrastructure_body, signed_date=SIGNED_ON)
     user = MembershipFactory(
-        organisation=council, role=Role.CHAMPION, user__full_name="Cara Champion", user__email="cara@example.org"
+        organisation=infrastructure_body,
+        role=Role.CHAMPION,
+        user__full_name="Cara Champion",
+        user__email="cara@example.org",
     ).user
-    ChampionFactory(compact=portsmouth, organisation=council, user=user, appointed_on=SIGNED_ON)
+    ChampionFactory(compact=portsmouth, organisation=infrastructure_body, user=user, appointed_on=SIGNED_ON)
     return user
 
 

@@ -24,6 +24,27 @@ def open_from_menu(page: Page, label: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
 
 
+def watch_file_choosers(page: Page) -> list:
+    """Catch the file choosers the page opens from now on. Listening well before the key is pressed matters:
+    expect_file_chooser() starts intercepting only as the key goes down, and now and then loses the race."""
+    choosers = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
+    return choosers
+
+
+def attach_by_keyboard(page: Page, file_field, path: Path, choosers: list) -> None:
+    """Tab to a file field, open its chooser with Space, and pick ``path``."""
+    tab_to(page, file_field)
+    page.keyboard.press("Space")
+    for _ in range(100):
+        if choosers:
+            break
+        page.wait_for_timeout(100)
+    assert choosers, "pressing Space on the file field opened no file chooser"
+    choosers.pop().set_files(path)
+    assert file_field.evaluate("el => Array.from(el.files).map(f => f.name)") == [path.name]
+
+
 CONCERN = {
     "respondent": "Portsmouth City Council",
     "clause": "11.2",
@@ -39,6 +60,7 @@ def raise_concern(page: Page, audit: Auditor, *, evidence: Path, happened_on, fo
     """From the concerns list, raise a concern about a late payment with the keyboard alone, attaching
     ``evidence``; with ``forget_the_outcome``, first send it without the outcome sought, check that the form
     keeps everything and says what is missing, then add it. Returns the case's reference."""
+    choosers = watch_file_choosers(page)
     page.get_by_role("link", name="Raise a Compact concern").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Raise a concern under Portsmouth Compact")
     audit(page)
@@ -50,10 +72,7 @@ def raise_concern(page: Page, audit: Auditor, *, evidence: Path, happened_on, fo
     type_date(page, field(page, "When it happened (or began)"), happened_on)
     if not forget_the_outcome:
         type_into(page, field(page, "The outcome you are seeking"), CONCERN["outcome_sought"])
-    tab_to(page, field(page, "Evidence"))
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(evidence)
+    attach_by_keyboard(page, field(page, "Evidence"), evidence, choosers)
     tick(page, field(page, CONSENT))
     press_button(page, page.get_by_role("button", name="Send the concern"))
 

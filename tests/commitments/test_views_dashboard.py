@@ -211,9 +211,9 @@ def champions_pages(compact, report) -> dict[str, str]:
 PAGES = ["dashboard", "reports", "report_detail", "report_table_csv", "figure_records"]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_anonymous_visitors_are_sent_to_sign_in(client, compact, queued_report, page):
-    response = client.get(champions_pages(compact, queued_report)[page])
+@pytest.mark.parametrize("page_name", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, compact, queued_report, page_name):
+    response = client.get(champions_pages(compact, queued_report)[page_name])
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -230,11 +230,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, compact, queued_report, 
         ("outsider", 404),
     ],
 )
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page_name", PAGES)
 def test_only_the_compacts_champions_and_administrators_see_its_dashboard_and_reports(
-    client_for, compact, queued_report, page, person, status
+    client_for, compact, queued_report, page_name, person, status
 ):
-    assert client_for(person).get(champions_pages(compact, queued_report)[page]).status_code == status
+    assert client_for(person).get(champions_pages(compact, queued_report)[page_name]).status_code == status
 
 
 @pytest.mark.parametrize(
@@ -386,8 +386,12 @@ def test_every_chart_is_an_inline_svg_with_a_text_alternative_and_its_table_and_
         assert "<style" not in chart
         assert " style=" not in chart
     assert "<script" not in main
-    # The only script is the site-wide Bootstrap bundle, loaded from a file; none is written into the page.
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/bootstrap/js/bootstrap.bundle.min.js">']
+    # The only scripts are the site-wide ones (Bootstrap's bundle, portal.js), loaded from files; none is written
+    # into the page.
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/static/bootstrap/js/bootstrap.bundle.min.js">',
+        '<script src="/static/js/portal.js">',
+    ]
 
 
 # --- The records behind the figures -------------------------------------------------------------------------------
