@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from compact_portal.forms import DATE_INPUT, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
 from compact_portal.periods import Period, PeriodError
 
 from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
@@ -118,7 +118,7 @@ class FlagDecisionForm(forms.Form):
         self.helper = form_helper(submit, "reason")
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlausibleDates, forms.Form):
     """The period a dashboard or report covers: a quarter (``year`` and ``quarter``), a year (``year``
     alone) or any dates (``start`` and ``end``). With nothing chosen, ``period`` is ``default``."""
 

@@ -4,7 +4,7 @@ from crispy_forms.layout import HTML, Fieldset
 from django import forms
 
 from commitments.models import Compact
-from compact_portal.forms import DATE_INPUT, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
 from .models import CONSULTATION_DETAIL_FIELDS, AlertPreference, Consultation, PolicyArea, Represents, Response
@@ -14,7 +14,7 @@ DATE = DATE_INPUT
 CONSULTATION_FORM_FIELDS = list(CONSULTATION_DETAIL_FIELDS)
 
 
-class ConsultationForm(forms.ModelForm):
+class ConsultationForm(PlausibleDates, forms.ModelForm):
     document_link = forms.URLField(
         required=False, assume_scheme="https", label="Link to the consultation documents", max_length=200
     )
@@ -75,7 +75,7 @@ class ConsultationForm(forms.ModelForm):
         pass  # consultation_create/update validate the whole consultation with the compact's settings
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(PlausibleDates, forms.Form):
     new_close = forms.DateField(label="New close date", widget=DATE)
     reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}))
 

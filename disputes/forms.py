@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from compact_portal.forms import DATE_INPUT, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
 from compact_portal.uploads import MAX_FILES_PER_ITEM, MultipleSniffedFileField
 
 from .models import FINDINGS, Concern, MeetingKind
@@ -16,7 +16,7 @@ class CommitmentChoices(forms.ModelMultipleChoiceField):
         return f"{commitment.code} {commitment.summary}"
 
 
-class ConcernForm(forms.ModelForm):
+class ConcernForm(PlausibleDates, forms.ModelForm):
     """The concern form, for one compact: its public-body signatories and its catalogue of commitments."""
 
     raiser = forms.ModelChoiceField(queryset=None, label="Raising it for", empty_label=None)
@@ -195,7 +195,7 @@ class AssignPanelForm(forms.Form):
         self.fields["member"].queryset = candidates
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(PlausibleDates, forms.Form):
     meeting_kind = forms.ChoiceField(label="Kind of meeting", choices=MeetingKind.choices)
     meeting_date = forms.DateField(
         label="Held on", widget=DATE_INPUT, error_messages={"required": "Give the date of the meeting."}

@@ -6,7 +6,7 @@ from django import forms
 
 from commitments.forms import ImportForm
 from commitments.models import Compact, Organisation, Side
-from compact_portal.forms import DATE_INPUT, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
 
 from .models import (
     NOTICE_DETAIL_FIELDS,
@@ -33,7 +33,7 @@ def _computed(name: str, label: str) -> HTML:
 RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
 
 
-class RelationshipForm(forms.ModelForm):
+class RelationshipForm(PlausibleDates, forms.ModelForm):
     """A funding relationship's details; when creating, optionally the first decision too."""
 
     class Meta:
@@ -92,7 +92,7 @@ class RelationshipForm(forms.ModelForm):
         )
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(PlausibleDates, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["kind", "told_date", "rationale", "justification", "feedback", "new_amount"]
@@ -125,7 +125,7 @@ class DecisionForm(forms.ModelForm):
         pass
 
 
-class InitialDecisionForm(forms.Form):
+class InitialDecisionForm(PlausibleDates, forms.Form):
     """The optional first decision on a new relationship (awarded or declined), named as on Decision."""
 
     kind = forms.ChoiceField(
@@ -175,7 +175,7 @@ class InitialDecisionForm(forms.Form):
         return cleaned
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceForm(PlausibleDates, forms.ModelForm):
     class Meta:
         model = Invoice
         fields = ["invoice_number", "amount", "received_date"]
@@ -191,7 +191,7 @@ class InvoiceForm(forms.ModelForm):
         pass  # invoice_record/invoice_update validate the whole invoice, pay-by date included
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(PlausibleDates, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["paid_date", "amount"]
@@ -205,7 +205,7 @@ class PaymentForm(forms.ModelForm):
         pass  # payment_record validates against the invoice
 
 
-class NoticeForm(forms.ModelForm):
+class NoticeForm(PlausibleDates, forms.ModelForm):
     class Meta:
         model = Notice
         fields = list(NOTICE_DETAIL_FIELDS)

@@ -192,6 +192,29 @@ def test_the_dates_preview_computes_with_the_compacts_settings(client_for, compa
     }
 
 
+@pytest.mark.parametrize("half_typed", ["0002-04-01", "0020-01-31", "0001-01-01"])
+def test_the_dates_preview_waits_while_a_year_is_half_typed(client_for, compact, half_typed):
+    response = client_for("officer").get(
+        reverse("funding:dates_preview"),
+        {"compact": compact.pk, "expected_start": half_typed, "received_date": half_typed, "notice_date": half_typed},
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {}  # the form keeps its "(enter the dates to see it)" placeholder
+
+
+@pytest.mark.parametrize("year", ["0002", "1899", "2200", "9999"])
+def test_a_mistyped_year_is_a_field_error_and_nothing_is_saved(client_for, compact, council, charity, year):
+    data = _relationship_form(compact, council, charity, expected_start=f"{year}-04-01", start_date=f"{year}-04-01")
+
+    response = client_for("officer").post(reverse("funding:relationship_create"), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Expected start: Enter a date between 1900 and 2199; check the year." in page
+    assert not FundingRelationship.objects.exists()
+
+
 # --- Invoices and payments ----------------------------------------------------------------------
 
 
