@@ -34,6 +34,3 @@ class RegisterFilter(PortalFilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)

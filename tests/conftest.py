@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from commitments.services import compacts_load
 from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -73,6 +74,17 @@ def test_database_url(db):
     user = quote(settings["USER"] or "postgres", safe="")
     password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
     return f"postgres://{user}{password}@127.0.0.1:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+@pytest.fixture
+def compacts(db):
+    """The three seed compacts, loaded from fixtures/compacts, by slug."""
+    return {compact.slug: compact for compact in compacts_load()}
+
+
+@pytest.fixture
+def portsmouth(compacts):
+    return compacts["portsmouth"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response
 from compact_portal.csv_import import read_csv
+from compact_portal.forms import EARLIEST_DATE, LATEST_DATE
 
 from .. import rules, selectors
 from ..exports import awards_csv_rows, giving360_package
@@ -79,9 +80,6 @@ def awards_360giving(request):
     return response
 
 
-PREVIEW_YEARS = (1900, 2199)  # the years dates_preview works deadlines out for
-
-
 @role_required(Role.OFFICER)
 def dates_preview(request):
     """The deadlines a form will store, worked out as the officer types (see static/js/funding-dates.js)."""
@@ -94,12 +92,12 @@ def dates_preview(request):
 
     def date_param(name):
         # While a year is being typed the field briefly holds dates such as 0002-01-22, whose deadlines fall
-        # before year 1; only a plausible date is worked out, the rest shows the placeholder.
+        # before year 1; only a date the form would take is worked out, the rest shows the placeholder.
         try:
             value = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             return None
-        return value if PREVIEW_YEARS[0] <= value.year <= PREVIEW_YEARS[1] else None
+        return value if EARLIEST_DATE <= value <= LATEST_DATE else None
 
     computed = {}
     if expected_start := date_param("expected_start"):

@@ -135,10 +135,9 @@ def tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
     target.wait_for()
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if has_focus(target):
-            assert_focus_visible(page)
-            return
         assert_focus_visible(page)
+        if has_focus(target):
+            return
     raise AssertionError(f"{target} was not reached with {limit} presses of Tab")
 
 

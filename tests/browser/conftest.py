@@ -18,7 +18,6 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
-from commitments.services import compacts_load
 from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory
@@ -165,13 +164,6 @@ def another_page(new_context, audit):
         return browser_page
 
     return open_page
-
-
-@pytest.fixture
-def portsmouth(db):
-    """The Portsmouth Compact, loaded from the seed documents, signed by the council and the food bank."""
-    compacts = {compact.slug: compact for compact in compacts_load()}
-    return compacts["portsmouth"]
 
 
 SIGNED_ON = datetime.date(2025, 4, 1)

@@ -10,11 +10,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from compact_portal.periods import Period
-from funding import services as funding_services
 from tests.browser.checks import choose, field, press_button, type_into
 from tests.browser.steps import open_from_menu, raise_concern, sign_in
 from tests.disputes.factories import PDF
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, pay_in_full
 
 WAIVER = "The council's payment system was down for a week; the treasurer has apologised to the food bank."
 MEETING = "the Local Strategic Partnership board"
@@ -30,7 +29,7 @@ def test_a_champion_reviews_the_dashboard_waives_a_flag_takes_on_a_concern_and_g
     invoice = InvoiceFactory(
         relationship=funding, invoice_number="SCFB-0188", received_date=today - datetime.timedelta(days=40)
     )
-    funding_services.payment_record(invoice=invoice, actor=None, paid_date=today, amount=invoice.amount)
+    pay_in_full(invoice, today)
     call_command("check_compliance")
 
     # The charity raises its concern, as in journey 2.

@@ -2,21 +2,8 @@ import datetime
 
 import pytest
 
-from commitments.services import compacts_load
 from tests.commitments.factories import CompactFactory
 from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
-
-
-@pytest.fixture
-def compacts(db):
-    """The three seed compacts, loaded from fixtures/compacts, by slug."""
-    return {compact.slug: compact for compact in compacts_load()}
-
-
-@pytest.fixture
-def portsmouth(compacts):
-    return compacts["portsmouth"]
-
 
 # --- The compliance scan (test_compliance_engine, test_compliance_commands, test_digest, test_tasks) ---
 

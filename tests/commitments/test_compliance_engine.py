@@ -42,7 +42,7 @@ from commitments.services.compliance import (
 from commitments.services.flags import flag_waive
 from funding import services as funding_services
 from tests.commitments.factories import ChampionFactory, CommitmentFactory, CompactFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, pay_in_full
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +70,6 @@ def check_of(run: ComplianceRun, rule: str, compact: Compact | None = None) -> R
 
 def events_of(flag: Flag) -> list[tuple[str, str]]:
     return list(flag.events.order_by("at", "pk").values_list("status", "reason"))
-
-
-def pay_in_full(invoice, on: datetime.date = PAID) -> None:
-    funding_services.payment_record(invoice=invoice, actor=None, paid_date=on, amount=invoice.amount)
 
 
 def overdue_invoice(compact: Compact, funder=None) -> object:
@@ -211,7 +207,7 @@ def test_an_at_risk_flag_opens_when_the_deadline_passes_unpaid(unpaid_invoice):
 
 def test_paying_the_invoice_resolves_the_overdue_flag_and_flags_the_late_payment(unpaid_invoice, council):
     compliance_scan(today=OVERDUE)
-    pay_in_full(unpaid_invoice)
+    pay_in_full(unpaid_invoice, PAID)
 
     run = compliance_scan(today=AFTER_PAYMENT)
 
@@ -238,7 +234,7 @@ def test_paying_the_invoice_resolves_the_overdue_flag_and_flags_the_late_payment
 
 def test_a_resolved_flag_opens_again_when_the_record_breaks_again(unpaid_invoice):
     compliance_scan(today=OVERDUE)
-    pay_in_full(unpaid_invoice)
+    pay_in_full(unpaid_invoice, PAID)
     compliance_scan(today=AFTER_PAYMENT)
     resolved = overdue_flag(unpaid_invoice)
     assert resolved.status == FlagStatus.RESOLVED
@@ -269,7 +265,7 @@ def test_a_resolved_flag_opens_again_when_the_record_breaks_again(unpaid_invoice
 
 def test_a_resolved_flag_is_at_risk_again_when_the_record_breaks_again_before_its_deadline(unpaid_invoice):
     compliance_scan(today=AT_RISK)
-    pay_in_full(unpaid_invoice, on=AT_RISK)
+    pay_in_full(unpaid_invoice, AT_RISK)
     compliance_scan(today=AT_RISK)
     assert overdue_flag(unpaid_invoice).status == FlagStatus.RESOLVED
     funding_services.invoice_update(
@@ -294,7 +290,7 @@ def test_a_waived_flag_stays_waived_through_later_scans(scan_compact, unpaid_inv
     flag_waive(flag=overdue_flag(unpaid_invoice), actor=champion, reason=reason)
 
     still_unpaid = compliance_scan(today=PAID)
-    pay_in_full(unpaid_invoice)
+    pay_in_full(unpaid_invoice, PAID)
     after_payment = compliance_scan(today=AFTER_PAYMENT)
 
     flag = overdue_flag(unpaid_invoice)
@@ -321,7 +317,7 @@ def test_each_change_writes_one_flag_event_by_the_scan_and_an_unchanged_rescan_w
     compliance_scan(today=OVERDUE)
     assert FlagEvent.objects.count() == 2
 
-    pay_in_full(unpaid_invoice)
+    pay_in_full(unpaid_invoice, PAID)
     settled = compliance_scan(today=AFTER_PAYMENT)
     compliance_scan(today=AFTER_PAYMENT)
 
@@ -347,7 +343,7 @@ def test_a_rule_that_fails_is_recorded_and_the_other_checks_of_the_run_still_run
     scan_compact, unpaid_invoice, invoice_rule_breaks_halfway
 ):
     paid_late = overdue_invoice(scan_compact)
-    pay_in_full(paid_late)
+    pay_in_full(paid_late, PAID)
     run, check_ids = compliance_run_start(today=AFTER_PAYMENT, trigger=Trigger.MANUAL)
 
     outcomes = [rule_check_run(check_id=check_id) for check_id in check_ids]
@@ -505,7 +501,7 @@ def test_a_scan_of_some_rules_checks_only_those_and_records_which(scan_compact, 
 
 
 def test_a_back_dated_check_sees_the_records_as_they_stood_that_day(unpaid_invoice):
-    pay_in_full(unpaid_invoice)  # paid on 22 April, a day late
+    pay_in_full(unpaid_invoice, PAID)  # paid on 22 April, a day late
 
     call_command("check_compliance", "--as-of", OVERDUE.isoformat())
 

@@ -26,7 +26,13 @@ from tests.commitments.factories import (
 )
 from tests.consultations.factories import ConsultationFactory, publish_feedback
 from tests.disputes.factories import ConcernFactory
-from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
+from tests.funding.factories import (
+    AwardedFundingFactory,
+    FundingRelationshipFactory,
+    InvoiceFactory,
+    NoticeFactory,
+    pay_in_full,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +44,7 @@ APRIL, MAY, JUNE = Q2_2026.months()
 
 def paid_invoice(relationship, received: datetime.date, paid: datetime.date | None):
     invoice = InvoiceFactory(relationship=relationship, received_date=received)
-    if paid:
-        funding_services.payment_record(invoice=invoice, actor=None, paid_date=paid, amount=invoice.amount)
-    return invoice
+    return pay_in_full(invoice, paid) if paid else invoice
 
 
 def decided(*, kind: str = "awarded", told: datetime.date, **fields):

@@ -38,7 +38,7 @@ from tests.commitments.factories import (
 )
 from tests.consultations.factories import ConsultationFactory
 from tests.disputes.factories import ConcernFactory
-from tests.funding.factories import FundingRelationshipFactory, InvoiceFactory, NoticeFactory
+from tests.funding.factories import FundingRelationshipFactory, InvoiceFactory, NoticeFactory, pay_in_full
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +54,7 @@ RUNNING = {"expected_start": D(2026, 1, 1), "start_date": D(2026, 1, 1), "end_da
 
 
 def paid_invoice(relationship, number: str, received: datetime.date, paid: datetime.date):
-    invoice = InvoiceFactory(relationship=relationship, invoice_number=number, received_date=received)
-    funding_services.payment_record(invoice=invoice, actor=None, paid_date=paid, amount=invoice.amount)
-    return invoice
+    return pay_in_full(InvoiceFactory(relationship=relationship, invoice_number=number, received_date=received), paid)
 
 
 def awarded(compact, funder, recipient, *, told: datetime.date, **fields):

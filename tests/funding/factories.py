@@ -70,6 +70,13 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
         return services.invoice_record(actor=None, **kwargs)
 
 
+def pay_in_full(invoice: Invoice, paid_date: datetime.date) -> Invoice:
+    """Record one payment of the whole invoice on ``paid_date``, through the service (which stores the invoice's
+    paid date and working days to pay)."""
+    services.payment_record(invoice=invoice, actor=None, paid_date=paid_date, amount=invoice.amount)
+    return invoice
+
+
 class NoticeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notice

@@ -23,7 +23,13 @@ from commitments.services.compliance import compliance_scan
 from funding import services
 from funding.models import Decision, FundingRelationship, Mechanism
 from tests.commitments.factories import CommitmentFactory, CompactFactory
-from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
+from tests.funding.factories import (
+    AwardedFundingFactory,
+    FundingRelationshipFactory,
+    InvoiceFactory,
+    NoticeFactory,
+    pay_in_full,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +77,6 @@ def notice_flag(notice, rule, clause, due):
 def award(compact, council, charity, **fields):
     """The council's award to the charity under ``compact``, told in good time."""
     return AwardedFundingFactory(compact=compact, funder=council, recipient=charity, reference="GR-2027-001", **fields)
-
-
-def pay_in_full(invoice, paid_date):
-    services.payment_record(invoice=invoice, actor=None, paid_date=paid_date, amount=invoice.amount)
 
 
 # --- 11.2 prompt payment -------------------------------------------------------------------------
