@@ -17,7 +17,18 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "Records"
 
     def has_permission(self, request):
-        return request.user.is_active and getattr(request.user, "is_administrator", False)
+        user = request.user
+        if not (user.is_active and getattr(user, "is_administrator", False)):
+            return False
+        return self.two_factor_satisfied(request)
+
+    @staticmethod
+    def two_factor_satisfied(request) -> bool:
+        """An administrator who turned two-factor sign-in on uses the admin only from a session signed in with it."""
+        from compact_portal.accounts.selectors import two_factor_device
+
+        is_verified = getattr(request.user, "is_verified", None)  # set by django-otp's middleware
+        return bool(is_verified and is_verified()) or two_factor_device(user=request.user) is None
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -26,6 +37,8 @@ class PortalAdminSite(admin.AdminSite):
             from django.contrib.auth.views import redirect_to_login
 
             if not self.has_permission(request):
+                if request.user.is_authenticated and getattr(request.user, "is_administrator", False):
+                    raise PermissionDenied("Sign out, then sign in again with your two-factor code to use the admin.")
                 if request.user.is_authenticated:
                     raise PermissionDenied("Only administrators can use the admin.")
                 return redirect_to_login(request.get_full_path())

@@ -6,9 +6,12 @@ eagerly in-process, e-mail printed to the console. Production (``DEBUG=false``) 
 understood stops start-up with an ``ImproperlyConfigured`` naming the variable.
 """
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +45,14 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_rate(name: str, default: str) -> str:
+    """Read a rate such as 20/h (a positive count per s, m, h or d), the form django-ratelimit takes."""
+    raw = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/[smhd]", raw):
+        raise ImproperlyConfigured(f"{name} must be a number of requests per s, m, h or d, such as 20/h; got {raw!r}.")
+    return raw
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
@@ -70,6 +81,10 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "compact_portal",
     "compact_portal.accounts",
     "commitments",
@@ -80,15 +95,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a sign-in refused for lockout into the "locked out" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "compact_portal.urls"
@@ -126,7 +145,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["compact_portal.accounts.backends.RoleAwareBackend"]
+# Axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "compact_portal.accounts.backends.SignInLockoutBackend",
+    "compact_portal.accounts.backends.RoleAwareBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -137,6 +160,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in lockout (django-axes): after SIGN_IN_FAILURE_LIMIT failures in a row for one e-mail address, or
+# from one client address, that account or address is refused for SIGN_IN_LOCKOUT_MINUTES. Attempts are
+# kept in the database, so every web process sees them; a successful sign-in clears the count.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "compact_portal.accounts.security.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "compact_portal.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "compact_portal.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+# Rate limits (django-ratelimit, counted in the cache below): "N/period", the period s, m, h or d.
+RATE_LIMIT_CONCERNS = env_rate("RATE_LIMIT_CONCERNS", "20/h")  # concern form posts, per person
+RATE_LIMIT_SIGN_UP = env_rate("RATE_LIMIT_SIGN_UP", "10/h")  # applications to sign a compact, per address
+RATE_LIMIT_PASSWORD_RESET = env_rate("RATE_LIMIT_PASSWORD_RESET", "5/h")  # reset requests, per address and e-mail
+RATELIMIT_IP_META_KEY = "compact_portal.accounts.security.client_ip"
+
+# Two-factor sign-in (django-otp, time-based codes from an authenticator app; optional, for champions and
+# administrators). The issuer is the name the app shows beside the codes.
+OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="Compact Portal")
 
 # --- Language, time and UK formats --------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -199,11 +244,45 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Cache ------------------------------------------------------------------------------------
+# Holds the rate-limit counters. Production sets CACHE_URL to a Redis database of its own (not the broker's:
+# clearing a cache empties its whole database), e.g. redis://127.0.0.1:6379/1, so every web process shares
+# the counts. Unset, each process counts in its own memory (development, tests).
+CACHE_URL = env.str("CACHE_URL", default="locmemcache://")
+try:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+except Exception as error:  # django-environ raises several kinds for an unknown scheme
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or locmemcache:// URL; got {CACHE_URL!r}.") from error
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that is away must not hang a request: fail fast (rate limits then let the request through).
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that terminates HTTPS, the client's address is the last one the proxy added to
+# X-Forwarded-For (sign-in lockout and rate limits count by it); otherwise it is the connection's.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+# Content Security Policy (django-csp): scripts, styles, images and fonts from the portal itself only, no
+# inline scripts or styles (the pages have none; charts are SVG styled with attributes), no plugins, no
+# framing, forms post only back to the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
@@ -211,7 +290,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         # Only behind a proxy that strips and sets this header itself.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

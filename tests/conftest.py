@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from commitments.services import compacts_load
@@ -20,6 +21,12 @@ from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a password; tests check behaviour, not hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_at_zero():
+    # Rate-limit counts live in the cache, outside the test's transaction: each test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -8,7 +9,9 @@ from django.views.decorators.http import require_POST
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.security import TOO_MANY_REQUESTS, rate_limited
 from compact_portal.accounts.selectors import memberships_for_user
+from compact_portal.audit import audit_context, import_via
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -24,7 +27,7 @@ from ..models import (
     SignatureStatus,
 )
 from ..selectors.dashboard import compacts_championed
-from ..services.imports import organisations_import, read_csv
+from ..services.imports import IMPORT_VIA, organisations_import, read_csv
 
 DIRECTORY_PAGE_SIZE = 25
 
@@ -95,7 +98,17 @@ def compact_sign_up(request, slug):
     if request.user.is_authenticated:
         initial = {"applicant_name": request.user.full_name, "applicant_email": request.user.email}
     form = SignUpForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and rate_limited(
+        request, group="compact_sign_up", key="ip", rate=settings.RATE_LIMIT_SIGN_UP
+    ):
+        form.is_valid()  # shows what was typed, checked, with the refusal on top
+        form.add_error(
+            None,
+            "We have had too many applications from your connection this hour. Wait an hour, then send this again.",
+        )
+        status = TOO_MANY_REQUESTS
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in ORGANISATION_DETAIL_FIELDS}
         try:
@@ -112,7 +125,7 @@ def compact_sign_up(request, slug):
             form.add_error(None, error)
         else:
             return render(request, "commitments/sign_up_done.html", {"compact": compact, "organisation": organisation})
-    return render(request, "commitments/sign_up.html", {"compact": compact, "form": form, "own": own})
+    return render(request, "commitments/sign_up.html", {"compact": compact, "form": form, "own": own}, status=status)
 
 
 @require_POST
@@ -199,7 +212,8 @@ def organisations_import_view(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            result = organisations_import(header=header, rows=rows, today=timezone.localdate())
+            with audit_context(user=request.user, via=import_via(IMPORT_VIA, form.cleaned_data["file"].name)):
+                result = organisations_import(header=header, rows=rows, today=timezone.localdate())
     return render(request, "commitments/import.html", {"form": form, "result": result})
 
 

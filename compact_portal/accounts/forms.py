@@ -43,3 +43,46 @@ class PortalPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Change my password")
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The six-digit code from the authenticator app, or one recovery code, at sign-in."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, button: str = "Continue", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(button)
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
+class TwoFactorSetUpForm(TwoFactorCodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, button="Turn on two-factor sign-in", **kwargs)
+        self.fields["code"].help_text = "The 6-digit code your authenticator app shows after you add the key."
+        self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class TwoFactorTurnOffForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Turn off two-factor sign-in")
+        self.helper.inputs[0].field_classes = "btn btn-danger"
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

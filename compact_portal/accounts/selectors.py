@@ -1,6 +1,13 @@
 """Reads about people and their roles, shared by views, navigation and later the access checks."""
 
+import base64
+
+import qrcode
+import qrcode.image.svg
 from django.db.models import QuerySet
+from django.utils.safestring import SafeString, mark_safe
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import Organisation
 
@@ -20,3 +27,28 @@ def organisations_where(*, user: User, role: str) -> QuerySet[Organisation]:
     if not user.is_authenticated:
         return Organisation.objects.none()
     return Organisation.objects.filter(memberships__user=user, memberships__role=role).distinct()
+
+
+def two_factor_device(*, user: User):
+    """The person's confirmed authenticator-app device, or None when two-factor sign-in is off."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(*, user: User) -> int:
+    """How many unused recovery codes the person has."""
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def two_factor_key(*, device: TOTPDevice) -> str:
+    """The device's secret as an authenticator app takes it typed in: base32, in groups of four."""
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def two_factor_qr_svg(*, device: TOTPDevice) -> SafeString:
+    """The device's ``otpauth://`` address as an inline SVG QR code (drawn here: no image request, no script)."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = image.to_string(encoding="unicode")
+    # The XML declaration is not allowed inside HTML; the rest is plain SVG with presentation attributes only.
+    # Safe to put in the page as it is: drawn by qrcode from the key, with no text anyone typed.
+    return mark_safe(svg.split("?>", 1)[-1].strip())

@@ -1,10 +1,14 @@
 """Every write to people and memberships goes through these functions."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import Organisation
 
 from .models import Membership, User
+from .roles import Role
 
 
 @transaction.atomic
@@ -39,3 +43,59 @@ def membership_revoke(*, user: User, organisation: Organisation, role: str) -> b
     deleted, _ = Membership.objects.filter(user=user, organisation=organisation, role=role).delete()
     user.__dict__.pop("_portal_roles", None)
     return bool(deleted)
+
+
+# --- Two-factor sign-in (django-otp) -------------------------------------------------------------------
+RECOVERY_CODE_COUNT = 10
+TWO_FACTOR_ROLES = (Role.CHAMPION, Role.ADMINISTRATOR)
+
+
+def _check_may_use_two_factor(user: User) -> None:
+    if not user.has_role(*TWO_FACTOR_ROLES):
+        raise ValidationError("Two-factor sign-in is for Compact champions and administrators.")
+
+
+@transaction.atomic
+def two_factor_start(*, user: User) -> TOTPDevice:
+    """The person's authenticator-app key waiting to be confirmed: the one already waiting, or a new one.
+
+    Nothing changes at sign-in until ``two_factor_confirm`` succeeds, so an abandoned set-up locks no one out.
+    """
+    _check_may_use_two_factor(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice(user=user, name="Authenticator app", confirmed=False)
+        device.full_clean()
+        device.save()
+    return device
+
+
+@transaction.atomic
+def two_factor_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str]:
+    """Switch two-factor sign-in on once ``code`` matches the app; returns the recovery codes, shown only once.
+
+    Any earlier confirmed device and recovery codes are replaced, so one app and one set of codes are valid.
+    """
+    _check_may_use_two_factor(user)
+    if device.user_id != user.pk or device.confirmed:
+        raise ValidationError("Start setting up two-factor sign-in again.")
+    if not device.verify_token(code.replace(" ", "")):
+        raise ValidationError(
+            {"code": "That code does not match. Check the time on your phone, then type the newest code."}
+        )
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=token) for token in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_turn_off(*, user: User) -> int:
+    """Switch two-factor sign-in off: remove the person's authenticator keys and recovery codes."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    static, _ = StaticDevice.objects.filter(user=user).delete()
+    return removed + static

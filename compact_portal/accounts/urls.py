@@ -6,8 +6,10 @@ from . import views
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", views.sign_in_code, name="login_code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.account, name="account"),
+    path("two-factor/", views.two_factor, name="two_factor"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -1,5 +1,6 @@
 """Raising a concern: choose the compact, fill in the form; a failed submission is kept as a draft."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from commitments.models import Compact
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.security import TOO_MANY_REQUESTS, rate_limited
 from compact_portal.forms import add_service_errors
 from compact_portal.uploads import validate_upload
 
@@ -55,9 +57,19 @@ def raise_concern(request, compact):
         "commitments": selectors.commitments_for_concern(compact=compact),
         "kept_documents": len(kept),
     }
+    status = 200
     if request.method == "POST":
         form = ConcernForm(request.POST, request.FILES, **options)
-        if form.is_valid():
+        if rate_limited(request, group="concern_form", key="user", rate=settings.RATE_LIMIT_CONCERNS):
+            # Refused, but nothing is lost: what was typed (and the files) is kept as the draft below.
+            form.is_valid()
+            form.add_error(
+                None,
+                "You have sent this form too many times in the last hour, so it was not sent. Everything you typed "
+                "is kept as your draft: send it again in an hour.",
+            )
+            status = TOO_MANY_REQUESTS
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 concern = services.concern_raise(
@@ -104,6 +116,7 @@ def raise_concern(request, compact):
         request,
         "disputes/raise_form.html",
         {"compact": compact, "form": form, "draft": draft, "kept": kept},
+        status=status,
     )
 
 
