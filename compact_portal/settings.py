@@ -168,6 +168,7 @@ AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (it holds the e-mail address)
 AXES_USERNAME_CALLABLE = "compact_portal.accounts.security.sign_in_username"
 AXES_CLIENT_IP_CALLABLE = "compact_portal.accounts.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "compact_portal.accounts.views.locked_out"

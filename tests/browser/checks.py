@@ -1,9 +1,9 @@
 """What the browser journeys check on every page, and how they use the keyboard.
 
 ``Auditor`` runs axe-core (shipped inside the axe-playwright-python wheel, so no network and no Node) for the
-WCAG 2.0, 2.1 and 2.2 A and AA rules at desktop width and at 320 CSS pixels, and checks that at 320 pixels the
-page does not scroll sideways (WCAG 1.4.10). The keyboard helpers move with Tab and check, at every stop, that
-the focus can be seen (WCAG 2.4.7).
+WCAG 2.0, 2.1 and 2.2 A and AA rules at desktop width and at 320 CSS pixels, checks that at 320 pixels the page
+does not scroll sideways (WCAG 1.4.10), and that the Content Security Policy blocked nothing on the way. The
+keyboard helpers move with Tab and check, at every stop, that the focus can be seen (WCAG 2.4.7).
 """
 
 import re
@@ -36,19 +36,27 @@ class Auditor:
     def __init__(self):
         self.visited: list[str] = []
         self.checked: set[str] = set()
+        self.csp_violations: list[str] = []
 
     def watch(self, page: Page) -> None:
         def navigated(frame):
             if frame == page.main_frame:
                 self.visited.append(urldefrag(frame.url).url)
 
+        def console(message):
+            # Chromium reports every script, style or image the Content Security Policy blocked on the console.
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{urldefrag(page.url).url}: {message.text}")
+
         page.on("framenavigated", navigated)
+        page.on("console", console)
 
     def __call__(self, page: Page) -> None:
         """Fail, naming each rule and element, if axe finds any violation at either width, or if the page
         scrolls sideways at 320 pixels; leaves the page at desktop width."""
         page.wait_for_load_state("load")
         where = urldefrag(page.url).url
+        assert not self.csp_violations, "the Content Security Policy blocked:\n" + "\n".join(self.csp_violations)
         size = page.viewport_size
         try:
             for width in WIDTHS:

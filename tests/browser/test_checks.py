@@ -48,3 +48,28 @@ def test_the_auditor_lists_pages_visited_but_never_checked(context, live_server)
     page.goto("/accessibility/")
 
     assert audit.unchecked_pages() == [f"{live_server.url}/accessibility/"]
+
+
+INLINE_SCRIPT = """<!doctype html><html lang="en"><head><title>Inline</title></head><body><main>
+<h1>Inline</h1><script>document.title = "ran";</script></main></body></html>"""
+
+
+def test_what_the_content_security_policy_blocks_fails_the_audit(context, live_server):
+    page = context.new_page()
+    audit = Auditor()
+    audit.watch(page)
+    address = f"{live_server.url}/inline-script-test/"
+    page.route(
+        address,
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/html",
+            headers={"Content-Security-Policy": "script-src 'self'"},
+            body=INLINE_SCRIPT,
+        ),
+    )
+    page.goto(address)
+
+    assert page.title() == "Inline"  # the policy stopped the script
+    with pytest.raises(AssertionError, match=r"Content Security Policy blocked:\n.*inline-script-test"):
+        audit(page)
