@@ -259,3 +259,18 @@ def test_sign_up_accepts_numbers_typed_with_spaces_and_stores_them_tidied(client
     assert (organisation.charity_number, organisation.company_number) == ("1012345", "OC301234")
     assert organisation.postcode == "PO4 8LR"
     assert organisation.org_id == "GB-CHC-1012345"
+
+
+def test_applications_to_sign_are_rate_limited_per_address_keeping_what_was_typed(client, portsmouth, settings):
+    settings.RATE_LIMIT_SIGN_UP = "1/h"
+    url = reverse("commitments:sign_up", args=["portsmouth"])
+    client.post(url, SIGN_UP)
+
+    refused = client.post(url, {**SIGN_UP, "name": "Eastney Swimming Club"})
+    from_elsewhere = client.post(url, {**SIGN_UP, "name": "Eastney Swimming Club"}, REMOTE_ADDR="198.51.100.9")
+
+    assert refused.status_code == 429
+    assert "too many applications from your connection" in refused.content.decode()
+    assert 'value="Eastney Swimming Club"' in refused.content.decode()
+    assert from_elsewhere.status_code == 200
+    assert Organisation.objects.filter(name="Eastney Swimming Club").count() == 1

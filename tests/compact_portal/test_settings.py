@@ -29,6 +29,9 @@ print(json.dumps({
     "STATICFILES": settings.STORAGES["staticfiles"]["BACKEND"],
     "SSL_REDIRECT": getattr(settings, "SECURE_SSL_REDIRECT", False),
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "SESSION_COOKIE_HTTPONLY": settings.SESSION_COOKIE_HTTPONLY,
+    "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
+    "HSTS": settings.SECURE_HSTS_SECONDS,
 }))
 """
 
@@ -44,6 +47,13 @@ CONFIG_VARIABLES = (
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "TIME_ZONE",
+    "CACHE_URL",
+    "RATE_LIMIT_CONCERNS",
+    "RATE_LIMIT_SIGN_UP",
+    "RATE_LIMIT_PASSWORD_RESET",
+    "SIGN_IN_FAILURE_LIMIT",
+    "SIGN_IN_LOCKOUT_MINUTES",
+    "BEHIND_TLS_PROXY",
 )
 
 
@@ -88,6 +98,9 @@ def test_environment_switches_to_postgresql_redis_and_production_defaults():
     assert loaded["STATICFILES"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert loaded["SSL_REDIRECT"] is True
     assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["SESSION_COOKIE_HTTPONLY"] is True
+    assert loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["HSTS"] == 31536000
 
 
 @pytest.mark.parametrize(
@@ -101,6 +114,11 @@ def test_environment_switches_to_postgresql_redis_and_production_defaults():
         ({"DATABASE_URL": "mysql://root@localhost/portal"}, "DATABASE_URL"),
         ({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "CELERY_BROKER_URL"),
         ({**PRODUCTION, "SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
+        ({"RATE_LIMIT_CONCERNS": "lots"}, "RATE_LIMIT_CONCERNS"),
+        ({"RATE_LIMIT_PASSWORD_RESET": "0/h"}, "RATE_LIMIT_PASSWORD_RESET"),
+        ({"SIGN_IN_FAILURE_LIMIT": "0"}, "SIGN_IN_FAILURE_LIMIT"),
+        ({"SIGN_IN_LOCKOUT_MINUTES": "quarter of an hour"}, "SIGN_IN_LOCKOUT_MINUTES"),
+        ({"CACHE_URL": "ftp://cache.example.org"}, "CACHE_URL"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_clear_message(environment, named_in_message):

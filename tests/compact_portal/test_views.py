@@ -1,9 +1,11 @@
 """Project-wide pages: home, static files, health check, and who may open which page."""
 
 import re
+from pathlib import Path
 
 import pytest
-from django.urls import reverse
+from django.test import Client
+from django.urls import get_resolver, reverse
 
 from compact_portal.accounts.roles import Role
 from tests.conftest import ROLE_FIXTURES
@@ -110,3 +112,62 @@ def test_home_page_query_count_does_not_depend_on_roles_held(client, django_asse
     client.force_login(officer)
     with django_assert_max_num_queries(4):  # session, user, roles, (savepoint slack)
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_every_page_carries_the_security_headers(client, db):
+    response = client.get(reverse("home"))
+
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'"  # no inline scripts, no other origin
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["form-action"] == "'self'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_no_page_template_has_an_inline_script_style_or_event_handler():
+    # The Content Security Policy refuses them; this finds one before a browser does. The PDF report's
+    # templates are drawn by WeasyPrint, never served as pages, so their <style> is allowed.
+    root = Path(__file__).resolve().parents[2]
+    pdf_templates = root / "commitments" / "templates" / "commitments" / "report"
+    templates = [
+        path
+        for folder in ("templates", "commitments", "funding", "consultations", "disputes", "compact_portal")
+        for path in (root / folder).rglob("*.html")
+        if pdf_templates not in path.parents
+    ]
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style[\s>]|\sstyle=\"|\son[a-z]+=\"", re.IGNORECASE)
+    offenders = [
+        f"{path.relative_to(root)}: {found.group(0)}"
+        for path in templates
+        for found in inline.finditer(path.read_text())
+    ]
+
+    assert len(templates) > 50
+    assert offenders == []
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(db, officer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+
+    response = client.post(reverse("funding:relationship_create"), {"title": "Forged"})
+
+    assert response.status_code == 403
+
+
+def test_no_view_is_exempt_from_csrf_checks():
+    def views(resolver):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern)
+            else:
+                yield pattern.callback
+
+    exempt = [view.__qualname__ for view in views(get_resolver()) if getattr(view, "csrf_exempt", False)]
+
+    assert exempt == []

@@ -1335,3 +1335,32 @@ def test_raising_under_another_compact_leaves_the_draft_alone(
     draft = ConcernDraft.objects.get(user=vcs_member)  # the Portsmouth draft is still there
     assert draft.compact.slug == "portsmouth-compact"
     assert [document.original_name for document in draft.documents.all()] == ["notice-letter.pdf"]
+
+
+def test_too_many_concern_posts_in_an_hour_are_refused_and_what_was_typed_is_kept(
+    signed_in, vcs_member, raise_url, concern_form, settings
+):
+    settings.RATE_LIMIT_CONCERNS = "2/h"
+    client = signed_in(vcs_member)
+    client.post(raise_url, concern_form())
+    client.post(raise_url, concern_form())
+
+    refused = client.post(raise_url, concern_form(outcome_sought="A third, typed with care."))
+
+    assert refused.status_code == 429
+    assert "too many times in the last hour" in _page(refused)
+    assert "A third, typed with care." in _page(refused)
+    assert Concern.objects.count() == 2
+    assert ConcernDraft.objects.get(user=vcs_member).data["outcome_sought"] == ["A third, typed with care."]
+
+
+def test_the_concern_limit_counts_each_person_separately(
+    signed_in, vcs_member, charity, raise_url, concern_form, settings
+):
+    settings.RATE_LIMIT_CONCERNS = "1/h"
+    colleague = MembershipFactory(organisation=charity, role=Role.VCS_MEMBER).user
+    signed_in(vcs_member).post(raise_url, concern_form())
+
+    response = signed_in(colleague).post(raise_url, concern_form())
+
+    assert response.status_code == 302
