@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from compact_portal.accounts.roles import Role
+from tests.commitments.factories import OrganisationFactory, SignatureFactory
 from tests.conftest import ROLE_FIXTURES
 
 # Each role's own page, and the roles that may open it.
@@ -171,3 +172,33 @@ def test_no_view_is_exempt_from_csrf_checks():
     exempt = [view.__qualname__ for view in views(get_resolver()) if getattr(view, "csrf_exempt", False)]
 
     assert exempt == []
+
+
+def test_no_template_turns_escaping_off_except_plain_text_emails():
+    root = Path(__file__).resolve().parents[2]
+    plain_text_emails = {
+        "templates/registration/password_reset_email.html",  # sent as text/plain
+        "commitments/templates/commitments/email/flag_digest.txt",
+        "disputes/templates/disputes/email/step.txt",
+    }
+    unescaped = re.compile(r"\|\s*safe\b|autoescape\s+off|\|\s*safeseq\b")
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("templates", "commitments", "funding", "consultations", "disputes", "compact_portal")
+        for path in (root / folder).rglob("*.*")
+        if path.suffix in (".html", ".txt") and unescaped.search(path.read_text())
+    ]
+
+    assert sorted(offenders) == sorted(plain_text_emails)
+
+
+def test_text_people_type_is_shown_escaped(client, portsmouth):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    organisation = OrganisationFactory(name=f"Group {hostile}", slug="hostile-group", address=hostile)
+    SignatureFactory(compact=portsmouth, organisation=organisation)
+
+    for url in (reverse("commitments:directory") + "?q=Group", organisation.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, url
+        assert "<script>alert" not in html, url
+        assert "<img src=x" not in html, url
