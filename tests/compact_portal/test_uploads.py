@@ -3,6 +3,7 @@
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -320,3 +321,10 @@ def test_every_refused_file_in_a_multiple_upload_is_named():
     assert not form.is_valid()
     assert len(form.errors["evidence"]) == 2
     assert AttachmentForm(data={}, files=MultiValueDict({"document": [upload("p.pdf", PDF)]})).is_valid()
+
+
+def test_a_stored_file_has_no_address_of_its_own(stored, client, settings, tmp_path):
+    assert tmp_path not in (Path(folder) for folder in settings.STATICFILES_DIRS)
+    assert tmp_path != settings.STATIC_ROOT
+    for address in (f"/static/{stored.file.name}", f"/media/{stored.file.name}", f"/{stored.file.name}"):
+        assert client.get(address).status_code == 404, address
