@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Membership, User
 
@@ -45,9 +48,35 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):  # the History button: who gave or took away the role, and when
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation__side"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+
+
+# Two-factor devices: administrators see who has two-factor sign-in on and can remove it (a lost phone and lost
+# recovery codes), but never the keys, QR codes or recovery codes django-otp's own admin shows, which would let
+# them sign in as the person.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)
+
+
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    fields = list_display
+    readonly_fields = list_display
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
+admin.site.register(StaticDevice, TwoFactorDeviceAdmin)

@@ -333,3 +333,22 @@ def test_an_administrator_with_two_factor_on_needs_a_session_signed_in_with_it_f
     client.post(reverse("login"), {"username": administrator.email, "password": PASSWORD})
     client.post(reverse("login_code"), {"code": next_code(device)})
     assert client.get("/admin/").status_code == 200
+
+
+def test_administrators_can_remove_a_persons_two_factor_sign_in_but_never_see_its_key(client, champion, administrator):
+    device, codes = turn_on_two_factor(client, champion)
+    client.force_login(administrator)
+
+    listing = client.get("/admin/otp_totp/totpdevice/").content.decode()
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    recovery = client.get("/admin/otp_static/staticdevice/").content.decode()
+
+    assert champion.email in listing or str(champion) in listing
+    for html in (listing, page, recovery):
+        assert device.key not in html
+        assert not any(code in html for code in codes)
+    qr_code = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/", follow=True).content.decode()
+    assert "otpauth://" not in qr_code
+    assert device.key not in qr_code
+    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
