@@ -15,6 +15,7 @@ class PortalAdminSite(admin.AdminSite):
     site_header = "Compact Portal administration"
     site_title = "Compact Portal admin"
     index_title = "Records"
+    index_template = "admin/portal_index.html"  # the admin's index, with a link to the audit trail
 
     def has_permission(self, request):
         user = request.user
@@ -45,6 +46,18 @@ class PortalAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return update_wrapper(guarded, inner)
+
+    def get_urls(self):
+        from django.urls import path
+
+        # Before the admin's own patterns, whose catch-all would take "audit/" for an app's label.
+        return [path("audit/", self.admin_view(self.audit_trail_view), name="audit_trail"), *super().get_urls()]
+
+    def audit_trail_view(self, request):
+        """Every change to the portal's records, newest first (compact_portal/admin_audit.py)."""
+        from compact_portal.admin_audit import audit_trail
+
+        return audit_trail(request, self)
 
     def login(self, request, extra_context=None):
         # Imported here: this module is loaded while the app registry is still being populated.

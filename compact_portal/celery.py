@@ -9,6 +9,9 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
+
+from compact_portal import audit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact_portal.settings")
 
@@ -49,3 +52,14 @@ def heartbeat() -> str:
     """Log that a worker is alive and picking up scheduled work; returns "ok"."""
     logger.info("Compact Portal worker heartbeat")
     return "ok"
+
+
+@task_prerun.connect(dispatch_uid="compact_portal_audit_job_started")
+def _audit_job_started(task_id=None, task=None, **kwargs):
+    """What a task changes is recorded as made by "Scheduled job: <task name>" (compact_portal/audit.py)."""
+    audit.job_started(task_id=task_id, task_name=getattr(task, "name", "") or "unknown task")
+
+
+@task_postrun.connect(dispatch_uid="compact_portal_audit_job_finished")
+def _audit_job_finished(task_id=None, **kwargs):
+    audit.job_finished(task_id=task_id)

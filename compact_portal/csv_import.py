@@ -8,11 +8,24 @@ the column and says in plain English what the cell should hold.
 import csv
 import datetime
 import io
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+# Shown on the file field when the database fails during an import (README, "When things fail").
+IMPORT_FAILED = (
+    "Nothing was imported: the database failed while saving this file, so none of its rows were kept. "
+    "Choose the same file and import it again in a few minutes; if it fails again, tell the portal's "
+    "administrators."
+)
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -38,6 +51,19 @@ def read_csv(data: bytes | str) -> tuple[list[str], list[dict[str, str]]]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
     return header, list(reader)
+
+
+@contextmanager
+def database_failure_on_form(form, what: str) -> Iterator[None]:
+    """Around an import in a view. The import is one transaction, so a database error in the middle of it
+    (a lost connection, a full disk, a constraint the checks did not foresee) has undone every row: it is
+    logged and the form says so on its file field, instead of a server error page. ``what`` names the import
+    in the log."""
+    try:
+        yield
+    except DatabaseError:
+        logger.exception("%s failed in the database; nothing was imported", what)
+        form.add_error("file", IMPORT_FAILED)
 
 
 def validation_messages(error: ValidationError, columns: dict[str, str] | None = None) -> str:

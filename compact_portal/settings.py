@@ -244,6 +244,20 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Redis that is down or hung must not hold up the web request that queues a task (a case step's e-mails
+# are queued once it commits). Each connection attempt waits at most 2 s and each command at most 3 s (more
+# than the worker's 1 s BRPOP), and a task is published with one retry, which is enough to get past a
+# connection dropped by a restarted Redis. Redis down: queuing fails in well under a second; hung (accepting
+# connections, never answering): in about 10 s at worst, where the defaults wait for ever. The result store
+# (the same Redis unless CELERY_RESULT_BACKEND says otherwise) gets the same bounds. What cannot be queued is
+# not lost: case e-mails wait in their outbox for the scheduled run (README, "When things fail").
+_REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+_ONE_QUICK_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_TIMEOUTS)
+CELERY_TASK_PUBLISH_RETRY_POLICY = dict(_ONE_QUICK_RETRY)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _REDIS_TIMEOUTS["socket_connect_timeout"]
+CELERY_REDIS_SOCKET_TIMEOUT = _REDIS_TIMEOUTS["socket_timeout"]
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": dict(_ONE_QUICK_RETRY)}
 
 # --- Cache ------------------------------------------------------------------------------------
 # Holds the rate-limit counters. Production sets CACHE_URL to a Redis database of its own (not the broker's:

@@ -2,6 +2,7 @@
 with their history, because their stored dates come from the services."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from funding.admin import ReadOnlyHistoryAdmin
 
@@ -9,7 +10,7 @@ from .models import Consultation, PolicyArea, Response
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(admin.ModelAdmin):
+class PolicyAreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -24,6 +24,8 @@ class PolicyArea(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -172,6 +174,8 @@ class ConsultationDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["uploaded_at"]
 
@@ -282,6 +286,8 @@ class ResponseAttachment(models.Model):
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at"]

@@ -185,6 +185,8 @@ class PanelAssignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     assigned_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["assigned_at"]
         constraints = [models.UniqueConstraint(fields=["concern", "member"], name="panel_member_once_per_case")]
@@ -220,6 +222,8 @@ class CaseDocument(models.Model):
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

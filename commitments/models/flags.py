@@ -208,7 +208,10 @@ class FlagEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["run", "status"])]
+        indexes = [
+            models.Index(fields=["run", "status"]),
+            models.Index(fields=["at"], name="flag_event_at"),  # the audit trail reads the newest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.flag_id} → {self.status}"

@@ -29,6 +29,7 @@ OPTIONAL_COLUMNS = (
     "address",
     "phone",
 )
+IMPORT_VIA = "Organisations import"  # how the audit trail names this import (followed there by the file's name)
 _TEXT_COLUMNS = (
     "charity_number",
     "scottish_charity_number",

@@ -12,6 +12,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.security import TOO_MANY_REQUESTS, rate_limited
 from compact_portal.accounts.selectors import memberships_for_user
 from compact_portal.audit import audit_context, import_via
+from compact_portal.csv_import import database_failure_on_form
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -212,7 +213,10 @@ def organisations_import_view(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            with audit_context(user=request.user, via=import_via(IMPORT_VIA, form.cleaned_data["file"].name)):
+            with (
+                audit_context(user=request.user, via=import_via(IMPORT_VIA, form.cleaned_data["file"].name)),
+                database_failure_on_form(form, IMPORT_VIA),
+            ):
                 result = organisations_import(header=header, rows=rows, today=timezone.localdate())
     return render(request, "commitments/import.html", {"form": form, "result": result})
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .roles import ROLE_REQUIRES_SIDE, Role
 
@@ -97,6 +98,8 @@ class Membership(models.Model):
     organisation = models.ForeignKey("commitments.Organisation", on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()  # who gave or took away the role, and when (the audit trail)
 
     class Meta:
         ordering = ["organisation__name", "role"]

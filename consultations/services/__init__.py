@@ -162,8 +162,7 @@ def document_add(
         document.file = upload
         document.content_type = upload.sniffed.content_type
         document.original_name = upload.sniffed.download_name
-    document.full_clean()
-    document.save()
+    validated_save(document, actor)
     return document
 
 
@@ -227,8 +226,7 @@ def response_save(
         raise ValidationError({"attachments": f"A response can have at most {MAX_FILES_PER_ITEM} attachments."})
     for upload in attachments:
         attachment = ResponseAttachment(response=response, **stored_file_fields(upload))
-        attachment.full_clean()
-        attachment.save()
+        validated_save(attachment, actor)
     return response
 
 
@@ -279,6 +277,8 @@ def feedback_publish(
     refused = chosen - set(submitted.filter(may_publish=True).values_list("pk", flat=True))
     if refused:
         raise ValidationError("Only submitted responses whose organisations allowed it can be published.")
-    submitted.filter(pk__in=chosen).update(published=True)
-    submitted.exclude(pk__in=chosen).update(published=False)
+    for response in submitted.select_related("organisation"):  # each saved, so its history shows who published it
+        if response.published != (response.pk in chosen):
+            response.published = response.pk in chosen
+            validated_save(response, actor)
     return feedback

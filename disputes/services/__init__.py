@@ -71,8 +71,7 @@ def _add_documents(
             side=side,
             **stored_file_fields(upload),
         )
-        document.full_clean()
-        document.save()
+        validated_save(document, actor)
         documents.append(document)
     return documents
 
@@ -147,7 +146,9 @@ def concern_raise(
     event = CaseEvent.objects.create(
         concern=concern, kind=EventKind.RAISED, actor=actor, side=Party.RAISER, to_stage=Stage.RECEIVED
     )
-    CaseDocument.objects.filter(pk__in=[document.pk for document in kept]).update(concern=concern, draft=None)
+    for document in kept:  # moved from the draft to the case, each saved so that its history shows the move
+        document.concern, document.draft = concern, None
+        validated_save(document, actor)
     added = _add_documents(concern=concern, draft=None, actor=actor, side=Party.RAISER, files=files)
     for document in [*kept, *added]:  # the files kept on the draft are on the timeline too
         CaseEvent.objects.create(

@@ -298,10 +298,11 @@ def panel_assign(*, concern: Concern, actor: User, member: User) -> PanelAssignm
                 "so cannot sit on its panel."
             }
         )
-    assignment, created = PanelAssignment.objects.get_or_create(
-        concern=concern, member=member, defaults={"assigned_by": actor}
-    )
+    assignment = concern.panel_assignments.filter(member=member).first()  # the case is locked: no race
+    created = assignment is None
     if created:
+        assignment = PanelAssignment(concern=concern, member=member, assigned_by=actor)
+        validated_save(assignment, actor)
         CaseEvent.objects.create(
             concern=concern, kind=EventKind.PANEL, actor=actor, side=Party.CHAMPION, text=member.full_name
         )

@@ -61,6 +61,12 @@ COLUMNS = {
 }
 KINDS = tuple(COLUMNS)
 
+
+def import_via_label(kind: str) -> str:
+    """How the audit trail names an import of ``kind`` (followed there by the file's name)."""
+    return f"Funding import ({kind})"
+
+
 # The decisions a relationships file may record; later decisions (variations, endings...) are made in the portal.
 IMPORTED_DECISIONS = [(DecisionKind.AWARDED.value, "Awarded"), (DecisionKind.DECLINED.value, "Declined")]
 

@@ -13,8 +13,9 @@ from commitments.models import Compact, Organisation
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
+from compact_portal.audit import audit_context, import_via
 from compact_portal.csv_export import csv_response
-from compact_portal.csv_import import read_csv
+from compact_portal.csv_import import database_failure_on_form, read_csv
 from compact_portal.forms import EARLIEST_DATE, LATEST_DATE
 
 from .. import rules, selectors
@@ -22,7 +23,7 @@ from ..exports import awards_csv_rows, giving360_package
 from ..forms import (
     FundingImportForm,
 )
-from ..services.imports import funding_import
+from ..services.imports import funding_import, import_via_label
 from ._common import FUNDING_ROLES
 
 
@@ -37,15 +38,18 @@ def funding_import_view(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            result = funding_import(
-                kind=form.cleaned_data["kind"],
-                header=header,
-                rows=rows,
-                actor=request.user,
-                allowed_funder_ids=set(
-                    organisations_where(user=request.user, role=Role.OFFICER).values_list("pk", flat=True)
-                ),
-            )
+            kind = form.cleaned_data["kind"]
+            via = import_via(import_via_label(kind), form.cleaned_data["file"].name)
+            with audit_context(user=request.user, via=via), database_failure_on_form(form, via):
+                result = funding_import(
+                    kind=kind,
+                    header=header,
+                    rows=rows,
+                    actor=request.user,
+                    allowed_funder_ids=set(
+                        organisations_where(user=request.user, role=Role.OFFICER).values_list("pk", flat=True)
+                    ),
+                )
     return render(request, "funding/import.html", {"form": form, "result": result})
 
 

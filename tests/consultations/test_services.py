@@ -8,7 +8,14 @@ from django.db import IntegrityError, transaction
 
 from compact_portal.uploads import validate_upload
 from consultations import services
-from consultations.models import DateChange, Feedback, PublicationStatus, Response, ResponseStatus
+from consultations.models import (
+    DateChange,
+    Feedback,
+    PublicationStatus,
+    Response,
+    ResponseAttachment,
+    ResponseStatus,
+)
 from tests.commitments.factories import CompactFactory, OrganisationFactory
 from tests.consultations.conftest import pdf_upload
 from tests.consultations.factories import ConsultationFactory, policy_area
@@ -482,3 +489,32 @@ def test_feedback_needs_a_published_consultation(today):
             what_changed="c",
             what_did_not_change="n",
         )
+
+
+# --- History (the audit trail) ------------------------------------------------------------------------------------
+
+
+def test_documents_and_attachments_are_kept_in_history_with_who_added_them(published, officer, charity, vcs_member):
+    document = services.document_add(consultation=published, actor=officer, title="Easy read", link="https://x.org/e")
+    response = _save(published, charity, actor=vcs_member, attachments=[_sniffed(pdf_upload("evidence.pdf"))])
+    attachment = response.attachments.get()
+    attachment_id = attachment.pk
+    services.attachment_remove(attachment=attachment, today=DURING)
+
+    assert [(r.history_type, r.history_user) for r in document.history.all()] == [("+", officer)]
+    added_and_removed = ResponseAttachment.history.filter(id=attachment_id).order_by("history_date", "history_id")
+    assert [(r.history_type, r.original_name) for r in added_and_removed] == [
+        ("+", "evidence.pdf"),
+        ("-", "evidence.pdf"),
+    ]
+    assert added_and_removed[0].history_user == vcs_member
+
+
+def test_publishing_a_response_with_the_feedback_is_kept_in_its_history(published, responses, officer):
+    open_response = responses[0]
+
+    _feedback(published, ids=[open_response.pk], actor=officer)
+    _feedback(published, actor=officer)  # corrected: the response is no longer published
+
+    history = open_response.history.order_by("history_date", "history_id")
+    assert [(r.published, r.history_user) for r in history][-2:] == [(True, officer), (False, officer)]

@@ -1518,3 +1518,29 @@ def test_assigning_the_same_panel_member_twice_emails_once(case_at, champion, se
     assert once > before
     assert CaseEmail.objects.count() == once
     assert PanelAssignment.objects.filter(concern=concern).count() == 2
+
+
+# --- history (the audit trail) ---------------------------------------------------------------------------------
+
+
+def test_a_panel_assignment_is_kept_in_history_with_who_made_it(case_at, champion, second_panel_member):
+    assignment = services.panel_assign(concern=case_at("appeal"), actor=champion, member=second_panel_member)
+
+    record = assignment.history.get()
+    assert (record.history_type, record.member, record.history_user) == ("+", second_panel_member, champion)
+
+
+def test_the_history_of_a_drafts_file_shows_its_move_to_the_concern(compact, vcs_member, raise_concern):
+    draft = services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(1, prefix="kept"))
+    document = draft.documents.get()
+
+    concern = raise_concern()
+
+    kept, moved = document.history.order_by("history_date", "history_id")
+    assert (kept.history_type, kept.draft_id, kept.concern_id) == ("+", draft.pk, None)
+    assert (moved.history_type, moved.draft_id, moved.concern_id, moved.history_user) == (
+        "~",
+        None,
+        concern.pk,
+        vcs_member,
+    )

@@ -1,11 +1,12 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from commitments import compliance
 from commitments.models import Compact, CompactStatus, RuleCheck, Trigger
 from commitments.services.compliance import compliance_scan
+from compact_portal.audit import AuditedCommand
 
 
 def _date(value: str) -> datetime.date:
@@ -15,7 +16,7 @@ def _date(value: str) -> datetime.date:
         raise CommandError(f"--as-of must be a date written YYYY-MM-DD, e.g. 2026-11-21; got {value!r}.") from None
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Check every compliance rule now, in this process, and flag what is broken (the nightly scan without "
         "a worker: for cron-only deployments, back-dated checks and tests). Sends the digest e-mails."

@@ -1,9 +1,9 @@
-from django.core.management.base import BaseCommand
 
 from commitments.services import compacts_load
+from compact_portal.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Load the compacts in fixtures/compacts (safe to run again: nothing is duplicated or reset)."
 
     def handle(self, *args, **options):

@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from compact_portal.accounts.roles import Role
+from compact_portal.audit import AuditedCommand
 from compact_portal.demo import DEMO_PASSWORD, seed_demo
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create the demo organisations, one person per role and some funding (safe to run again: it changes nothing)."
     )

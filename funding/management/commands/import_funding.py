@@ -1,12 +1,15 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from compact_portal.audit import AuditedCommand, audit_context, import_via
+from compact_portal.management.csv_files import (
+    database_failure_stops_the_command,
+    read_csv_file,
+    stop_on_row_errors,
+)
+from funding.services.imports import KINDS, funding_import, import_via_label
 
-from compact_portal.management.csv_files import read_csv_file, stop_on_row_errors
-from funding.services.imports import KINDS, funding_import
 
-
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Import funding relationships, invoices or notices from a CSV file: all rows or, if any row is bad, "
         "none (each bad row is listed)."
@@ -18,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind: str, file: Path, **options):
         header, rows = read_csv_file(file)
-        result = funding_import(kind=kind, header=header, rows=rows, actor=None)
+        via = import_via(import_via_label(kind), file.name)
+        with audit_context(via=via), database_failure_stops_the_command(via):
+            result = funding_import(kind=kind, header=header, rows=rows, actor=None)
         stop_on_row_errors(self, result)
         self.stdout.write(
             self.style.SUCCESS(

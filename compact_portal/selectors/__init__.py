@@ -1,0 +1,1 @@
+"""Project-wide reads (selectors) that belong to no single app: the audit trail (``audit``)."""
