@@ -62,7 +62,10 @@ class PortalAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # Imported here: this module is loaded while the app registry is still being populated.
         from django.contrib.auth.views import redirect_to_login
+        from django.shortcuts import redirect
 
+        if self.has_permission(request):  # already signed in as an administrator: straight to the admin
+            return redirect("admin:index")
         if request.user.is_authenticated:
             raise PermissionDenied("Only administrators can use the admin.")
         return redirect_to_login(request.GET.get("next", request.get_full_path()))
