@@ -155,9 +155,14 @@ def flags_on_records(*, records: dict[str, Iterable[int]], user: User) -> QueryS
     )
 
 
-def flags_raised_in(*, run: ComplianceRun) -> QuerySet[Flag]:
-    """Flags the run raised, or made open or at risk again: what its digest reports."""
-    return Flag.objects.filter(Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), run=run, status__in=LIVE_STATUSES)))
+def flags_raised_in(*, run: ComplianceRun, dead_runs: list[int] = ()) -> QuerySet[Flag]:
+    """Flags the run raised, or made open or at risk again: what its digest reports; and those ``dead_runs``
+    (runs that died before their digest) raised that are still open or at risk."""
+    live_events = FlagEvent.objects.filter(flag=OuterRef("pk"), status__in=LIVE_STATUSES)
+    raised = Exists(live_events.filter(run=run))
+    if dead_runs:
+        raised = raised | (Exists(live_events.filter(run__in=dead_runs)) & Q(status__in=LIVE_STATUSES))
+    return Flag.objects.filter(raised)
 
 
 def flags_for_export(*, compact: Compact | None = None, status: str | None = None) -> QuerySet[Flag]:

@@ -5,6 +5,7 @@ flag raised in their compact. A person who is both gets one e-mail listing each 
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -20,14 +21,30 @@ from .. import selectors
 from ..models import Champion, ComplianceRun
 
 DIGEST_LISTS_AT_MOST = 25  # flags listed in one e-mail; the rest are a link away
+# A run still unfinished this long after it started has died (killed, or its worker lost): a national scan takes
+# about a minute. The next digest reports the flags it raised that are still live, so none goes unannounced.
+RUN_PRESUMED_DEAD_AFTER = timedelta(hours=6)
 
 
 def flag_digest_send(*, run_id: int) -> int:
-    """Send a finished run's digests once (a conditional update claims the run); returns e-mails sent."""
-    if not ComplianceRun.objects.filter(pk=run_id, digest_sent_at__isnull=True).update(digest_sent_at=timezone.now()):
+    """Send a finished run's digests once (a conditional update claims the run); returns e-mails sent.
+
+    Flags raised by earlier runs that died before their digest, and still live, are reported with this run's.
+    """
+    now = timezone.now()
+    if not ComplianceRun.objects.filter(pk=run_id, digest_sent_at__isnull=True).update(digest_sent_at=now):
         return 0
     run = ComplianceRun.objects.get(pk=run_id)
-    raised = selectors.flags_raised_in(run=run)
+    dead_runs = list(
+        ComplianceRun.objects.filter(
+            finished_at__isnull=True,
+            digest_sent_at__isnull=True,
+            started_at__lt=min(run.started_at, now - RUN_PRESUMED_DEAD_AFTER),
+        ).values_list("pk", flat=True)
+    )
+    # Claimed like the run itself, so two digests never both report a dead run's flags.
+    claimed = ComplianceRun.objects.filter(pk__in=dead_runs, digest_sent_at__isnull=True).update(digest_sent_at=now)
+    raised = selectors.flags_raised_in(run=run, dead_runs=dead_runs if claimed else [])
     wanted: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     for user_id, organisation_id in Membership.objects.filter(
         role=Role.OFFICER, organisation__in=raised.values("organisation"), user__is_active=True

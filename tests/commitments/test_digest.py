@@ -8,8 +8,9 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
-from commitments.models import Flag, FlagStatus, RecordType, RuleKey
+from commitments.models import ComplianceRun, Flag, FlagStatus, RecordType, RuleKey
 from commitments.services.compliance import compliance_scan
 from commitments.services.digest import DIGEST_LISTS_AT_MOST, flag_digest_send
 from compact_portal.accounts.roles import Role
@@ -237,3 +238,37 @@ def test_an_email_lists_at_most_25_flags_and_says_how_many_more(scan_compact, co
     listed = [flag for flag in Flag.objects.all() if link(flag) in message.body]
     assert len(listed) == 25
     assert "…and 2 more." in message.body
+
+
+def died_hours_ago(run, hours: int) -> None:
+    """Make ``run`` look like one that died ``hours`` ago: never finished, no digest sent."""
+    ComplianceRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - datetime.timedelta(hours=hours), finished_at=None, digest_sent_at=None
+    )
+
+
+@pytest.mark.parametrize(("hours", "reported"), [(5, False), (7, True)])
+def test_flags_of_a_run_that_died_before_its_digest_go_out_with_the_next_digest(
+    scan_compact, unpaid_invoice, officer, mailoutbox, hours, reported
+):
+    died_hours_ago(scan(), hours)  # raised INV-0042's flag, then died (or may still be running, at 5 hours)
+
+    flag_digest_send(run_id=scan(NEXT_DAY).pk)
+
+    assert (link(flag_for(unpaid_invoice)) in "".join(m.body for m in mailoutbox)) is reported
+
+
+def test_a_dead_runs_flags_are_reported_once_and_only_while_live(scan_compact, unpaid_invoice, officer, mailoutbox):
+    died_hours_ago(scan(), 7)
+    funding_services.payment_record(
+        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, amount=unpaid_invoice.amount
+    )
+
+    flag_digest_send(run_id=scan(datetime.date(2027, 4, 23)).pk)  # the overdue flag is resolved by now
+    first = [m.body for m in mailoutbox]
+    mailoutbox.clear()
+    flag_digest_send(run_id=scan(datetime.date(2027, 4, 24)).pk)
+
+    assert link(flag_for(unpaid_invoice)) not in "".join(first)
+    assert link(flag_for(unpaid_invoice, RuleKey.INVOICE_PAID_LATE)) in "".join(first)
+    assert mailoutbox == []
