@@ -28,6 +28,9 @@ class ConcernForm(PlausibleDates, forms.ModelForm):
         error_messages={"required": "Choose at least one commitment you believe was broken."},
     )
     documents = MultipleSniffedFileField(required=False, label="Evidence", help_text=FILES_HELP)
+    # A new key each time the empty form is shown: a double click or a resent page posts the same key, and
+    # the service then finds the concern already raised instead of raising it twice.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     consent = forms.BooleanField(
         label="I agree that the compact's champions handle this concern and, on appeal, its dispute panel",
         error_messages={"required": "Tick to agree to the process; without it the champions cannot handle it."},

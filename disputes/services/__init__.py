@@ -8,6 +8,7 @@ callers use ``services.*``. Each function works in one transaction, checks the a
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,10 +51,15 @@ from .stages import panel_assign as panel_assign
 ANYONE_IN_THE_CASE = (Party.CHAMPION, Party.PANEL, Party.RAISER, Party.RESPONDENT)
 
 
-def _next_reference(year: int) -> str:
-    # A counter row per year, locked while it is incremented: concurrent submissions get distinct numbers.
+def _lock_reference_counter(year: int) -> ConcernSequence:
+    # A counter row per year, locked until the transaction ends: concurrent submissions wait for each other.
     ConcernSequence.objects.get_or_create(year=year)
-    sequence = ConcernSequence.objects.select_for_update().get(year=year)
+    return ConcernSequence.objects.select_for_update().get(year=year)
+
+
+def _next_reference(year: int) -> str:
+    # Locked while it is incremented: concurrent submissions get distinct numbers.
+    sequence = _lock_reference_counter(year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return f"CC-{year}-{sequence.last_number:04d}"
@@ -98,12 +104,23 @@ def concern_raise(
     consent: bool,
     today: datetime.date,
     files=(),
+    submission_key: uuid.UUID | None = None,
 ) -> Concern:
     """Raise a concern: give it a reference, store its acknowledgement deadline, keep the documents
     (with any kept on the person's draft, which is then discarded), and e-mail the acknowledgement.
+
+    Raised once per ``submission_key`` (the form's one-time key): the same form posted again, even at the same
+    moment (a double click), returns the concern it raised, changing nothing and sending nothing.
     """
     if not selectors.raising_organisations(user=actor).filter(pk=raiser.pk).exists():
         raise PermissionDenied("You can raise a concern only for an organisation you act for.")
+    if submission_key is not None:
+        _lock_reference_counter(today.year)  # a second post of the same form waits here until the first is saved
+        already = Concern.objects.filter(submission_key=submission_key).first()
+        if already is not None:
+            if already.raised_by_id != actor.pk:
+                raise PermissionDenied("This form was sent by someone else.")
+            return already
     errors: dict[str, str] = {}
     if not selectors.respondents_for(compact=compact).filter(pk=respondent.pk).exists():
         errors["respondent"] = "Choose a public body that has signed this compact."
@@ -136,6 +153,7 @@ def concern_raise(
         outcome_sought=outcome_sought.strip(),
         withhold_identity=withhold_identity,
         consent=consent,
+        submission_key=submission_key,
         stage=Stage.RECEIVED,
         received_on=today,
         step=Step.ACKNOWLEDGE,

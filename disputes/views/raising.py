@@ -1,5 +1,7 @@
 """Raising a concern: choose the compact, fill in the form; a failed submission is kept as a draft."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -85,6 +87,7 @@ def raise_concern(request, compact):
                     consent=data["consent"],
                     today=today,
                     files=data.get("documents", []),
+                    submission_key=data.get("submission_key"),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -111,7 +114,7 @@ def raise_concern(request, compact):
                 f"We kept the concern you started on {timezone.localtime(draft.updated_at):%-d %B %Y}. "
                 "Carry on where you left off, or discard the draft.",
             )
-        form = ConcernForm(initial=initial, **options)
+        form = ConcernForm(initial={"submission_key": uuid.uuid4(), **initial}, **options)
     return render(
         request,
         "disputes/raise_form.html",

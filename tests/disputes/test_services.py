@@ -2,13 +2,15 @@
 days), what is refused and how, the timeline, documents and drafts, and the e-mails written to the outbox."""
 
 import datetime
+import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from commitments.models import Champion
 from compact_portal.accounts.roles import Role
@@ -1544,3 +1546,63 @@ def test_the_history_of_a_drafts_file_shows_its_move_to_the_concern(compact, vcs
         concern.pk,
         vcs_member,
     )
+
+
+# --- The same form sent twice ----------------------------------------------------------------------------------
+
+
+def test_the_same_form_sent_twice_raises_one_concern_and_sends_its_emails_once(raise_concern, mailoutbox):
+    key = uuid.uuid4()
+
+    first = raise_concern(submission_key=key)
+    emails = CaseEmail.objects.count()
+    again = raise_concern(submission_key=key, what_happened="Typed again.")
+
+    assert again.pk == first.pk
+    assert Concern.objects.count() == 1
+    assert Concern.objects.get().what_happened == first.what_happened
+    assert CaseEmail.objects.count() == emails
+    assert ConcernSequence.objects.get().last_number == 1  # no reference used up by the repeat
+
+
+def test_two_forms_raise_two_concerns(raise_concern):
+    raise_concern(submission_key=uuid.uuid4())
+    raise_concern(submission_key=uuid.uuid4())
+
+    assert Concern.objects.count() == 2
+
+
+def test_someone_else_cannot_send_a_form_key_already_used(raise_concern, charity):
+    key = uuid.uuid4()
+    raise_concern(submission_key=key)
+    colleague = MembershipFactory(organisation=charity, role=Role.VCS_MEMBER).user
+
+    with pytest.raises(PermissionDenied):
+        raise_concern(submission_key=key, actor=colleague)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: two sessions at the same moment")
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_raises_one_concern_even_when_both_posts_arrive_together(raise_concern):
+    key = uuid.uuid4()
+    both_ready = threading.Barrier(2)
+    raised, failures = [], []
+
+    def post():
+        try:
+            both_ready.wait(timeout=10)
+            raised.append(raise_concern(submission_key=key))
+        except Exception as error:  # reported below, with the other thread's outcome
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert len({concern.pk for concern in raised}) == 1
+    assert Concern.objects.count() == 1

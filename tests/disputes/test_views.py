@@ -1364,3 +1364,35 @@ def test_the_concern_limit_counts_each_person_separately(
     response = signed_in(colleague).post(raise_url, concern_form())
 
     assert response.status_code == 302
+
+
+def test_the_form_carries_a_new_one_time_key_and_sending_it_twice_raises_one_concern(
+    signed_in, vcs_member, raise_url, concern_form
+):
+    client = signed_in(vcs_member)
+    first_form = client.get(raise_url)
+    key = first_form.context["form"]["submission_key"].value()
+    assert key != client.get(raise_url).context["form"]["submission_key"].value()  # a new key each time
+    assert f'name="submission_key" value="{key}"' in _page(first_form)
+
+    first = client.post(raise_url, concern_form(submission_key=key))
+    again = client.post(raise_url, concern_form(submission_key=key))
+
+    assert Concern.objects.count() == 1
+    assert first.status_code == again.status_code == 302
+    assert again.url == first.url == Concern.objects.get().get_absolute_url()
+
+
+def test_a_form_sent_back_with_mistakes_keeps_its_key_so_the_corrected_one_raises_once(
+    signed_in, vcs_member, raise_url, concern_form
+):
+    client = signed_in(vcs_member)
+    key = str(client.get(raise_url).context["form"]["submission_key"].value())
+    client.post(raise_url, concern_form(submission_key=key, what_happened=None))
+
+    back = client.get(raise_url)  # the draft, as the person comes back to it
+    assert str(back.context["form"]["submission_key"].value()) == key
+    client.post(raise_url, concern_form(submission_key=key))
+    client.post(raise_url, concern_form(submission_key=key))
+
+    assert Concern.objects.count() == 1
