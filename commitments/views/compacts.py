@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.accounts.security import TOO_MANY_REQUESTS, rate_limited
+from compact_portal.accounts.security import rate_limited, refuse_over_limit
 from compact_portal.accounts.selectors import memberships_for_user
 from compact_portal.audit import audit_context, import_via
 from compact_portal.csv_import import database_failure_on_form
@@ -103,12 +103,10 @@ def compact_sign_up(request, slug):
     if request.method == "POST" and rate_limited(
         request, group="compact_sign_up", key="ip", rate=settings.RATE_LIMIT_SIGN_UP
     ):
-        form.is_valid()  # shows what was typed, checked, with the refusal on top
-        form.add_error(
-            None,
+        status = refuse_over_limit(
+            form,
             "We have had too many applications from your connection this hour. Wait an hour, then send this again.",
         )
-        status = TOO_MANY_REQUESTS
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in ORGANISATION_DETAIL_FIELDS}

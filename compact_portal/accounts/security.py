@@ -20,7 +20,7 @@ def client_ip(request) -> str:
 
     Only the last X-Forwarded-For entry is trusted: earlier ones are whatever the client sent.
     """
-    if getattr(settings, "BEHIND_TLS_PROXY", False):
+    if settings.BEHIND_TLS_PROXY:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
             return forwarded[-1]
@@ -31,6 +31,15 @@ def sign_in_username(request, credentials) -> str:
     """The e-mail address a sign-in attempt names, as the portal matches it (trimmed, any case), so that
     ``Olivia@x.org`` and ``olivia@x.org`` count against one account."""
     return str((credentials or {}).get("username") or "").strip().lower()
+
+
+def refuse_over_limit(form, message: str) -> int:
+    """Show ``form`` again, refused by a rate limit: what was typed, checked, with ``message`` on top.
+
+    Returns the status of the page that shows it (429)."""
+    form.is_valid()
+    form.add_error(None, message)
+    return TOO_MANY_REQUESTS
 
 
 def rate_limited(request, *, group: str, key: str, rate: str) -> bool:

@@ -72,14 +72,15 @@ def two_factor_start(*, user: User) -> TOTPDevice:
 
 @transaction.atomic
 def two_factor_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str]:
-    """Switch two-factor sign-in on once ``code`` matches the app; returns the recovery codes, shown only once.
+    """Switch two-factor sign-in on once ``code`` (digits only, as ``TwoFactorCodeForm`` cleans it) matches the
+    app; returns the recovery codes, shown only once.
 
     Any earlier confirmed device and recovery codes are replaced, so one app and one set of codes are valid.
     """
     _check_may_use_two_factor(user)
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError("Start setting up two-factor sign-in again.")
-    if not device.verify_token(code.replace(" ", "")):
+    if not device.verify_token(code):
         raise ValidationError(
             {"code": "That code does not match. Check the time on your phone, then type the newest code."}
         )

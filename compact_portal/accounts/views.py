@@ -27,7 +27,7 @@ from .forms import (
     TwoFactorTurnOffForm,
 )
 from .models import User
-from .security import TOO_MANY_REQUESTS, rate_limited
+from .security import TOO_MANY_REQUESTS, rate_limited, refuse_over_limit
 from .selectors import memberships_for_user
 
 # After a right password, a person with two-factor sign-in on has this long to type the code.
@@ -105,11 +105,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         by_email = rate_limited(request, group="password_reset_email", key="post:email", rate=rate)
         if by_address or by_email:
             form = self.get_form()
-            form.is_valid()
-            form.add_error(
-                None, "We have sent too many reset links for this request already. Wait an hour, then try again."
+            status = refuse_over_limit(
+                form, "We have sent too many reset links for this request already. Wait an hour, then try again."
             )
-            return self.render_to_response(self.get_context_data(form=form), status=TOO_MANY_REQUESTS)
+            return self.render_to_response(self.get_context_data(form=form), status=status)
         return super().post(request, *args, **kwargs)
 
 
@@ -167,7 +166,6 @@ def two_factor(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            pending.refresh_from_db()
             otp_login(request, pending)  # this session has just shown the code
             return render(request, "accounts/two_factor_recovery_codes.html", {"codes": codes})
     return render(

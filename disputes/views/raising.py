@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from commitments.models import Compact
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.accounts.security import TOO_MANY_REQUESTS, rate_limited
+from compact_portal.accounts.security import rate_limited, refuse_over_limit
 from compact_portal.forms import add_service_errors
 from compact_portal.uploads import validate_upload
 
@@ -64,13 +64,11 @@ def raise_concern(request, compact):
         form = ConcernForm(request.POST, request.FILES, **options)
         if rate_limited(request, group="concern_form", key="user", rate=settings.RATE_LIMIT_CONCERNS):
             # Refused, but nothing is lost: what was typed (and the files) is kept as the draft below.
-            form.is_valid()
-            form.add_error(
-                None,
+            status = refuse_over_limit(
+                form,
                 "You have sent this form too many times in the last hour, so it was not sent. Everything you typed "
                 "is kept as your draft: send it again in an hour.",
             )
-            status = TOO_MANY_REQUESTS
         elif form.is_valid():
             data = form.cleaned_data
             try:

@@ -1,4 +1,3 @@
-
 from commitments.services import compacts_load
 from compact_portal.audit import AuditedCommand
 
