@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class FundingConfig(AppConfig):
     name = "funding"
     verbose_name = "Funding"
+
+    def ready(self):
+        # When a compact's rule settings change, the deadlines of this app's open records follow
+        # (commitments/deadlines.py explains).
+        from commitments.deadlines import register
+
+        from .services.deadlines import deadlines_recompute
+
+        register(deadlines_recompute)

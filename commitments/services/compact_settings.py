@@ -1,0 +1,74 @@
+"""Changing a compact's rule settings, and the stored deadlines that follow them."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from compact_portal.accounts.models import User
+from compact_portal.services import check_fields, validated_save
+
+from .. import deadlines
+from ..models import Compact
+from .live import recheck_on_commit
+
+# The settings the measurable rules read (DOMAIN.md, "The measurable rules" and "Disputes"); the nation
+# decides whose bank holidays count as working days.
+RULE_SETTING_FIELDS = (
+    "nation",
+    "consultation_min_weeks",
+    "feedback_due_weeks",
+    "notice_months",
+    "notice_excepts_fixed_end",
+    "decision_lead_months",
+    "min_funding_years",
+    "payment_working_days",
+    "dispute_acknowledge_days",
+    "dispute_informal_days",
+    "dispute_formal_days",
+    "dispute_formal_extension_days",
+    "dispute_appeal_lodge_days",
+    "dispute_appeal_decision_days",
+)
+
+
+@transaction.atomic
+def compact_settings_update(
+    *, compact: Compact, actor: User | None, today: datetime.date | None = None, **changes: Any
+) -> Compact:
+    """Change ``compact``'s rule settings; the stored deadlines of its open records follow.
+
+    The compact is validated and saved with its history (crediting ``actor``). Then every app counts again
+    the deadlines it stores for the compact's records that are still open on ``today`` (default: today),
+    through the functions registered in ``commitments/deadlines.py``:
+
+    - funding: unpaid invoices (pay-by date, Portsmouth 11.2); relationships awaiting a decision (the date
+      to tell the decision by, 9.2, and the earliest end for the minimum term, 9.1); notices not yet in
+      effect (earliest effective date and whether notice is owed, 13.3, Leicestershire principle 11);
+    - consultations that have not closed (minimum length, 3.7; feedback due date, 3.5);
+    - concerns not closed or withdrawn (the current step's deadline and the appeal window, Leicestershire §10).
+
+    Closed records keep the deadlines they were judged by, what was promised at the time: paid invoices,
+    decided funding (its 9.1 and 9.2 dates were fixed when it was decided), notices already in effect, closed
+    consultations and finished cases.
+
+    Once the transaction commits the compact's flags are checked again, so a flag the new settings resolve
+    (or raise) changes at once, not at the next scheduled run. Settings equal to the stored ones change
+    nothing and queue nothing. Only rule settings are accepted here (TypeError otherwise).
+    """
+    check_fields(changes, RULE_SETTING_FIELDS)
+    locked = Compact.objects.select_for_update().get(pk=compact.pk)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    validated_save(locked, actor)
+
+    today = today or timezone.localdate()
+    reason = f"Rule settings of {locked.name} changed"
+    for recompute in deadlines.registered():
+        recompute(compact=locked, actor=actor, today=today, reason=reason)
+    recheck_on_commit(compact_ids=[locked.pk], what=reason)
+    return locked
