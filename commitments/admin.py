@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Champion, Commitment, Community, Compact, Organisation, Principle, Section, Signature
+from .services import RULE_SETTING_FIELDS, compact_settings_update
 
 
 class PrincipleInline(admin.TabularInline):
@@ -64,6 +65,24 @@ class CompactAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        """A changed rule setting of an existing compact goes through ``compact_settings_update``, so the
+        deadlines of its open records follow and its flags are checked again; the other fields are saved as
+        before, in the same transaction."""
+        settings_changed = [name for name in RULE_SETTING_FIELDS if name in form.changed_data]
+        if not change or not settings_changed:
+            return super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            new_settings = {name: getattr(obj, name) for name in settings_changed}
+            stored = Compact.objects.get(pk=obj.pk)
+            for name in settings_changed:
+                setattr(obj, name, getattr(stored, name))
+            if set(form.changed_data) - set(settings_changed):
+                super().save_model(request, obj, form, change)
+            updated = compact_settings_update(compact=obj, actor=request.user, **new_settings)
+            for name in settings_changed:
+                setattr(obj, name, getattr(updated, name))
 
 
 @admin.register(Section)

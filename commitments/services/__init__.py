@@ -37,9 +37,12 @@ from ..models import (
     Signature,
     SignatureStatus,
 )
+from .compact_settings import RULE_SETTING_FIELDS as RULE_SETTING_FIELDS  # re-exported: callers use services.*
+from .compact_settings import compact_settings_update as compact_settings_update
 
 COMPACT_FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "compacts"
-_COMPACT_TEXT_FIELDS = ("name", "area", "summary", "source_document", "nation")
+_COMPACT_TEXT_FIELDS = ("name", "area", "summary", "source_document")
+_COMPACT_FILE_SETTINGS = ("nation",)  # rule settings refreshed from the file on every load
 
 
 # --- Compacts -----------------------------------------------------------------------------------
@@ -50,20 +53,24 @@ def compact_load(*, data: dict) -> Compact:
     """Create or refresh one compact and its catalogue from fixture ``data`` (see fixtures/compacts).
 
     Idempotent: records are matched on their natural keys (slug, principle number, section number,
-    clause code). Text comes from the fixture; status, dates and rule settings are set only when the
-    compact is first created, so later changes made in the portal are kept.
+    clause code). Text and the nation come from the fixture; status, dates and the other rule settings
+    are set only when the compact is first created, so later changes made in the portal are kept. A
+    changed nation of a compact already loaded goes through ``compact_settings_update``, so the deadlines
+    of its open records follow.
     """
     compact = Compact.objects.filter(slug=data["slug"]).first()
-    if compact is None:
+    created = compact is None
+    if created:
         compact = Compact(
             slug=data["slug"],
             status=data["status"],
             notice_excepts_fixed_end=data.get("notice_excepts_fixed_end", False),
+            **{field: data[field] for field in _COMPACT_FILE_SETTINGS},
         )
         if data.get("adopted_date"):
             compact.adopted_date = datetime.date.fromisoformat(data["adopted_date"])
             compact.next_review_date = compact.adopted_date.replace(year=compact.adopted_date.year + 1)
-    changed = compact.pk is None
+    changed = created
     for field in _COMPACT_TEXT_FIELDS:
         if getattr(compact, field) != data[field]:
             setattr(compact, field, data[field])
@@ -71,6 +78,10 @@ def compact_load(*, data: dict) -> Compact:
     if changed:
         compact.full_clean()
         compact.save()
+    if not created:
+        compact = compact_settings_update(
+            compact=compact, actor=None, **{field: data[field] for field in _COMPACT_FILE_SETTINGS}
+        )
 
     for position, item in enumerate(data["principles"]):
         _upsert(
