@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run Compact Portal, or run its tests, with nothing but Python 3.11.
 
-    python3 run.py          # set up (virtual environment, install, migrate, compacts, demo data) and serve
+    python3 run.py          # set up (virtual environment, install, migrate, compacts, demo data, a compliance
+                            # check as of today) and serve
     python3 run.py test     # set up, then run the whole test suite (extra arguments go to pytest)
 
 Only the standard library is used here, because this script is what creates the environment that
@@ -54,6 +55,8 @@ def serve() -> None:
     manage("migrate", "--noinput")
     manage("load_compacts")
     manage("seed_demo")
+    step("Checking the compacts' promises as of today")
+    manage("check_compliance")  # a demo started on a later day shows that day's flags
     step(f"Compact Portal is running at http://{address}/  (press Ctrl+C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
         manage("runserver", address)

@@ -5,10 +5,12 @@ for the compact's own review); Django imports those modules when the apps are re
 (``CommitmentsConfig.ready``), so the engine in ``commitments/services/compliance.py`` never imports
 another app and each app keeps its queries beside its models.
 
-A rule is a function from a compact and a day to a queryset, one set-based query that returns only the
-records breaking the rule (status ``open``) or about to (``at_risk``), as the five columns
-``breach_rows`` names. The engine turns those rows into flags with ``INSERT ... SELECT``, so no Python
-loop ever runs over the records.
+A rule is a function from a day to a queryset: one set-based query, across every compact, that returns only
+the records breaking the rule (status ``open``) or about to (``at_risk``), as the six columns
+``breach_rows`` names. Each record already carries what its compact's settings made of it (the deadlines
+the services store), so one statement serves all compacts; the engine narrows it to the compacts in use, or
+to the records a change touched, and turns the rows into flags with ``INSERT ... SELECT``, so no Python loop
+ever runs over the records.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.urls import reverse
 
-from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, RecordType, RuleKey
+from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, Nation, RecordType, RuleKey
 
 # The columns every rule's query returns, in this order, and the flag field each one fills.
 FLAG_FIELD_OF_COLUMN = {
+    "flag_compact": "compact",
     "flag_record": "record_id",
     "flag_organisation": "organisation",
     "flag_due": "due_date",
@@ -34,7 +37,7 @@ FLAG_FIELD_OF_COLUMN = {
 }
 BREACH_COLUMNS = tuple(FLAG_FIELD_OF_COLUMN)
 
-BreachQuery = Callable[[Compact, datetime.date], QuerySet]
+BreachQuery = Callable[[datetime.date], QuerySet]
 RecordLinks = Callable[[Iterable[tuple[int, str]]], dict[int, str]]
 
 
@@ -42,6 +45,8 @@ RecordLinks = Callable[[Iterable[tuple[int, str]]], dict[int, str]]
 class Rule:
     """One checkable promise.
 
+    ``breaches(today)`` returns the breaching rows of every compact; ``record_type`` is the kind of record its
+    flags are about, so a change to such records asks this rule to look at them again.
     ``clause`` is the Portsmouth (or, where noted, Leicestershire) clause that the flag cites when the compact
     has no commitment carrying ``commitment_rule``; ``payments`` marks the rules the hourly check repeats.
     """
@@ -109,6 +114,7 @@ def record_links(pairs: Iterable[tuple[str, int, str]]) -> dict[tuple[str, int],
 def breach_rows(
     queryset: QuerySet,
     *,
+    compact,
     organisation,
     due,
     label,
@@ -125,12 +131,27 @@ def breach_rows(
         else Case(When(open_when, then=Value(FlagStatus.OPEN.value)), default=Value(FlagStatus.AT_RISK.value))
     )
     return queryset.values(
+        flag_compact=_expression(compact),
         flag_record=_expression(record),
         flag_organisation=_expression(organisation),
         flag_due=_expression(due),
         flag_label=_expression(label),
         flag_status=status,
     ).order_by()
+
+
+def within_days_by_nation(
+    field: str, last_day: Callable[..., datetime.date], today: datetime.date, *, nation: str = "compact__nation"
+) -> Q:
+    """``field`` on or before ``last_day(today, nation=...)`` counted for each record's own nation.
+
+    Working days differ between the UK nations (their bank holidays), so "due within two working days" is one
+    date per nation: three dates, not one per compact.
+    """
+    condition = Q(pk__in=[])
+    for value in Nation.values:
+        condition |= Q(**{nation: value, f"{field}__lte": last_day(today, nation=value)})
+    return condition
 
 
 def _expression(value):
@@ -142,12 +163,12 @@ def _expression(value):
 # --- The compact's own rule ----------------------------------------------------------------------
 
 
-def review_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+def review_overdue(today: datetime.date) -> QuerySet:
     """An adopted compact whose next review date has passed (Leicestershire §8)."""
     overdue = Compact.objects.filter(
-        pk=compact.pk, status=CompactStatus.ADOPTED, next_review_date__isnull=False, next_review_date__lt=today
+        status=CompactStatus.ADOPTED, next_review_date__isnull=False, next_review_date__lt=today
     )
-    return breach_rows(overdue, organisation=None, due="next_review_date", label="slug")
+    return breach_rows(overdue, compact="pk", organisation=None, due="next_review_date", label="slug")
 
 
 def compact_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:

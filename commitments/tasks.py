@@ -54,3 +54,17 @@ def send_flag_digest(run_id: int) -> int:
 def render_compliance_report(report_id: int, today_iso: str) -> bool:
     """Draw a queued compliance report; a second delivery of the same task does nothing."""
     return report_render(report_id=report_id, today=datetime.date.fromisoformat(today_iso))
+
+
+@shared_task(name="commitments.recheck_records")
+def recheck_records(
+    records: dict[str, list[int]] | None = None, compact_ids: list[int] | None = None, cause: str = ""
+) -> int | None:
+    """Check again the rules about the records a committed change touched (``services/live.py``); returns the
+    live run's id, or None when nothing was left to check."""
+    from .services.compliance import compliance_recheck
+
+    run = compliance_recheck(
+        today=timezone.localdate(), records=records or {}, compact_ids=compact_ids or [], cause=cause
+    )
+    return run.pk if run else None

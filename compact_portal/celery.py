@@ -6,6 +6,7 @@ that every deployment runs the same jobs. Times are Europe/London (CELERY_TIMEZO
 
 import logging
 import os
+import time
 
 from celery import Celery
 from celery.schedules import crontab
@@ -45,6 +46,34 @@ BEAT_SCHEDULE = {
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
+
+
+# After the broker fails to take a task, further tasks queued in the next half minute are not tried: a request
+# that queues two (a concern's e-mails and its compliance re-check) waits on a hung Redis once, not twice. What
+# is not queued is done by the scheduled jobs (case e-mails every 5 minutes, the nightly compliance scan).
+BROKER_BACKOFF_SECONDS = 30
+_broker_failed_at: float | None = None
+
+
+def queue_or_log(task, *, what: str, **kwargs) -> bool:
+    """Queue ``task`` with ``kwargs``; True if it was queued (or run, without a broker).
+
+    A broker that is away is logged as a warning naming ``what`` waits for the scheduled run, never raised: the
+    change that asked for the task is already saved.
+    """
+    global _broker_failed_at
+    if _broker_failed_at is not None and time.monotonic() - _broker_failed_at < BROKER_BACKOFF_SECONDS:
+        logger.warning("The task queue failed moments ago; not queuing %s (the scheduled run will)", what)
+        return False
+    try:
+        task.delay(**kwargs)
+    except Exception:  # noqa: BLE001 - broker away (or a task run in process failed): logged, not raised
+        if not app.conf.task_always_eager:
+            _broker_failed_at = time.monotonic()
+        logger.warning("Could not queue %s; the scheduled run will do it", what, exc_info=True)
+        return False
+    _broker_failed_at = None
+    return True
 
 
 @app.task(name="compact_portal.heartbeat")

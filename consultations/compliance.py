@@ -1,8 +1,8 @@
 """Consultations' compliance rules (Portsmouth 3.2, 3.5 and 4.2, 3.7).
 
-Each function returns one set-based query over what the consultation services store (length and minimum
-in days, feedback due date), as the rows ``commitments.compliance.breach_rows`` names. Only published
-consultations count: a draft has promised nothing yet.
+Each function returns one set-based query, across every compact, over what the consultation services store
+(length and minimum in days, feedback due date), as the rows ``commitments.compliance.breach_rows`` names.
+Only published consultations count: a draft has promised nothing yet.
 """
 
 import datetime
@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Concat, LPad
 from django.urls import reverse
 
 from commitments.compliance import Rule, breach_rows, register, register_links
-from commitments.models import Compact, MeasurableRule, RecordType, RuleKey
+from commitments.models import MeasurableRule, RecordType, RuleKey
 
 from . import rules
 from .models import Consultation, Feedback, PublicationStatus
@@ -31,37 +31,39 @@ REFERENCE = Concat(
 )
 
 
-def _published(compact: Compact) -> QuerySet[Consultation]:
-    return Consultation.objects.filter(compact=compact, status=PublicationStatus.PUBLISHED)
+def _published() -> QuerySet[Consultation]:
+    return Consultation.objects.filter(status=PublicationStatus.PUBLISHED)
 
 
 def _rows(consultations: QuerySet[Consultation], due: str, open_when: Q | None = None) -> QuerySet:
-    return breach_rows(consultations, organisation="body_id", due=due, label=REFERENCE, open_when=open_when)
+    return breach_rows(
+        consultations, compact="compact_id", organisation="body_id", due=due, label=REFERENCE, open_when=open_when
+    )
 
 
-def too_short(compact: Compact, today: datetime.date) -> QuerySet:
+def too_short(today: datetime.date) -> QuerySet:
     """3.7: a formal consultation, open by ``today``, shorter than the minimum and with no explanation."""
-    short = _published(compact).filter(
+    short = _published().filter(
         formal=True, open_date__lte=today, length_days__lt=F("minimum_days"), shorter_explanation=""
     )
     return _rows(short, "open_date")
 
 
-def not_announced(compact: Compact, today: datetime.date) -> QuerySet:
+def not_announced(today: datetime.date) -> QuerySet:
     """3.2: open by ``today`` with no announcement strictly before the open date."""
     unannounced = (
-        _published(compact)
+        _published()
         .filter(open_date__lte=today)
         .filter(Q(announced_date__isnull=True) | Q(announced_date__gte=F("open_date")))
     )
     return _rows(unannounced, "open_date")
 
 
-def feedback_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+def feedback_overdue(today: datetime.date) -> QuerySet:
     """3.5, 4.2: closed with no feedback published by ``today``: open once past due, at risk within two weeks."""
     published_by_today = Feedback.objects.filter(consultation=OuterRef("pk"), published_on__lte=today)
     waiting = (
-        _published(compact)
+        _published()
         .filter(close_date__lt=today, feedback_due__lte=rules.feedback_at_risk_until(today))
         .filter(~Exists(published_by_today))
     )

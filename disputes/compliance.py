@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
 from django.urls import reverse
 
-from commitments.compliance import Rule, breach_rows, register, register_links
-from commitments.models import Compact, RecordType, RuleKey
+from commitments.compliance import Rule, breach_rows, register, register_links, within_days_by_nation
+from commitments.models import RecordType, RuleKey
 
 from . import rules
 from .models import OPEN_STAGES, Concern, Step
@@ -21,19 +21,23 @@ from .models import OPEN_STAGES, Concern, Step
 BODY_STEPS = (Step.INFORMAL, Step.FORMAL_RESPONSE)
 
 
-def steps_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+def steps_overdue(today: datetime.date) -> QuerySet:
     """Open cases past their step's last day (open) or within three working days of it (at risk)."""
-    cases = Concern.objects.filter(
-        compact=compact,
-        stage__in=OPEN_STAGES,
-        received_on__lte=today,
-        step_due_by__lte=rules.step_at_risk_until(today, nation=compact.nation),
-    ).exclude(step=Step.NONE)
+    cases = (
+        Concern.objects.filter(stage__in=OPEN_STAGES, received_on__lte=today)
+        .filter(within_days_by_nation("step_due_by", rules.step_at_risk_until, today))
+        .exclude(step=Step.NONE)
+    )
     responsible = Case(
         When(step__in=BODY_STEPS, then=F("respondent_id")), default=Value(None), output_field=BigIntegerField()
     )
     return breach_rows(
-        cases, organisation=responsible, due="step_due_by", label="reference", open_when=Q(step_due_by__lt=today)
+        cases,
+        compact="compact_id",
+        organisation=responsible,
+        due="step_due_by",
+        label="reference",
+        open_when=Q(step_due_by__lt=today),
     )
 
 

@@ -1,7 +1,8 @@
 """Funding's compliance rules (Portsmouth 9.1–9.3, 11.2, 12.1, 13.1, 13.3, 13.4, 19.5).
 
-Each function returns one set-based query over the deadlines the funding services store (pay-by dates,
-decision dates, earliest effective dates), as the rows ``commitments.compliance.breach_rows`` names.
+Each function returns one set-based query, across every compact, over the deadlines the funding services store
+(pay-by dates, decision dates, earliest effective dates), as the rows ``commitments.compliance.breach_rows``
+names.
 Everything is judged "as of" ``today``: what is recorded for a later day (a payment, a decision, a notice)
 has not happened yet, so a back-dated scan sees the records as they stood then.
 """
@@ -12,8 +13,8 @@ from collections.abc import Iterable
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from commitments.compliance import Rule, breach_rows, register, register_links
-from commitments.models import Compact, MeasurableRule, Organisation, RecordType, RuleKey
+from commitments.compliance import Rule, breach_rows, register, register_links, within_days_by_nation
+from commitments.models import MeasurableRule, Organisation, RecordType, RuleKey
 
 from . import rules
 from .models import (
@@ -45,14 +46,14 @@ INVOICE_FUNDER = Subquery(FundingRelationship.objects.filter(pk=OuterRef("relati
 # --- 11.2 prompt payment ------------------------------------------------------------------------
 
 
-def invoices_overdue(compact: Compact, today: datetime.date) -> QuerySet:
+def invoices_overdue(today: datetime.date) -> QuerySet:
     """Unpaid after the pay-by date (open), or unpaid and due within two working days (at risk)."""
-    at_risk_until = rules.payment_at_risk_until(today, nation=compact.nation)
-    invoices = Invoice.objects.filter(
-        _unpaid_on(today), compact=compact, received_date__lte=today, pay_by__lte=at_risk_until
+    invoices = Invoice.objects.filter(_unpaid_on(today), received_date__lte=today).filter(
+        within_days_by_nation("pay_by", rules.payment_at_risk_until, today)
     )  # read through the partial index invoice_unpaid
     return breach_rows(
         invoices,
+        compact="compact_id",
         organisation=INVOICE_FUNDER,
         due="pay_by",
         label="invoice_number",
@@ -60,17 +61,19 @@ def invoices_overdue(compact: Compact, today: datetime.date) -> QuerySet:
     )
 
 
-def invoices_paid_late(compact: Compact, today: datetime.date) -> QuerySet:
+def invoices_paid_late(today: datetime.date) -> QuerySet:
     """Paid in full after the pay-by date; a payment on the weekend straight after it is late too."""
-    invoices = Invoice.objects.filter(PAID_LATE, compact=compact, paid_date__lte=today)
+    invoices = Invoice.objects.filter(PAID_LATE, paid_date__lte=today)
     # read through the partial index invoice_paid_late
-    return breach_rows(invoices, organisation=INVOICE_FUNDER, due="pay_by", label="invoice_number")
+    return breach_rows(
+        invoices, compact="compact_id", organisation=INVOICE_FUNDER, due="pay_by", label="invoice_number"
+    )
 
 
 # --- 9.1–9.3 decisions and terms, 12.1 monitoring -----------------------------------------------
 
 
-def decisions_too_late(compact: Compact, today: datetime.date) -> QuerySet:
+def decisions_too_late(today: datetime.date) -> QuerySet:
     """9.2: no decision told by the relationship's decision date, or an award told after it unjustified."""
     decisions = Decision.objects.filter(relationship=OuterRef("pk"))
     told_by_today = decisions.filter(told_date__lte=today)
@@ -81,89 +84,93 @@ def decisions_too_late(compact: Compact, today: datetime.date) -> QuerySet:
     # tested first, so the decisions are only read for relationships decided after ``today``.
     told_later = Exists(decisions.filter(told_date__gt=today))
     undecided = Q(status=FundingStatus.PENDING) | (told_later & ~Exists(told_by_today))
-    relationships = FundingRelationship.objects.filter(compact=compact).filter(
+    relationships = FundingRelationship.objects.filter(
         undecided & Q(decision_due_by__lt=today) | Exists(late_unjustified_award)
     )
-    return breach_rows(relationships, organisation="funder_id", due="decision_due_by", label="reference")
+    return _relationship_rows(relationships, "decision_due_by")
 
 
-def terms_too_short(compact: Compact, today: datetime.date) -> QuerySet:
+def _relationship_rows(relationships: QuerySet[FundingRelationship], due) -> QuerySet:
+    return breach_rows(relationships, compact="compact_id", organisation="funder_id", due=due, label="reference")
+
+
+def terms_too_short(today: datetime.date) -> QuerySet:
     """9.1: funding that has started, ends before the minimum term and records no explanation."""
     relationships = FundingRelationship.objects.filter(
-        compact=compact,
         status__in=FUNDED,
         start_date__lte=today,
         end_date__lt=F("minimum_end_date"),
         term_explanation="",
     )
-    return breach_rows(relationships, organisation="funder_id", due="start_date", label="reference")
+    return _relationship_rows(relationships, "start_date")
 
 
-def declined_without_feedback(compact: Compact, today: datetime.date) -> QuerySet:
+def declined_without_feedback(today: datetime.date) -> QuerySet:
     """9.3: a decline told with no feedback; due on the day it was told."""
     bare_declines = Decision.objects.filter(
         relationship=OuterRef("pk"), kind=DecisionKind.DECLINED, feedback="", told_date__lte=today
     ).order_by("told_date")
-    relationships = FundingRelationship.objects.filter(compact=compact).filter(Exists(bare_declines))
-    return breach_rows(
-        relationships,
-        organisation="funder_id",
-        due=Subquery(bare_declines.values("told_date")[:1]),
-        label="reference",
-    )
+    relationships = FundingRelationship.objects.filter(Exists(bare_declines))
+    return _relationship_rows(relationships, Subquery(bare_declines.values("told_date")[:1]))
 
 
-def monitoring_not_agreed(compact: Compact, today: datetime.date) -> QuerySet:
+def monitoring_not_agreed(today: datetime.date) -> QuerySet:
     """12.1: an agreement signed with monitoring not agreed on or before that day."""
-    relationships = FundingRelationship.objects.filter(compact=compact, agreement_signed_date__lte=today).filter(
+    relationships = FundingRelationship.objects.filter(agreement_signed_date__lte=today).filter(
         Q(monitoring_agreed_date__isnull=True) | Q(monitoring_agreed_date__gt=F("agreement_signed_date"))
     )
-    return breach_rows(relationships, organisation="funder_id", due="agreement_signed_date", label="reference")
+    return _relationship_rows(relationships, "agreement_signed_date")
 
 
 # --- 13.1, 13.3, 13.4, 19.5 notices -------------------------------------------------------------
 
 
-def _notices(compact: Compact, today: datetime.date) -> QuerySet[Notice]:
-    return Notice.objects.filter(relationship__compact=compact, notice_date__lte=today)
+def _notices(today: datetime.date) -> QuerySet[Notice]:
+    return Notice.objects.filter(notice_date__lte=today)
 
 
 def _notice_rows(notices: QuerySet[Notice], due: str) -> QuerySet:
-    return breach_rows(notices, organisation="relationship__funder_id", due=due, label="relationship__reference")
+    return breach_rows(
+        notices,
+        compact="relationship__compact_id",
+        organisation="relationship__funder_id",
+        due=due,
+        label="relationship__reference",
+    )
 
 
-def notices_too_short(compact: Compact, today: datetime.date) -> QuerySet:
+def notices_too_short(today: datetime.date) -> QuerySet:
     """13.3: notice is owed and the change takes effect before the notice period has run."""
-    notices = _notices(compact, today).filter(NOTICE_TOO_SHORT)
+    notices = _notices(today).filter(NOTICE_TOO_SHORT)
     return _notice_rows(notices, "notice_date")
 
 
-def notices_without_impact_assessment(compact: Compact, today: datetime.date) -> QuerySet:
+def notices_without_impact_assessment(today: datetime.date) -> QuerySet:
     """13.1: an ending or reduction with no impact assessment dated on or before the notice."""
     notices = (
-        _notices(compact, today)
+        _notices(today)
         .filter(kind__in=ENDINGS)
         .filter(Q(impact_assessed_date__isnull=True) | Q(impact_assessed_date__gt=F("notice_date")))
     )
     return _notice_rows(notices, "notice_date")
 
 
-def notices_decided_before_response(compact: Compact, today: datetime.date) -> QuerySet:
+def notices_decided_before_response(today: datetime.date) -> QuerySet:
     """13.4: the final decision was taken on or before the last day the organisation could respond."""
     notices = (
-        _notices(compact, today)
+        _notices(today)
         .filter(final_decision_date__lte=today, response_due_by__isnull=False)
         .filter(final_decision_date__lte=F("response_due_by"))
     )
     return _notice_rows(notices, "final_decision_date")
 
 
-def reallocations_not_assessed(compact: Compact, today: datetime.date) -> QuerySet:
+def reallocations_not_assessed(today: datetime.date) -> QuerySet:
     """19.5: a strategic grant to an organisation serving a protected characteristic ends unassessed."""
     serves_protected_group = Organisation.communities.through.objects.filter(
         organisation=OuterRef("relationship__recipient"), community__protected_characteristic=True
     )
-    notices = _notices(compact, today).filter(
+    notices = _notices(today).filter(
         Exists(serves_protected_group),
         kind=NoticeKind.END,
         relationship__strategic=True,

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from commitments.services import compacts_load
+from compact_portal import celery as celery_module
 from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -27,6 +28,12 @@ def _fast_password_hashing(settings):
 def _rate_limits_start_at_zero():
     # Rate-limit counts live in the cache, outside the test's transaction: each test starts with none.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _task_queue_not_failed_before():
+    """Each test starts with no memory of a broker that failed in an earlier one (compact_portal/celery.py)."""
+    celery_module._broker_failed_at = None
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Compliance flags: every broken (or nearly broken) Compact promise, owned and tracked until put right.
 
-The scheduled compliance scan (``commitments/services/compliance.py``) writes flags in bulk, one
-set-based query per rule and compact, and records each scan as a ``ComplianceRun`` made of one
-``RuleCheck`` per compact and rule. A flag is unique per rule, record and due date (a database
-constraint), so re-running a scan, or two scans overlapping, never duplicates one.
+The compliance scan (``commitments/services/compliance.py``) writes flags in bulk, one set-based query per
+rule across every compact, and records each scan as a ``ComplianceRun`` made of one ``RuleCheck`` per rule; a
+change to a record re-checks just that record in a live run of its own. A flag is unique per compact, rule,
+record and due date (a database constraint), so re-running a scan, or two scans overlapping, never duplicates
+one.
 """
 
 from django.conf import settings
@@ -61,6 +62,7 @@ class Trigger(models.TextChoices):
     PAYMENTS = "payments", "Hourly payment check"
     COMMAND = "command", "check_compliance command"
     MANUAL = "manual", "Started by hand"
+    LIVE = "live", "Re-check after a change"
 
 
 class ComplianceRun(models.Model):
@@ -73,6 +75,9 @@ class ComplianceRun(models.Model):
         help_text="Blank: every compact in use (not withdrawn).",
     )  # fmt: skip
     rules = models.JSONField(default=list, blank=True, help_text="Empty: every rule.")
+    cause = models.CharField(
+        max_length=200, blank=True, help_text="For a re-check after a change: the change, and who made it."
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     checks_total = models.PositiveIntegerField(default=0)
@@ -96,10 +101,15 @@ FINISHED_CHECKS = (CheckStatus.DONE, CheckStatus.FAILED)
 
 
 class RuleCheck(models.Model):
-    """One rule checked for one compact within a run; a worker claims it, so it runs once."""
+    """One rule checked within a run, in one statement across the run's compacts (every compact in use, or the
+    run's one compact); a worker claims it, so it runs once. Checks of runs before the rules read every compact
+    at once were one per compact and rule, and keep their compact."""
 
     run = models.ForeignKey(ComplianceRun, on_delete=models.CASCADE, related_name="checks")
-    compact = models.ForeignKey("commitments.Compact", on_delete=models.CASCADE, related_name="+")
+    compact = models.ForeignKey(
+        "commitments.Compact", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Blank: every compact the run checks.",
+    )  # fmt: skip
     rule = models.CharField(max_length=40, choices=RuleKey.choices)
     status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -114,11 +124,16 @@ class RuleCheck(models.Model):
 
     class Meta:
         ordering = ["run", "compact", "rule"]
-        constraints = [models.UniqueConstraint(fields=["run", "compact", "rule"], name="rule_check_once_per_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "compact", "rule"], name="rule_check_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "rule"], condition=Q(compact__isnull=True), name="rule_check_once_per_run_all_compacts"
+            ),
+        ]
         indexes = [models.Index(fields=["run", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.rule} for {self.compact_id} in run {self.run_id}"
+        return f"{self.rule} for {self.compact_id or 'every compact'} in run {self.run_id}"
 
 
 class Flag(models.Model):

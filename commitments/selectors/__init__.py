@@ -155,13 +155,13 @@ def flags_on_records(*, records: dict[str, Iterable[int]], user: User) -> QueryS
     )
 
 
-def flags_raised_in(*, run: ComplianceRun, dead_runs: list[int] = ()) -> QuerySet[Flag]:
-    """Flags the run raised, or made open or at risk again: what its digest reports; and those ``dead_runs``
-    (runs that died before their digest) raised that are still open or at risk."""
+def flags_raised_in(*, run: ComplianceRun, earlier_runs: list[int] = ()) -> QuerySet[Flag]:
+    """Flags the run raised, or made open or at risk again: what its digest reports; and those ``earlier_runs``
+    (live re-checks since the last digest, runs that died before theirs) raised that are still open or at risk."""
     live_events = FlagEvent.objects.filter(flag=OuterRef("pk"), status__in=LIVE_STATUSES)
     raised = Exists(live_events.filter(run=run))
-    if dead_runs:
-        raised = raised | (Exists(live_events.filter(run__in=dead_runs)) & Q(status__in=LIVE_STATUSES))
+    if earlier_runs:
+        raised = raised | (Exists(live_events.filter(run__in=earlier_runs)) & Q(status__in=LIVE_STATUSES))
     return Flag.objects.filter(raised)
 
 

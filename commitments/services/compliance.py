@@ -1,18 +1,23 @@
-"""The compliance scan: every rule, for every compact in use, turned into flags in bulk.
+"""The compliance check: every rule turned into flags in bulk, for every compact, or for the records a change
+touched.
 
-A scan is a ``ComplianceRun`` of one ``RuleCheck`` per compact in use and rule. Workers share the checks (the
-tasks in ``commitments/tasks.py`` fan them out), or ``compliance_scan`` runs them one after another.
+A check is a ``ComplianceRun`` of one ``RuleCheck`` per rule, each one statement across the run's compacts
+(every compact in use, or one). The scheduled scan's workers share the checks (the tasks in
+``commitments/tasks.py`` fan them out), or ``compliance_scan`` runs them one after another. A change to a
+record asks for a live run (``compliance_recheck``, queued by ``services/live.py`` after the change commits)
+whose checks look only at the records it touched, or at the compacts whose settings changed.
 Each check, in one transaction:
 
 1. inserts a flag for every breaching record the rule's query returns (``INSERT ... SELECT``; the unique
-   constraint on rule, record and due date makes a second insert of the same flag a no-op);
+   constraint on compact, rule, record and due date makes a second insert of the same flag a no-op);
 2. moves existing flags to what the query now says: at risk → open when the deadline passes, resolved
    → open or at risk when the record breaks again (a waived flag stays waived: a champion decided);
 3. resolves the open and at-risk flags whose records the query no longer returns (put right);
-4. writes a ``FlagEvent`` for every flag it changed.
+4. writes a ``FlagEvent`` for every flag it changed, naming the change that caused it in a live run.
 
-So a check is idempotent, a check killed halfway leaves nothing half-written, and the last check of a
-run to finish (a conditional update picks exactly one) triggers the digest e-mails.
+So a check is idempotent, a check killed halfway leaves nothing half-written, two checks of the same records
+(a live one and the nightly one) agree, and the last check of a scheduled run to finish (a conditional update
+picks exactly one) triggers the digest e-mails; flags a live run raised go out with the next digest.
 """
 
 import datetime
@@ -20,8 +25,9 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db import connection, models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from compact_portal.bulk_sql import insert_select
@@ -31,6 +37,7 @@ from ..models import (
     FINISHED_CHECKS,
     LIVE_STATUSES,
     CheckStatus,
+    Commitment,
     Compact,
     CompactStatus,
     ComplianceRun,
@@ -49,6 +56,12 @@ DEADLINE_PASSED = "The deadline passed with the record still not put right."
 BROKEN_AGAIN = "Found again by the compliance scan after it had been resolved."
 DUE_SOON = "Due soon: not yet broken."
 PUT_RIGHT = "Resolved by the compliance scan: the record was put right."
+# The same, in a live run, followed by the change that caused it.
+FOUND_AFTER = "Found after a change"
+DEADLINE_PASSED_AFTER = "The deadline has passed with the record still not put right; checked again after a change"
+BROKEN_AGAIN_AFTER = "Broken again after a change"
+DUE_SOON_AFTER = "Due soon, not yet broken; checked again after a change"
+PUT_RIGHT_AFTER = "Resolved: the record was put right"
 
 STATISTICS_SLACK_PAGES = 8  # growth below this many pages is not worth an ANALYZE (_refresh_flag_statistics)
 
@@ -64,7 +77,8 @@ def compacts_to_check(*, compact: Compact | None = None):
 def compliance_run_start(
     *, today: datetime.date, trigger: str, compact: Compact | None = None, rule_keys: list[str] | None = None
 ) -> tuple[ComplianceRun, list[int]]:
-    """Record a run as of ``today`` and queue one check per compact in use and rule; return the check ids.
+    """Record a run as of ``today`` and queue one check per rule, across every compact in use (or ``compact``, if
+    it is in use); return the check ids.
 
     Raises ``ValueError`` for an unknown rule key. A run with nothing to check is finished at once.
     """
@@ -72,9 +86,8 @@ def compliance_run_start(
     run = ComplianceRun.objects.create(
         trigger=Trigger(trigger), as_of=today, compact=compact, rules=[str(r.key) for r in rules] if rule_keys else []
     )
-    checks = RuleCheck.objects.bulk_create(
-        RuleCheck(run=run, compact=each, rule=r.key) for each in compacts_to_check(compact=compact) for r in rules
-    )
+    in_use = compacts_to_check(compact=compact).exists()
+    checks = RuleCheck.objects.bulk_create(RuleCheck(run=run, compact=compact, rule=r.key) for r in rules if in_use)
     run.checks_total = len(checks)
     if not checks:
         run.finished_at = timezone.now()
@@ -106,11 +119,26 @@ def _derived_data_transaction():
         yield
 
 
-def rule_check_run(*, check_id: int) -> CheckOutcome | None:
+@dataclass(frozen=True)
+class Scope:
+    """What a check looks at, within the compacts in use: every record of ``compact_ids`` (None: of every
+    compact), or, in a live run, also (or only) the records ``record_ids`` of the rule's kind."""
+
+    compact_ids: tuple[int, ...] | None = None
+    record_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def of_check(cls, check: RuleCheck) -> "Scope":
+        return cls(compact_ids=(check.compact_id,) if check.compact_id else None)
+
+
+def rule_check_run(*, check_id: int, scope: Scope | None = None) -> CheckOutcome | None:
     """Run one queued check, once: None if another worker has claimed it already.
 
-    The flags and the check's counts are written in one transaction. A rule that raises is recorded as
-    failed with its error, nothing of it is kept, and the run carries on with the others.
+    ``scope`` narrows a live run's check to the records a change touched; a scheduled check reads its compact
+    (or every compact) from the check itself. The flags and the check's counts are written in one transaction.
+    A rule that raises is recorded as failed with its error, nothing of it is kept, and the run carries on
+    with the others.
     """
     with _derived_data_transaction():
         claimed = RuleCheck.objects.filter(pk=check_id, status=CheckStatus.QUEUED).update(
@@ -118,13 +146,13 @@ def rule_check_run(*, check_id: int) -> CheckOutcome | None:
         )
     if not claimed:
         return None
-    check = RuleCheck.objects.select_related("run", "compact").get(pk=check_id)
+    check = RuleCheck.objects.select_related("run").get(pk=check_id)
     try:
         with _derived_data_transaction():
-            counts = _apply_rule(check)
+            counts = _apply_rule(check, scope or Scope.of_check(check))
             RuleCheck.objects.filter(pk=check_id).update(status=CheckStatus.DONE, finished_at=timezone.now(), **counts)
     except Exception as error:  # noqa: BLE001 - one broken rule must not stop the others; the error is recorded
-        logger.exception("Compliance rule %s failed for compact %s", check.rule, check.compact_id)
+        logger.exception("Compliance rule %s failed in run %s", check.rule, check.run_id)
         RuleCheck.objects.filter(pk=check_id).update(
             status=CheckStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
         )
@@ -187,39 +215,130 @@ def compliance_scan(
     return run
 
 
-def _apply_rule(check: RuleCheck) -> dict[str, int]:
-    """Steps 1 to 4 of the module docstring for one compact and rule; returns the check's counts."""
+def compliance_recheck(
+    *, today: datetime.date, records: dict[str, list[int]], compact_ids: list[int] = (), cause: str = ""
+) -> ComplianceRun | None:
+    """Check again, as of ``today``, the rules about the records a change touched: ``records`` maps a kind of
+    record to ids; every rule looks at every record of ``compact_ids`` (their settings changed).
+
+    Records a live run in this process, one check per rule concerned, each reading only those records (a
+    handful of index lookups, not a scan of the compact). Its flags' events name ``cause``; they are announced
+    in the next scheduled run's digest. Returns the run, or None when no rule reads those records.
+    """
+    compact_ids = tuple(sorted(set(compact_ids)))
+    rules = [r for r in compliance.all_rules() if compact_ids or records.get(r.record_type)]
+    if not rules:
+        return None
+    with transaction.atomic():
+        run = ComplianceRun.objects.create(
+            trigger=Trigger.LIVE,
+            as_of=today,
+            rules=[str(r.key) for r in rules],
+            cause=cause[: ComplianceRun._meta.get_field("cause").max_length],
+            checks_total=len(rules),
+        )
+        checks = RuleCheck.objects.bulk_create(RuleCheck(run=run, compact=None, rule=r.key) for r in rules)
+    for rule_, check in zip(rules, checks, strict=True):
+        scope = Scope(compact_ids=compact_ids, record_ids=tuple(sorted(records.get(rule_.record_type, ()))))
+        rule_check_run(check_id=check.pk, scope=scope)
+    run.refresh_from_db()
+    return run
+
+
+def _scoped(rows: QuerySet, flags: QuerySet[Flag], scope: Scope) -> tuple[QuerySet, QuerySet[Flag]]:
+    """The rule's rows and the rule's flags, both narrowed to the compacts in use and to ``scope``."""
+    in_use = compacts_to_check().values("pk")
+    rows, flags = rows.filter(flag_compact__in=in_use), flags.filter(compact__in=in_use)
+    if scope.compact_ids is None and not scope.record_ids:
+        return rows, flags
+    in_rows, in_flags = Q(pk__in=[]), Q(pk__in=[])
+    if scope.compact_ids:
+        in_rows |= Q(flag_compact__in=scope.compact_ids)
+        in_flags |= Q(compact__in=scope.compact_ids)
+    if scope.record_ids:
+        # Every compact's flags on these records: funding moved to another compact is resolved in the old one.
+        in_rows |= Q(flag_record__in=scope.record_ids)
+        in_flags |= Q(record_id__in=scope.record_ids)
+    return rows.filter(in_rows), flags.filter(in_flags)
+
+
+def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
+    """The clause and commitment each compact's flags of ``rule`` cite: the compact's own commitment carrying the
+    rule (its first, by position), or the rule's default clause and none. One query, whatever the compacts."""
+    none = Cast(Value(None), output_field=models.BigIntegerField())
+    if rule.commitment_rule is None:
+        return {"flag_clause": Value(rule.clause), "flag_commitment": none}
+    cited: dict[int, tuple[str, int]] = {}
+    for compact_id, code, pk in (
+        Commitment.objects.filter(rule_key=rule.commitment_rule)
+        .order_by("compact_id", "-position", "-pk")
+        .values_list("compact_id", "code", "pk")
+    ):
+        cited[compact_id] = (code, pk)  # ordered so that the compact's first commitment is the one kept
+    if not cited:
+        return {"flag_clause": Value(rule.clause), "flag_commitment": none}
+    return {
+        "flag_clause": Case(
+            *(When(flag_compact=compact_id, then=Value(code)) for compact_id, (code, _pk) in cited.items()),
+            default=Value(rule.clause),
+            output_field=models.CharField(),
+        ),
+        "flag_commitment": Case(
+            *(When(flag_compact=compact_id, then=Value(pk)) for compact_id, (_code, pk) in cited.items()),
+            default=none,
+            output_field=models.BigIntegerField(),
+        ),
+    }
+
+
+def _reasons(run: ComplianceRun) -> dict[str, str]:
+    """What each kind of change of a flag says in its history; a live run's name the change it followed."""
+    if run.trigger != Trigger.LIVE:
+        return {
+            "found": FOUND,
+            "deadline": DEADLINE_PASSED,
+            "again": BROKEN_AGAIN,
+            "soon": DUE_SOON,
+            "put_right": PUT_RIGHT,
+        }
+    after = f": {run.cause}." if run.cause else "."
+    return {
+        "found": FOUND_AFTER + after,
+        "deadline": DEADLINE_PASSED_AFTER + after,
+        "again": BROKEN_AGAIN_AFTER + after,
+        "soon": DUE_SOON_AFTER + after,
+        "put_right": PUT_RIGHT_AFTER + after,
+    }
+
+
+def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
+    """Steps 1 to 4 of the module docstring for one rule within ``scope``; returns the check's counts."""
     rule = compliance.rule(check.rule)
-    compact, run, today = check.compact, check.run, check.run.as_of
-    commitment = (
-        compact.commitments.filter(rule_key=rule.commitment_rule).order_by("position").first()
-        if rule.commitment_rule
-        else None
-    )
-    rows = rule.breaches(compact, today)
+    run = check.run
+    today = run.as_of
+    reasons = _reasons(run)
+    rows, flags = _scoped(rule.breaches(today), Flag.objects.filter(rule=rule.key), scope)
     now = timezone.now()
     changed = {"status_changed_at": now, "status_changed_by": None, "changed_in_run": run.pk}
 
     new = insert_select(
         Flag,
-        source=rows,
-        columns={field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()},
+        source=rows.annotate(**_commitment_columns(rule)),
+        columns={field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()}
+        | {"clause": "flag_clause", "commitment": "flag_commitment"},
         constants={
-            "compact": compact.pk,
             "rule": rule.key.value,
-            "clause": commitment.code if commitment else rule.clause,
-            "commitment": commitment.pk if commitment else None,
             "record_type": rule.record_type.value,
             "first_detected": today,
-            "status_reason": FOUND,
+            "status_reason": reasons["found"],
             **changed,
         },
     )
 
-    flags = Flag.objects.filter(compact=compact, rule=rule.key)
-
     def in_breach(status: str | None = None):
-        matching = rows.filter(flag_record=OuterRef("record_id"), flag_due=OuterRef("due_date"))
+        matching = rows.filter(
+            flag_compact=OuterRef("compact_id"), flag_record=OuterRef("record_id"), flag_due=OuterRef("due_date")
+        )
         return Exists(matching.filter(flag_status=status) if status else matching)
 
     opened = (
@@ -228,7 +347,7 @@ def _apply_rule(check: RuleCheck) -> dict[str, int]:
         .update(
             status=FlagStatus.OPEN,
             status_reason=Case(
-                When(status=FlagStatus.AT_RISK, then=Value(DEADLINE_PASSED)), default=Value(BROKEN_AGAIN)
+                When(status=FlagStatus.AT_RISK, then=Value(reasons["deadline"])), default=Value(reasons["again"])
             ),
             **changed,
         )
@@ -236,16 +355,16 @@ def _apply_rule(check: RuleCheck) -> dict[str, int]:
     at_risk_again = (
         flags.filter(status__in=[FlagStatus.OPEN, FlagStatus.RESOLVED])
         .filter(in_breach(FlagStatus.AT_RISK))
-        .update(status=FlagStatus.AT_RISK, status_reason=Value(DUE_SOON), **changed)
+        .update(status=FlagStatus.AT_RISK, status_reason=Value(reasons["soon"]), **changed)
     )
     resolved = (
         flags.filter(status__in=LIVE_STATUSES)
         .filter(~in_breach())
-        .update(status=FlagStatus.RESOLVED, status_reason=Value(PUT_RIGHT), **changed)
+        .update(status=FlagStatus.RESOLVED, status_reason=Value(reasons["put_right"]), **changed)
     )
     insert_select(
         FlagEvent,
-        source=flags.filter(changed_in_run=run, status_changed_at=now).values(
+        source=Flag.objects.filter(changed_in_run=run, status_changed_at=now, rule=rule.key).values(
             event_flag=F("pk"), event_status=F("status"), event_reason=F("status_reason")
         ),
         columns={"flag": "event_flag", "status": "event_status", "reason": "event_reason"},

@@ -18,7 +18,7 @@ from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
 from .. import selectors
-from ..models import Champion, ComplianceRun
+from ..models import Champion, ComplianceRun, Trigger
 
 DIGEST_LISTS_AT_MOST = 25  # flags listed in one e-mail; the rest are a link away
 # A run still unfinished this long after it started has died (killed, or its worker lost): a national scan takes
@@ -29,22 +29,22 @@ RUN_PRESUMED_DEAD_AFTER = timedelta(hours=6)
 def flag_digest_send(*, run_id: int) -> int:
     """Send a finished run's digests once (a conditional update claims the run); returns e-mails sent.
 
-    Flags raised by earlier runs that died before their digest, and still live, are reported with this run's.
+    Flags raised since the last digest by the live re-checks that follow each change, and by earlier runs that
+    died before their digest, are reported with this run's while they are still live.
     """
     now = timezone.now()
     if not ComplianceRun.objects.filter(pk=run_id, digest_sent_at__isnull=True).update(digest_sent_at=now):
         return 0
     run = ComplianceRun.objects.get(pk=run_id)
-    dead_runs = list(
-        ComplianceRun.objects.filter(
-            finished_at__isnull=True,
-            digest_sent_at__isnull=True,
-            started_at__lt=min(run.started_at, now - RUN_PRESUMED_DEAD_AFTER),
-        ).values_list("pk", flat=True)
+    unannounced = Q(trigger=Trigger.LIVE, finished_at__isnull=False) | Q(
+        finished_at__isnull=True, started_at__lt=min(run.started_at, now - RUN_PRESUMED_DEAD_AFTER)
     )
-    # Claimed like the run itself, so two digests never both report a dead run's flags.
-    claimed = ComplianceRun.objects.filter(pk__in=dead_runs, digest_sent_at__isnull=True).update(digest_sent_at=now)
-    raised = selectors.flags_raised_in(run=run, dead_runs=dead_runs if claimed else [])
+    earlier = ComplianceRun.objects.filter(unannounced, digest_sent_at__isnull=True).exclude(pk=run.pk)
+    # Claimed like the run itself, so two digests never both report an earlier run's flags.
+    candidates = list(earlier.values_list("pk", flat=True))
+    ComplianceRun.objects.filter(pk__in=candidates, digest_sent_at__isnull=True).update(digest_sent_at=now)
+    claimed = list(ComplianceRun.objects.filter(pk__in=candidates, digest_sent_at=now).values_list("pk", flat=True))
+    raised = selectors.flags_raised_in(run=run, earlier_runs=claimed)
     wanted: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     for user_id, organisation_id in Membership.objects.filter(
         role=Role.OFFICER, organisation__in=raised.values("organisation"), user__is_active=True

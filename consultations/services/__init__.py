@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from commitments.models import Organisation
+from commitments.models import Organisation, RecordType
+from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
 from compact_portal.services import check_fields, validated_save
 from compact_portal.uploads import stored_file_fields
@@ -47,33 +48,17 @@ def _store_computed(consultation: Consultation) -> None:
     consultation.feedback_due = rules.feedback_due_by(closes=consultation.close_date, weeks=compact.feedback_due_weeks)
 
 
+def _save(consultation: Consultation, actor: User | None) -> None:
+    """Save the consultation; the rules that read it (3.2, 3.5, 3.7) check it again once it commits."""
+    validated_save(consultation, actor)
+    recheck_on_commit(
+        record_type=RecordType.CONSULTATION, ids=[consultation.pk], what=f"Consultation {consultation.reference} saved"
+    )
+
+
 def _check_dates(consultation: Consultation) -> None:
     if consultation.open_date and consultation.close_date and consultation.close_date < consultation.open_date:
         raise ValidationError({"close_date": "The close date must not be before the open date."})
-
-
-def _check_length(consultation: Consultation) -> None:
-    """3.7: a formal consultation shorter than the compact's minimum needs an explanation to be published."""
-    if not rules.may_publish(
-        formal=consultation.formal,
-        opens=consultation.open_date,
-        closes=consultation.close_date,
-        min_weeks=consultation.compact.consultation_min_weeks,
-        explanation=consultation.shorter_explanation,
-    ):
-        earliest = rules.earliest_close_date(
-            opens=consultation.open_date, min_weeks=consultation.compact.consultation_min_weeks
-        )
-        raise ValidationError(
-            {
-                "shorter_explanation": (
-                    f"This formal consultation lasts {consultation.length_days} days, less than the compact's "
-                    f"{consultation.compact.consultation_min_weeks} weeks ({consultation.minimum_days} days; "
-                    f"close on or after {date_format(earliest)} to meet it). Explain why it is shorter: "
-                    "the explanation is shown on its public page (commitment 3.7)."
-                )
-            }
-        )
 
 
 @transaction.atomic
@@ -83,7 +68,7 @@ def consultation_create(*, actor: User | None, **fields: Any) -> Consultation:
     consultation = Consultation(created_by=actor, **fields)
     _check_dates(consultation)
     _store_computed(consultation)
-    validated_save(consultation, actor)
+    _save(consultation, actor)
     return consultation
 
 
@@ -102,22 +87,23 @@ def consultation_update(*, consultation: Consultation, actor: User | None, **cha
         setattr(consultation, name, value)
     _check_dates(consultation)
     _store_computed(consultation)
-    if consultation.is_published:
-        _check_length(consultation)
-    validated_save(consultation, actor)
+    _save(consultation, actor)
     return consultation
 
 
 @transaction.atomic
 def consultation_publish(*, consultation: Consultation, actor: User | None) -> Consultation:
-    """Publish a draft on the public register; refused while a short formal consultation lacks its explanation."""
+    """Publish a draft on the public register.
+
+    A formal consultation shorter than the compact's minimum with no explanation (3.7) is published all the
+    same: it is what the body is doing. The compliance jobs flag it until the explanation is added.
+    """
     consultation = Consultation.objects.select_for_update().select_related("compact").get(pk=consultation.pk)
     if consultation.is_published:
         return consultation
-    _check_length(consultation)
     consultation.status = PublicationStatus.PUBLISHED
     consultation.published_at = timezone.now()
-    validated_save(consultation, actor)
+    _save(consultation, actor)
     return consultation
 
 
@@ -148,7 +134,7 @@ def consultation_extend(
     consultation.close_date = new_close
     consultation.reminder_sent_on = None
     _store_computed(consultation)
-    validated_save(consultation, actor)
+    _save(consultation, actor)
     return change
 
 
@@ -272,6 +258,11 @@ def feedback_publish(
     feedback.what_did_not_change = what_did_not_change
     feedback.published_by = actor
     validated_save(feedback, actor)
+    recheck_on_commit(
+        record_type=RecordType.CONSULTATION,
+        ids=[consultation.pk],
+        what=f"Feedback published on consultation {consultation.reference}",
+    )
     submitted = consultation.responses.filter(status=ResponseStatus.SUBMITTED)
     chosen = set(publish_response_ids)
     refused = chosen - set(submitted.filter(may_publish=True).values_list("pk", flat=True))

@@ -14,7 +14,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from commitments.models import Commitment, Compact, Organisation
+from commitments.models import Commitment, Compact, Organisation, RecordType
+from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
 from compact_portal.services import validated_save
 from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields
@@ -160,6 +161,9 @@ def concern_raise(
         step_due_by=rules.acknowledge_due_by(today, nation=compact.nation, days=compact.dispute_acknowledge_days),
     )
     validated_save(concern, actor)
+    recheck_on_commit(
+        record_type=RecordType.CONCERN, ids=[concern.pk], what=f"Concern {concern.reference} raised", name_who=False
+    )
     concern.commitments.set(commitments)
     event = CaseEvent.objects.create(
         concern=concern, kind=EventKind.RAISED, actor=actor, side=Party.RAISER, to_stage=Stage.RECEIVED

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.models import Champion
+from compact_portal.celery import queue_or_log
 
 from ..models import CaseEmail, Concern
 
@@ -76,10 +77,7 @@ def case_notify(*, concern: Concern, headline: str, detail: str = "", new_case: 
 def _enqueue_sending() -> None:
     from ..tasks import send_case_emails
 
-    try:
-        send_case_emails.delay()
-    except Exception:  # broker away: the step is saved; the scheduled run sends the e-mails later
-        logger.warning("Could not queue case e-mails; the scheduled run will send them", exc_info=True)
+    queue_or_log(send_case_emails, what="case e-mails")
 
 
 def case_emails_send(*, limit: int = 200) -> int:

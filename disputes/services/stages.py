@@ -12,7 +12,8 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from commitments.models import Commitment
+from commitments.models import Commitment, RecordType
+from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
 from compact_portal.services import validated_save
 
@@ -57,6 +58,17 @@ def _move(
     return concern, acting_side(concern, actor, allowed, refusal=f"Only {who} can {doing}.")
 
 
+def _save_step(concern: Concern, actor: User) -> None:
+    """Save a step taken on the case; its stage and step deadline are checked again once it commits."""
+    validated_save(concern, actor)
+    recheck_on_commit(
+        record_type=RecordType.CONCERN,
+        ids=[concern.pk],
+        what=f"Case {concern.reference}: {concern.get_stage_display().lower()}",
+        name_who=False,
+    )
+
+
 def _record(concern: Concern, actor: User, side: str, from_stage: str, text: str = "") -> CaseEvent:
     return CaseEvent.objects.create(
         concern=concern,
@@ -80,7 +92,7 @@ def concern_acknowledge(*, concern: Concern, actor: User, today: datetime.date, 
     concern.champion = actor
     concern.step = Step.INFORMAL
     concern.step_due_by = rules.informal_due_by(today, nation=nation, days=compact.dispute_informal_days)
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     _record(concern, actor, side, Stage.RECEIVED, note)
     case_notify(
         concern=concern,
@@ -96,7 +108,7 @@ def informal_start(*, concern: Concern, actor: User, today: datetime.date, note:
     concern, side = _move(concern, actor, Stage.INFORMAL, doing="start the informal stage")
     concern.stage = Stage.INFORMAL
     concern.informal_started_on = today
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     _record(concern, actor, side, Stage.ACKNOWLEDGED, note)
     case_notify(concern=concern, headline="the informal stage has begun", detail=note.strip())
     return concern
@@ -115,7 +127,7 @@ def formal_escalate(*, concern: Concern, actor: User, today: datetime.date, reas
     concern.formal_response_due = rules.formal_response_due_by(today, nation=nation, days=compact.dispute_formal_days)
     concern.step = Step.FORMAL_RESPONSE
     concern.step_due_by = concern.formal_response_due
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     _record(concern, actor, side, Stage.INFORMAL, reasons)
     case_notify(
         concern=concern,
@@ -159,7 +171,7 @@ def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: 
         concern.formal_started_on, nation=nation, days=compact.dispute_formal_days, extension_days=days
     )
     concern.step_due_by = concern.formal_response_due
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     CaseEvent.objects.create(concern=concern, kind=EventKind.EXTENSION, actor=actor, side=side, text=reasons.strip())
     case_notify(
         concern=concern,
@@ -183,7 +195,7 @@ def formal_respond(*, concern: Concern, actor: User, today: datetime.date, respo
     concern.formal_responded_on = today
     concern.step = Step.NONE
     concern.step_due_by = None
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     CaseEvent.objects.create(concern=concern, kind=EventKind.RESPONSE, actor=actor, side=side, text=response.strip())
     case_notify(concern=concern, headline="the body has given its formal response")
     return concern
@@ -234,7 +246,7 @@ def formal_outcome_record(
     concern.appeal_lodge_by = rules.appeal_lodge_by(today, nation=nation, days=compact.dispute_appeal_lodge_days)
     concern.step = Step.NONE
     concern.step_due_by = None
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     concern.commitments_found_broken.set(commitments_found_broken)
     CaseEvent.objects.create(
         concern=concern,
@@ -270,7 +282,7 @@ def appeal_lodge(*, concern: Concern, actor: User, today: datetime.date, grounds
     concern.appeal_grounds = grounds.strip()
     concern.step = Step.APPEAL_DECISION
     concern.step_due_by = rules.appeal_decision_due_by(today, nation=nation, days=compact.dispute_appeal_decision_days)
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     _record(concern, actor, side, Stage.FORMAL, grounds)
     case_notify(
         concern=concern,
@@ -330,7 +342,7 @@ def _finish(
     concern.closed_on = today
     concern.step = Step.NONE
     concern.step_due_by = None
-    validated_save(concern, actor)
+    _save_step(concern, actor)
     if stage == Stage.CLOSED:
         concern.commitments_found_broken.set(commitments_found_broken)
     _record(concern, actor, side, from_stage, reasons)

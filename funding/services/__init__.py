@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from commitments.models import RecordType
+from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
 from compact_portal.services import check_fields, validated_save
 
@@ -66,6 +68,7 @@ def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelation
     relationship = FundingRelationship(created_by=actor, **fields)
     _store_relationship_deadlines(relationship)
     validated_save(relationship, actor)
+    _recheck_relationship(relationship, f"Funding {relationship.reference} recorded")
     return relationship
 
 
@@ -75,7 +78,7 @@ def relationship_update(
 ) -> FundingRelationship:
     """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow."""
     check_fields(changes, RELATIONSHIP_FIELDS)
-    previous_compact_id = relationship.compact_id
+    previous = (relationship.compact_id, relationship.end_date_defined_at_start)
     for name, value in changes.items():
         setattr(relationship, name, value)
     _store_relationship_deadlines(relationship)
@@ -83,14 +86,24 @@ def relationship_update(
     for decision in relationship.decisions.exclude(due_by=relationship.decision_due_by):
         decision.due_by = relationship.decision_due_by
         validated_save(decision, actor)
-    if relationship.compact_id != previous_compact_id:
+    if (relationship.compact_id, relationship.end_date_defined_at_start) != previous:
         _deadlines_follow_compact(relationship, actor)
+    # Its invoices and notices too: their flags name its funder, and 19.5 reads its kind and recipient.
+    _recheck_relationship(relationship, f"Funding {relationship.reference} changed", with_records=True)
     return relationship
 
 
+def _recheck_relationship(relationship: FundingRelationship, what: str, *, with_records: bool = False) -> None:
+    recheck_on_commit(record_type=RecordType.FUNDING_RELATIONSHIP, ids=[relationship.pk], what=what)
+    if with_records:
+        recheck_on_commit(record_type=RecordType.INVOICE, ids=relationship.invoices.values_list("pk", flat=True))
+        recheck_on_commit(record_type=RecordType.NOTICE, ids=relationship.notices.values_list("pk", flat=True))
+
+
 def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | None) -> None:
-    """A relationship moved to another compact: its invoices' pay-by dates and working days to pay (11.2)
-    and its notices' earliest effective dates (13.3) are counted again under the new compact's settings.
+    """A relationship moved to another compact (or whose end date is now said to be fixed from the start, or
+    not): its invoices' pay-by dates and working days to pay (11.2) and its notices' earliest effective dates
+    and whether notice is owed (13.3) are counted again under the compact's settings.
     A rare correction, so one save each, with its history."""
     for invoice in relationship.invoices.all():
         invoice.compact = relationship.compact
@@ -120,7 +133,8 @@ def decision_record(
     """Record a decision; the relationship's status (and amount, if a new one is given) follows it.
 
     Refuses a decision that cannot follow the relationship's current state (for example a reduction
-    before any award), a decline without feedback (9.3), and a late award without a justification (9.2).
+    before any award). A decline without feedback (9.3) or an award told late without a justification (9.2)
+    is recorded as it happened: the compliance jobs flag it until ``decision_explain`` adds what is missing.
     """
     relationship = FundingRelationship.objects.select_for_update().select_related("compact").get(pk=relationship.pk)
     allowed = DECISIONS_ALLOWED[FundingStatus(relationship.status)]
@@ -147,6 +161,48 @@ def decision_record(
     if new_amount is not None:
         relationship.amount = new_amount
     validated_save(relationship, actor)
+    _recheck_relationship(relationship, f"{decision.get_kind_display()} decision recorded on {relationship.reference}")
+    return decision
+
+
+EXPLANATIONS = {"justification": "Justification", "feedback": "Feedback"}
+
+
+@transaction.atomic
+def decision_explain(
+    *,
+    decision: Decision,
+    actor: User | None,
+    justification: str | None = None,
+    feedback: str | None = None,
+) -> Decision:
+    """Add to a recorded decision the justification of a late award (9.2) or the feedback on a decline (9.3),
+    or correct it; its flag goes when the rules check the funding again, once this commits.
+
+    None leaves a field as it is. A blank one is refused: it would explain nothing. Saving what is already
+    recorded changes nothing and checks nothing again.
+    """
+    if justification is None and feedback is None:
+        raise TypeError("decision_explain needs a justification or feedback")
+    decision = Decision.objects.select_for_update(of=("self",)).select_related("relationship").get(pk=decision.pk)
+    offered = {"justification": justification, "feedback": feedback}
+    given = {name: value.strip() for name, value in offered.items() if value is not None}
+    blank = [name for name, value in given.items() if not value]
+    if blank:
+        raise ValidationError({name: f"Write the {name} first." for name in blank})
+    changed = [name for name, value in given.items() if getattr(decision, name) != value]
+    if not changed:
+        return decision
+    for name in changed:
+        setattr(decision, name, given[name])
+    validated_save(decision, actor)
+    relationship = decision.relationship
+    recheck_on_commit(
+        record_type=RecordType.FUNDING_RELATIONSHIP,
+        ids=[relationship.pk],
+        what=f"{' and '.join(EXPLANATIONS[name] for name in changed)} added to the decision on "
+        f"{relationship.reference}",
+    )
     return decision
 
 
@@ -178,6 +234,7 @@ def invoice_record(
         recorded_by=actor,
     )
     validated_save(invoice, actor)
+    _recheck_invoice(invoice, f"Invoice {invoice.invoice_number} recorded")
     return invoice
 
 
@@ -202,7 +259,12 @@ def invoice_update(
     invoice.pay_by = _pay_by(invoice.relationship, received_date)
     _store_settlement(invoice)
     validated_save(invoice, actor)
+    _recheck_invoice(invoice, f"Invoice {invoice.invoice_number} corrected")
     return invoice
+
+
+def _recheck_invoice(invoice: Invoice, what: str) -> None:
+    recheck_on_commit(record_type=RecordType.INVOICE, ids=[invoice.pk], what=what)
 
 
 def _store_settlement(invoice: Invoice) -> None:
@@ -230,6 +292,7 @@ def payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.
     invoice.amount_paid += amount
     _store_settlement(invoice)
     validated_save(invoice, actor)
+    _recheck_invoice(invoice, f"Payment recorded on invoice {invoice.invoice_number}")
     return payment
 
 
@@ -258,7 +321,12 @@ def notice_record(*, relationship: FundingRelationship, actor: User | None, **fi
     notice = Notice(relationship=relationship, recorded_by=actor, **fields)
     _store_notice_deadlines(notice)
     validated_save(notice, actor)
+    _recheck_notice(notice, f"Notice recorded on {relationship.reference}")
     return notice
+
+
+def _recheck_notice(notice: Notice, what: str) -> None:
+    recheck_on_commit(record_type=RecordType.NOTICE, ids=[notice.pk], what=what)
 
 
 @transaction.atomic
@@ -270,6 +338,7 @@ def notice_update(*, notice: Notice, actor: User | None, **changes: Any) -> Noti
         setattr(notice, name, value)
     _store_notice_deadlines(notice)
     validated_save(notice, actor)
+    _recheck_notice(notice, f"Notice on {notice.relationship.reference} changed")
     return notice
 
 
@@ -290,4 +359,5 @@ def notice_respond(*, notice: Notice, actor: User, response: str, today: datetim
     notice.responded_at = timezone.now()
     notice.responded_by = actor
     validated_save(notice, actor)
+    _recheck_notice(notice, f"Response to the notice on {notice.relationship.reference}")
     return notice

@@ -260,15 +260,16 @@ def test_a_record_gone_or_of_an_unknown_kind_gets_no_link():
 # --- The rows a rule returns -------------------------------------------------------------------------------------
 
 
-def test_breach_rows_gives_the_five_columns_and_every_row_open_without_an_at_risk_condition():
+def test_breach_rows_gives_the_six_columns_and_every_row_open_without_an_at_risk_condition():
     compact = adopted_compact()
 
     rows = compliance.breach_rows(
-        Compact.objects.filter(pk=compact.pk), organisation=None, due="next_review_date", label="slug"
+        Compact.objects.filter(pk=compact.pk), compact="pk", organisation=None, due="next_review_date", label="slug"
     )
 
     assert list(rows) == [
         {
+            "flag_compact": compact.pk,
             "flag_record": compact.pk,
             "flag_organisation": None,
             "flag_due": REVIEW_DUE,
@@ -285,6 +286,7 @@ def test_breach_rows_marks_the_rows_outside_the_open_condition_at_risk():
 
     rows = compliance.breach_rows(
         Compact.objects.all(),
+        compact="pk",
         organisation=None,
         due="next_review_date",
         label="slug",
@@ -305,6 +307,7 @@ def test_breach_rows_takes_field_names_or_expressions_and_another_record_column(
 
     rows = compliance.breach_rows(
         Signature.objects.filter(organisation=council),
+        compact="compact_id",
         record="compact_id",
         organisation="organisation_id",
         due="signed_date",
@@ -313,6 +316,7 @@ def test_breach_rows_takes_field_names_or_expressions_and_another_record_column(
 
     assert list(rows) == [
         {
+            "flag_compact": compact.pk,
             "flag_record": compact.pk,
             "flag_organisation": council.pk,
             "flag_due": signature.signed_date,

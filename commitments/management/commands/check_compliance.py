@@ -44,14 +44,15 @@ class Command(AuditedCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(f"Compliance run {run.pk} as of {today:%d %B %Y}: {run.checks_total} checks")
         failed = 0
-        for check in RuleCheck.objects.filter(run=run).select_related("compact").order_by("compact__name", "rule"):
+        where = chosen.slug if chosen else "every compact"
+        for check in RuleCheck.objects.filter(run=run).order_by("rule"):
             label = compliance.rule(check.rule).label
             if check.error:
                 failed += 1
-                self.stdout.write(self.style.ERROR(f"  {check.compact.slug} · {label}: FAILED: {check.error}"))
+                self.stdout.write(self.style.ERROR(f"  {where} · {label}: FAILED: {check.error}"))
             else:
                 self.stdout.write(
-                    f"  {check.compact.slug} · {label}: {check.live} live "
+                    f"  {where} · {label}: {check.live} live "
                     f"({check.new} new, {check.changed} changed, {check.resolved} resolved)"
                 )
         if failed:
