@@ -30,6 +30,9 @@ class _Batch:
         self.what: list[str] = []
         self.name_who = True
         self.cause_text = ""
+        # Sealed: takes no more records. Tests seal the batches of their set-up, whose transaction never commits,
+        # so that what they capture afterwards is a batch of its own.
+        self.sealed = False
 
     def add(
         self, *, record_type: str, ids: Iterable[int], compact_ids: Iterable[int], what: str, name_who: bool
@@ -80,7 +83,7 @@ def _request_user():
 def _pending_batch() -> _Batch | None:
     """The batch already registered with the current transaction, if any (gone with it if it rolled back)."""
     for _savepoints, callback, *_rest in connection.run_on_commit:
-        if isinstance(callback, _Batch):
+        if isinstance(callback, _Batch) and not callback.sealed:
             return callback
     return None
 
