@@ -6,9 +6,11 @@ counted from it. An invoice received 30 days ago is past its pay-by date today.
 
 import datetime
 import threading
+from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -104,10 +106,13 @@ def test_nothing_is_checked_again_until_the_change_commits(overdue_invoice, djan
 
 
 def test_a_change_rolled_back_queues_no_recheck(overdue_invoice, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def pay_then_fail() -> None:
+        with transaction.atomic():
             pay(overdue_invoice)
             raise RuntimeError("the page failed after the payment was saved")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        pay_then_fail()
 
     assert callbacks == []
     assert not ComplianceRun.objects.exists()
@@ -213,6 +218,24 @@ def test_reimporting_the_file_with_paid_dates_filled_in_moves_the_flags(funding,
         RuleKey.INVOICE_OVERDUE: FlagStatus.RESOLVED,
         RuleKey.INVOICE_PAID_LATE: FlagStatus.OPEN,
     }
+
+
+def test_the_import_command_flags_what_it_recorded_and_names_itself(funding, tmp_path, committed):
+    file = tmp_path / "invoices.csv"
+    file.write_text(
+        "funding_reference,invoice_number,amount,received_date,paid_date\n"
+        f"GR-LIVE-1,CMD-1,100,{LONG_AGO.isoformat()},\n"
+    )
+
+    with committed():
+        call_command("import_funding", "invoices", str(file), stdout=StringIO())
+
+    flag = Flag.objects.get(record_label="CMD-1")
+    assert (flag.rule, flag.status) == (RuleKey.INVOICE_OVERDUE, FlagStatus.OPEN)
+    assert (
+        flag.events.get().reason
+        == "Found after a change: Command: import_funding; Funding import (invoices): invoices.csv."
+    )
 
 
 def test_a_write_outside_a_transaction_is_checked_at_once(overdue_invoice):

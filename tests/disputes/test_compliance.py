@@ -220,3 +220,23 @@ def test_a_flag_names_the_case_by_its_reference_and_never_the_raiser(
     assert flag.record_label == concern.reference
     assert council.name not in str(flag)
     assert not Flag.objects.filter(organisation=council).exists()
+
+
+# --- Live: a step taken closes its overdue flag at once ----------------------------------------------------------
+
+
+def test_a_step_taken_on_a_case_closes_its_overdue_flag_without_a_scheduled_run(
+    compact, case_at, cast, django_capture_on_commit_callbacks
+):
+    concern = case_at("received")
+    [overdue] = scan(compact, ACKNOWLEDGE_BY + ONE_DAY)
+    assert (overdue.status, overdue.due_date) == (FlagStatus.OPEN, ACKNOWLEDGE_BY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.concern_acknowledge(concern=concern, actor=cast.champion, today=ACKNOWLEDGE_BY + ONE_DAY)
+
+    overdue.refresh_from_db()
+    assert overdue.status == FlagStatus.RESOLVED
+    reason = overdue.events.latest("at").reason
+    assert reason == f"Resolved: the record was put right: Case {concern.reference}: acknowledged."
+    assert cast.champion.email not in reason  # a case's steps never name the person
