@@ -156,6 +156,9 @@ class Consultation(models.Model):
             errors["body"] = "Only a public body runs a consultation."
         if self.open_date and self.close_date and self.close_date < self.open_date:
             errors["close_date"] = "The close date must not be before the open date."
+        # A short formal consultation without an explanation (3.7) is kept, and flagged until explained;
+        # whitespace alone is no explanation, so it is stored blank for the rule to see.
+        self.shorter_explanation = self.shorter_explanation.strip()
         if errors:
             raise ValidationError(errors)
 

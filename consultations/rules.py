@@ -65,17 +65,16 @@ def earliest_close_date(*, opens: date, min_weeks: int = 12) -> date:
     return opens + timedelta(days=minimum_length_days(min_weeks=min_weeks) - 1)
 
 
-def may_publish(*, formal: bool, opens: date, closes: date, min_weeks: int, explanation: str) -> bool:
-    """Whether a consultation may be published with these dates (Portsmouth 3.7).
+def length_explanation_missing(*, formal: bool, opens: date, closes: date, min_weeks: int, explanation: str) -> bool:
+    """True when a formal written consultation is shorter than the minimum and records no explanation (Portsmouth 3.7).
 
-    An informal consultation always may. A formal written one may when it meets the minimum length, or when a
-    shorter period is justified by an explanation that is not blank (whitespace alone does not count).
-    Raises ValueError when ``closes`` is before ``opens``, formal or not.
+    An informal consultation never is; nor is a formal one that meets the minimum length, or a shorter one
+    whose explanation is not blank (whitespace alone does not count). Such a consultation is still saved and
+    may be published: it is what the body is doing, and the compliance jobs flag it until the explanation is
+    added. Raises ValueError when ``closes`` is before ``opens``, formal or not.
     """
     long_enough = meets_minimum_length(opens=opens, closes=closes, min_weeks=min_weeks)
-    if not formal or long_enough:
-        return True
-    return bool((explanation or "").strip())
+    return formal and not long_enough and not (explanation or "").strip()
 
 
 def announced_in_time(*, announced: date | None, opens: date) -> bool:

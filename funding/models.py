@@ -13,7 +13,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from commitments.models import Compact, Organisation, Side
@@ -198,11 +197,9 @@ class FundingRelationship(models.Model):
             errors["recipient"] = "The recipient must be a voluntary or community organisation."
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "The end date must not be before the start date."
-        if self.compact_id and not self.term_met and not self.term_explanation.strip():
-            errors["term_explanation"] = (
-                f"This funding lasts less than {self.compact.min_funding_years} years. Commitment 9.1 asks you "
-                "to explain why the shorter term is the better choice."
-            )
+        # A shorter term without an explanation (9.1) is kept as it happened, and flagged until explained;
+        # whitespace alone is no explanation, so it is stored blank for the rule to see.
+        self.term_explanation = self.term_explanation.strip()
         if errors:
             raise ValidationError(errors)
 
@@ -255,19 +252,10 @@ class Decision(models.Model):
     def clean(self):
         super().clean()
         errors = {}
-        if self.kind == DecisionKind.DECLINED and not self.feedback.strip():
-            errors["feedback"] = "Give the organisation constructive feedback on why it was declined (commitment 9.3)."
-        if (
-            self.kind == DecisionKind.AWARDED
-            and self.due_by
-            and not self.told_in_time
-            and not self.justification.strip()
-        ):
-            errors["justification"] = (
-                f"The organisation was told after {date_format(self.due_by)}, less than "
-                f"{self.relationship.compact.decision_lead_months} months before the expected start. "
-                "Commitment 9.2 asks you to record why."
-            )
+        # A decline without feedback (9.3) or a late award without a justification (9.2) is kept as it
+        # happened, and flagged until explained; whitespace alone is no explanation, so it is stored blank.
+        self.justification = self.justification.strip()
+        self.feedback = self.feedback.strip()
         if self.new_amount is not None and self.kind in (DecisionKind.DECLINED, DecisionKind.ENDED):
             errors["new_amount"] = "Only an award, variation, renewal or reduction changes the amount."
         if errors:

@@ -7,11 +7,15 @@ Working days are Monday to Friday less the bank holidays of the compact's UK nat
 the ``holidays`` library (GB with subdivision ENG, SCT or NIR; Wales shares England's bank holidays).
 Calendar months clamp at month end (30 November + 3 months is 28 February, or 29 February in a leap year).
 
-Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 11.2 (prompt payment), 12.1 (monitoring
-agreed before signing), 13.1 (impact assessed), 13.3 and Leicestershire principle 11 (notice of ending),
-13.4 (time to respond). Portsmouth 9.3 (feedback on a declined bid) and 19.5 (reallocation assessed when an
-equality grant is withdrawn) are yes/no records with no date arithmetic, so they are checked where they are
+Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 9.3 (feedback on a declined bid),
+11.2 (prompt payment), 12.1 (monitoring agreed before signing), 13.1 (impact assessed), 13.3 and Leicestershire
+principle 11 (notice of ending), 13.4 (time to respond). Portsmouth 19.5 (reallocation assessed when an
+equality grant is withdrawn) is a yes/no record with no date arithmetic, so it is checked where it is
 recorded, not here.
+
+Where a commitment allows an explanation (9.1, 9.2, 9.3), a missing one is a gap, not an error: the record is
+kept as it happened and flagged until the explanation is added. The ``*_missing`` functions say when there is
+such a gap; the forms warn with them and the record pages list them.
 """
 
 from __future__ import annotations
@@ -115,6 +119,33 @@ def minimum_term_end(start: date, *, years: int = 3) -> date:
 def funding_term_met(*, start: date, end: date | None, years: int = 3) -> bool:
     """True when the funding runs at least ``years`` years (Portsmouth 9.1); open-ended funding (no end) meets it."""
     return end is None or end >= minimum_term_end(start, years=years)
+
+
+def explained(text: str | None) -> bool:
+    """Whether an explanation, justification or feedback is recorded: whitespace alone does not count."""
+    return bool((text or "").strip())
+
+
+def award_justification_missing(*, told: date, due_by: date, justification: str | None) -> bool:
+    """True when an award told after its decision date records no justification (Portsmouth 9.2).
+
+    ``due_by`` is ``decision_due_by(expected_start, ...)``, so ``told > due_by`` is ``decision_told_in_time``
+    turned round. Such an award is recorded, and the compliance jobs flag it until a justification is added.
+    """
+    return told > due_by and not explained(justification)
+
+
+def term_explanation_missing(*, start: date | None, end: date | None, years: int, explanation: str | None) -> bool:
+    """True when funding shorter than ``years`` records no explanation of the shorter term (Portsmouth 9.1).
+
+    No start date means no term to judge yet (False). Such funding is recorded and flagged once it runs.
+    """
+    return start is not None and not funding_term_met(start=start, end=end, years=years) and not explained(explanation)
+
+
+def decline_feedback_missing(*, feedback: str | None) -> bool:
+    """True when a declined bid records no feedback for the organisation (Portsmouth 9.3)."""
+    return not explained(feedback)
 
 
 def monitoring_agreed_in_time(*, monitoring_agreed: date | None, agreement_signed: date | None) -> bool | None:

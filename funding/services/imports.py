@@ -9,6 +9,14 @@ Re-importing the same file creates no duplicates. A relationship row matches on 
 an invoice row on its funding and invoice number, a notice row on its funding, kind and notice date; a
 matched record is updated only where the file differs, and a decision or payment already recorded is not
 recorded again.
+
+What happened is imported as it happened: a term shorter than the compact's minimum with no
+``term_explanation`` (9.1), an award told late with no ``decision_justification`` (9.2), a decline with no
+``feedback`` (9.3) are recorded, and the compliance jobs flag them until the explanation is added. A later
+import of the file with the explanation filled in adds it: to the relationship (``term_explanation``), or to
+the decision already recorded, where its justification or feedback was blank. Wrong data (an unknown
+organisation, an end before the start, a date that is not a date, a decision that cannot follow the
+funding's state) is still refused, with its row number and the reason.
 """
 
 import re
@@ -26,6 +34,7 @@ from compact_portal.csv_import import RowError, parse_bool, parse_date, parse_mo
 
 from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, Notice, NoticeKind
 from . import (
+    decision_explain,
     decision_record,
     invoice_record,
     invoice_update,
@@ -320,16 +329,22 @@ class _RelationshipImporter(_Importer):
         else:
             outcome = "unchanged"
 
-        if decision and not relationship.decisions.filter(kind=decision, told_date=told_date).exists():
+        explanations = {
+            "justification": values.get("decision_justification", ""),
+            "feedback": values.get("feedback", ""),
+        }
+        recorded = decision and relationship.decisions.filter(kind=decision, told_date=told_date).first()
+        if decision and recorded is None:
             decision_record(
-                relationship=relationship,
-                actor=self.actor,
-                kind=decision,
-                told_date=told_date,
-                justification=values.get("decision_justification", ""),
-                feedback=values.get("feedback", ""),
+                relationship=relationship, actor=self.actor, kind=decision, told_date=told_date, **explanations
             )
             outcome = "updated" if outcome == "unchanged" else outcome
+        elif recorded:
+            # Recorded before without its justification or feedback (9.2, 9.3): the file now gives it.
+            filled = {name: text for name, text in explanations.items() if text and not getattr(recorded, name)}
+            if filled:
+                decision_explain(decision=recorded, actor=self.actor, **filled)
+                outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
 
 

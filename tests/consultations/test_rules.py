@@ -54,9 +54,9 @@ def test_closing_before_opening_is_refused(function):
 
 
 @pytest.mark.parametrize("formal", [True, False], ids=["formal", "informal"])
-def test_may_publish_refuses_closing_before_opening(formal):
+def test_length_explanation_missing_refuses_closing_before_opening(formal):
     with pytest.raises(ValueError, match="before it opens"):
-        rules.may_publish(
+        rules.length_explanation_missing(
             formal=formal, opens=date(2026, 3, 2), closes=date(2026, 3, 1), min_weeks=12, explanation="Urgent."
         )
 
@@ -136,7 +136,7 @@ def test_earliest_close_date_is_the_first_that_meets_the_minimum(min_weeks):
 
 
 @pytest.mark.parametrize(
-    ("formal", "closes", "min_weeks", "explanation", "allowed"),
+    ("formal", "closes", "min_weeks", "explanation", "kept_or_explained"),
     [
         pytest.param(True, SUN_29_MAR_2026, 12, "", True, id="formal-long-enough-no-explanation"),
         pytest.param(True, date(2026, 3, 28), 12, "", False, id="formal-a-day-short-no-explanation"),
@@ -156,11 +156,11 @@ def test_earliest_close_date_is_the_first_that_meets_the_minimum(min_weeks):
         pytest.param(False, MON_5_JAN_2026, 12, "  ", True, id="informal-one-day-blank-explanation"),
     ],
 )
-def test_may_publish(formal, closes, min_weeks, explanation, allowed):
-    verdict = rules.may_publish(
+def test_length_explanation_missing(formal, closes, min_weeks, explanation, kept_or_explained):
+    missing = rules.length_explanation_missing(
         formal=formal, opens=MON_5_JAN_2026, closes=closes, min_weeks=min_weeks, explanation=explanation
     )
-    assert verdict is allowed
+    assert missing is not kept_or_explained
 
 
 # --- 3.2: forthcoming consultations announced ----------------------------------------------------------------------

@@ -416,6 +416,49 @@ def test_funding_term_met_with_another_setting():
     assert rules.funding_term_met(start=date(2026, 4, 1), end=date(2027, 3, 30), years=1) is False
 
 
+# --- 9.1, 9.2, 9.3: an explanation missing is a gap, flagged, not a refusal -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("told", "justification", "missing"),
+    [
+        pytest.param(date(2027, 1, 1), "", False, id="told-on-the-decision-date"),
+        pytest.param(date(2027, 1, 2), "", True, id="a-day-late-unjustified"),
+        pytest.param(date(2027, 1, 2), " \t\n", True, id="a-day-late-whitespace-only"),
+        pytest.param(date(2027, 1, 2), None, True, id="a-day-late-none"),
+        pytest.param(date(2027, 1, 2), "Budget set late.", False, id="a-day-late-justified"),
+    ],
+)
+def test_award_justification_missing(told, justification, missing):
+    """Start 1 April 2027, 3 months' lead: told by 1 January 2027 is in time (Portsmouth 9.2)."""
+    due_by = rules.decision_due_by(date(2027, 4, 1), months=3)
+
+    assert rules.award_justification_missing(told=told, due_by=due_by, justification=justification) is missing
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "years", "explanation", "missing"),
+    [
+        pytest.param(date(2027, 4, 1), date(2030, 3, 31), 3, "", False, id="exactly-three-years"),
+        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "", True, id="a-day-short"),
+        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "  ", True, id="a-day-short-whitespace-only"),
+        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "A pilot.", False, id="a-day-short-explained"),
+        pytest.param(date(2027, 4, 1), date(2028, 3, 31), 1, "", False, id="exactly-the-compacts-one-year"),
+        pytest.param(date(2027, 4, 1), None, 3, "", False, id="open-ended"),
+        pytest.param(None, date(2028, 3, 31), 3, "", False, id="no-start-yet"),
+    ],
+)
+def test_term_explanation_missing(start, end, years, explanation, missing):
+    assert rules.term_explanation_missing(start=start, end=end, years=years, explanation=explanation) is missing
+
+
+@pytest.mark.parametrize(
+    ("feedback", "missing"), [("", True), ("  \n", True), (None, True), ("Costs were unclear.", False)]
+)
+def test_decline_feedback_missing(feedback, missing):
+    assert rules.decline_feedback_missing(feedback=feedback) is missing
+
+
 # --- 12.1: monitoring agreed before signing ------------------------------------------------------------------------
 
 
