@@ -3,9 +3,10 @@
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, Submit
+from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 # A native date picker; the value is ISO so the browser can fill it back in.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -52,3 +53,77 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
+
+
+# --- Record the facts, flag the gap --------------------------------------------------------------------------------
+
+SAVE_ANYWAY = "save_anyway"
+SAVE_ANYWAY_LABEL = "Save anyway; this will be flagged until the explanation is added"
+SAVE_ANYWAY_INTRO = (
+    '<p class="mb-2">Add the explanation now, or save without it for now: you can add it later from the '
+    "record's page.</p>"
+)
+
+
+class FlagsGaps:
+    """Form mixin: a record that breaks a commitment allowing an explanation (Portsmouth 9.1, 9.2, 9.3, 3.7) is
+    saved as it happened, not refused, and the compliance jobs flag it until the explanation is added. The form
+    says so before saving, and lets the officer add the explanation now or save knowingly.
+
+    A form names its gaps in ``compliance_gaps()``: {field that would close the gap: plain-English warning},
+    worked out from ``cleaned_data`` with its app's ``rules.py`` (the verdicts the record pages use too). Once
+    the form is cleaned, each warning shows under its field as a warning, not an error: the form stays valid.
+    A view saves only when ``gaps_held(...)`` is false; while it is true the page is shown again, nothing
+    saved and everything typed kept, with the box "Save anyway; ...". Ticking the box, or writing the
+    explanations, lets the next post save.
+
+    The box is one per page: its name has no form prefix, so the forms of a page (the "Log funding" page has
+    two) read the same box. A form with its own submit button shows the box above it; a page that draws its
+    own button draws the box there (``includes/gap_confirm.html``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[SAVE_ANYWAY] = forms.BooleanField(label=SAVE_ANYWAY_LABEL, required=False)
+        self._help_texts = {name: field.help_text for name, field in self.fields.items()}
+        self.gap_warnings: dict[str, str] = {}
+
+    def add_prefix(self, field_name):
+        return SAVE_ANYWAY if field_name == SAVE_ANYWAY else super().add_prefix(field_name)
+
+    def compliance_gaps(self) -> dict[str, str]:
+        """{field name: warning} for each gap in ``cleaned_data``; read what you need with ``.get()``, as
+        other fields may have failed to clean."""
+        return {}
+
+    def full_clean(self):
+        super().full_clean()
+        self.gap_warnings = self.compliance_gaps() if self.is_bound else {}
+        for name, help_text in self._help_texts.items():
+            if name in self.gap_warnings:
+                help_text = format_html(
+                    '{}<span class="gap-warning"><strong>Will be flagged:</strong> {}</span>',
+                    help_text,
+                    self.gap_warnings[name],
+                )
+            self.fields[name].help_text = help_text
+            self[name].help_text = help_text  # the bound field copied it when the form was cleaned
+        helper = getattr(self, "helper", None)
+        if self.gap_warnings and helper is not None and helper.inputs:
+            helper.layout.append(Div(HTML(SAVE_ANYWAY_INTRO), SAVE_ANYWAY, css_class="gap-confirm"))
+
+    @property
+    def gap_list(self) -> list[tuple[forms.BoundField, str]]:
+        """The warnings with their fields, for the summary at the top of the page."""
+        return [(self[name], warning) for name, warning in self.gap_warnings.items()]
+
+    @property
+    def saving_anyway(self) -> bool:
+        return bool(getattr(self, "cleaned_data", {}).get(SAVE_ANYWAY))
+
+
+def gaps_held(*forms_on_page: FlagsGaps) -> bool:
+    """True while a form on the page has gaps and the officer has not ticked "Save anyway": show the page
+    again, with the warnings, instead of saving. Call it once the forms are valid."""
+    gaps = any(form.gap_warnings for form in forms_on_page)
+    return gaps and not any(form.saving_anyway for form in forms_on_page)

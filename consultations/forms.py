@@ -1,12 +1,14 @@
-"""Forms for running consultations and responding to them. The rules' messages come from the services."""
+"""Forms for running consultations and responding to them. The rules' messages come from the services; the
+warning of a missing explanation (3.7) from ``consultations/gaps.py``."""
 
 from crispy_forms.layout import HTML, Fieldset
 from django import forms
 
 from commitments.models import Compact
-from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
+from . import gaps
 from .models import CONSULTATION_DETAIL_FIELDS, AlertPreference, Consultation, PolicyArea, Represents, Response
 
 DATE = DATE_INPUT
@@ -14,7 +16,10 @@ DATE = DATE_INPUT
 CONSULTATION_FORM_FIELDS = list(CONSULTATION_DETAIL_FIELDS)
 
 
-class ConsultationForm(PlausibleDates, forms.ModelForm):
+class ConsultationForm(FlagsGaps, PlausibleDates, forms.ModelForm):
+    """A consultation's details. A formal consultation shorter than the compact's minimum without an explanation
+    (3.7) is warned of, then saved if the officer says so."""
+
     document_link = forms.URLField(
         required=False, assume_scheme="https", label="Link to the consultation documents", max_length=200
     )
@@ -73,6 +78,16 @@ class ConsultationForm(PlausibleDates, forms.ModelForm):
 
     def _post_clean(self):
         pass  # consultation_create/update validate the whole consultation with the compact's settings
+
+    def compliance_gaps(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return gaps.length_warnings(
+            compact=data.get("compact"),
+            formal=bool(data.get("formal")),
+            opens=data.get("open_date"),
+            closes=data.get("close_date"),
+            explanation=data.get("shorter_explanation"),
+        )
 
 
 class ExtendForm(PlausibleDates, forms.Form):

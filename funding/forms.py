@@ -1,4 +1,5 @@
-"""Forms officers and organisations fill in. The rules' messages come from the models and services."""
+"""Forms officers and organisations fill in. The rules' messages come from the models and services; the warnings
+of an explanation missing (9.1, 9.2, 9.3) from ``funding/gaps.py``."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
@@ -6,8 +7,9 @@ from django import forms
 
 from commitments.forms import ImportForm
 from commitments.models import Compact, Organisation, Side
-from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
 
+from . import gaps, rules
 from .models import (
     NOTICE_DETAIL_FIELDS,
     RELATIONSHIP_DETAIL_FIELDS,
@@ -33,8 +35,9 @@ def _computed(name: str, label: str) -> HTML:
 RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
 
 
-class RelationshipForm(PlausibleDates, forms.ModelForm):
-    """A funding relationship's details; when creating, optionally the first decision too."""
+class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
+    """A funding relationship's details; when creating, optionally the first decision too. A term shorter than
+    the compact's minimum without an explanation (9.1) is warned of, then saved if the officer says so."""
 
     class Meta:
         model = FundingRelationship
@@ -91,8 +94,20 @@ class RelationshipForm(PlausibleDates, forms.ModelForm):
             ),
         )
 
+    def compliance_gaps(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return gaps.term_warnings(
+            compact=data.get("compact"),
+            start=data.get("start_date"),
+            end=data.get("end_date"),
+            explanation=data.get("term_explanation"),
+        )
 
-class DecisionForm(PlausibleDates, forms.ModelForm):
+
+class DecisionForm(FlagsGaps, PlausibleDates, forms.ModelForm):
+    """A decision on a relationship. A late award without a justification (9.2) or a decline without feedback
+    (9.3) is warned of, then recorded if the officer says so."""
+
     class Meta:
         model = Decision
         fields = ["kind", "told_date", "rationale", "justification", "feedback", "new_amount"]
@@ -104,7 +119,8 @@ class DecisionForm(PlausibleDates, forms.ModelForm):
         }
         help_texts = {"new_amount": "Only if the decision changes the amount."}
 
-    def __init__(self, *args, allowed_kinds=None, **kwargs):
+    def __init__(self, *args, relationship: FundingRelationship, allowed_kinds=None, **kwargs):
+        self.relationship = relationship
         super().__init__(*args, **kwargs)
         if allowed_kinds is not None:
             self.fields["kind"].choices = [(k, label) for k, label in DecisionKind.choices if k in allowed_kinds]
@@ -124,9 +140,23 @@ class DecisionForm(PlausibleDates, forms.ModelForm):
         # The service validates the decision against its relationship; nothing to check here yet.
         pass
 
+    def compliance_gaps(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return gaps.decision_warnings(
+            kind=data.get("kind"),
+            told=data.get("told_date"),
+            due_by=self.relationship.decision_due_by,
+            months=self.relationship.compact.decision_lead_months,
+            justification=data.get("justification"),
+            feedback=data.get("feedback"),
+        )
 
-class InitialDecisionForm(PlausibleDates, forms.Form):
-    """The optional first decision on a new relationship (awarded or declined), named as on Decision."""
+
+class InitialDecisionForm(FlagsGaps, PlausibleDates, forms.Form):
+    """The optional first decision on a new relationship (awarded or declined), named as on Decision.
+
+    Its decision date (9.2) comes from the relationship's form on the same page, ``relationship_form``.
+    """
 
     kind = forms.ChoiceField(
         label="Decision",
@@ -139,7 +169,7 @@ class InitialDecisionForm(PlausibleDates, forms.Form):
         label="Justification for a late decision",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Commitment 9.2: needed when the organisation is told later than the compact asks.",
+        help_text="Commitment 9.2: why the organisation was told later than the compact asks.",
     )
     feedback = forms.CharField(
         label="Feedback to the organisation",
@@ -148,7 +178,8 @@ class InitialDecisionForm(PlausibleDates, forms.Form):
         help_text="Commitment 9.3: constructive feedback on a decline.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, relationship_form: RelationshipForm | None = None, **kwargs):
+        self.relationship_form = relationship_form
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -173,6 +204,45 @@ class InitialDecisionForm(PlausibleDates, forms.Form):
             if not (cleaned.get("rationale") or "").strip():
                 self.add_error("rationale", "Give the reasons for the decision.")
         return cleaned
+
+    def compliance_gaps(self) -> dict[str, str]:
+        data = self.cleaned_data
+        details = {}
+        if self.relationship_form is not None and self.relationship_form.is_bound:
+            self.relationship_form.is_valid()  # cleans it once; what did clean is read even if the rest did not
+            details = self.relationship_form.cleaned_data
+        compact, expected_start = details.get("compact"), details.get("expected_start")
+        if compact is None or expected_start is None:
+            return {}
+        months = compact.decision_lead_months
+        return gaps.decision_warnings(
+            kind=data.get("kind"),
+            told=data.get("told_date"),
+            due_by=rules.decision_due_by(expected_start, months=months),
+            months=months,
+            justification=data.get("justification"),
+            feedback=data.get("feedback"),
+        )
+
+
+class DecisionExplainForm(forms.Form):
+    """The justification of a late award (9.2) or the feedback on a decline (9.3), added after the decision
+    was recorded; the field is the one the decision's kind asks for, labelled as on the decision."""
+
+    EXPLAINED_BY = {DecisionKind.AWARDED: "justification", DecisionKind.DECLINED: "feedback"}
+
+    def __init__(self, *args, decision: Decision, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.EXPLAINED_BY[DecisionKind(decision.kind)]
+        model_field = Decision._meta.get_field(name)
+        self.fields[name] = forms.CharField(
+            label=model_field.verbose_name.capitalize(),
+            help_text=model_field.help_text,
+            initial=getattr(decision, name),
+            widget=forms.Textarea(attrs={"rows": 5}),
+            error_messages={"required": f"Write the {name}."},
+        )
+        self.helper = form_helper(f"Save the {name}", name)
 
 
 class InvoiceForm(PlausibleDates, forms.ModelForm):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.relationship_detail, name="relationship_detail"),
     path("<int:pk>/edit/", views.relationship_edit, name="relationship_edit"),
     path("<int:pk>/decisions/new/", views.decision_create, name="decision_create"),
+    path("decisions/<int:pk>/explain/", views.decision_explain, name="decision_explain"),
     path("<int:pk>/invoices/new/", views.invoice_create, name="invoice_create"),
     path("<int:pk>/notices/new/", views.notice_create, name="notice_create"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),

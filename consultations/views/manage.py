@@ -11,7 +11,7 @@ from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response, safe_cell
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import add_service_errors, gaps_held
 
 from .. import selectors, services
 from ..forms import CONSULTATION_FORM_FIELDS, ConsultationForm, DocumentForm, ExtendForm, FeedbackForm
@@ -38,7 +38,7 @@ def manage_list(request):
 @role_required(Role.OFFICER)
 def consultation_create(request):
     form = ConsultationForm(request.POST or None, bodies=organisations_where(user=request.user, role=Role.OFFICER))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not gaps_held(form):
         try:
             consultation = services.consultation_create(
                 actor=request.user, **{name: form.cleaned_data[name] for name in CONSULTATION_FORM_FIELDS}
@@ -57,7 +57,7 @@ def consultation_edit(request, pk):
     form = ConsultationForm(
         request.POST or None, instance=consultation, bodies=organisations_where(user=request.user, role=Role.OFFICER)
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not gaps_held(form):
         try:
             consultation = services.consultation_update(
                 consultation=consultation,

@@ -11,6 +11,7 @@ from compact_portal.uploads import attachment_response
 
 from .. import rules, selectors
 from ..filters import RegisterFilter
+from ..gaps import consultation_gaps
 from ..models import Consultation, ConsultationDocument
 
 REGISTER_PAGE_SIZE = 20
@@ -41,6 +42,7 @@ def detail(request, pk):
     organisations = selectors.responding_organisations(user=request.user)
     if request.user.is_authenticated:
         own_response = consultation.responses.filter(organisation__in=organisations).first()
+    can_manage = selectors.consultations_managed_by(user=request.user).filter(pk=pk).exists()
     return render(
         request,
         "consultations/detail.html",
@@ -62,7 +64,8 @@ def detail(request, pk):
             "published_responses": selectors.published_responses(consultation=consultation) if feedback else [],
             "can_respond": organisations.exists() if request.user.is_authenticated else False,
             "own_response": own_response,
-            "can_manage": selectors.consultations_managed_by(user=request.user).filter(pk=pk).exists(),
+            "can_manage": can_manage,
+            "gaps": consultation_gaps(consultation) if can_manage else [],  # 3.7, with where to explain it
             "sees_responses": selectors.may_see_all_responses(user=request.user, consultation=consultation),
         },
     )

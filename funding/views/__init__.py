@@ -8,6 +8,7 @@ from .invoices import invoice_create, invoice_edit, payment_create
 from .notices import notice_create, notice_detail, notice_edit
 from .relationships import (
     decision_create,
+    decision_explain,
     recipient_overview,
     relationship_create,
     relationship_detail,
@@ -21,6 +22,7 @@ __all__ = [
     "awards_csv",
     "dates_preview",
     "decision_create",
+    "decision_explain",
     "funding_import_view",
     "invoice_create",
     "invoice_edit",

@@ -1,4 +1,9 @@
-"""Funding relationships: the list, logging and editing, decisions, and an organisation's overview."""
+"""Funding relationships: the list, logging and editing, decisions and their explanations, and an organisation's
+overview.
+
+A short term (9.1), a late award (9.2) or a decline (9.3) without its explanation is saved once the officer
+says so after the form's warning (``compact_portal.forms.FlagsGaps``), and listed on the relationship's page
+with a link to add the explanation later."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,18 +17,20 @@ from commitments.models import Organisation
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import add_service_errors, gaps_held
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
 from ..filters import FundingFilter
 from ..forms import (
     RELATIONSHIP_FORM_FIELDS,
+    DecisionExplainForm,
     DecisionForm,
     InitialDecisionForm,
     RelationshipForm,
 )
-from ..models import FundingRelationship
+from ..gaps import decision_gaps, relationship_gaps
+from ..models import Decision, FundingRelationship
 from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, relationship_to_change
 
 
@@ -57,8 +64,8 @@ def relationship_create(request):
     """An officer logs funding and, if it has been decided, the decision told to the organisation."""
     funders = organisations_where(user=request.user, role=Role.OFFICER)
     form = RelationshipForm(request.POST or None, funders=funders)
-    decision_form = InitialDecisionForm(request.POST or None, prefix="decision")
-    if request.method == "POST" and form.is_valid() and decision_form.is_valid():
+    decision_form = InitialDecisionForm(request.POST or None, prefix="decision", relationship_form=form)
+    if request.method == "POST" and form.is_valid() and decision_form.is_valid() and not gaps_held(form, decision_form):
         fields = {name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS}
         decision = decision_form.cleaned_data
         try:
@@ -85,7 +92,14 @@ def relationship_create(request):
             messages.success(request, f"Funding {relationship.reference} is logged.")
             return redirect(relationship)
     return render(
-        request, "funding/relationship_form.html", {"form": form, "decision_form": decision_form, "creating": True}
+        request,
+        "funding/relationship_form.html",
+        {
+            "form": form,
+            "decision_form": decision_form,
+            "creating": True,
+            "gaps": bool(form.gap_warnings or decision_form.gap_warnings),
+        },
     )
 
 
@@ -113,6 +127,7 @@ def relationship_detail(request, pk):
                 for invoice in relationship.invoices.all()
             ],
             "can_edit": can_edit,
+            "gaps": relationship_gaps(relationship),
             "flags": selectors.relationship_flags(relationship=relationship, user=request.user),
             "today": today,
         },
@@ -125,7 +140,7 @@ def relationship_edit(request, pk):
     form = RelationshipForm(
         request.POST or None, instance=relationship, funders=organisations_where(user=request.user, role=Role.OFFICER)
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not gaps_held(form):
         try:
             services.relationship_update(
                 relationship=relationship,
@@ -137,23 +152,59 @@ def relationship_edit(request, pk):
         else:
             messages.success(request, "The funding details are saved.")
             return redirect(relationship)
-    return render(request, "funding/relationship_form.html", {"form": form, "relationship": relationship})
+    return render(
+        request,
+        "funding/relationship_form.html",
+        {"form": form, "relationship": relationship, "gaps": bool(form.gap_warnings)},
+    )
 
 
 @role_required(Role.OFFICER)
 def decision_create(request, pk):
     relationship = relationship_to_change(request, pk)
     allowed = services.DECISIONS_ALLOWED[relationship.status]
-    form = DecisionForm(request.POST or None, allowed_kinds=allowed)
-    if request.method == "POST" and form.is_valid():
+    form = DecisionForm(request.POST or None, relationship=relationship, allowed_kinds=allowed)
+    if request.method == "POST" and form.is_valid() and not gaps_held(form):
+        fields = {name: form.cleaned_data[name] for name in DecisionForm.Meta.fields}
         try:
-            services.decision_record(relationship=relationship, actor=request.user, **form.cleaned_data)
+            services.decision_record(relationship=relationship, actor=request.user, **fields)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The decision is recorded.")
             return redirect(relationship)
     return render(request, "funding/decision_form.html", {"form": form, "relationship": relationship})
+
+
+@role_required(Role.OFFICER)
+def decision_explain(request, pk):
+    """Add the justification of a late award (9.2) or the feedback on a decline (9.3) after the decision was
+    recorded; the funder's officers only."""
+    decision = get_object_or_404(
+        Decision.objects.filter(relationship__in=selectors.relationships_visible_to(user=request.user)), pk=pk
+    )
+    relationship = relationship_to_change(request, decision.relationship_id)
+    if decision.kind not in DecisionExplainForm.EXPLAINED_BY:
+        raise Http404("Only an award or a decline is explained here")
+    form = DecisionExplainForm(request.POST or None, decision=decision)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_explain(decision=decision, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The {', '.join(form.cleaned_data)} on the decision is saved.")
+            return redirect(relationship)
+    return render(
+        request,
+        "funding/decision_explain.html",
+        {
+            "form": form,
+            "relationship": relationship,
+            "decision": decision,
+            "gaps": decision_gaps(decision, compact=relationship.compact),
+        },
+    )
 
 
 @login_required

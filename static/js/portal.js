@@ -4,14 +4,19 @@
   "use strict";
 
   /* A form's error summary (templates/includes/form_errors.html) takes the focus when the page loads, so a
-     screen reader reads it out and the keyboard starts from it (WCAG 3.3.1); each of its links moves the
-     focus to its field, with the field's label scrolled into view, as GOV.UK's error summary does. */
-  var summary = document.querySelector(".error-summary");
+     screen reader reads it out and the keyboard starts from it (WCAG 3.3.1); with no error, the summary of
+     warnings (a missing explanation that will be flagged, includes/form_warnings.html) does. Each of their
+     links moves the focus to its field, with the field's label scrolled into view, as GOV.UK's error
+     summary does. */
+  var summaries = document.querySelectorAll(".error-summary, .warning-summary");
+  var summary = document.querySelector(".error-summary") || summaries[0];
   if (summary) {
     // A field's autofocus would take the focus back once the page is drawn; the summary comes first.
     document.querySelectorAll("[autofocus]").forEach(function (field) { field.removeAttribute("autofocus"); });
     summary.focus();
-    summary.addEventListener("click", function (event) {
+  }
+  summaries.forEach(function (box) {
+    box.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#']");
       var field = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
       if (!field) { return; }
@@ -20,7 +25,7 @@
       (label || field).scrollIntoView();
       field.focus({ preventScroll: true });
     });
-  }
+  });
 
   /* A table too wide for the screen scrolls inside its box (.table-responsive). The box joins the tab order
      while, and only while, it scrolls, named after the table's caption, so a keyboard user can scroll it

@@ -1,0 +1,77 @@
+"""The explanation a consultation may lack (Portsmouth 3.7), in words for officers.
+
+A formal consultation shorter than the compact's minimum is saved and published as the body runs it; the
+compact asks for an explanation, shown on its public page, and the compliance jobs flag it until one is added.
+Whether one is missing is decided by ``consultations/rules.py`` (``length_explanation_missing``); this module
+words it: as a warning on the form, before saving, and as a gap on the consultation's page, after.
+"""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from commitments.models import Compact
+from compact_portal.gaps import Gap, plural
+
+from . import rules
+from .models import Consultation
+
+
+def _too_short(*, opens: datetime.date, closes: datetime.date, min_weeks: int) -> str:
+    days = rules.consultation_length_days(opens=opens, closes=closes)
+    minimum = rules.minimum_length_days(min_weeks=min_weeks)
+    earliest = rules.earliest_close_date(opens=opens, min_weeks=min_weeks)
+    return (
+        f"This formal consultation lasts {plural(days, 'day')}, less than the compact's {plural(min_weeks, 'week')} "
+        f"({minimum} days; it would have to close on or after {date_format(earliest)})."
+    )
+
+
+def length_warnings(
+    *,
+    compact: Compact | None,
+    formal: bool,
+    opens: datetime.date | None,
+    closes: datetime.date | None,
+    explanation: str | None,
+) -> dict[str, str]:
+    """{field: warning} for a consultation about to be saved: formal, shorter than the compact's minimum and
+    with no explanation (3.7)."""
+    if compact is None or opens is None or closes is None or closes < opens:
+        return {}
+    min_weeks = compact.consultation_min_weeks
+    if not rules.length_explanation_missing(
+        formal=formal, opens=opens, closes=closes, min_weeks=min_weeks, explanation=explanation
+    ):
+        return {}
+    return {
+        "shorter_explanation": f"{_too_short(opens=opens, closes=closes, min_weeks=min_weeks)} Without an "
+        "explanation of why it is shorter, it will be flagged as not keeping commitment 3.7 once it is published "
+        "and open. The explanation is shown on its public page."
+    }
+
+
+def consultation_gaps(consultation: Consultation) -> list[Gap]:
+    """The explanation the consultation still lacks, with where to add it (its edit form)."""
+    if not rules.length_explanation_missing(
+        formal=consultation.formal,
+        opens=consultation.open_date,
+        closes=consultation.close_date,
+        min_weeks=consultation.compact.consultation_min_weeks,
+        explanation=consultation.shorter_explanation,
+    ):
+        return []
+    short = _too_short(
+        opens=consultation.open_date,
+        closes=consultation.close_date,
+        min_weeks=consultation.compact.consultation_min_weeks,
+    )
+    return [
+        Gap(
+            "3.7",
+            f"{short} No explanation of why it is shorter is recorded (commitment 3.7).",
+            "Add the explanation",
+            reverse("consultations:edit", args=[consultation.pk]) + "#id_shorter_explanation",
+        )
+    ]

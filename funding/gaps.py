@@ -1,0 +1,129 @@
+"""The explanations a funding record may lack (Portsmouth 9.1, 9.2, 9.3), in words for officers.
+
+A short term, a late award or a decline is recorded as it happened; the compact asks for an explanation of
+it, and the compliance jobs flag the record until one is added. Whether one is missing is decided by
+``funding/rules.py`` (the ``*_missing`` verdicts); this module words it: as warnings on the forms, before
+saving, naming the compact's own settings, and as the gaps listed on a relationship's page, after.
+"""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from commitments.models import Compact
+from compact_portal.gaps import Gap, plural
+
+from . import rules
+from .models import Decision, DecisionKind, FundingRelationship, FundingStatus
+
+
+def _late_award(*, told: datetime.date, due_by: datetime.date, months: int) -> str:
+    return (
+        f"The organisation was told on {date_format(told)}, less than {plural(months, 'month')} before the start "
+        f"(in time would have been by {date_format(due_by)})."
+    )
+
+
+def _short_term(*, start: datetime.date, end: datetime.date, years: int) -> str:
+    minimum_end = rules.minimum_term_end(start, years=years)
+    return (
+        f"This funding lasts less than {plural(years, 'year')}: it ends on {date_format(end)}, and "
+        f"{plural(years, 'year')} from its start would run to {date_format(minimum_end)}."
+    )
+
+
+# --- Before saving: the forms' warnings ------------------------------------------------------------------------
+
+DECLINE_WARNING = (
+    "Without feedback this decision will be flagged as not keeping commitment 9.3, which asks for constructive "
+    "feedback to the organisation on why it was declined."
+)
+
+
+def decision_warnings(
+    *,
+    kind: str | None,
+    told: datetime.date | None,
+    due_by: datetime.date | None,
+    months: int,
+    justification: str | None,
+    feedback: str | None,
+) -> dict[str, str]:
+    """{field: warning} for a decision about to be recorded: a late award with no justification (9.2), a decline
+    with no feedback (9.3). ``due_by`` is the relationship's decision date (``rules.decision_due_by``)."""
+    warnings = {}
+    if (
+        kind == DecisionKind.AWARDED
+        and told
+        and due_by
+        and rules.award_justification_missing(told=told, due_by=due_by, justification=justification)
+    ):
+        warnings["justification"] = (
+            f"{_late_award(told=told, due_by=due_by, months=months)} Without a justification this decision will be "
+            "flagged as not keeping commitment 9.2."
+        )
+    if kind == DecisionKind.DECLINED and rules.decline_feedback_missing(feedback=feedback):
+        warnings["feedback"] = DECLINE_WARNING
+    return warnings
+
+
+def term_warnings(
+    *, compact: Compact | None, start: datetime.date | None, end: datetime.date | None, explanation: str | None
+) -> dict[str, str]:
+    """{field: warning} for funding about to be saved with a term shorter than the compact's minimum and no
+    explanation (9.1)."""
+    if compact is None or start is None or end is None or end < start:
+        return {}
+    years = compact.min_funding_years
+    if not rules.term_explanation_missing(start=start, end=end, years=years, explanation=explanation):
+        return {}
+    return {
+        "term_explanation": f"{_short_term(start=start, end=end, years=years)} Without an explanation of why the "
+        "shorter term is the better choice, this funding will be flagged as not keeping commitment 9.1 once it "
+        "has started."
+    }
+
+
+# --- After saving: the gaps on a relationship's page -----------------------------------------------------------
+
+
+def relationship_gaps(relationship: FundingRelationship) -> list[Gap]:
+    """The explanations the relationship and its decisions still lack, each with where to add it; read from
+    the relationship's prefetched decisions."""
+    compact = relationship.compact
+    start, end, years = relationship.start_date, relationship.end_date, compact.min_funding_years
+    gaps = []
+    if relationship.status != FundingStatus.DECLINED and rules.term_explanation_missing(
+        start=start, end=end, years=years, explanation=relationship.term_explanation
+    ):
+        gaps.append(
+            Gap(
+                "9.1",
+                f"{_short_term(start=start, end=end, years=years)} No explanation of the shorter term is recorded "
+                "(commitment 9.1).",
+                "Add the explanation",
+                reverse("funding:relationship_edit", args=[relationship.pk]) + "#id_term_explanation",
+            )
+        )
+    for decision in relationship.decisions.all():
+        gaps.extend(decision_gaps(decision, compact=compact))
+    return gaps
+
+
+def decision_gaps(decision: Decision, *, compact: Compact) -> list[Gap]:
+    """The explanation a recorded decision still lacks (9.2 or 9.3), with where to add it."""
+    explain = reverse("funding:decision_explain", args=[decision.pk])
+    if decision.kind == DecisionKind.AWARDED and rules.award_justification_missing(
+        told=decision.told_date, due_by=decision.due_by, justification=decision.justification
+    ):
+        late = _late_award(told=decision.told_date, due_by=decision.due_by, months=compact.decision_lead_months)
+        message = f"Awarded: {late[0].lower()}{late[1:]} No justification is recorded (commitment 9.2)."
+        return [Gap("9.2", message, "Add the justification", explain)]
+    if decision.kind == DecisionKind.DECLINED and rules.decline_feedback_missing(feedback=decision.feedback):
+        message = (
+            f"Declined on {date_format(decision.told_date)}: no feedback to the organisation is recorded "
+            "(commitment 9.3)."
+        )
+        return [Gap("9.3", message, "Add the feedback", explain)]
+    return []
