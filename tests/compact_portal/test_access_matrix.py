@@ -46,7 +46,7 @@ from commitments.models import Commitment, Community, Flag, Organisation, Sectio
 from consultations.models import Consultation, Response, ResponseAttachment
 from disputes.models import CaseDocument, CaseEvent, ConcernDraft
 from funding.forms import RelationshipForm
-from funding.models import FundingRelationship, Invoice, Notice, Payment
+from funding.models import Decision, FundingRelationship, Invoice, Notice, Payment
 from tests.compact_portal import access_world
 from tests.compact_portal.access_world import PEOPLE, World, build_world
 
@@ -174,6 +174,7 @@ PAGES = {
     },
     "funding:relationship_edit": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
     "funding:decision_create": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
+    "funding:decision_explain": (lambda w: [_award(w).pk], *COUNCIL_OFFICERS),
     "funding:invoice_create": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
     "funding:notice_create": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
     "funding:invoice_edit": (lambda w: [w.invoice.pk], *COUNCIL_OFFICERS),
@@ -571,6 +572,10 @@ def _title(world):
     return FundingRelationship.objects.values_list("title", flat=True).get(pk=world.funding.pk)
 
 
+def _award(world):
+    return Decision.objects.get(relationship=world.funding, kind="awarded")
+
+
 def _signature_status(pk):
     return Signature.objects.values_list("status", flat=True).get(pk=pk)
 
@@ -586,6 +591,13 @@ POSTS = {
         lambda w: [w.funding.pk],
         lambda w: {"kind": "varied", "told_date": TODAY(), "rationale": "Changed by the matrix."},
         lambda w: w.funding.decisions.count(),
+        {"anonymous": LOGIN, "vcs_member": 403, "champion": 403, "administrator": 403, "other_officer": 404},
+        "officer",
+    ),
+    "funding:decision_explain": Post(
+        lambda w: [_award(w).pk],
+        lambda w: {"justification": "Changed by the matrix."},
+        lambda w: _award(w).justification,
         {"anonymous": LOGIN, "vcs_member": 403, "champion": 403, "administrator": 403, "other_officer": 404},
         "officer",
     ),

@@ -7,6 +7,7 @@ import pytest
 
 from commitments.models import CheckStatus, Flag, FlagStatus, RecordType
 from commitments.services.compliance import compliance_scan
+from consultations import services
 from consultations.models import Consultation, PublicationStatus
 from tests.commitments.factories import CompactFactory
 from tests.consultations.factories import ConsultationFactory, publish_feedback
@@ -43,11 +44,8 @@ def closing_after(days: int) -> datetime.date:
 
 
 def published_without_explanation(**fields) -> Consultation:
-    """Published with no explanation of a shorter period. ``consultation_publish`` refuses that for a short formal
-    consultation, so it is published with an explanation that is then blanked in the database behind the service."""
-    consultation = ConsultationFactory(shorter_explanation="Placeholder, blanked below.", publish=True, **fields)
-    Consultation.objects.filter(pk=consultation.pk).update(shorter_explanation="")
-    return consultation
+    """Published as the body runs it, with no explanation of a shorter period: recorded, and flagged."""
+    return ConsultationFactory(publish=True, **fields)
 
 
 # --- 3.7: a formal consultation lasts the compact's minimum -------------------------------------------------------
@@ -105,6 +103,20 @@ def test_a_short_formal_consultation_with_its_explanation_recorded_is_not_flagge
     assert consultation.shorter_than_minimum
 
     assert scan(compact, MON_5_JAN + 10 * ONE_DAY, TOO_SHORT) == []
+
+
+def test_an_explanation_added_later_resolves_the_flag(compact, council, officer):
+    consultation = published_without_explanation(
+        compact=compact, body=council, open_date=MON_5_JAN, close_date=closing_after(83)
+    )
+    [flag] = scan(compact, MON_5_JAN, TOO_SHORT)
+
+    services.consultation_update(
+        consultation=consultation, actor=officer, shorter_explanation="The council's budget vote is on 30 March."
+    )
+    [after] = scan(compact, MON_5_JAN + ONE_DAY, TOO_SHORT)
+
+    assert (after.pk, flag.status, after.status) == (flag.pk, FlagStatus.OPEN, FlagStatus.RESOLVED)
 
 
 def test_an_informal_consultation_is_never_too_short(compact, council):

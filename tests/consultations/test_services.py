@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from compact_portal.uploads import validate_upload
 from consultations import services
+from consultations.gaps import consultation_gaps
 from consultations.models import (
     DateChange,
     Feedback,
@@ -107,22 +108,33 @@ def test_unknown_fields_are_a_programming_error(compact, council):
         ConsultationFactory(compact=compact, body=council, status="published")
 
 
-# --- Publishing: 3.7's minimum, or an explanation ----------------------------------------------------------------
+# --- Publishing: 3.7's minimum, or an explanation; without one, published all the same and a gap -----------------
 
 
-@pytest.mark.parametrize("explanation", ["", "   \n "], ids=["blank", "whitespace"])
-def test_a_short_formal_consultation_is_not_published_without_an_explanation(explanation):
-    consultation = ConsultationFactory(close_date=datetime.date(2026, 3, 28), shorter_explanation=explanation)
+@pytest.mark.parametrize(
+    ("close_date", "explanation", "gap"),
+    [
+        pytest.param(SUN_29_MAR, "", False, id="84-days-exactly-twelve-weeks"),
+        pytest.param(datetime.date(2026, 3, 28), "", True, id="83-days-unexplained"),
+        pytest.param(datetime.date(2026, 3, 28), "   \n ", True, id="83-days-whitespace-is-no-explanation"),
+        pytest.param(datetime.date(2026, 3, 28), "Budget vote.", False, id="83-days-explained"),
+    ],
+)
+def test_a_short_formal_consultation_is_published_and_a_gap_until_explained(close_date, explanation, gap):
+    consultation = ConsultationFactory(close_date=close_date, shorter_explanation=explanation)
 
-    with pytest.raises(ValidationError) as error:
-        services.consultation_publish(consultation=consultation, actor=None)
+    services.consultation_publish(consultation=consultation, actor=None)
 
-    message = error.value.message_dict["shorter_explanation"][0]
-    assert "83 days" in message
-    assert "29 March 2026" in message  # the earliest close date that meets 12 weeks
     consultation.refresh_from_db()
-    assert consultation.status == PublicationStatus.DRAFT
-    assert consultation.published_at is None
+    assert consultation.status == PublicationStatus.PUBLISHED
+    assert consultation.shorter_explanation == explanation.strip()
+    gaps = consultation_gaps(consultation)
+    assert [g.clause for g in gaps] == (["3.7"] if gap else [])
+    if gap:
+        assert gaps[0].message.startswith(
+            "This formal consultation lasts 83 days, less than the compact's 12 weeks (84 days; it would have to "
+            "close on or after 29 March 2026)."
+        )
 
 
 @pytest.mark.parametrize(
@@ -154,12 +166,12 @@ def test_the_minimum_is_the_compacts_not_always_twelve_weeks():
     a_day_short = ConsultationFactory(compact=compact, close_date=datetime.date(2026, 2, 14))
 
     services.consultation_publish(consultation=six_weeks, actor=None)
-    with pytest.raises(ValidationError):
-        services.consultation_publish(consultation=a_day_short, actor=None)
+    services.consultation_publish(consultation=a_day_short, actor=None)
 
     six_weeks.refresh_from_db()
     a_day_short.refresh_from_db()
-    assert (six_weeks.status, a_day_short.status) == (PublicationStatus.PUBLISHED, PublicationStatus.DRAFT)
+    assert (six_weeks.status, a_day_short.status) == (PublicationStatus.PUBLISHED, PublicationStatus.PUBLISHED)
+    assert [len(consultation_gaps(c)) for c in (six_weeks, a_day_short)] == [0, 1]
 
 
 def test_publishing_twice_changes_nothing(published):
@@ -192,17 +204,15 @@ def test_a_published_consultations_dates_change_only_by_extending(published):
     assert (published.title, published.close_date) == ("Libraries: a new plan", SUN_29_MAR)
 
 
-def test_a_published_short_consultation_cannot_lose_its_explanation(compact):
-    consultation = ConsultationFactory(
-        compact=compact, close_date=datetime.date(2026, 2, 1), shorter_explanation="Statutory deadline.", publish=True
-    )
+def test_a_published_short_consultation_gets_its_explanation_later(compact):
+    consultation = ConsultationFactory(compact=compact, close_date=datetime.date(2026, 2, 1), publish=True)
+    assert len(consultation_gaps(consultation)) == 1
 
-    with pytest.raises(ValidationError) as error:
-        services.consultation_update(consultation=consultation, actor=None, shorter_explanation=" ")
+    services.consultation_update(consultation=consultation, actor=None, shorter_explanation=" Statutory deadline. ")
 
-    assert "shorter_explanation" in error.value.message_dict
     consultation.refresh_from_db()
     assert consultation.shorter_explanation == "Statutory deadline."
+    assert consultation_gaps(consultation) == []
 
 
 # --- Extending and reopening -------------------------------------------------------------------------------------

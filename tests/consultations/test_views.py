@@ -738,17 +738,56 @@ def test_an_officer_edits_a_draft(client_for, draft, compact, council, today):
     assert draft.close_date == today + 97 * DAY
 
 
-def test_a_short_formal_consultation_is_not_published_without_an_explanation(client_for, compact, council, today):
+@pytest.mark.parametrize(
+    ("days", "warned"), [pytest.param(84, False, id="84-days-exactly-12-weeks"), pytest.param(83, True, id="83-days")]
+)
+def test_the_form_warns_of_a_short_unexplained_formal_consultation_then_saves_it_knowingly(
+    client_for, compact, council, today, days, warned
+):
+    client = client_for("officer")
+    opens = today + 14 * DAY
+    data = _consultation_form(compact, council, today, close_date=(opens + (days - 1) * DAY).isoformat())
+
+    response = client.post(_url("create"), data)
+
+    if not warned:
+        assert response.status_code == 302
+        assert Consultation.objects.get().length_days == 84
+        return
+    page = _page(response)
+    assert "This formal consultation lasts 83 days, less than the compact&#x27;s 12 weeks (84 days;" in page
+    assert "it will be flagged as not keeping commitment 3.7 once it is published and open" in page
+    assert 'value="Youth services review"' in page
+    assert "error-summary" not in page
+    assert not Consultation.objects.exists()
+
+    response = client.post(_url("create"), data | {"save_anyway": "on"})
+
+    consultation = Consultation.objects.get()
+    assert response.status_code == 302
+    assert (consultation.length_days, consultation.shorter_explanation) == (83, "")
+
+
+def test_a_short_unexplained_consultation_is_published_shown_as_a_gap_and_explained_later(
+    client_for, compact, council, today
+):
     consultation = ConsultationFactory(compact=compact, body=council, open_date=today, close_date=today + 27 * DAY)
     client = client_for("officer")
+    edit_link = f'href="{_url("edit", consultation.pk)}#id_shorter_explanation"'
+    assert edit_link in _page(client.get(consultation.get_absolute_url()))
 
-    refused = client.post(_url("publish", consultation.pk), follow=True)
+    client.post(_url("publish", consultation.pk))
 
-    assert refused.redirect_chain[-1][0] == _url("edit", consultation.pk)
-    assert "This formal consultation lasts 28 days" in _page(refused)
     consultation.refresh_from_db()
-    assert consultation.status == PublicationStatus.DRAFT
+    assert consultation.status == PublicationStatus.PUBLISHED
+    officers_page = _page(client.get(consultation.get_absolute_url()))
+    assert "This formal consultation lasts 28 days" in officers_page
+    assert edit_link in officers_page
+    public_page = _page(client_for("outsider").get(consultation.get_absolute_url()))
+    assert "The body has not recorded why it is shorter." in public_page
+    assert edit_link not in public_page
 
+    client = client_for("officer")  # the same test client, signed in as the officer again
     client.post(
         _url("edit", consultation.pk),
         _consultation_form(
@@ -761,10 +800,8 @@ def test_a_short_formal_consultation_is_not_published_without_an_explanation(cli
             shorter_explanation="A government deadline.",
         ),
     )
-    client.post(_url("publish", consultation.pk))
 
-    consultation.refresh_from_db()
-    assert consultation.status == PublicationStatus.PUBLISHED
+    assert edit_link not in _page(client.get(consultation.get_absolute_url()))
     assert "A government deadline." in _page(client_for("outsider").get(consultation.get_absolute_url()))
 
 

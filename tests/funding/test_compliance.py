@@ -8,10 +8,9 @@ Monday 28 December for Boxing Day, New Year's Day is Friday 1 January 2027, East
 26 March and Easter Monday 29 March. Scotland also has Monday 4 January 2027 (for 2 January) but works
 on Easter Monday.
 
-Some breaches are refused by the models' ``clean()`` (a short term without explanation, a decline without
-feedback, an award told late without justification). Portals still hold such records from imports made
-before the checks existed, so the tests save them through the services and then blank the explanation
-with a queryset ``update()``.
+A short term without explanation, a decline without feedback and an award told late without justification
+are recorded through the services as they happened; the explanation added later (``decision_explain``,
+``relationship_update``) resolves the flag at the next check.
 """
 
 from datetime import date
@@ -21,7 +20,7 @@ import pytest
 from commitments.models import CheckStatus, Community, Flag, FlagStatus, RecordType, RuleKey
 from commitments.services.compliance import compliance_scan
 from funding import services
-from funding.models import Decision, FundingRelationship, Mechanism
+from funding.models import FundingRelationship, Mechanism
 from tests.commitments.factories import CommitmentFactory, CompactFactory
 from tests.funding.factories import (
     AwardedFundingFactory,
@@ -242,11 +241,9 @@ def test_an_award_told_late_without_justification_is_flagged(
         start_date=None,
         end_date=None,
     )
-    decision = services.decision_record(
-        relationship=funding, actor=None, kind="awarded", told_date=told, justification="Recorded on import."
+    services.decision_record(
+        relationship=funding, actor=None, kind="awarded", told_date=told, justification=justification
     )
-    # An imported award: its justification, if any, is what the old system held.
-    Decision.objects.filter(pk=decision.pk).update(justification=justification)
 
     flags = scan(compact, date(2027, 3, 1), RuleKey.DECISION_TOO_LATE)
 
@@ -285,9 +282,7 @@ def test_funding_shorter_than_the_minimum_term_without_explanation_is_flagged(
     compact, council, charity, end_date, explanation, today, flagged
 ):
     """Awarded funding from 1 April 2027: three years, both days counted, is to 31 March 2030."""
-    funding = award(compact, council, charity, end_date=end_date, term_explanation="Recorded on import.")
-    # An imported award: its explanation, if any, is what the old system held.
-    FundingRelationship.objects.filter(pk=funding.pk).update(term_explanation=explanation)
+    funding = award(compact, council, charity, end_date=end_date, term_explanation=explanation)
 
     flags = scan(compact, today, RuleKey.FUNDING_TERM_TOO_SHORT)
 
@@ -307,16 +302,49 @@ def test_funding_shorter_than_the_minimum_term_without_explanation_is_flagged(
 )
 def test_a_decline_told_without_feedback_is_flagged(compact, council, charity, feedback, today, flagged):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
-    decline = services.decision_record(
-        relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1), feedback="On import."
+    services.decision_record(
+        relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1), feedback=feedback
     )
-    # An imported decline: its feedback, if any, is what the old system held.
-    Decision.objects.filter(pk=decline.pk).update(feedback=feedback)
 
     flags = scan(compact, today, RuleKey.DECLINED_WITHOUT_FEEDBACK)
 
     expected = relationship_flag(funding, RuleKey.DECLINED_WITHOUT_FEEDBACK, "9.3", date(2026, 12, 1))
     assert seen(flags) == ([expected] if flagged else [])
+
+
+# --- An explanation added later resolves the flag (9.1, 9.2, 9.3) ---------------------------------
+
+
+def _late_award(compact, council, charity):
+    funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity, start_date=None)
+    services.decision_record(relationship=funding, actor=None, kind="awarded", told_date=date(2027, 1, 2))
+    return funding, RuleKey.DECISION_TOO_LATE, {"justification": "The council's budget was set in January."}
+
+
+def _bare_decline(compact, council, charity):
+    funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
+    services.decision_record(relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1))
+    return funding, RuleKey.DECLINED_WITHOUT_FEEDBACK, {"feedback": "The bid did not show who would benefit."}
+
+
+def _short_term(compact, council, charity):
+    funding = award(compact, council, charity, end_date=date(2030, 3, 30))
+    return funding, RuleKey.FUNDING_TERM_TOO_SHORT, {"term_explanation": "A pilot before recommissioning."}
+
+
+@pytest.mark.parametrize("recorded", [_late_award, _bare_decline, _short_term], ids=["9.2", "9.3", "9.1"])
+def test_an_explanation_added_later_resolves_the_flag(compact, council, charity, recorded):
+    funding, rule, explanation = recorded(compact, council, charity)
+    [flag] = scan(compact, date(2027, 4, 1), rule)
+    assert flag.status == OPEN
+
+    if "term_explanation" in explanation:
+        services.relationship_update(relationship=funding, actor=None, **explanation)
+    else:
+        services.decision_explain(decision=funding.decisions.get(), actor=None, **explanation)
+    [after] = scan(compact, date(2027, 4, 2), rule)
+
+    assert (after.pk, after.status) == (flag.pk, RESOLVED)
 
 
 @pytest.mark.parametrize(

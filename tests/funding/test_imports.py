@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from compact_portal.csv_import import RowError, read_csv
 from funding import services
+from funding.gaps import relationship_gaps
 from funding.models import Decision, FundingRelationship, FundingStatus, Invoice, Notice, Payment
 from funding.services.imports import funding_import
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
@@ -160,33 +161,124 @@ def test_every_bad_relationship_row_is_reported_and_nothing_is_saved(compact, fu
         {"ref": "GR-2", "funder": "GB-LAE-XXX"},  # row 3
         {"ref": "GR-3", "start": "31/02/2027", "end": ""},  # row 4
         {"ref": "GR-4", "mechanism": "bursary"},  # row 5
-        {"ref": "GR-5", "decision": "awarded,2027-03-01,,,"},  # row 6: told a month before the start
-        {"ref": "GR-6", "decision": "declined,2026-10-01,,,"},  # row 7: no feedback
-        {"ref": "GR-7", "end": "2028-03-31"},  # row 8: one year, unexplained
-        {"compact": "atlantis", "ref": "GR-8"},  # row 9
-        {},  # row 10: the same funder and reference as row 2
+        {"ref": "GR-5", "end": "2027-03-31"},  # row 6: ends the day before it begins
+        {"ref": "GR-6", "decision": "awarded,2027-03-01,,,"},  # row 7 is good: late, unjustified, recorded
+        {"ref": "GR-7", "decision": "declined,2026-10-01,,,"},  # row 8 is good: no feedback, recorded
+        {"ref": "GR-8", "end": "2028-03-31"},  # row 9 is good: one year, unexplained, recorded
+        {"compact": "atlantis", "ref": "GR-9"},  # row 10
+        {},  # row 11: the same funder and reference as row 2
     ]
     text = RELATIONSHIPS + "".join(row.format(**{**good, **changes}) for changes in bad_rows)
 
     result = run("relationships", text)
 
-    assert [error.row for error in result.errors] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert [error.row for error in result.errors] == [3, 4, 5, 6, 10, 11]
     messages = {error.row: error.message for error in result.errors}
     assert "'GB-LAE-XXX'" in messages[3]
     assert messages[3].startswith("funder_org_id:")
     assert messages[4] == "expected_start: '31/02/2027' is not a date; use YYYY-MM-DD or DD/MM/YYYY."
     assert "mechanism: 'bursary' is not one of: grant, contract" in messages[5]
-    assert messages[6].startswith("decision_justification:")
-    assert "9.2" in messages[6]
-    assert messages[7].startswith("feedback:")
-    assert "9.3" in messages[7]
-    assert messages[8].startswith("term_explanation:")
-    assert "9.1" in messages[8]
-    assert "'atlantis'" in messages[9]
-    assert "row 2" in messages[10]
+    assert messages[6] == "end_date: The end date must not be before the start date."
+    assert "'atlantis'" in messages[10]
+    assert "row 2" in messages[11]
     assert counts(result) == (0, 0, 0)
     assert not FundingRelationship.objects.exists()
     assert not Decision.objects.exists()
+
+
+# --- Record the facts, flag the gap (9.1, 9.2, 9.3) -------------------------------------------------
+
+
+def _relationship_row(*, end="2030-03-31", decision="awarded", told="2026-10-01", explained=("", "", "")) -> str:
+    """GR-1 from the council to the food bank, starting 1 April 2027: to be told by 1 January 2027 (9.2), and
+    three years run to 31 March 2030 (9.1). ``explained`` is (decision_justification, term_explanation,
+    feedback)."""
+    justification, term, feedback = explained
+    return (
+        f"GR-1,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Project,1000,2027-04-01,2027-04-01,{end},no,no,"
+        f"{decision},{told},{justification},{term},{feedback}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "gaps"),
+    [
+        pytest.param({"told": "2027-01-01"}, [], id="told-on-the-decision-date"),
+        pytest.param({"told": "2027-01-02"}, ["9.2"], id="told-a-day-late-unjustified"),
+        pytest.param({"end": "2030-03-31"}, [], id="exactly-three-years"),
+        pytest.param({"end": "2030-03-30"}, ["9.1"], id="a-day-short-unexplained"),
+        pytest.param({"decision": "declined"}, ["9.3"], id="declined-without-feedback"),
+        pytest.param({"decision": "declined", "explained": ("", "", "Costs unclear.")}, [], id="declined-with-it"),
+    ],
+)
+def test_a_row_missing_an_explanation_is_imported_as_it_happened(compact, funder, recipient, row, gaps):
+    result = run("relationships", RELATIONSHIPS + _relationship_row(**row))
+
+    assert result.ok, result.errors
+    assert counts(result) == (1, 0, 0)
+    funding = FundingRelationship.objects.get(reference="GR-1")
+    assert funding.decisions.count() == 1
+    assert [gap.clause for gap in relationship_gaps(funding)] == gaps
+
+
+@pytest.mark.parametrize(
+    ("row", "explained", "field"),
+    [
+        pytest.param({"told": "2027-01-02"}, ("Budget set in December.", "", ""), "justification", id="9.2"),
+        pytest.param({"decision": "declined"}, ("", "", "Costs unclear."), "feedback", id="9.3"),
+    ],
+)
+def test_reimporting_with_the_explanation_filled_in_adds_it_to_the_decision(
+    compact, funder, recipient, row, explained, field
+):
+    run("relationships", RELATIONSHIPS + _relationship_row(**row))
+    filled_in = RELATIONSHIPS + _relationship_row(**row, explained=explained)
+
+    first = run("relationships", filled_in)
+    again = run("relationships", filled_in)
+
+    assert (counts(first), counts(again)) == ((0, 1, 0), (0, 0, 1))
+    funding = FundingRelationship.objects.get(reference="GR-1")
+    decision = funding.decisions.get()
+    assert getattr(decision, field) == next(text for text in explained if text)
+    assert relationship_gaps(funding) == []
+    assert decision.history.count() == 2  # recorded, then explained: once
+
+
+def test_reimporting_a_term_explanation_adds_it_to_the_relationship(compact, funder, recipient):
+    run("relationships", RELATIONSHIPS + _relationship_row(end="2030-03-30"))
+
+    result = run("relationships", RELATIONSHIPS + _relationship_row(end="2030-03-30", explained=("", "A pilot.", "")))
+
+    assert counts(result) == (0, 1, 0)
+    funding = FundingRelationship.objects.get(reference="GR-1")
+    assert funding.term_explanation == "A pilot."
+    assert relationship_gaps(funding) == []
+
+
+def test_a_reimport_does_not_overwrite_a_justification_already_recorded(compact, funder, recipient):
+    run("relationships", RELATIONSHIPS + _relationship_row(told="2027-01-02", explained=("Budget set late.", "", "")))
+
+    result = run("relationships", RELATIONSHIPS + _relationship_row(told="2027-01-02", explained=("Other.", "", "")))
+
+    assert counts(result) == (0, 0, 1)
+    assert Decision.objects.get().justification == "Budget set late."
+
+
+def test_a_decision_that_cannot_follow_the_fundings_state_is_still_refused(compact, funder, recipient, funding):
+    """``funding`` (GR-2027-001) was awarded on 1 October 2026; a decline cannot follow an award."""
+    text = RELATIONSHIPS + (
+        "GR-2027-001,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Renamed,30000,2027-04-01,2027-04-01,2030-03-31,"
+        "no,no,declined,2026-11-01,,,\n"
+    )
+
+    result = run("relationships", text)
+
+    [error] = result.errors
+    assert error.row == 2
+    assert error.message.startswith("decision: A funding relationship that is awarded can only be")
+    funding.refresh_from_db()
+    assert (funding.title, funding.decisions.count()) == ("Community food project", 1)  # nothing half-saved
 
 
 def test_a_row_lists_every_problem_it_has(compact, funder, recipient):

@@ -4,7 +4,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from commitments.models import RecordType
 from funding import services
+from funding.gaps import relationship_gaps
 from funding.models import FundingStatus
 from tests.commitments.factories import CompactFactory
 from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
@@ -34,11 +36,31 @@ def test_deadlines_follow_the_compacts_settings():
     assert relationship.minimum_end_date == datetime.date(2029, 3, 31)
 
 
-def test_a_term_shorter_than_three_years_needs_an_explanation():
-    with pytest.raises(ValidationError) as error:
-        FundingRelationshipFactory(start_date=datetime.date(2027, 4, 1), end_date=datetime.date(2030, 3, 30))
+@pytest.mark.parametrize(
+    ("end_date", "explanation", "stored", "gap"),
+    [
+        pytest.param(datetime.date(2030, 3, 31), "", "", False, id="exactly-three-years"),
+        pytest.param(datetime.date(2030, 3, 30), "", "", True, id="a-day-short-unexplained"),
+        pytest.param(datetime.date(2030, 3, 30), " \n ", "", True, id="a-day-short-whitespace-is-no-explanation"),
+        pytest.param(datetime.date(2030, 3, 30), " A pilot. ", "A pilot.", False, id="a-day-short-explained"),
+    ],
+)
+def test_a_term_shorter_than_three_years_is_recorded_explained_or_not(end_date, explanation, stored, gap):
+    """Record the facts, flag the gap (9.1): the short term is saved, and a gap until it is explained."""
+    funding = FundingRelationshipFactory(
+        start_date=datetime.date(2027, 4, 1), end_date=end_date, term_explanation=explanation
+    )
 
-    assert "9.1" in error.value.message_dict["term_explanation"][0]
+    funding.refresh_from_db()
+    assert (funding.end_date, funding.term_explanation) == (end_date, stored)
+    assert [g.clause for g in relationship_gaps(funding)] == (["9.1"] if gap else [])
+
+
+def test_an_end_before_the_start_is_still_refused():
+    with pytest.raises(ValidationError) as error:
+        FundingRelationshipFactory(start_date=datetime.date(2027, 4, 1), end_date=datetime.date(2027, 3, 31))
+
+    assert "end_date" in error.value.message_dict
 
 
 def test_changing_the_expected_start_moves_the_decisions_deadline():
@@ -51,41 +73,112 @@ def test_changing_the_expected_start_moves_the_decisions_deadline():
 
 
 @pytest.mark.parametrize(
-    ("told", "justification", "accepted"),
+    ("told", "justification", "gap"),
     [
-        pytest.param(datetime.date(2027, 1, 1), "", True, id="exactly-three-months-before"),
-        pytest.param(datetime.date(2027, 1, 2), "", False, id="a-day-late-without-justification"),
-        pytest.param(datetime.date(2027, 2, 1), "The budget was set late.", True, id="late-with-justification"),
+        pytest.param(datetime.date(2027, 1, 1), "", False, id="told-on-the-decision-date"),
+        pytest.param(datetime.date(2027, 1, 2), "", True, id="a-day-late-without-justification"),
+        pytest.param(datetime.date(2027, 1, 2), "   ", True, id="a-day-late-whitespace-is-no-justification"),
+        pytest.param(datetime.date(2027, 2, 1), "The budget was set late.", False, id="late-with-justification"),
     ],
 )
-def test_an_award_told_late_needs_a_justification(told, justification, accepted):
+def test_an_award_is_recorded_however_late_and_a_late_one_unjustified_is_a_gap(told, justification, gap):
+    """Decision date for a start on 1 April 2027: 1 January 2027 (9.2)."""
     funding = FundingRelationshipFactory(expected_start=datetime.date(2027, 4, 1))
 
-    def record():
-        return services.decision_record(
-            relationship=funding, actor=None, kind="awarded", told_date=told, rationale="r", justification=justification
-        )
+    decision = services.decision_record(
+        relationship=funding, actor=None, kind="awarded", told_date=told, rationale="r", justification=justification
+    )
 
-    if accepted:
-        record()
-        funding.refresh_from_db()
-        assert funding.status == FundingStatus.AWARDED
-    else:
-        with pytest.raises(ValidationError) as error:
-            record()
-        assert "9.2" in error.value.message_dict["justification"][0]
-        assert not funding.decisions.exists()
+    funding.refresh_from_db()
+    assert funding.status == FundingStatus.AWARDED
+    assert (decision.due_by, decision.justification) == (datetime.date(2027, 1, 1), justification.strip())
+    assert [g.clause for g in relationship_gaps(funding)] == (["9.2"] if gap else [])
 
 
-def test_a_decline_needs_feedback():
+@pytest.mark.parametrize(("feedback", "gap"), [("", True), ("Too few volunteers were costed.", False)])
+def test_a_decline_is_recorded_with_or_without_feedback(feedback, gap):
     funding = FundingRelationshipFactory()
 
-    with pytest.raises(ValidationError) as error:
-        services.decision_record(
-            relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1)
-        )
+    services.decision_record(
+        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1), feedback=feedback
+    )
 
-    assert "9.3" in error.value.message_dict["feedback"][0]
+    funding.refresh_from_db()
+    assert funding.status == FundingStatus.DECLINED
+    assert [g.clause for g in relationship_gaps(funding)] == (["9.3"] if gap else [])
+
+
+# --- Explanations added later (9.2, 9.3) ---------------------------------------------------------
+
+
+@pytest.fixture
+def rechecks(monkeypatch):
+    """What the services ask the compliance rules to check again once their transaction commits."""
+    asked = []
+    monkeypatch.setattr(services, "recheck_on_commit", lambda **kwargs: asked.append(kwargs))
+    return asked
+
+
+def _late_award():
+    funding = FundingRelationshipFactory(expected_start=datetime.date(2027, 4, 1), reference="GR-2027-042")
+    return services.decision_record(
+        relationship=funding, actor=None, kind="awarded", told_date=datetime.date(2027, 2, 1)
+    )
+
+
+def test_a_justification_added_later_closes_the_gap_and_asks_for_a_recheck(rechecks, officer):
+    decision = _late_award()
+    rechecks.clear()
+
+    services.decision_explain(decision=decision, actor=officer, justification="  The budget was set in January. ")
+
+    decision.refresh_from_db()
+    assert decision.justification == "The budget was set in January."
+    assert decision.history.first().history_user == officer
+    assert relationship_gaps(decision.relationship) == []
+    assert rechecks == [
+        {
+            "record_type": RecordType.FUNDING_RELATIONSHIP,
+            "ids": [decision.relationship_id],
+            "what": "Justification added to the decision on GR-2027-042",
+        }
+    ]
+
+
+def test_feedback_added_later_closes_a_declines_gap(rechecks):
+    funding = FundingRelationshipFactory()
+    decline = services.decision_record(
+        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1)
+    )
+
+    services.decision_explain(decision=decline, actor=None, feedback="The bid did not cost its volunteers.")
+
+    assert relationship_gaps(funding) == []
+    assert rechecks[-1]["what"] == f"Feedback added to the decision on {funding.reference}"
+
+
+@pytest.mark.parametrize("blank", ["", "  \n"])
+def test_a_blank_justification_is_refused_and_nothing_changes(rechecks, blank):
+    decision = _late_award()
+    rechecks.clear()
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_explain(decision=decision, actor=None, justification=blank)
+
+    assert error.value.message_dict == {"justification": ["Write the justification first."]}
+    assert decision.history.count() == 1
+    assert rechecks == []
+
+
+def test_the_same_justification_again_changes_nothing(rechecks):
+    decision = _late_award()
+    services.decision_explain(decision=decision, actor=None, justification="Budget set late.")
+    rechecks.clear()
+
+    services.decision_explain(decision=decision, actor=None, justification="Budget set late.")
+
+    assert decision.history.count() == 2  # recorded, then explained once
+    assert rechecks == []
 
 
 @pytest.mark.parametrize(

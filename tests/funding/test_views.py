@@ -125,9 +125,9 @@ def test_an_award_told_two_months_before_the_start_asks_for_a_justification(clie
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Commitment 9.2 asks you to record why" in page
+    assert "Without a justification this decision will be flagged as not keeping commitment 9.2." in page
     assert 'value="Holiday hunger project"' in page  # nothing typed is lost
-    assert not FundingRelationship.objects.exists()  # nothing half-saved
+    assert not FundingRelationship.objects.exists()  # nothing saved before the officer chooses
 
     data["decision-justification"] = "The council's budget was set in February."
     response = client.post(reverse("funding:relationship_create"), data)
@@ -139,21 +139,21 @@ def test_an_award_told_two_months_before_the_start_asks_for_a_justification(clie
     assert funding.decisions.get().justification.startswith("The council's budget")
 
 
-def test_a_decline_without_feedback_is_refused_with_a_message(client_for, compact, council, charity):
+def test_a_decline_without_feedback_is_warned_of_before_saving(client_for, compact, council, charity):
     data = _relationship_form(compact, council, charity, **{"decision-kind": "declined"})
 
     response = client_for("officer").post(reverse("funding:relationship_create"), data)
 
-    assert "constructive feedback" in response.content.decode()
+    assert "not keeping commitment 9.3, which asks for constructive feedback" in response.content.decode()
     assert not FundingRelationship.objects.exists()
 
 
-def test_a_short_term_needs_an_explanation(client_for, compact, council, charity):
+def test_a_short_term_is_warned_of_before_saving(client_for, compact, council, charity):
     data = _relationship_form(compact, council, charity, end_date="2028-03-31", **{"decision-told_date": "2026-12-01"})
 
     response = client_for("officer").post(reverse("funding:relationship_create"), data)
 
-    assert "lasts less than 3 years" in response.content.decode()
+    assert "This funding lasts less than 3 years" in response.content.decode()
     assert not FundingRelationship.objects.exists()
 
 
