@@ -18,13 +18,13 @@ from . import rules
 from .models import Consultation
 
 
-def _too_short(*, opens: datetime.date, closes: datetime.date, min_weeks: int) -> str:
-    days = rules.consultation_length_days(opens=opens, closes=closes)
-    minimum = rules.minimum_length_days(min_weeks=min_weeks)
+def _too_short(*, opens: datetime.date, length_days: int, minimum_days: int) -> str:
+    min_weeks = minimum_days // 7
     earliest = rules.earliest_close_date(opens=opens, min_weeks=min_weeks)
     return (
-        f"This formal consultation lasts {plural(days, 'day')}, less than the compact's {plural(min_weeks, 'week')} "
-        f"({minimum} days; it would have to close on or after {date_format(earliest)})."
+        f"This formal consultation lasts {plural(length_days, 'day')}, less than the compact's "
+        f"{plural(min_weeks, 'week')} ({minimum_days} days; it would have to close on or after "
+        f"{date_format(earliest)})."
     )
 
 
@@ -40,32 +40,32 @@ def length_warnings(
     with no explanation (3.7)."""
     if compact is None or opens is None or closes is None or closes < opens:
         return {}
-    min_weeks = compact.consultation_min_weeks
+    # As the services store them.
+    length_days = rules.consultation_length_days(opens=opens, closes=closes)
+    minimum_days = rules.minimum_length_days(min_weeks=compact.consultation_min_weeks)
     if not rules.length_explanation_missing(
-        formal=formal, opens=opens, closes=closes, min_weeks=min_weeks, explanation=explanation
+        formal=formal, length_days=length_days, minimum_days=minimum_days, explanation=explanation
     ):
         return {}
+    too_short = _too_short(opens=opens, length_days=length_days, minimum_days=minimum_days)
     return {
-        "shorter_explanation": f"{_too_short(opens=opens, closes=closes, min_weeks=min_weeks)} Without an "
-        "explanation of why it is shorter, it will be flagged as not keeping commitment 3.7 once it is published "
-        "and open. The explanation is shown on its public page."
+        "shorter_explanation": f"{too_short} Without an explanation of why it is shorter, it will be flagged as "
+        "not keeping commitment 3.7 once it is published and open. The explanation is shown on its public page."
     }
 
 
 def consultation_gaps(consultation: Consultation) -> list[Gap]:
-    """The explanation the consultation still lacks, with where to add it (its edit form)."""
+    """The explanation the consultation still lacks, with where to add it (its edit form); read from the stored
+    length and minimum, as the flag is."""
     if not rules.length_explanation_missing(
         formal=consultation.formal,
-        opens=consultation.open_date,
-        closes=consultation.close_date,
-        min_weeks=consultation.compact.consultation_min_weeks,
+        length_days=consultation.length_days,
+        minimum_days=consultation.minimum_days,
         explanation=consultation.shorter_explanation,
     ):
         return []
     short = _too_short(
-        opens=consultation.open_date,
-        closes=consultation.close_date,
-        min_weeks=consultation.compact.consultation_min_weeks,
+        opens=consultation.open_date, length_days=consultation.length_days, minimum_days=consultation.minimum_days
     )
     return [
         Gap(

@@ -65,16 +65,16 @@ def earliest_close_date(*, opens: date, min_weeks: int = 12) -> date:
     return opens + timedelta(days=minimum_length_days(min_weeks=min_weeks) - 1)
 
 
-def length_explanation_missing(*, formal: bool, opens: date, closes: date, min_weeks: int, explanation: str) -> bool:
+def length_explanation_missing(*, formal: bool, length_days: int, minimum_days: int, explanation: str | None) -> bool:
     """True when a formal written consultation is shorter than the minimum and records no explanation (Portsmouth 3.7).
 
-    An informal consultation never is; nor is a formal one that meets the minimum length, or a shorter one
-    whose explanation is not blank (whitespace alone does not count). Such a consultation is still saved and
-    may be published: it is what the body is doing, and the compliance jobs flag it until the explanation is
-    added. Raises ValueError when ``closes`` is before ``opens``, formal or not.
+    ``length_days`` and ``minimum_days`` are ``consultation_length_days`` and ``minimum_length_days``, as the
+    services store them. An informal consultation never lacks one; nor does a formal one that meets the minimum,
+    or a shorter one whose explanation is not blank (whitespace alone does not count). Such a consultation is
+    still saved and may be published: it is what the body is doing, and the compliance jobs flag it until the
+    explanation is added.
     """
-    long_enough = meets_minimum_length(opens=opens, closes=closes, min_weeks=min_weeks)
-    return formal and not long_enough and not (explanation or "").strip()
+    return formal and length_days < minimum_days and not (explanation or "").strip()
 
 
 def announced_in_time(*, announced: date | None, opens: date) -> bool:

@@ -25,8 +25,7 @@ def _late_award(*, told: datetime.date, due_by: datetime.date, months: int) -> s
     )
 
 
-def _short_term(*, start: datetime.date, end: datetime.date, years: int) -> str:
-    minimum_end = rules.minimum_term_end(start, years=years)
+def _short_term(*, end: datetime.date, minimum_end: datetime.date, years: int) -> str:
     return (
         f"This funding lasts less than {plural(years, 'year')}: it ends on {date_format(end)}, and "
         f"{plural(years, 'year')} from its start would run to {date_format(minimum_end)}."
@@ -76,12 +75,13 @@ def term_warnings(
     if compact is None or start is None or end is None or end < start:
         return {}
     years = compact.min_funding_years
-    if not rules.term_explanation_missing(start=start, end=end, years=years, explanation=explanation):
+    minimum_end = rules.minimum_term_end(start, years=years)  # as the services store it
+    if not rules.term_explanation_missing(end=end, minimum_end=minimum_end, explanation=explanation):
         return {}
+    short = _short_term(end=end, minimum_end=minimum_end, years=years)
     return {
-        "term_explanation": f"{_short_term(start=start, end=end, years=years)} Without an explanation of why the "
-        "shorter term is the better choice, this funding will be flagged as not keeping commitment 9.1 once it "
-        "has started."
+        "term_explanation": f"{short} Without an explanation of why the shorter term is the better choice, this "
+        "funding will be flagged as not keeping commitment 9.1 once it has started."
     }
 
 
@@ -92,16 +92,16 @@ def relationship_gaps(relationship: FundingRelationship) -> list[Gap]:
     """The explanations the relationship and its decisions still lack, each with where to add it; read from
     the relationship's prefetched decisions."""
     compact = relationship.compact
-    start, end, years = relationship.start_date, relationship.end_date, compact.min_funding_years
+    end, minimum_end = relationship.end_date, relationship.minimum_end_date  # the stored dates the flag reads
     gaps = []
     if relationship.status != FundingStatus.DECLINED and rules.term_explanation_missing(
-        start=start, end=end, years=years, explanation=relationship.term_explanation
+        end=end, minimum_end=minimum_end, explanation=relationship.term_explanation
     ):
+        short = _short_term(end=end, minimum_end=minimum_end, years=compact.min_funding_years)
         gaps.append(
             Gap(
                 "9.1",
-                f"{_short_term(start=start, end=end, years=years)} No explanation of the shorter term is recorded "
-                "(commitment 9.1).",
+                f"{short} No explanation of the shorter term is recorded (commitment 9.1).",
                 "Add the explanation",
                 reverse("funding:relationship_edit", args=[relationship.pk]) + "#id_term_explanation",
             )

@@ -135,12 +135,14 @@ def award_justification_missing(*, told: date, due_by: date, justification: str 
     return told > due_by and not explained(justification)
 
 
-def term_explanation_missing(*, start: date | None, end: date | None, years: int, explanation: str | None) -> bool:
-    """True when funding shorter than ``years`` records no explanation of the shorter term (Portsmouth 9.1).
+def term_explanation_missing(*, end: date | None, minimum_end: date | None, explanation: str | None) -> bool:
+    """True when funding ending before ``minimum_end`` records no explanation of the shorter term (Portsmouth 9.1).
 
-    No start date means no term to judge yet (False). Such funding is recorded and flagged once it runs.
+    ``minimum_end`` is ``minimum_term_end(start, ...)``, as the services store it, so ``end < minimum_end`` is
+    ``funding_term_met`` turned round. Without a start or an end there is no term to judge yet (False). Such
+    funding is recorded, and the compliance jobs flag it once it runs until an explanation is added.
     """
-    return start is not None and not funding_term_met(start=start, end=end, years=years) and not explained(explanation)
+    return end is not None and minimum_end is not None and end < minimum_end and not explained(explanation)
 
 
 def decline_feedback_missing(*, feedback: str | None) -> bool:

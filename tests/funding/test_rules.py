@@ -437,19 +437,26 @@ def test_award_justification_missing(told, justification, missing):
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "years", "explanation", "missing"),
+    ("end", "years", "explanation", "missing"),
     [
-        pytest.param(date(2027, 4, 1), date(2030, 3, 31), 3, "", False, id="exactly-three-years"),
-        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "", True, id="a-day-short"),
-        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "  ", True, id="a-day-short-whitespace-only"),
-        pytest.param(date(2027, 4, 1), date(2030, 3, 30), 3, "A pilot.", False, id="a-day-short-explained"),
-        pytest.param(date(2027, 4, 1), date(2028, 3, 31), 1, "", False, id="exactly-the-compacts-one-year"),
-        pytest.param(date(2027, 4, 1), None, 3, "", False, id="open-ended"),
-        pytest.param(None, date(2028, 3, 31), 3, "", False, id="no-start-yet"),
+        pytest.param(date(2030, 3, 31), 3, "", False, id="exactly-three-years"),
+        pytest.param(date(2030, 3, 30), 3, "", True, id="a-day-short"),
+        pytest.param(date(2030, 3, 30), 3, "  ", True, id="a-day-short-whitespace-only"),
+        pytest.param(date(2030, 3, 30), 3, "A pilot.", False, id="a-day-short-explained"),
+        pytest.param(date(2028, 3, 31), 1, "", False, id="exactly-the-compacts-one-year"),
+        pytest.param(None, 3, "", False, id="open-ended"),
     ],
 )
-def test_term_explanation_missing(start, end, years, explanation, missing):
-    assert rules.term_explanation_missing(start=start, end=end, years=years, explanation=explanation) is missing
+def test_term_explanation_missing(end, years, explanation, missing):
+    """Funding from 1 April 2027 (Portsmouth 9.1); the minimum end as the services store it."""
+    minimum_end = rules.minimum_term_end(date(2027, 4, 1), years=years)
+
+    assert rules.term_explanation_missing(end=end, minimum_end=minimum_end, explanation=explanation) is missing
+    assert (not missing) or not rules.funding_term_met(start=date(2027, 4, 1), end=end, years=years)
+
+
+def test_term_explanation_missing_without_a_start_yet():
+    assert rules.term_explanation_missing(end=date(2028, 3, 31), minimum_end=None, explanation="") is False
 
 
 @pytest.mark.parametrize(
