@@ -1,5 +1,6 @@
-"""Journey 1: a council officer logs a late funding award, an invoice and a late payment; after the compliance
-run the broken promise (11.2, invoices paid within 10 working days) shows on the record and to the champion."""
+"""Journey 1: a council officer logs a late funding award (warned that it will be flagged without a justification,
+gives one), an invoice and a late payment; after the compliance run the broken promise (11.2, invoices paid within
+10 working days) shows on the record and to the champion."""
 
 import datetime
 
@@ -47,10 +48,14 @@ def test_an_officer_logs_a_late_award_and_a_late_payment_and_the_champion_sees_t
     type_into(page, field(page, "Rationale"), "Meets the food poverty priorities.")
     press_button(page, page.get_by_role("button", name="Log the funding"))
 
-    # Told two months before the start, not three (9.2): the form asks why, and keeps what was typed.
-    summary = page.locator(".error-summary")
+    # Told two months before the start, not three (9.2): nothing is saved yet; the form warns that the award
+    # will be flagged without a justification, offers to save it anyway, and keeps what was typed.
+    summary = page.locator(".warning-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Justification for a late decision")
+    expect(summary).to_contain_text("Without a justification this decision will be flagged")
+    expect(page.locator(".error-summary")).to_have_count(0)
+    expect(page.get_by_label("Save anyway; this will be flagged until the explanation is added")).not_to_be_checked()
     expect(field(page, "Reference")).to_have_value("PCC-GR-2027-014")
     expect(field(page, "Rationale")).to_have_value("Meets the food poverty priorities.")
     audit(page)

@@ -534,6 +534,24 @@ def test_the_command_imports_a_file_and_says_what_it_did(compact, funder, recipi
     assert FundingRelationship.objects.count() == 4
 
 
+def test_the_command_imports_last_years_register_with_its_gaps_and_fills_them_in_later(
+    compact, funder, recipient, tmp_path, capsys
+):
+    path = tmp_path / "register.csv"
+    path.write_text(RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31"))
+    call_command("import_funding", "relationships", str(path))
+    funding = FundingRelationship.objects.get(reference="GR-1")
+    assert [gap.clause for gap in relationship_gaps(funding)] == ["9.1", "9.2"]
+
+    path.write_text(
+        RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31", explained=("Budget late.", "Pilot.", ""))
+    )
+    call_command("import_funding", "relationships", str(path))
+
+    assert "Imported 0 new, 1 updated, 0 unchanged." in capsys.readouterr().out
+    assert relationship_gaps(FundingRelationship.objects.get(reference="GR-1")) == []
+
+
 def test_the_command_lists_bad_rows_and_saves_nothing(funding, tmp_path, capsys):
     path = tmp_path / "invoices.csv"
     path.write_text(INVOICES + "GR-2027-001,INV-1,100,2027-04-06,\nGR-2027-001,INV-2,100,2027-02-30,\n")
