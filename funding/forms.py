@@ -16,6 +16,7 @@ from .models import (
     Decision,
     DecisionKind,
     FundingRelationship,
+    FundingStatus,
     Invoice,
     Notice,
     Payment,
@@ -95,6 +96,8 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         )
 
     def compliance_gaps(self) -> dict[str, str]:
+        if self.instance.status == FundingStatus.DECLINED:
+            return {}  # declined funding has no term to keep (9.1)
         data = self.cleaned_data
         return gaps.term_warnings(
             compact=data.get("compact"),

@@ -187,6 +187,21 @@ def test_a_short_term_on_the_edit_form_is_warned_of_and_its_explanation_saved(cl
     assert (funding.end_date, funding.term_explanation[:9]) == (datetime.date(2029, 3, 31), "Two years")
 
 
+def test_declined_funding_is_not_warned_of_a_short_term(client_for, compact, council, charity):
+    funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
+    services.decision_record(
+        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1), feedback="Costs."
+    )
+    data = log_funding(compact, council, charity, reference=funding.reference, end_date="2028-03-31")
+    data = {name: value for name, value in data.items() if not name.startswith("decision-")}
+
+    response = client_for("officer").post(reverse("funding:relationship_edit", args=[funding.pk]), data)
+
+    assert response.status_code == 302
+    funding.refresh_from_db()
+    assert funding.end_date == datetime.date(2028, 3, 31)
+
+
 # --- The relationship's page and adding the explanation later (a world read by every test) -------------------
 
 
