@@ -218,6 +218,15 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]
     return seconds, usage.ru_maxrss, output
 
 
+def _newest_run_seconds() -> float:
+    """How long the newest scan took, from recording its run to the end of its last check: what a worker spends
+    on it, without the start-up of the command's Python process."""
+    from commitments.models import ComplianceRun, Trigger
+
+    run = ComplianceRun.objects.filter(trigger=Trigger.COMMAND).order_by("-pk").first()
+    return (run.finished_at - run.started_at).total_seconds()
+
+
 def _live_run_ms() -> float:
     """How long the newest live run took, from its start to the end of its last check."""
     from commitments.models import ComplianceRun, Trigger
@@ -327,8 +336,10 @@ def main() -> None:
 
     scan = [python, "manage.py", "check_compliance", "--as-of", AS_OF.isoformat()]
     first_seconds, first_kib, _ = run_measured(scan, env)
+    first_run = _newest_run_seconds()
     flags_written = Flag.objects.count()
     second_seconds, second_kib, output = run_measured(scan, env)
+    second_run = _newest_run_seconds()
     new_on_second = sum(int(line.split("(")[1].split(" new")[0]) for line in output.splitlines() if " new, " in line)
 
     with connection.cursor() as cursor:
@@ -353,9 +364,16 @@ def main() -> None:
     print(f"                   (one statement a rule across the {len(compacts)} compacts)")
     print(f"  breaching rows:  {breaching:,} (the floor: the same queries, only counting)")
     print(f"  flags written:   {flags_written:,} by the first scan, {new_on_second} new by the second")
-    for label, seconds, kib in (("full scan", first_seconds, first_kib), ("second scan", second_seconds, second_kib)):
-        print(f"  {label + ':':<16} {seconds:6.1f} s  {seconds / floor_seconds:4.1f} {ratio}  peak {kib / 1024:.0f} MB")
+    scans = (
+        ("full scan", first_seconds, first_run, first_kib),
+        ("second scan", second_seconds, second_run, second_kib),
+    )
+    for label, seconds, run_seconds, kib in scans:
+        times_floor = run_seconds / floor_seconds
+        print(f"  {label + ':':<16} {run_seconds:6.1f} s  {times_floor:4.1f} {ratio}  peak {kib / 1024:.0f} MB")
+        print(f"  {'':<16} ({seconds:.1f} s and {seconds / floor_seconds:.1f} x floor with the command's start-up)")
     print("  targets:         full < 60 s and < 3x floor, second < 20 s and < 2x floor, peak memory < 300 MB")
+    print("                   (the scan: its run from start to end of its last check, as a worker runs it)")
     print("Live re-check after a change (median of the runs; the re-check is its live run, start to finish)")
     for label, (recheck_ms, change_ms, runs) in live.items():
         print(f"  {label + ':':<26} re-check {recheck_ms:8.1f} ms   whole change {change_ms:8.1f} ms   ({runs} runs)")

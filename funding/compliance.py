@@ -40,7 +40,9 @@ def _unpaid_on(today: datetime.date) -> Q:
 
 # The funder of a flagged invoice, looked up row by row: PostgreSQL cannot estimate how few invoices a partial
 # index returns and would otherwise join every relationship in the country to find their funders.
-INVOICE_FUNDER = Subquery(FundingRelationship.objects.filter(pk=OuterRef("relationship_id")).values("funder_id"))
+INVOICE_FUNDER = Subquery(
+    FundingRelationship.objects.filter(pk=OuterRef("relationship_id")).order_by().values("funder_id")
+)
 
 
 # --- 11.2 prompt payment ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .compacts import (
 from .flags import (
     FINISHED_CHECKS,
     LIVE_STATUSES,
+    BreachRow,
     CheckStatus,
     ComplianceRun,
     Flag,
@@ -62,6 +63,7 @@ __all__ = [
     "Principle",
     "RecordType",
     "RuleCheck",
+    "BreachRow",
     "RuleKey",
     "SMALL_GROUP_MAX_PAID_STAFF",
     "Section",

@@ -144,7 +144,11 @@ class Flag(models.Model):
     the day of that act (notice given, consultation opened, agreement signed).
     """
 
-    compact = models.ForeignKey("commitments.Compact", on_delete=models.CASCADE, related_name="flags")
+    # Foreign keys whose own index a composite index below already serves are left without one: every index is
+    # written again for each of the tens of thousands of flags a national scan inserts.
+    compact = models.ForeignKey(
+        "commitments.Compact", on_delete=models.CASCADE, related_name="flags", db_index=False
+    )  # served by flag_once_per_record_due_date and (compact, rule, status)
     rule = models.CharField(max_length=40, choices=RuleKey.choices)
     clause = models.CharField(max_length=20, help_text="The compact's clause number for the commitment broken.")
     commitment = models.ForeignKey(
@@ -156,6 +160,7 @@ class Flag(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="flags",
+        db_index=False,  # served by (organisation, status)
         help_text="The organisation responsible; blank where the compact's champions are (a review, a case step).",
     )
     record_type = models.CharField(max_length=30, choices=RecordType.choices)
@@ -176,8 +181,16 @@ class Flag(models.Model):
         help_text="Blank: changed by the compliance scan.",
     )
     status_reason = models.TextField(blank=True)
+    # Which run last changed the flag: bookkeeping, checked by Django (runs are only deleted through it), not by
+    # a database constraint that a national scan would check again for each of its tens of thousands of flags.
     changed_in_run = models.ForeignKey(
-        ComplianceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ComplianceRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # served by (changed_in_run, compact, rule)
+        db_constraint=False,
     )
 
     class Meta:
@@ -218,7 +231,15 @@ class FlagEvent(models.Model):
     status = models.CharField("new status", max_length=10, choices=FlagStatus.choices)
     reason = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    run = models.ForeignKey(ComplianceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    run = models.ForeignKey(
+        ComplianceRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_index=False,  # served by (run, status)
+        db_constraint=False,  # as Flag.changed_in_run
+    )
     at = models.DateTimeField()
 
     class Meta:
@@ -230,3 +251,25 @@ class FlagEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flag_id} → {self.status}"
+
+
+class BreachRow(models.Model):
+    """One row of a rule's statement (``commitments/compliance.py``, ``breach_rows``), held in a temporary table
+    for the length of one check, so that the check runs the rule's statement once and compares the flags with
+    what it holds. Never migrated: each check creates and drops the table in its own transaction."""
+
+    flag_compact = models.BigIntegerField()
+    flag_record = models.BigIntegerField(primary_key=True)  # with compact and due date, what a flag is about
+    flag_organisation = models.BigIntegerField(null=True)
+    flag_due = models.DateField()
+    flag_label = models.CharField(max_length=100)
+    flag_status = models.CharField(max_length=10)
+    flag_clause = models.CharField(max_length=20)
+    flag_commitment = models.BigIntegerField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "compliance_breach_rows"
+
+    def __str__(self) -> str:
+        return f"{self.flag_label} ({self.flag_status})"

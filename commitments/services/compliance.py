@@ -36,6 +36,7 @@ from .. import compliance
 from ..models import (
     FINISHED_CHECKS,
     LIVE_STATUSES,
+    BreachRow,
     CheckStatus,
     Commitment,
     Compact,
@@ -51,6 +52,8 @@ from .digest import flag_digest_send
 
 logger = logging.getLogger(__name__)
 
+STATISTICS_SLACK_PAGES = 8  # growth below this many pages is not worth an ANALYZE (_refresh_flag_statistics)
+
 FOUND = "Found by the compliance scan."
 DEADLINE_PASSED = "The deadline passed with the record still not put right."
 BROKEN_AGAIN = "Found again by the compliance scan after it had been resolved."
@@ -63,7 +66,6 @@ BROKEN_AGAIN_AFTER = "Broken again after a change"
 DUE_SOON_AFTER = "Due soon, not yet broken; checked again after a change"
 PUT_RIGHT_AFTER = "Resolved: the record was put right"
 
-STATISTICS_SLACK_PAGES = 8  # growth below this many pages is not worth an ANALYZE (_refresh_flag_statistics)
 
 
 def compacts_to_check(*, compact: Compact | None = None):
@@ -156,18 +158,29 @@ def rule_check_run(*, check_id: int, scope: Scope | None = None) -> CheckOutcome
         RuleCheck.objects.filter(pk=check_id).update(
             status=CheckStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
         )
-    else:
-        _refresh_flag_statistics()
     return CheckOutcome(run_id=check.run_id, run_finished=compliance_run_finish(run_id=check.run_id))
 
 
-def _refresh_flag_statistics() -> None:
-    """Let PostgreSQL's planner see how big the flag tables have grown, each time they have doubled.
+def compliance_run_finish(*, run_id: int) -> bool:
+    """Mark the run finished if every check has finished; True for exactly one caller (a conditional update)."""
+    unfinished = RuleCheck.objects.filter(run=OuterRef("pk")).exclude(status__in=FINISHED_CHECKS)
+    with _derived_data_transaction():
+        finished = (
+            ComplianceRun.objects.filter(pk=run_id, finished_at__isnull=True)
+            .filter(~Exists(unfinished))
+            .update(finished_at=timezone.now())
+        )
+    if finished:
+        _refresh_flag_statistics()
+    return bool(finished)
 
-    The foreign-key checks on flag events are planned once per connection. Planned while the statistics say
-    the flag table is (nearly) empty, as on a first scan or with autovacuum off, they read the whole table
-    for every event and a first national-scale scan slows to a crawl; fresh statistics re-plan them. One
-    catalogue query per check; ANALYZE only runs when the table is twice the size the statistics know.
+
+def _refresh_flag_statistics() -> None:
+    """After a run, let PostgreSQL's planner see how big the flag table has grown, once it has doubled.
+
+    A first scan fills the table in a minute, well before autovacuum samples it; the live re-checks that follow
+    would then be planned for the empty table it was and read all of it for each change. One catalogue query
+    per run; ANALYZE only when the table is more than twice the size the statistics know.
     """
     if connection.vendor != "postgresql":
         return
@@ -180,19 +193,7 @@ def _refresh_flag_statistics() -> None:
         )
         known_pages, pages = cursor.fetchone()
         if pages > 2 * known_pages + STATISTICS_SLACK_PAGES:
-            cursor.execute(f"ANALYZE {table}, {FlagEvent._meta.db_table}")
-
-
-def compliance_run_finish(*, run_id: int) -> bool:
-    """Mark the run finished if every check has finished; True for exactly one caller (a conditional update)."""
-    unfinished = RuleCheck.objects.filter(run=OuterRef("pk")).exclude(status__in=FINISHED_CHECKS)
-    with _derived_data_transaction():
-        finished = (
-            ComplianceRun.objects.filter(pk=run_id, finished_at__isnull=True)
-            .filter(~Exists(unfinished))
-            .update(finished_at=timezone.now())
-        )
-    return bool(finished)
+            cursor.execute(f"ANALYZE {table}")
 
 
 def compliance_scan(
@@ -318,14 +319,26 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     today = run.as_of
     reasons = _reasons(run)
     rows, flags = _scoped(rule.breaches(today), Flag.objects.filter(rule=rule.key), scope)
+    rows = rows.annotate(**_commitment_columns(rule))
+    held = not (scope.record_ids and not scope.compact_ids)  # a few records' rows are cheaper to read again
+    if held:
+        rows = _held(rows)
     now = timezone.now()
     changed = {"status_changed_at": now, "status_changed_by": None, "changed_in_run": run.pk}
 
+    columns = {field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()} | {
+        "clause": "flag_clause",
+        "commitment": "flag_commitment",
+    }
+    already_flagged = flags.filter(
+        compact=OuterRef("flag_compact"), record_id=OuterRef("flag_record"), due_date=OuterRef("flag_due")
+    )
     new = insert_select(
         Flag,
-        source=rows.annotate(**_commitment_columns(rule)),
-        columns={field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()}
-        | {"clause": "flag_clause", "commitment": "flag_commitment"},
+        # Rows flagged already are passed over by a join, not by the unique constraint one row at a time; the
+        # constraint still stops a flag inserted at the same moment by an overlapping check.
+        source=rows.filter(~Exists(already_flagged)).values(*columns.values()),
+        columns=columns,
         constants={
             "rule": rule.key.value,
             "record_type": rule.record_type.value,
@@ -370,9 +383,37 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
         columns={"flag": "event_flag", "status": "event_status", "reason": "event_reason"},
         constants={"by": None, "run": run.pk, "at": now},
     )
+    if held:
+        _drop_held()
     return {
         "new": new,
         "changed": opened + at_risk_again,
         "resolved": resolved,
         "live": flags.filter(status__in=LIVE_STATUSES).count(),
     }
+
+
+def _held_table() -> str:
+    schema = "pg_temp." if connection.vendor == "postgresql" else "temp."
+    return schema + connection.ops.quote_name(BreachRow._meta.db_table)
+
+
+def _held(rows: QuerySet) -> QuerySet[BreachRow]:
+    """``rows`` written to a temporary table, read from there for the rest of the check: the rule's statement
+    runs once, however many times the check compares the flags with it. Dropped by ``_drop_held`` at the end of
+    the check, or with its transaction if the check fails (the table is created inside it)."""
+    sql, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(BreachRow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_held_table()}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+        # Flags are matched to the rows by compact, record and due date. Indexed, a plan that visits the rows once
+        # per flag (the planner's choice when the flag table's statistics lag behind a large insert) stays cheap.
+        index = "compliance_breach_rows_key" if connection.vendor == "postgresql" else "temp.compliance_breach_rows_key"
+        cursor.execute(f"CREATE INDEX {index} ON {table} (flag_compact, flag_record, flag_due)")
+    return BreachRow.objects.all()
+
+
+def _drop_held() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_held_table()}")

@@ -4,7 +4,6 @@ Driven by the easiest rule to set up: invoice INV-0042 (``unpaid_invoice``) is p
 It is at risk from Friday 16 April (two working days before) and overdue from Wednesday 21 April.
 """
 
-import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from commitments.models import (
     RuleKey,
     Trigger,
 )
+from commitments.services import compliance as engine
 from commitments.services.compliance import (
     BROKEN_AGAIN,
     DEADLINE_PASSED,
@@ -80,10 +80,10 @@ def overdue_invoice(compact: Compact, funder=None) -> object:
 
 @pytest.fixture
 def invoice_rule_breaks_halfway(monkeypatch):
-    """The invoice_overdue rule, broken after its flags are inserted: its rows fail when the scan next filters
-    them, as if the database went away halfway through the check. Returns the flag counts seen then."""
-    rule = compliance._RULES[RuleKey.INVOICE_OVERDUE]
+    """The invoice_overdue check, broken after its flags are inserted: the rows it holds fail when the check
+    next reads them, as if the database went away halfway through the check. Returns the flag counts seen then."""
     seen: list[int] = []
+    real_held = engine._held
 
     class BreaksAfterTheInsert(QuerySet):
         def filter(self, *args, **kwargs):
@@ -93,12 +93,12 @@ def invoice_rule_breaks_halfway(monkeypatch):
             seen.append(inserted)
             raise RuntimeError("the connection dropped halfway through the check")
 
-    def breaches(today):
-        rows = rule.breaches(today)
-        rows.__class__ = BreaksAfterTheInsert
-        return rows
+    def held(rows):
+        held_rows = real_held(rows)
+        held_rows.__class__ = BreaksAfterTheInsert
+        return held_rows
 
-    monkeypatch.setitem(compliance._RULES, RuleKey.INVOICE_OVERDUE, dataclasses.replace(rule, breaches=breaches))
+    monkeypatch.setattr(engine, "_held", held)
     return seen
 
 
