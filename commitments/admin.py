@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Champion, Commitment, Community, Compact, Organisation, Principle, Section, Signature
 from .services import RULE_SETTING_FIELDS, compact_settings_update
+from .services.compact_settings import DISPUTE_LIMITS, RULE_SETTINGS
 
 
 class PrincipleInline(admin.TabularInline):
@@ -37,33 +38,8 @@ class CompactAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        (
-            "Rule settings",
-            {
-                "fields": [
-                    "consultation_min_weeks",
-                    "feedback_due_weeks",
-                    "notice_months",
-                    "notice_excepts_fixed_end",
-                    "decision_lead_months",
-                    "min_funding_years",
-                    "payment_working_days",
-                ]
-            },
-        ),
-        (
-            "Dispute stage limits",
-            {
-                "fields": [
-                    "dispute_acknowledge_days",
-                    "dispute_informal_days",
-                    "dispute_formal_days",
-                    "dispute_formal_extension_days",
-                    "dispute_appeal_lodge_days",
-                    "dispute_appeal_decision_days",
-                ]
-            },
-        ),
+        ("Rule settings", {"fields": list(RULE_SETTINGS)}),
+        ("Dispute stage limits", {"fields": list(DISPUTE_LIMITS)}),
     ]
 
     def save_model(self, request, obj, form, change):

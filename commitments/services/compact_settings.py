@@ -15,8 +15,7 @@ from .live import recheck_on_commit
 
 # The settings the measurable rules read (DOMAIN.md, "The measurable rules" and "Disputes"); the nation
 # decides whose bank holidays count as working days.
-RULE_SETTING_FIELDS = (
-    "nation",
+RULE_SETTINGS = (
     "consultation_min_weeks",
     "feedback_due_weeks",
     "notice_months",
@@ -24,6 +23,8 @@ RULE_SETTING_FIELDS = (
     "decision_lead_months",
     "min_funding_years",
     "payment_working_days",
+)
+DISPUTE_LIMITS = (
     "dispute_acknowledge_days",
     "dispute_informal_days",
     "dispute_formal_days",
@@ -31,6 +32,7 @@ RULE_SETTING_FIELDS = (
     "dispute_appeal_lodge_days",
     "dispute_appeal_decision_days",
 )
+RULE_SETTING_FIELDS = ("nation", *RULE_SETTINGS, *DISPUTE_LIMITS)
 
 
 @transaction.atomic
