@@ -56,9 +56,11 @@ def insert_refused(model: type[models.Model], field: str, value: str) -> Iterato
 
 
 def row_counts(*app_labels: str) -> dict[str, int]:
-    """How many rows every table of the apps holds, their history tables (django-simple-history) included."""
+    """How many rows every table of the apps holds, their history tables (django-simple-history) included; not
+    the tables the portal does not keep (the compliance check's temporary table of a rule's rows)."""
     return {
         model._meta.label: model._default_manager.count()
         for label in app_labels
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.managed
     }

@@ -363,7 +363,7 @@ def working_days_before(day: datetime.date, count: int, *, nation: str) -> datet
 
 
 def test_an_overdue_flag_the_longer_limit_puts_right_is_resolved_without_a_scheduled_run(
-    compact, funding, administrator, django_capture_on_commit_callbacks
+    compact, funding, administrator, django_capture_on_commit_callbacks, tasks_run_in_process
 ):
     from commitments.models import Flag
     from commitments.services.compliance import compliance_scan

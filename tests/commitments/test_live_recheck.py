@@ -23,7 +23,7 @@ from funding.services.imports import funding_import
 from tests.commitments.factories import ChampionFactory, CompactFactory
 from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_in_process")]  # re-checks run here
 
 TODAY = timezone.localdate()
 LONG_AGO = TODAY - datetime.timedelta(days=30)  # an invoice received then is past its pay-by date today

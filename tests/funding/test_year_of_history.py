@@ -16,7 +16,7 @@ from funding.models import Decision, FundingRelationship, Invoice
 from funding.services.imports import funding_import
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_in_process")]  # re-checks run here
 
 TODAY = timezone.localdate()
 YEAR = TODAY.year - 1
