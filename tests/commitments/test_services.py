@@ -48,7 +48,8 @@ def test_portsmouth_clauses_carry_the_rule_that_checks_them(compacts, code, rule
 def test_leicestershire_and_nottinghamshire_are_loaded(compacts):
     leicestershire, notts = compacts["leicestershire"], compacts["nottinghamshire"]
     assert leicestershire.principles.count() == 14
-    assert set(leicestershire.commitments.values_list("side", flat=True)) == {"public", "vcs"}
+    # Principle 11 (public bodies) and section 8 (both sides) sit beside the undertakings of section 7.
+    assert set(leicestershire.commitments.values_list("side", flat=True)) == {"public", "vcs", "both"}
     assert notts.sections.filter(number__startswith="KP").count() == 4
     assert notts.status == "adopted"
     assert notts.next_review_date == datetime.date(2009, 11, 1)

@@ -1,0 +1,120 @@
+"""Which clause of each seed compact a flag of each measurable rule cites: the compact's first commitment (by
+position) carrying the rule, or none where the compact's document makes no such promise (the portal's default
+applies). The known answers come from reading each document, not from the fixtures."""
+
+import json
+
+import pytest
+
+from commitments.models import Commitment, MeasurableRule
+from commitments.services import COMPACT_FIXTURES, compacts_load
+
+R = MeasurableRule
+
+PORTSMOUTH = {
+    R.CONSULTATION_LENGTH: "3.7",
+    R.CONSULTATION_ANNOUNCED: "3.2",
+    R.CONSULTATION_FEEDBACK: "3.5",
+    R.NOTICE_PERIOD: "13.3",
+    R.IMPACT_ASSESSMENT: "13.1",
+    R.RESPONSE_BEFORE_DECISION: "13.4",
+    R.PROMPT_PAYMENT: "11.2",
+    R.DECISION_LEAD_TIME: "9.2",
+    R.FUNDING_TERM: "9.1",
+    R.DECLINE_FEEDBACK: "9.3",
+    R.MONITORING_AGREED: "12.1",
+    R.IMPROVEMENT_TIMETABLE: "12.7",
+    R.REALLOCATION_ASSESSED: "19.5",
+    R.COMPACT_REVIEW: None,  # the framework names a review group but promises no review of the compact
+}
+
+LEICESTERSHIRE = {
+    R.CONSULTATION_LENGTH: "PSA 18",  # 12-week written consultations, shorter ones explained
+    R.CONSULTATION_ANNOUNCED: None,
+    R.CONSULTATION_FEEDBACK: None,
+    R.NOTICE_PERIOD: "Principle 11",  # three months' notice of any change, end or review of support
+    R.IMPACT_ASSESSMENT: None,  # PSA 17 is about new policies, as Portsmouth 1.3, not ending funding
+    R.RESPONSE_BEFORE_DECISION: None,
+    R.PROMPT_PAYMENT: None,
+    R.DECISION_LEAD_TIME: None,
+    R.FUNDING_TERM: "PSA 11",  # at least three years where appropriate; research may be shorter
+    R.DECLINE_FEEDBACK: None,
+    R.MONITORING_AGREED: None,  # PSA 10 asks for proportionate monitoring, not monitoring agreed beforehand
+    R.IMPROVEMENT_TIMETABLE: None,
+    R.REALLOCATION_ASSESSED: None,
+    R.COMPACT_REVIEW: "8",  # section 8: the compact and its action plan reviewed every year (VCS 19: the plan only)
+}
+
+NOTTINGHAMSHIRE = {
+    R.CONSULTATION_LENGTH: None,
+    R.CONSULTATION_ANNOUNCED: None,
+    R.CONSULTATION_FEEDBACK: None,  # feedback is among key priority 1's hoped-for outcomes, not its actions
+    R.NOTICE_PERIOD: None,
+    R.IMPACT_ASSESSMENT: "KP3.1",  # a Compact Plus impact assessment in the reports that decisions are made on
+    R.RESPONSE_BEFORE_DECISION: None,
+    R.PROMPT_PAYMENT: None,
+    R.DECISION_LEAD_TIME: None,
+    R.FUNDING_TERM: None,
+    R.DECLINE_FEEDBACK: None,
+    R.MONITORING_AGREED: None,
+    R.IMPROVEMENT_TIMETABLE: None,
+    R.REALLOCATION_ASSESSED: None,
+    R.COMPACT_REVIEW: "LF.1",  # the framework is reviewed regularly (Looking to the Future, Next steps)
+}
+
+KNOWN_ANSWERS = {"portsmouth": PORTSMOUTH, "leicestershire": LEICESTERSHIRE, "nottinghamshire": NOTTINGHAMSHIRE}
+
+
+def cited(compact, rule) -> str | None:
+    commitment = Commitment.objects.filter(compact=compact, rule_key=rule).order_by("position").first()
+    return commitment.code if commitment else None
+
+
+def test_every_rule_has_a_known_answer_for_every_compact():
+    for slug, answers in KNOWN_ANSWERS.items():
+        assert set(answers) == set(MeasurableRule), slug
+
+
+@pytest.mark.parametrize(
+    ("slug", "rule", "clause"),
+    [(slug, rule, clause) for slug, answers in KNOWN_ANSWERS.items() for rule, clause in answers.items()],
+    ids=lambda value: str(value),
+)
+def test_a_rule_cites_the_compacts_own_clause_or_none(compacts, slug, rule, clause):
+    assert cited(compacts[slug], rule) == clause
+
+
+def test_loading_twice_keeps_the_mapping(compacts):
+    before = list(Commitment.objects.exclude(rule_key="").order_by("pk").values_list("pk", "rule_key"))
+
+    compacts_load()
+
+    assert list(Commitment.objects.exclude(rule_key="").order_by("pk").values_list("pk", "rule_key")) == before
+    for slug, answers in KNOWN_ANSWERS.items():
+        assert {rule: cited(compacts[slug], rule) for rule in answers} == answers, slug
+
+
+def test_a_rule_key_changed_in_the_fixture_is_applied_on_reload(compacts, tmp_path):
+    for path in COMPACT_FIXTURES.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    leicestershire_file = tmp_path / "leicestershire.json"
+    data = json.loads(leicestershire_file.read_text("utf-8"))
+    for item in data["commitments"]:
+        if item["code"] == "8":
+            item["rule_key"] = None  # the review is no longer this commitment's ...
+        if item["code"] == "VCS 19":
+            item["rule_key"] = "compact_review"  # ... but this one's
+        if item["code"] == "PSA 13":
+            item["rule_key"] = "prompt_payment"  # a rule the compact did not carry before
+    leicestershire_file.write_text(json.dumps(data), "utf-8")
+    commitments = Commitment.objects.count()
+
+    compacts_load(directory=tmp_path)
+
+    leicestershire = compacts["leicestershire"]
+    assert Commitment.objects.count() == commitments
+    assert leicestershire.commitments.get(code="8").rule_key == ""
+    assert cited(leicestershire, R.COMPACT_REVIEW) == "VCS 19"
+    assert cited(leicestershire, R.PROMPT_PAYMENT) == "PSA 13"
+    assert cited(leicestershire, R.NOTICE_PERIOD) == "Principle 11"  # the rest as before
+    assert {rule: cited(compacts["portsmouth"], rule) for rule in PORTSMOUTH} == PORTSMOUTH
