@@ -62,6 +62,8 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
 
     def __init__(self, *args, funders, **kwargs):
         super().__init__(*args, **kwargs)
+        # As saved: cleaning copies what was typed onto the instance before the warnings are worked out.
+        self.saved_start = (self.instance.expected_start, self.instance.compact if self.instance.pk else None)
         self.fields["funder"].queryset = funders
         if funders.count() == 1:
             self.fields["funder"].initial = funders.first()
@@ -96,10 +98,15 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         )
 
     def compliance_gaps(self) -> dict[str, str]:
-        if self.instance.status == FundingStatus.DECLINED:
-            return {}  # declined funding has no term to keep (9.1)
         data = self.cleaned_data
-        return gaps.term_warnings(
+        warnings = {}
+        if self.instance.pk and (data.get("expected_start"), data.get("compact")) != self.saved_start:
+            warnings = gaps.awards_made_late_warnings(
+                relationship=self.instance, compact=data.get("compact"), expected_start=data.get("expected_start")
+            )
+        if self.instance.status == FundingStatus.DECLINED:
+            return warnings  # declined funding has no term to keep (9.1)
+        return warnings | gaps.term_warnings(
             compact=data.get("compact"),
             start=data.get("start_date"),
             end=data.get("end_date"),

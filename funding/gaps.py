@@ -67,6 +67,33 @@ def decision_warnings(
     return warnings
 
 
+def awards_made_late_warnings(
+    *, relationship: FundingRelationship, compact: Compact | None, expected_start: datetime.date | None
+) -> dict[str, str]:
+    """{"expected_start": warning} when ``expected_start`` (a changed one) makes an award already recorded late,
+    with no justification (9.2): the decision date moves with the start, and the award is judged against it."""
+    if relationship.pk is None or compact is None or expected_start is None:
+        return {}
+    months = compact.decision_lead_months
+    due_by = rules.decision_due_by(expected_start, months=months)  # as the services will store it
+    late = [
+        decision
+        for decision in relationship.decisions.filter(kind=DecisionKind.AWARDED)
+        if rules.award_justification_missing(
+            told=decision.told_date, due_by=due_by, justification=decision.justification
+        )
+    ]
+    if not late:
+        return {}
+    told = late[0].told_date
+    return {
+        "expected_start": (
+            f"{_late_award(told=told, due_by=due_by, months=months)} With this start the award will be flagged as "
+            "not keeping commitment 9.2 until a justification is added on the decision's page."
+        )
+    }
+
+
 def term_warnings(
     *, compact: Compact | None, start: datetime.date | None, end: datetime.date | None, explanation: str | None
 ) -> dict[str, str]:

@@ -202,6 +202,36 @@ def test_declined_funding_is_not_warned_of_a_short_term(client_for, compact, cou
     assert funding.end_date == datetime.date(2028, 3, 31)
 
 
+@pytest.mark.parametrize(
+    ("expected_start", "warned"),
+    [("2027-01-01", False), ("2026-12-31", True)],  # told 1 October 2026: in time for a start from 1 January
+)
+def test_moving_the_start_so_that_a_recorded_award_is_late_is_warned_of(
+    client_for, compact, council, charity, expected_start, warned
+):
+    funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity, start_date=None)
+    services.decision_record(relationship=funding, actor=None, kind="awarded", told_date=datetime.date(2026, 10, 1))
+    client = client_for("officer")
+    url = reverse("funding:relationship_edit", args=[funding.pk])
+    data = log_funding(
+        compact, council, charity, reference=funding.reference, expected_start=expected_start, start_date=""
+    )
+    data = {name: value for name, value in data.items() if not name.startswith("decision-")}
+
+    response = client.post(url, data)
+
+    if not warned:
+        assert response.status_code == 302
+        return
+    page = held(response)
+    assert "With this start the award will be flagged as not keeping commitment 9.2" in page
+    funding.refresh_from_db()
+    assert funding.expected_start == datetime.date(2027, 4, 1)
+    assert client.post(url, data | {"save_anyway": "on"}).status_code == 302
+    funding.refresh_from_db()
+    assert funding.expected_start == datetime.date(2026, 12, 31)
+
+
 # --- The relationship's page and adding the explanation later (a world read by every test) -------------------
 
 
