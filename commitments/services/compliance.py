@@ -333,6 +333,9 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     already_flagged = flags.filter(
         compact=OuterRef("flag_compact"), record_id=OuterRef("flag_record"), due_date=OuterRef("flag_due")
     )
+    # With no flag of the rule here before (a first scan), every flag is the one just raised, in the status its
+    # row gives: steps 2 and 3 would find nothing to move or resolve, so they are not run.
+    had_flags = flags.exists()
     new = insert_select(
         Flag,
         # Rows flagged already are passed over by a join, not by the unique constraint one row at a time; the
@@ -354,6 +357,8 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
         )
         return Exists(matching.filter(flag_status=status) if status else matching)
 
+    if not had_flags:
+        flags = flags.none()
     opened = (
         flags.filter(status__in=[FlagStatus.AT_RISK, FlagStatus.RESOLVED])
         .filter(in_breach(FlagStatus.OPEN))
@@ -389,7 +394,7 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
         "new": new,
         "changed": opened + at_risk_again,
         "resolved": resolved,
-        "live": flags.filter(status__in=LIVE_STATUSES).count(),
+        "live": new if not had_flags else flags.filter(status__in=LIVE_STATUSES).count(),
     }
 
 
