@@ -13,7 +13,7 @@ from .. import deadlines
 from ..models import Compact
 from .live import recheck_on_commit
 
-# The settings the measurable rules read (DOMAIN.md, "The measurable rules" and "Disputes"); the nation
+# The settings the measurable rules read (each compact's own values, the seeds' by default); the nation
 # decides whose bank holidays count as working days.
 RULE_SETTINGS = (
     "consultation_min_weeks",
