@@ -2,9 +2,22 @@ from django.contrib import admin
 from django.db import models, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Champion, Commitment, Community, Compact, Organisation, Principle, Section, Signature
+from .models import (
+    Champion,
+    Commitment,
+    Community,
+    Compact,
+    Organisation,
+    Principle,
+    RecordType,
+    Section,
+    Signature,
+)
 from .services import RULE_SETTING_FIELDS, compact_settings_update
 from .services.compact_settings import DISPUTE_LIMITS, RULE_SETTINGS
+from .services.live import recheck_on_commit
+
+REVIEW_FIELDS = {"status", "adopted_date", "next_review_date"}
 
 
 class PrincipleInline(admin.TabularInline):
@@ -48,7 +61,11 @@ class CompactAdmin(SimpleHistoryAdmin):
         before, in the same transaction."""
         settings_changed = [name for name in RULE_SETTING_FIELDS if name in form.changed_data]
         if not change or not settings_changed:
-            return super().save_model(request, obj, form, change)
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                if set(form.changed_data) & REVIEW_FIELDS:  # the annual review (Leicestershire §8) reads them
+                    recheck_on_commit(record_type=RecordType.COMPACT, ids=[obj.pk], what=f"{obj.name} changed")
+            return
         with transaction.atomic():
             new_settings = {name: getattr(obj, name) for name in settings_changed}
             stored = Compact.objects.get(pk=obj.pk)

@@ -278,6 +278,27 @@ def test_the_admin_saves_other_fields_as_before_without_a_recheck(
     delay.assert_not_called()
 
 
+def test_a_new_review_date_in_the_admin_rechecks_the_compacts_review_at_once(
+    client_for, compact, django_capture_on_commit_callbacks, tasks_run_in_process
+):
+    """Leicestershire §8: a review date moved into the past flags the compact without a scheduled run."""
+    from commitments.models import Flag
+
+    Compact.objects.filter(pk=compact.pk).update(status="adopted", adopted_date=datetime.date(2020, 4, 1))
+    compact.refresh_from_db()
+    client = client_for("administrator")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:commitments_compact_change", args=[compact.pk]),
+            admin_post(compact, next_review_date="2021-04-01"),
+        )
+
+    assert response.status_code == 302
+    flag = Flag.objects.get(rule=RuleKey.COMPACT_REVIEW_OVERDUE, record_id=compact.pk)
+    assert (flag.status, flag.due_date) == (FlagStatus.OPEN, datetime.date(2021, 4, 1))
+
+
 def test_the_admin_refuses_an_invalid_setting_and_changes_nothing(client_for, compact, unpaid):
     client = client_for("administrator")
 
