@@ -47,8 +47,10 @@ class Rule:
 
     ``breaches(today)`` returns the breaching rows of every compact; ``record_type`` is the kind of record its
     flags are about, so a change to such records asks this rule to look at them again.
-    ``clause`` is the Portsmouth (or, where noted, Leicestershire) clause that the flag cites when the compact
-    has no commitment carrying ``commitment_rule``; ``payments`` marks the rules the hourly check repeats.
+    ``clause`` is where the rule comes from in the seed documents (Portsmouth's clause, or where noted
+    Leicestershire's), for the reader of the code: a flag cites the commitment of its own compact that carries
+    ``commitment_rule``, or, where the compact's document holds no such promise, the portal's default
+    (``citation``). ``payments`` marks the rules the hourly check repeats.
     """
 
     key: RuleKey
@@ -66,6 +68,41 @@ class Rule:
 
 _RULES: dict[str, Rule] = {}
 _LINKS: dict[str, RecordLinks] = {}
+
+
+# What the portal applies where a compact's document holds no such promise, in the compact's own settings.
+PORTAL_DEFAULTS: dict[str, Callable[[Compact], str]] = {
+    MeasurableRule.CONSULTATION_LENGTH: lambda c: f"formal consultations last {c.consultation_min_weeks} weeks",
+    MeasurableRule.CONSULTATION_ANNOUNCED: lambda c: "consultations are announced before they open",
+    MeasurableRule.CONSULTATION_FEEDBACK: lambda c: f"feedback within {c.feedback_due_weeks} weeks of the close",
+    MeasurableRule.NOTICE_PERIOD: lambda c: f"{c.notice_months} months' notice before funding ends or is reduced",
+    MeasurableRule.IMPACT_ASSESSMENT: lambda c: "the impact is assessed before notice of an ending",
+    MeasurableRule.RESPONSE_BEFORE_DECISION: lambda c: "the organisation may respond before the final decision",
+    MeasurableRule.PROMPT_PAYMENT: lambda c: f"invoices paid within {c.payment_working_days} working days",
+    MeasurableRule.DECISION_LEAD_TIME: lambda c: f"decisions told {c.decision_lead_months} months before the start",
+    MeasurableRule.FUNDING_TERM: lambda c: f"funding for {c.min_funding_years} years, or the shorter term explained",
+    MeasurableRule.DECLINE_FEEDBACK: lambda c: "feedback on a declined application",
+    MeasurableRule.MONITORING_AGREED: lambda c: "monitoring agreed before the agreement is signed",
+    MeasurableRule.IMPROVEMENT_TIMETABLE: lambda c: "an improvement timetable before funding ends",
+    MeasurableRule.REALLOCATION_ASSESSED: lambda c: "reallocation assessed when an equality grant is withdrawn",
+    MeasurableRule.COMPACT_REVIEW: lambda c: "the compact reviewed every year",
+    MeasurableRule.DISPUTES_PROCESS: lambda c: (
+        f"a concern acknowledged within {c.dispute_acknowledge_days} working days, the informal stage within "
+        f"{c.dispute_informal_days}, the formal response within {c.dispute_formal_days} and an appeal decided "
+        f"within {c.dispute_appeal_decision_days}"
+    ),
+}
+
+
+def citation(flag) -> str:
+    """What a flag cites, in words: its compact's clause ("clause 11.2"), or the portal's default where the
+    compact's document holds no such promise ("portal default: invoices paid within 10 working days; this
+    compact states no such rule"). Reads ``flag.compact``."""
+    if flag.clause:
+        return f"clause {flag.clause}"
+    default = PORTAL_DEFAULTS.get(_RULES[flag.rule].commitment_rule) if flag.rule in _RULES else None
+    terms = f": {default(flag.compact)}" if default else ""
+    return f"portal default{terms}; this compact states no such rule"
 
 
 def register(rule: Rule) -> Rule:

@@ -7,16 +7,18 @@ from compact_portal.csv_export import safe_cell
 from .models import Flag
 
 FLAG_COLUMNS = ("rule", "clause", "compact", "organisation_org_id", "record", "due_date", "status")
+PORTAL_DEFAULT_CLAUSE = "portal default"  # the clause column where the compact's document holds no such promise
 
 
 def flag_rows(flags: Iterable[Flag]) -> Iterator[list[str]]:
-    """The header, then one row per flag. ``record`` is the invoice number, funding reference,
-    consultation or case reference, or compact slug; text people typed is neutralised for spreadsheets."""
+    """The header, then one row per flag. ``clause`` is the compact's own, or "portal default"; ``record`` is
+    the invoice number, funding reference, consultation or case reference, or compact slug; text people typed
+    is neutralised for spreadsheets."""
     yield list(FLAG_COLUMNS)
     for flag in flags:
         yield [
             flag.rule,
-            safe_cell(flag.clause),
+            safe_cell(flag.clause or PORTAL_DEFAULT_CLAUSE),
             flag.compact.slug,
             safe_cell(flag.organisation.org_id if flag.organisation else ""),
             safe_cell(flag.record_label),

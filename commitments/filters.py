@@ -57,6 +57,7 @@ class SignatoryFilter(PortalFilterSet):
 
 
 STATUS_CHOICES = (("", "Open or at risk"), *FlagStatus.choices, ("any", "Any status"))
+PORTAL_DEFAULT_VALUE = "portal-default"  # the clause filter's value for flags citing the portal's default
 AGE_CHOICES = (("new", "Found in the last 7 days"), ("30", "Found over 30 days ago"), ("90", "Found over 90 days ago"))
 
 
@@ -68,7 +69,7 @@ class FlagFilter(PortalFilterSet):
         queryset=Compact.objects.none(), to_field_name="slug", empty_label="Any compact"
     )
     rule = django_filters.ChoiceFilter(choices=RuleKey.choices, empty_label="Any rule")
-    clause = django_filters.ChoiceFilter(choices=(), empty_label="Any clause")
+    clause = django_filters.ChoiceFilter(choices=(), empty_label="Any clause", method="by_clause")
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.none(), to_field_name="slug", empty_label="Any organisation"
     )
@@ -103,13 +104,19 @@ class FlagFilter(PortalFilterSet):
             Exists(visible.filter(organisation=OuterRef("pk")))
         ).order_by("name")
         clauses = sorted(set(visible.order_by().values_list("clause", flat=True).distinct()), key=_clause_order)
-        fields["clause"].choices = [("", "Any clause"), *((clause, clause) for clause in clauses)]
+        fields["clause"].choices = [
+            ("", "Any clause"),
+            *((clause or PORTAL_DEFAULT_VALUE, clause or "Portal default") for clause in clauses),
+        ]
         fields["clause"].empty_label = None
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("status"):
             queryset = queryset.filter(status__in=LIVE_STATUSES)
         return super().filter_queryset(queryset)
+
+    def by_clause(self, queryset, name, value):
+        return queryset.filter(clause="" if value == PORTAL_DEFAULT_VALUE else value)
 
     def by_status(self, queryset, name, value):
         return queryset if value == "any" else queryset.filter(status=value)
@@ -121,5 +128,6 @@ class FlagFilter(PortalFilterSet):
 
 
 def _clause_order(clause: str) -> tuple:
-    """13.3 after 9.2, and 11.2 after both: clause numbers sorted as numbers where they are numbers."""
-    return tuple(int(part) if part.isdigit() else 0 for part in clause.split("."))
+    """13.3 after 9.2, and 11.2 after both: clause numbers sorted as numbers where they are numbers; the
+    portal's default (blank) last."""
+    return (not clause, tuple(int(part) if part.isdigit() else 0 for part in clause.split(".")))

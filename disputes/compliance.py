@@ -13,7 +13,7 @@ from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
 from django.urls import reverse
 
 from commitments.compliance import Rule, breach_rows, register, register_links, within_days_by_nation
-from commitments.models import RecordType, RuleKey
+from commitments.models import MeasurableRule, RecordType, RuleKey
 
 from . import rules
 from .models import OPEN_STAGES, Concern, Step
@@ -49,8 +49,8 @@ register_links(RecordType.CONCERN, case_links)
 register(
     Rule(
         key=RuleKey.DISPUTE_STEP_OVERDUE,
-        clause="10",
-        commitment_rule=None,
+        clause="Leicestershire 10",
+        commitment_rule=MeasurableRule.DISPUTES_PROCESS,
         record_type=RecordType.CONCERN,
         breaches=steps_overdue,
         explanation="Each step of the disputes process (Leicestershire §10) is taken within the compact's "

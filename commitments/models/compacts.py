@@ -54,6 +54,7 @@ class MeasurableRule(models.TextChoices):
     IMPROVEMENT_TIMETABLE = "improvement_timetable", "Problems discussed before funding ends"
     REALLOCATION_ASSESSED = "reallocation_assessed", "Reallocation assessed when an equality grant is withdrawn"
     COMPACT_REVIEW = "compact_review", "The compact is reviewed every year"
+    DISPUTES_PROCESS = "disputes_process", "Concerns are resolved through the compact's disputes procedure"
 
 
 class Compact(models.Model):

@@ -150,7 +150,12 @@ class Flag(models.Model):
         "commitments.Compact", on_delete=models.CASCADE, related_name="flags", db_index=False
     )  # served by flag_once_per_record_due_date and (compact, rule, status)
     rule = models.CharField(max_length=40, choices=RuleKey.choices)
-    clause = models.CharField(max_length=20, help_text="The compact's clause number for the commitment broken.")
+    clause = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The compact's clause for the commitment broken; blank where the compact's document holds no such "
+        "promise and the portal's default applies.",
+    )
     commitment = models.ForeignKey(
         "commitments.Commitment", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
     )

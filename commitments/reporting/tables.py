@@ -12,6 +12,7 @@ from django.urls import reverse
 from compact_portal.charts import Chart, bar_chart, column_chart
 from compact_portal.figures import Share
 
+from ..filters import PORTAL_DEFAULT_VALUE
 from ..models import RuleKey, Side
 from ..selectors.dashboard import Figures, ShareFigure
 
@@ -210,7 +211,10 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
         return Link(str(text), url) if links else text
 
     by_rule = [[RuleKey(f.key).label, link(f.count, flags_url(figures, rule=f.key))] for f in figures.flags_by_rule]
-    by_clause = [[f.key, link(f.count, flags_url(figures, clause=f.key))] for f in figures.flags_by_clause]
+    by_clause = [
+        [f.label, link(f.count, flags_url(figures, clause=f.key or PORTAL_DEFAULT_VALUE))]
+        for f in figures.flags_by_clause
+    ]
     stages = [
         [
             s.label,
@@ -241,7 +245,7 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
             "Open flags by clause",
             ["Clause", "Open flags"],
             by_clause,
-            [(f"Clause {f.key}", f.count, str(f.count)) for f in figures.flags_by_clause],
+            [(f"Clause {f.key}" if f.key else f.label, f.count, str(f.count)) for f in figures.flags_by_clause],
             "Flags open today, whatever the period.",
         ),
         _bars(

@@ -150,7 +150,7 @@ def flags_on_records(*, records: dict[str, Iterable[int]], user: User) -> QueryS
     return (
         Flag.objects.filter(about)
         .annotate(openable=Exists(flags_visible_to(user=user).filter(pk=OuterRef("pk"))))
-        .select_related("organisation")
+        .select_related("organisation", "compact")
         .order_by(live_first, "due_date", "pk")
     )
 
@@ -232,5 +232,8 @@ def open_flags_by_rule_and_clause(
         by_clause[clause] += n
     return (
         [FlagCount(rule, RuleKey(rule).label, n) for rule, n in sorted(by_rule.items(), key=lambda i: (-i[1], i[0]))],
-        [FlagCount(clause, clause, n) for clause, n in sorted(by_clause.items(), key=lambda i: (-i[1], i[0]))],
+        [
+            FlagCount(clause, clause or "Portal default", n)
+            for clause, n in sorted(by_clause.items(), key=lambda i: (-i[1], i[0]))
+        ],
     )

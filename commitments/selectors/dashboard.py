@@ -338,7 +338,10 @@ def report_lists(*, compact: Compact, period: Period) -> ReportLists:
         .order_by("notice_date", "pk")
     )
     return ReportLists(
-        breaches_by_commitment=[(clause, title or "", n) for clause, title, n in by_commitment],
+        breaches_by_commitment=[
+            (clause or "Portal default", title or "the compact states no such rule", n)
+            for clause, title, n in by_commitment
+        ],
         breaches_by_signatory=[(name or "The compact as a whole", n) for name, n in by_signatory],
         open_flags=list(flags.select_related("organisation", "commitment").order_by("clause", "due_date", "pk")),
         consultations=list(consultations),

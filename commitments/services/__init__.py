@@ -39,6 +39,7 @@ from ..models import (
 )
 from .compact_settings import RULE_SETTING_FIELDS as RULE_SETTING_FIELDS  # re-exported: callers use services.*
 from .compact_settings import compact_settings_update as compact_settings_update
+from .compliance import flags_cite_catalogue
 
 COMPACT_FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "compacts"
 _COMPACT_TEXT_FIELDS = ("name", "area", "summary", "source_document")
@@ -119,6 +120,7 @@ def compact_load(*, data: dict) -> Compact:
                 "position": position,
             },
         )
+    flags_cite_catalogue(compact=compact)
     return compact
 
 

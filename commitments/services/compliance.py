@@ -265,10 +265,11 @@ def _scoped(rows: QuerySet, flags: QuerySet[Flag], scope: Scope) -> tuple[QueryS
 
 def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
     """The clause and commitment each compact's flags of ``rule`` cite: the compact's own commitment carrying the
-    rule (its first, by position), or the rule's default clause and none. One query, whatever the compacts."""
+    rule (its first, by position), or none, where its document holds no such promise and the portal's default
+    applies (a blank clause; ``compliance.citation`` words it). One query, whatever the compacts."""
     none = Cast(Value(None), output_field=models.BigIntegerField())
     if rule.commitment_rule is None:
-        return {"flag_clause": Value(rule.clause), "flag_commitment": none}
+        return {"flag_clause": Value(""), "flag_commitment": none}
     cited: dict[int, tuple[str, int]] = {}
     for compact_id, code, pk in (
         Commitment.objects.filter(rule_key=rule.commitment_rule)
@@ -277,11 +278,11 @@ def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
     ):
         cited[compact_id] = (code, pk)  # ordered so that the compact's first commitment is the one kept
     if not cited:
-        return {"flag_clause": Value(rule.clause), "flag_commitment": none}
+        return {"flag_clause": Value(""), "flag_commitment": none}
     return {
         "flag_clause": Case(
             *(When(flag_compact=compact_id, then=Value(code)) for compact_id, (code, _pk) in cited.items()),
-            default=Value(rule.clause),
+            default=Value(""),
             output_field=models.CharField(),
         ),
         "flag_commitment": Case(
@@ -290,6 +291,26 @@ def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
             output_field=models.BigIntegerField(),
         ),
     }
+
+
+def flags_cite_catalogue(*, compact: Compact) -> int:
+    """Make every flag of ``compact`` cite what its catalogue now says: the commitment carrying its rule, or the
+    portal's default (blank). For ``load_compacts``, after the catalogue is loaded; a flag already citing the
+    right commitment is not written. Returns how many flags changed."""
+    changed = 0
+    for rule in compliance.all_rules():
+        carrying = (
+            compact.commitments.filter(rule_key=rule.commitment_rule).order_by("position", "pk").first()
+            if rule.commitment_rule
+            else None
+        )
+        code, pk = (carrying.code, carrying.pk) if carrying else ("", None)
+        changed += (
+            Flag.objects.filter(compact=compact, rule=rule.key)
+            .exclude(clause=code, commitment=pk)
+            .update(clause=code, commitment=pk)
+        )
+    return changed
 
 
 def _reasons(run: ComplianceRun) -> dict[str, str]:

@@ -26,6 +26,7 @@ PORTSMOUTH = {
     R.IMPROVEMENT_TIMETABLE: "12.7",
     R.REALLOCATION_ASSESSED: "19.5",
     R.COMPACT_REVIEW: None,  # the framework names a review group but promises no review of the compact
+    R.DISPUTES_PROCESS: None,  # no disputes procedure; principle 2 (honesty) asks for frank discussion
 }
 
 LEICESTERSHIRE = {
@@ -43,6 +44,7 @@ LEICESTERSHIRE = {
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "8",  # section 8: the compact and its action plan reviewed every year (VCS 19: the plan only)
+    R.DISPUTES_PROCESS: "10",  # section 10: informal, formal and appeal stages overseen by a disputes subgroup
 }
 
 NOTTINGHAMSHIRE = {
@@ -60,6 +62,7 @@ NOTTINGHAMSHIRE = {
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "LF.1",  # the framework is reviewed regularly (Looking to the Future, Next steps)
+    R.DISPUTES_PROCESS: "KP3.4",  # key priority 3: a dispute resolution system across the partnership
 }
 
 KNOWN_ANSWERS = {"portsmouth": PORTSMOUTH, "leicestershire": LEICESTERSHIRE, "nottinghamshire": NOTTINGHAMSHIRE}
@@ -118,3 +121,45 @@ def test_a_rule_key_changed_in_the_fixture_is_applied_on_reload(compacts, tmp_pa
     assert cited(leicestershire, R.PROMPT_PAYMENT) == "PSA 13"
     assert cited(leicestershire, R.NOTICE_PERIOD) == "Principle 11"  # the rest as before
     assert {rule: cited(compacts["portsmouth"], rule) for rule in PORTSMOUTH} == PORTSMOUTH
+
+
+# --- Flags cite what the catalogue says ----------------------------------------------------------------------
+
+
+def test_loading_the_compacts_makes_their_flags_cite_what_their_catalogues_say(compacts):
+    from commitments.models import RuleKey
+    from tests.commitments.factories import FlagFactory
+
+    leicestershire, portsmouth = compacts["leicestershire"], compacts["portsmouth"]
+    # As flags were written before each compact cited its own clauses: Portsmouth's numbers everywhere.
+    notice = FlagFactory(compact=leicestershire, rule=RuleKey.NOTICE_TOO_SHORT, clause="13.3")
+    payment = FlagFactory(compact=leicestershire, rule=RuleKey.INVOICE_OVERDUE, clause="11.2")
+    review = FlagFactory(compact=portsmouth, rule=RuleKey.COMPACT_REVIEW_OVERDUE, clause="8")
+    kept = FlagFactory(compact=portsmouth, rule=RuleKey.INVOICE_OVERDUE, clause="11.2")
+
+    compacts_load()
+
+    for flag in (notice, payment, review, kept):
+        flag.refresh_from_db()
+    assert (notice.clause, notice.commitment.code) == ("Principle 11", "Principle 11")
+    assert (payment.clause, payment.commitment) == ("", None)  # Leicestershire states no payment term
+    assert (review.clause, review.commitment) == ("", None)  # Portsmouth promises no review of itself
+    assert (kept.clause, kept.commitment.code) == ("11.2", "11.2")
+
+
+def test_the_flag_list_says_portal_default_and_filters_by_it(compacts, client_for, administrator):
+    from django.urls import reverse
+
+    from commitments.models import RuleKey
+    from tests.commitments.factories import FlagFactory
+
+    default = FlagFactory(compact=compacts["leicestershire"], rule=RuleKey.INVOICE_OVERDUE, clause="")
+    FlagFactory(compact=compacts["portsmouth"], rule=RuleKey.INVOICE_OVERDUE, clause="11.2")
+    client = client_for("administrator")
+
+    everything = client.get(reverse("commitments:flag_list"))
+    only_default = client.get(reverse("commitments:flag_list"), {"clause": "portal-default"})
+
+    assert '<option value="portal-default">Portal default</option>' in everything.text
+    assert "<td>Portal default</td>" in everything.text
+    assert [flag.pk for flag, _link, _age in only_default.context["rows"]] == [default.pk]

@@ -181,7 +181,10 @@ def test_export_writes_the_header_then_one_row_per_flag(scan_compact, unpaid_inv
     rows = export()
 
     assert ",".join(rows[0]) == HEADER
-    assert rows[1:] == [["invoice_overdue", "11.2", "southsea-compact", "GB-LAE-POR", "INV-0042", "2027-04-20", "open"]]
+    default = "portal default"  # the compact carries no such commitment
+    assert rows[1:] == [
+        ["invoice_overdue", default, "southsea-compact", "GB-LAE-POR", "INV-0042", "2027-04-20", "open"]
+    ]
 
 
 def overdue_funding_decision(compact, council, charity, **_people) -> tuple[str, str]:

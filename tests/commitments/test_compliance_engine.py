@@ -116,7 +116,10 @@ def test_an_invoice_unpaid_after_its_pay_by_date_is_flagged_against_the_funder(s
     assert flag.first_detected == OVERDUE
     assert flag.status == FlagStatus.OPEN
     assert flag.status_reason == FOUND
-    assert flag.clause == "11.2"  # the compact has no commitment carrying the rule: Portsmouth's clause
+    assert flag.clause == ""  # the compact has no commitment carrying the rule: the portal's default applies
+    assert compliance.citation(flag) == (
+        "portal default: invoices paid within 10 working days; this compact states no such rule"
+    )
     assert flag.commitment is None
     assert flag.status_changed_by is None
     assert flag.changed_in_run == run
@@ -179,7 +182,7 @@ def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_under_th
     flags = Flag.objects.filter(rule=RuleKey.INVOICE_OVERDUE, record_id=unpaid_invoice.pk)
     assert sorted(flags.values_list("compact__name", "clause", "due_date", "status")) == [
         ("Eastney Compact", "5.3", PAY_BY, FlagStatus.OPEN),
-        ("Southsea Compact", "11.2", PAY_BY, FlagStatus.RESOLVED),
+        ("Southsea Compact", "", PAY_BY, FlagStatus.RESOLVED),
     ]
 
 

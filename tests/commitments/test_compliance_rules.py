@@ -70,7 +70,7 @@ def test_an_adopted_compact_is_flagged_once_its_next_review_date_has_passed(toda
         assert flags == []
         return
     [flag] = flags
-    assert (flag.rule, flag.clause, flag.status) == (RULE, "8", FlagStatus.OPEN)
+    assert (flag.rule, flag.clause, flag.status) == (RULE, "", FlagStatus.OPEN)
     assert flag.organisation is None  # the compact's champions answer for its review, not one signatory
     assert flag.commitment is None
     assert (flag.record_type, flag.record_id) == (RecordType.COMPACT, compact.pk)

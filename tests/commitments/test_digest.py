@@ -222,7 +222,10 @@ def test_the_email_links_to_each_flag_page_and_the_flag_list_on_the_portal(unpai
     body = email_to(mailoutbox, officer).body
     assert re.search(rf"^  https://compact\.example\.org/flags/{flag.pk}/$", body, re.MULTILINE)
     assert "See every open flag: https://compact.example.org/flags/" in body
-    assert "Invoice unpaid after its pay-by date (clause 11.2), invoice INV-0042" in body
+    assert (
+        "Invoice unpaid after its pay-by date (portal default: invoices paid within 10 working days; this compact "
+        in body
+    )
 
 
 def test_an_email_lists_at_most_25_flags_and_says_how_many_more(scan_compact, council, charity, officer, mailoutbox):

@@ -123,7 +123,8 @@ def test_an_overdue_invoice_is_flagged_on_its_relationships_page_for_the_officer
     section = _flags_section(page)
     assert "Compliance flags" in section
     assert '<span class="badge text-bg-danger">Open</span>' in section
-    assert f"{INVOICE_OVERDUE} (clause 11.2), invoice INV-0042" in section
+    payment = "portal default: invoices paid within 10 working days; this compact states no such rule"
+    assert f"{INVOICE_OVERDUE} ({payment}), invoice INV-0042" in section
     assert "found 1 June 2027, Portsmouth City Council." in section
     assert _flag_links(page) == [flag.get_absolute_url()]
 
@@ -135,14 +136,14 @@ def test_a_notice_too_short_is_flagged_on_the_notice_page_and_its_relationships_
     relationship_page = _page(client.get(reverse("funding:relationship_detail", args=[short_notice.relationship_id])))
 
     for page in (notice_page, relationship_page):
-        assert f"{NOTICE_TOO_SHORT} (clause 13.3)" in _flags_section(page)
+        assert f"{NOTICE_TOO_SHORT} (portal default: 3 months&#x27; notice" in _flags_section(page)
         assert "due 1 September 2027, found 2 September 2027" in _flags_section(page)
 
 
 def test_a_consultation_flag_shows_on_the_public_consultation_page(client, unannounced):
     page = _page(client.get(unannounced.get_absolute_url()))
 
-    assert f"{NOT_ANNOUNCED} (clause 3.2)" in _flags_section(page)
+    assert f"{NOT_ANNOUNCED} (portal default: consultations are announced" in _flags_section(page)
     assert "due 5 January 2026, found 5 February 2026, Portsmouth City Council." in _flags_section(page)
 
 
@@ -150,7 +151,7 @@ def test_an_overdue_review_is_flagged_on_the_compacts_page(client, review_overdu
     page = _page(client.get(reverse("commitments:compact_detail", args=[review_overdue.slug])))
 
     section = _flags_section(page)
-    assert f"{REVIEW_OVERDUE} (clause 8)" in section
+    assert f"{REVIEW_OVERDUE} (portal default: the compact reviewed every year; " in section
     assert "due 1 January 2026, found 1 February 2026." in section  # no organisation: the champions are responsible
 
 

@@ -5,13 +5,14 @@ import datetime
 
 import pytest
 
-from commitments.models import Champion, CheckStatus, Flag, FlagStatus, RecordType
+from commitments import compliance
+from commitments.models import Champion, CheckStatus, Flag, FlagStatus, MeasurableRule, RecordType
 from commitments.services.compliance import compliance_scan
 from compact_portal.accounts.roles import Role
 from disputes import services
 from disputes.models import Concern, Outcome, Stage, Step
 from tests.accounts.factories import MembershipFactory
-from tests.commitments.factories import CompactFactory
+from tests.commitments.factories import CommitmentFactory, CompactFactory
 from tests.disputes.factories import (
     ACKNOWLEDGE_BY,
     ACKNOWLEDGED_ON,
@@ -58,7 +59,7 @@ def test_an_open_case_past_its_steps_last_day_is_flagged_against_whoever_owes_th
 
     [flag] = scan(compact, due + ONE_DAY)
 
-    assert (flag.rule, flag.clause, flag.status) == (RULE, "10", FlagStatus.OPEN)
+    assert (flag.rule, flag.clause, flag.status) == (RULE, "", FlagStatus.OPEN)  # no disputes procedure of its own
     assert flag.organisation == (request.getfixturevalue(responsible) if responsible else None)
     assert flag.organisation != charity  # the flag never names the organisation that raised the concern
     assert (flag.record_type, flag.record_id) == (RecordType.CONCERN, concern.pk)
@@ -220,6 +221,23 @@ def test_a_flag_names_the_case_by_its_reference_and_never_the_raiser(
     assert flag.record_label == concern.reference
     assert council.name not in str(flag)
     assert not Flag.objects.filter(organisation=council).exists()
+
+
+def test_the_flag_cites_the_compacts_own_disputes_procedure_where_it_has_one(compact, case_at):
+    """Leicestershire §10 and Nottinghamshire KP3.4 carry the disputes rule; a compact without one cites the
+    portal's default procedure, with its limits."""
+    case_at("received")
+    [default] = scan(compact, ACKNOWLEDGE_BY + ONE_DAY)
+    assert compliance.citation(default) == (
+        "portal default: a concern acknowledged within 5 working days, the informal stage within 20, the formal "
+        "response within 20 and an appeal decided within 20; this compact states no such rule"
+    )
+    procedure = CommitmentFactory(compact=compact, code="10", rule_key=MeasurableRule.DISPUTES_PROCESS)
+    Flag.objects.all().delete()
+
+    [flag] = scan(compact, ACKNOWLEDGE_BY + ONE_DAY)
+
+    assert (flag.clause, flag.commitment, compliance.citation(flag)) == ("10", procedure, "clause 10")
 
 
 # --- Live: a step taken closes its overdue flag at once ----------------------------------------------------------

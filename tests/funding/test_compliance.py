@@ -32,6 +32,10 @@ from tests.funding.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# The compact here has no catalogue, so its flags cite the portal's default (a blank clause); a compact's own
+# clause is cited in test_a_flag_cites_the_compacts_own_clause_for_prompt_payment.
+DEFAULT = ""
+
 ENGLAND = "england_wales"
 SCOTLAND = "scotland"
 OPEN, AT_RISK, RESOLVED = FlagStatus.OPEN, FlagStatus.AT_RISK, FlagStatus.RESOLVED
@@ -60,7 +64,7 @@ def seen(flags):
 
 def invoice_flag(invoice, rule, due, status=OPEN):
     funder = invoice.relationship.funder_id
-    return (rule, "11.2", funder, RecordType.INVOICE, invoice.pk, invoice.invoice_number, due, status)
+    return (rule, DEFAULT, funder, RecordType.INVOICE, invoice.pk, invoice.invoice_number, due, status)
 
 
 def relationship_flag(relationship, rule, clause, due):
@@ -217,7 +221,7 @@ def test_funding_still_undecided_after_its_decision_date_is_flagged(
 
     flags = scan(compact, today, RuleKey.DECISION_TOO_LATE)
 
-    assert seen(flags) == ([relationship_flag(pending, RuleKey.DECISION_TOO_LATE, "9.2", due)] if due else [])
+    assert seen(flags) == ([relationship_flag(pending, RuleKey.DECISION_TOO_LATE, DEFAULT, due)] if due else [])
 
 
 @pytest.mark.parametrize(
@@ -247,7 +251,7 @@ def test_an_award_told_late_without_justification_is_flagged(
 
     flags = scan(compact, date(2027, 3, 1), RuleKey.DECISION_TOO_LATE)
 
-    assert seen(flags) == ([relationship_flag(funding, RuleKey.DECISION_TOO_LATE, "9.2", due)] if due else [])
+    assert seen(flags) == ([relationship_flag(funding, RuleKey.DECISION_TOO_LATE, DEFAULT, due)] if due else [])
 
 
 def test_a_back_dated_scan_sees_funding_undecided_until_the_day_the_decision_was_told(funding):
@@ -261,7 +265,7 @@ def test_a_back_dated_scan_sees_funding_undecided_until_the_day_the_decision_was
 
     as_of_mid_january = scan(funding.compact, date(2027, 1, 15), RuleKey.DECISION_TOO_LATE)
 
-    assert seen(as_of_mid_january) == [relationship_flag(late, RuleKey.DECISION_TOO_LATE, "9.2", date(2027, 1, 1))]
+    assert seen(as_of_mid_january) == [relationship_flag(late, RuleKey.DECISION_TOO_LATE, DEFAULT, date(2027, 1, 1))]
 
 
 # --- 9.1 funding term, 9.3 feedback on a decline, 12.1 monitoring agreed --------------------------
@@ -286,7 +290,7 @@ def test_funding_shorter_than_the_minimum_term_without_explanation_is_flagged(
 
     flags = scan(compact, today, RuleKey.FUNDING_TERM_TOO_SHORT)
 
-    expected = relationship_flag(funding, RuleKey.FUNDING_TERM_TOO_SHORT, "9.1", date(2027, 4, 1))
+    expected = relationship_flag(funding, RuleKey.FUNDING_TERM_TOO_SHORT, DEFAULT, date(2027, 4, 1))
     assert seen(flags) == ([expected] if flagged else [])
 
 
@@ -308,7 +312,7 @@ def test_a_decline_told_without_feedback_is_flagged(compact, council, charity, f
 
     flags = scan(compact, today, RuleKey.DECLINED_WITHOUT_FEEDBACK)
 
-    expected = relationship_flag(funding, RuleKey.DECLINED_WITHOUT_FEEDBACK, "9.3", date(2026, 12, 1))
+    expected = relationship_flag(funding, RuleKey.DECLINED_WITHOUT_FEEDBACK, DEFAULT, date(2026, 12, 1))
     assert seen(flags) == ([expected] if flagged else [])
 
 
@@ -365,7 +369,7 @@ def test_an_agreement_signed_before_monitoring_was_agreed_is_flagged(
 
     flags = scan(compact, today, RuleKey.MONITORING_NOT_AGREED)
 
-    expected = relationship_flag(funding, RuleKey.MONITORING_NOT_AGREED, "12.1", date(2027, 3, 1))
+    expected = relationship_flag(funding, RuleKey.MONITORING_NOT_AGREED, DEFAULT, date(2027, 3, 1))
     assert seen(flags) == ([expected] if flagged else [])
 
 
@@ -388,7 +392,7 @@ def test_funding_ended_before_three_calendar_months_notice_is_flagged(funding, n
 
     flags = scan(funding.compact, notice_date, RuleKey.NOTICE_TOO_SHORT)
 
-    assert seen(flags) == ([notice_flag(notice, RuleKey.NOTICE_TOO_SHORT, "13.3", notice_date)] if flagged else [])
+    assert seen(flags) == ([notice_flag(notice, RuleKey.NOTICE_TOO_SHORT, DEFAULT, notice_date)] if flagged else [])
 
 
 @pytest.mark.parametrize(
@@ -409,7 +413,9 @@ def test_short_notice_of_an_end_fixed_from_the_start_is_not_flagged_where_the_co
 
     flags = scan(compact, date(2027, 9, 1), RuleKey.NOTICE_TOO_SHORT)
 
-    assert seen(flags) == ([notice_flag(notice, RuleKey.NOTICE_TOO_SHORT, "13.3", date(2027, 9, 1))] if flagged else [])
+    assert seen(flags) == (
+        [notice_flag(notice, RuleKey.NOTICE_TOO_SHORT, DEFAULT, date(2027, 9, 1))] if flagged else []
+    )
 
 
 @pytest.mark.parametrize(
@@ -438,7 +444,7 @@ def test_notice_of_ending_or_reducing_funding_before_the_impact_is_assessed_is_f
 
     flags = scan(funding.compact, date(2027, 10, 1), RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT)
 
-    expected = notice_flag(notice, RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT, "13.1", date(2027, 9, 1))
+    expected = notice_flag(notice, RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT, DEFAULT, date(2027, 9, 1))
     assert seen(flags) == ([expected] if flagged else [])
 
 
@@ -462,7 +468,7 @@ def test_a_final_decision_taken_before_the_response_window_closed_is_flagged(fun
 
     flags = scan(funding.compact, today, RuleKey.NOTICE_DECIDED_BEFORE_RESPONSE)
 
-    expected = notice_flag(notice, RuleKey.NOTICE_DECIDED_BEFORE_RESPONSE, "13.4", final_decision)
+    expected = notice_flag(notice, RuleKey.NOTICE_DECIDED_BEFORE_RESPONSE, DEFAULT, final_decision)
     assert seen(flags) == ([expected] if flagged else [])
 
 
@@ -507,5 +513,5 @@ def test_a_withdrawn_strategic_grant_for_a_protected_group_needs_a_reallocation_
 
     flags = scan(compact, date(2027, 9, 1), RuleKey.REALLOCATION_NOT_ASSESSED)
 
-    expected = notice_flag(notice, RuleKey.REALLOCATION_NOT_ASSESSED, "19.5", date(2027, 9, 1))
+    expected = notice_flag(notice, RuleKey.REALLOCATION_NOT_ASSESSED, DEFAULT, date(2027, 9, 1))
     assert seen(flags) == ([expected] if flagged else [])
