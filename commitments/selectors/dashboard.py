@@ -22,6 +22,7 @@ from ..models import (
     ComplianceReport,
     Flag,
     FlagStatus,
+    MeasurableRule,
     Organisation,
     Side,
     Signature,
@@ -97,6 +98,17 @@ def trend_steps(period: Period, step: str) -> list[Period]:
 def default_step(period: Period) -> str:
     """Months, unless that would draw more than two years of bars."""
     return MONTH if len(period.months()) <= 24 else QUARTER
+
+
+RULE = MeasurableRule
+PORTAL_DEFAULT_CLAUSE = "Portal default"  # a figure of a promise the compact's document does not make
+
+
+def compact_clauses(*, compact: Compact) -> dict[str, str]:
+    """{measurable rule: the clause of ``compact`` that carries it (its first, by position)}; one query. A rule
+    missing here is one the compact's document does not hold: the portal's default applies."""
+    carrying = compact.commitments.exclude(rule_key="").order_by("-position", "-pk").values_list("rule_key", "code")
+    return dict(carrying)  # the first by position is the last written, so it is the one kept
 
 
 @dataclass(frozen=True)
@@ -192,8 +204,11 @@ def compact_figures(
     shares["notice_long_enough"] = notice_shares(**scope)
     shares |= consultation_shares(**scope)
 
-    def figure(key: str, label: str, clause: str, by_value: bool = False) -> ShareFigure:
+    cited = compact_clauses(compact=compact)
+
+    def figure(key: str, label: str, rule: MeasurableRule, by_value: bool = False) -> ShareFigure:
         before, now = shares[key][: len(earlier_steps)], shares[key][len(earlier_steps) :]
+        clause = cited.get(rule, PORTAL_DEFAULT_CLAUSE)
         return ShareFigure(
             key.removesuffix("_value"), label, clause, add_shares(now), add_shares(before), now, by_value
         )
@@ -221,13 +236,15 @@ def compact_figures(
         today=today,
         signatories=signatories,
         shares=[
-            figure("paid_on_time", "Invoices paid within the agreed working days", "11.2"),
-            figure("told_in_time", "Funding decisions told in time before the start", "9.2"),
-            figure("notice_long_enough", "Notices giving the full notice period", "13.3"),
-            figure("multi_year", "Awards of multi-year funding", "9.1"),
-            figure("multi_year_value", "Multi-year funding, by value", "9.1", by_value=True),
-            figure("long_enough", "Consultations lasting the minimum length", "3.7"),
-            figure("feedback_on_time", "Consultation feedback published on time", "3.5"),
+            figure("paid_on_time", "Invoices paid within the agreed working days", MeasurableRule.PROMPT_PAYMENT),
+            figure(
+                "told_in_time", "Funding decisions told in time before the start", MeasurableRule.DECISION_LEAD_TIME
+            ),
+            figure("notice_long_enough", "Notices giving the full notice period", MeasurableRule.NOTICE_PERIOD),
+            figure("multi_year", "Awards of multi-year funding", MeasurableRule.FUNDING_TERM),
+            figure("multi_year_value", "Multi-year funding, by value", MeasurableRule.FUNDING_TERM, by_value=True),
+            figure("long_enough", "Consultations lasting the minimum length", MeasurableRule.CONSULTATION_LENGTH),
+            figure("feedback_on_time", "Consultation feedback published on time", RULE.CONSULTATION_FEEDBACK),
         ],
         days_to_pay=DaysToPay(
             median=paid[1][0],

@@ -101,7 +101,7 @@ def test_the_reports_tables_hold_plain_values_with_no_links(compact, council, ch
     assert headline.columns == ["Figure", "Clause", "Q2 2026", "Q1 2026", "Change"]
     assert headline.rows[0] == [
         "Invoices paid within the agreed working days",
-        "11.2",
+        "Portal default",  # the compact states no payment term
         "50% (1 of 2)",
         "0% (0 of 1)",
         "+50 points",

@@ -631,7 +631,7 @@ def test_the_headline_csv_holds_the_figures(client_for, queued_report, compact_c
 
     assert rows[0] == ["Figure", "Clause", "Q2 2026", "Q1 2026", "Change"]
     invoices = next(row for row in rows if row[0] == "Invoices paid within the agreed working days")
-    assert invoices[1:4] == ["11.2", "50% (1 of 2)", "0% (0 of 1)"]
+    assert invoices[1:4] == ["Portal default", "50% (1 of 2)", "0% (0 of 1)"]  # the compact states no payment term
     assert invoices[4].endswith("+50 points")
     half = next(row for row in rows if row[0] == "Half of invoices paid within")
     assert half[2:4] == ["3 working days", "14 working days"]
