@@ -94,6 +94,10 @@ PORTAL_DEFAULTS: dict[str, Callable[[Compact], str]] = {
 }
 
 
+# What a table says in a clause column where the compact's document holds no such promise.
+PORTAL_DEFAULT = "Portal default"
+
+
 def citation(flag) -> str:
     """What a flag cites, in words: its compact's clause ("clause 11.2"), or the portal's default where the
     compact's document holds no such promise ("portal default: invoices paid within 10 working days; this
@@ -102,7 +106,7 @@ def citation(flag) -> str:
         return f"clause {flag.clause}"
     default = PORTAL_DEFAULTS.get(_RULES[flag.rule].commitment_rule) if flag.rule in _RULES else None
     terms = f": {default(flag.compact)}" if default else ""
-    return f"portal default{terms}; this compact states no such rule"
+    return f"{PORTAL_DEFAULT.lower()}{terms}; this compact states no such rule"
 
 
 def register(rule: Rule) -> Rule:

@@ -4,10 +4,10 @@ from collections.abc import Iterable, Iterator
 
 from compact_portal.csv_export import safe_cell
 
+from .compliance import PORTAL_DEFAULT
 from .models import Flag
 
 FLAG_COLUMNS = ("rule", "clause", "compact", "organisation_org_id", "record", "due_date", "status")
-PORTAL_DEFAULT_CLAUSE = "portal default"  # the clause column where the compact's document holds no such promise
 
 
 def flag_rows(flags: Iterable[Flag]) -> Iterator[list[str]]:
@@ -18,7 +18,7 @@ def flag_rows(flags: Iterable[Flag]) -> Iterator[list[str]]:
     for flag in flags:
         yield [
             flag.rule,
-            safe_cell(flag.clause or PORTAL_DEFAULT_CLAUSE),
+            safe_cell(flag.clause or PORTAL_DEFAULT.lower()),
             flag.compact.slug,
             safe_cell(flag.organisation.org_id if flag.organisation else ""),
             safe_cell(flag.record_label),

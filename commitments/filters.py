@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from compact_portal.filters import PortalFilterSet, StableOrdering
 
+from .compliance import PORTAL_DEFAULT
 from .models import (
     LIVE_STATUSES,
     Community,
@@ -106,7 +107,7 @@ class FlagFilter(PortalFilterSet):
         clauses = sorted(set(visible.order_by().values_list("clause", flat=True).distinct()), key=_clause_order)
         fields["clause"].choices = [
             ("", "Any clause"),
-            *((clause or PORTAL_DEFAULT_VALUE, clause or "Portal default") for clause in clauses),
+            *((clause or PORTAL_DEFAULT_VALUE, clause or PORTAL_DEFAULT) for clause in clauses),
         ]
         fields["clause"].empty_label = None
 

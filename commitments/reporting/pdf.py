@@ -7,8 +7,9 @@ from django.template.loader import render_to_string
 
 from compact_portal.periods import Period
 
+from ..compliance import PORTAL_DEFAULT
 from ..models import Compact
-from ..selectors.dashboard import PORTAL_DEFAULT_CLAUSE, compact_figures, report_lists
+from ..selectors.dashboard import compact_figures, report_lists
 from .tables import Table, breakdown_tables, headline_table, signatories_table, trend_tables
 
 # The report's tables, in order, by the slug that names each one's CSV download.
@@ -118,7 +119,7 @@ def _tables(figures, lists) -> list[Table]:
             ["Clause", "Rule", "Signatory", "Record", "Due", "First found"],
             [
                 [
-                    f.clause or PORTAL_DEFAULT_CLAUSE,
+                    f.clause or PORTAL_DEFAULT,
                     f.get_rule_display(),
                     f.organisation.name if f.organisation else "",
                     f.record_label,

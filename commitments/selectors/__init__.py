@@ -10,6 +10,7 @@ from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, Qu
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
+from ..compliance import PORTAL_DEFAULT
 from ..models import (
     LIVE_STATUSES,
     Champion,
@@ -155,6 +156,25 @@ def flags_on_records(*, records: dict[str, Iterable[int]], user: User) -> QueryS
     )
 
 
+def commitments_carrying_rules(
+    *, compact: Compact | None = None, rule_key: str | None = None
+) -> dict[tuple[int, str], tuple[str, int]]:
+    """{(compact id, measurable rule): (clause, commitment id)}: the commitment each compact's catalogue carries
+    for each rule, its first by position, which flags and figures cite. A pair missing is a promise the compact's
+    document does not make (the portal's default applies). One query, for one compact or rule, or all."""
+    commitments = Commitment.objects.exclude(rule_key="")
+    if compact is not None:
+        commitments = commitments.filter(compact=compact)
+    if rule_key is not None:
+        commitments = commitments.filter(rule_key=rule_key)
+    carrying = {}
+    for compact_id, rule, code, pk in commitments.order_by("-position", "-pk").values_list(
+        "compact_id", "rule_key", "code", "pk"
+    ):
+        carrying[(compact_id, rule)] = (code, pk)  # the first by position is the last written, so it is kept
+    return carrying
+
+
 def flags_raised_in(*, run: ComplianceRun, earlier_runs: list[int] = ()) -> QuerySet[Flag]:
     """Flags the run raised, or made open or at risk again: what its digest reports; and those ``earlier_runs``
     (live re-checks since the last digest, runs that died before theirs) raised that are still open or at risk."""
@@ -233,7 +253,7 @@ def open_flags_by_rule_and_clause(
     return (
         [FlagCount(rule, RuleKey(rule).label, n) for rule, n in sorted(by_rule.items(), key=lambda i: (-i[1], i[0]))],
         [
-            FlagCount(clause, clause or "Portal default", n)
+            FlagCount(clause, clause or PORTAL_DEFAULT, n)
             for clause, n in sorted(by_clause.items(), key=lambda i: (-i[1], i[0]))
         ],
     )

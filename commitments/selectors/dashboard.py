@@ -16,6 +16,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.figures import Share, add_shares
 from compact_portal.periods import Period
 
+from ..compliance import PORTAL_DEFAULT
 from ..models import (
     Champion,
     Compact,
@@ -27,7 +28,14 @@ from ..models import (
     Side,
     Signature,
 )
-from . import SIGNED, FlagCount, open_flags_by_rule_and_clause, signatories_by_side, signatures_on
+from . import (
+    SIGNED,
+    FlagCount,
+    commitments_carrying_rules,
+    open_flags_by_rule_and_clause,
+    signatories_by_side,
+    signatures_on,
+)
 
 MONTH, QUARTER = "month", "quarter"
 
@@ -101,14 +109,6 @@ def default_step(period: Period) -> str:
 
 
 RULE = MeasurableRule
-PORTAL_DEFAULT_CLAUSE = "Portal default"  # a figure of a promise the compact's document does not make
-
-
-def compact_clauses(*, compact: Compact) -> dict[str, str]:
-    """{measurable rule: the clause of ``compact`` that carries it (its first, by position)}; one query. A rule
-    missing here is one the compact's document does not hold: the portal's default applies."""
-    carrying = compact.commitments.exclude(rule_key="").order_by("-position", "-pk").values_list("rule_key", "code")
-    return dict(carrying)  # the first by position is the last written, so it is the one kept
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,11 @@ def compact_figures(
     shares["notice_long_enough"] = notice_shares(**scope)
     shares |= consultation_shares(**scope)
 
-    cited = compact_clauses(compact=compact)
+    cited = {rule: code for (_id, rule), (code, _pk) in commitments_carrying_rules(compact=compact).items()}
 
     def figure(key: str, label: str, rule: MeasurableRule, by_value: bool = False) -> ShareFigure:
         before, now = shares[key][: len(earlier_steps)], shares[key][len(earlier_steps) :]
-        clause = cited.get(rule, PORTAL_DEFAULT_CLAUSE)
+        clause = cited.get(rule, PORTAL_DEFAULT)  # a promise the compact's document does not make
         return ShareFigure(
             key.removesuffix("_value"), label, clause, add_shares(now), add_shares(before), now, by_value
         )
@@ -356,7 +356,7 @@ def report_lists(*, compact: Compact, period: Period) -> ReportLists:
     )
     return ReportLists(
         breaches_by_commitment=[
-            (clause or "Portal default", title or "the compact states no such rule", n)
+            (clause or PORTAL_DEFAULT, title or "the compact states no such rule", n)
             for clause, title, n in by_commitment
         ],
         breaches_by_signatory=[(name or "The compact as a whole", n) for name, n in by_signatory],

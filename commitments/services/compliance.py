@@ -32,13 +32,12 @@ from django.utils import timezone
 
 from compact_portal.bulk_sql import insert_select
 
-from .. import compliance
+from .. import compliance, selectors
 from ..models import (
     FINISHED_CHECKS,
     LIVE_STATUSES,
     BreachRow,
     CheckStatus,
-    Commitment,
     Compact,
     CompactStatus,
     ComplianceRun,
@@ -65,7 +64,6 @@ DEADLINE_PASSED_AFTER = "The deadline has passed with the record still not put r
 BROKEN_AGAIN_AFTER = "Broken again after a change"
 DUE_SOON_AFTER = "Due soon, not yet broken; checked again after a change"
 PUT_RIGHT_AFTER = "Resolved: the record was put right"
-
 
 
 def compacts_to_check(*, compact: Compact | None = None):
@@ -270,13 +268,8 @@ def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
     none = Cast(Value(None), output_field=models.BigIntegerField())
     if rule.commitment_rule is None:
         return {"flag_clause": Value(""), "flag_commitment": none}
-    cited: dict[int, tuple[str, int]] = {}
-    for compact_id, code, pk in (
-        Commitment.objects.filter(rule_key=rule.commitment_rule)
-        .order_by("compact_id", "-position", "-pk")
-        .values_list("compact_id", "code", "pk")
-    ):
-        cited[compact_id] = (code, pk)  # ordered so that the compact's first commitment is the one kept
+    carrying = selectors.commitments_carrying_rules(rule_key=rule.commitment_rule)
+    cited = {compact_id: clause for (compact_id, _rule), clause in carrying.items()}
     if not cited:
         return {"flag_clause": Value(""), "flag_commitment": none}
     return {
@@ -297,14 +290,10 @@ def flags_cite_catalogue(*, compact: Compact) -> int:
     """Make every flag of ``compact`` cite what its catalogue now says: the commitment carrying its rule, or the
     portal's default (blank). For ``load_compacts``, after the catalogue is loaded; a flag already citing the
     right commitment is not written. Returns how many flags changed."""
+    carrying = selectors.commitments_carrying_rules(compact=compact)
     changed = 0
     for rule in compliance.all_rules():
-        carrying = (
-            compact.commitments.filter(rule_key=rule.commitment_rule).order_by("position", "pk").first()
-            if rule.commitment_rule
-            else None
-        )
-        code, pk = (carrying.code, carrying.pk) if carrying else ("", None)
+        code, pk = carrying.get((compact.pk, rule.commitment_rule), ("", None))
         changed += (
             Flag.objects.filter(compact=compact, rule=rule.key)
             .exclude(clause=code, commitment=pk)

@@ -6,8 +6,6 @@ from commitments import compliance
 
 register = template.Library()
 
-PORTAL_DEFAULT = "Portal default"
-
 
 @register.filter
 def citation(flag) -> str:
@@ -19,4 +17,4 @@ def citation(flag) -> str:
 @register.filter
 def clause_or_default(clause: str) -> str:
     """A clause for a table's column: "11.2", or "Portal default" where the compact holds no such promise."""
-    return clause or PORTAL_DEFAULT
+    return clause or compliance.PORTAL_DEFAULT
