@@ -20,7 +20,7 @@ from compact_portal.accounts.models import User
 from compact_portal.services import validated_save
 from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields
 
-from .. import rules, selectors
+from .. import selectors
 from ..models import (
     CaseDocument,
     CaseEvent,
@@ -33,6 +33,7 @@ from ..models import (
     Stage,
     Step,
 )
+from .deadlines import step_due_by
 from .emails import case_emails_send as case_emails_send  # re-exported
 from .emails import case_notify
 from .stages import acting_side
@@ -158,8 +159,8 @@ def concern_raise(
         stage=Stage.RECEIVED,
         received_on=today,
         step=Step.ACKNOWLEDGE,
-        step_due_by=rules.acknowledge_due_by(today, nation=compact.nation, days=compact.dispute_acknowledge_days),
     )
+    concern.step_due_by = step_due_by(concern, compact)
     validated_save(concern, actor)
     recheck_on_commit(
         record_type=RecordType.CONCERN, ids=[concern.pk], what=f"Concern {concern.reference} raised", name_who=False

@@ -25,8 +25,10 @@ from ..models import OPEN_STAGES, Concern, Stage, Step
 STORED = ("step_due_by", "formal_response_due", "appeal_lodge_by")
 
 
-def _step_due_by(concern: Concern, compact: Compact) -> datetime.date | None:
-    """The last day of the step ``concern`` waits for, counted from the day it began (as the stage services do)."""
+def step_due_by(concern: Concern, compact: Compact) -> datetime.date | None:
+    """The last day of the step ``concern`` waits for, counted from the day it began (stored on the case) in
+    ``compact``'s working-day limit and nation; None for no step. The stage services store it as each step
+    begins, and a settings change counts it again."""
     nation = compact.nation
     match concern.step:
         case Step.ACKNOWLEDGE:
@@ -48,7 +50,7 @@ def _step_due_by(concern: Concern, compact: Compact) -> datetime.date | None:
 
 
 def _store_open_deadlines(concern: Concern, compact: Compact, today: datetime.date) -> None:
-    due_by = _step_due_by(concern, compact)
+    due_by = step_due_by(concern, compact)
     if due_by is not None:
         concern.step_due_by = due_by
         if concern.step == Step.FORMAL_RESPONSE:

@@ -19,6 +19,7 @@ from compact_portal.services import validated_save
 
 from .. import rules, selectors
 from ..models import FINDINGS, CaseEvent, Concern, EventKind, Outcome, PanelAssignment, Party, Stage, Step
+from .deadlines import step_due_by
 from .emails import case_notify
 
 # When someone plays several parts, they act in the first that the step allows.
@@ -86,12 +87,11 @@ def concern_acknowledge(*, concern: Concern, actor: User, today: datetime.date, 
     """A champion acknowledges the concern and takes it on; the informal stage's clock starts."""
     concern, side = _move(concern, actor, Stage.ACKNOWLEDGED, doing="acknowledge the concern")
     compact = concern.compact
-    nation = compact.nation
     concern.stage = Stage.ACKNOWLEDGED
     concern.acknowledged_on = today
     concern.champion = actor
     concern.step = Step.INFORMAL
-    concern.step_due_by = rules.informal_due_by(today, nation=nation, days=compact.dispute_informal_days)
+    concern.step_due_by = step_due_by(concern, compact)
     _save_step(concern, actor)
     _record(concern, actor, side, Stage.RECEIVED, note)
     case_notify(
@@ -121,12 +121,10 @@ def formal_escalate(*, concern: Concern, actor: User, today: datetime.date, reas
     if not reasons.strip():
         raise ValidationError({"reasons": "Say why the informal dialogue has not resolved the concern."})
     compact = concern.compact
-    nation = compact.nation
     concern.stage = Stage.FORMAL
     concern.formal_started_on = today
-    concern.formal_response_due = rules.formal_response_due_by(today, nation=nation, days=compact.dispute_formal_days)
     concern.step = Step.FORMAL_RESPONSE
-    concern.step_due_by = concern.formal_response_due
+    concern.formal_response_due = concern.step_due_by = step_due_by(concern, compact)
     _save_step(concern, actor)
     _record(concern, actor, side, Stage.INFORMAL, reasons)
     case_notify(
@@ -164,13 +162,9 @@ def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: 
         field = "reasons" if refusal.startswith("Give the reasons") else "days" if "can be from" in refusal else None
         raise ValidationError({field: refusal} if field else refusal)
     compact = concern.compact
-    nation = compact.nation
     concern.formal_extension_days = days
     concern.formal_extension_reason = reasons.strip()
-    concern.formal_response_due = rules.formal_response_due_by(
-        concern.formal_started_on, nation=nation, days=compact.dispute_formal_days, extension_days=days
-    )
-    concern.step_due_by = concern.formal_response_due
+    concern.formal_response_due = concern.step_due_by = step_due_by(concern, compact)
     _save_step(concern, actor)
     CaseEvent.objects.create(concern=concern, kind=EventKind.EXTENSION, actor=actor, side=side, text=reasons.strip())
     case_notify(
@@ -275,13 +269,12 @@ def appeal_lodge(*, concern: Concern, actor: User, today: datetime.date, grounds
     if not grounds.strip():
         raise ValidationError({"grounds": "Give the grounds of the appeal."})
     compact = concern.compact
-    nation = compact.nation
     concern.stage = Stage.APPEAL
     concern.appealed_on = today
     concern.appealed_by = side
     concern.appeal_grounds = grounds.strip()
     concern.step = Step.APPEAL_DECISION
-    concern.step_due_by = rules.appeal_decision_due_by(today, nation=nation, days=compact.dispute_appeal_decision_days)
+    concern.step_due_by = step_due_by(concern, compact)
     _save_step(concern, actor)
     _record(concern, actor, side, Stage.FORMAL, grounds)
     case_notify(
