@@ -146,8 +146,12 @@ class Flag(models.Model):
 
     # Foreign keys whose own index a composite index below already serves are left without one: every index is
     # written again for each of the tens of thousands of flags a national scan inserts.
+    # A flag is derived data: the scan writes it from rows it has just joined to their compact, organisation and
+    # commitment, so those references exist as it is written, and deleting them goes through Django, which
+    # cascades (or clears) in Python. The database does not check them again at each commit, which at national
+    # scale would cost the first scan a third of its time (bench/compliance_scan.py).
     compact = models.ForeignKey(
-        "commitments.Compact", on_delete=models.CASCADE, related_name="flags", db_index=False
+        "commitments.Compact", on_delete=models.CASCADE, related_name="flags", db_index=False, db_constraint=False
     )  # served by flag_once_per_record_due_date and (compact, rule, status)
     rule = models.CharField(max_length=40, choices=RuleKey.choices)
     clause = models.CharField(
@@ -157,7 +161,15 @@ class Flag(models.Model):
         "promise and the portal's default applies.",
     )
     commitment = models.ForeignKey(
-        "commitments.Commitment", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+        "commitments.Commitment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
+        db_constraint=False,  # as compact
+        # Unindexed: only deleting a commitment looks flags up by it (to clear it), a rare administrator's step
+        # that may read the table once, while every flag a scan inserts would write the index.
+        db_index=False,
     )
     organisation = models.ForeignKey(
         "commitments.Organisation",
@@ -166,6 +178,7 @@ class Flag(models.Model):
         on_delete=models.CASCADE,
         related_name="flags",
         db_index=False,  # served by (organisation, status)
+        db_constraint=False,  # as compact
         help_text="The organisation responsible; blank where the compact's champions are (a review, a case step).",
     )
     record_type = models.CharField(max_length=30, choices=RecordType.choices)
@@ -183,6 +196,7 @@ class Flag(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # as commitment: only deleting a person's account looks flags up by it
         help_text="Blank: changed by the compliance scan.",
     )
     status_reason = models.TextField(blank=True)
@@ -232,7 +246,8 @@ class Flag(models.Model):
 class FlagEvent(models.Model):
     """One change of a flag's status: by a person (waive, reopen) or by a scan (raised, resolved, ...)."""
 
-    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    # Written by the scan beside the flag it follows, in the same statement's transaction (as Flag.compact).
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     status = models.CharField("new status", max_length=10, choices=FlagStatus.choices)
     reason = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -330,7 +330,12 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     reasons = _reasons(run)
     rows, flags = _scoped(rule.breaches(today), Flag.objects.filter(rule=rule.key), scope)
     rows = rows.annotate(**_commitment_columns(rule))
-    held = not (scope.record_ids and not scope.compact_ids)  # a few records' rows are cheaper to read again
+    # With no flag of the rule here before (a first scan), every flag is the one just raised, in the status its
+    # row gives: steps 2 and 3 would find nothing to move or resolve, so they are not run, and the rule's
+    # statement is read once, by the insert. Otherwise its rows are held for the steps that read them again,
+    # unless they are a few records' rows, cheaper to read again than to hold.
+    had_flags = flags.exists()
+    held = had_flags and not (scope.record_ids and not scope.compact_ids)
     if held:
         rows = _held(rows)
     now = timezone.now()
@@ -343,9 +348,6 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     already_flagged = flags.filter(
         compact=OuterRef("flag_compact"), record_id=OuterRef("flag_record"), due_date=OuterRef("flag_due")
     )
-    # With no flag of the rule here before (a first scan), every flag is the one just raised, in the status its
-    # row gives: steps 2 and 3 would find nothing to move or resolve, so they are not run.
-    had_flags = flags.exists()
     new = insert_select(
         Flag,
         # Rows flagged already are passed over by a join, not by the unique constraint one row at a time; the

@@ -80,25 +80,19 @@ def overdue_invoice(compact: Compact, funder=None) -> object:
 
 @pytest.fixture
 def invoice_rule_breaks_halfway(monkeypatch):
-    """The invoice_overdue check, broken after its flags are inserted: the rows it holds fail when the check
-    next reads them, as if the database went away halfway through the check. Returns the flag counts seen then."""
+    """The invoice_overdue check, broken after its flags are inserted: writing their history fails, as if the
+    database went away halfway through the check. Returns the flag counts seen then."""
     seen: list[int] = []
-    real_held = engine._held
+    real_insert_select = engine.insert_select
 
-    class BreaksAfterTheInsert(QuerySet):
-        def filter(self, *args, **kwargs):
-            inserted = Flag.objects.filter(rule=RuleKey.INVOICE_OVERDUE).count()
-            if not inserted:
-                return super().filter(*args, **kwargs)
+    def insert_select(model, **kwargs):
+        inserted = Flag.objects.filter(rule=RuleKey.INVOICE_OVERDUE).count()
+        if model is FlagEvent and inserted:
             seen.append(inserted)
             raise RuntimeError("the connection dropped halfway through the check")
+        return real_insert_select(model, **kwargs)
 
-    def held(rows):
-        held_rows = real_held(rows)
-        held_rows.__class__ = BreaksAfterTheInsert
-        return held_rows
-
-    monkeypatch.setattr(engine, "_held", held)
+    monkeypatch.setattr(engine, "insert_select", insert_select)
     return seen
 
 
