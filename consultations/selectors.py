@@ -7,16 +7,15 @@ organisation allowed it and the body published it with its feedback, by everyone
 """
 
 import datetime
-from collections.abc import Sequence
 
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from commitments.models import Champion, Compact, Organisation
+from commitments.figures import waived
+from commitments.models import Champion, Compact, Organisation, RecordType, RuleKey
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
-from compact_portal.figures import Measure, Share, shares_by_window
-from compact_portal.periods import Period
+from compact_portal.figures import Measure
 
 from .models import Consultation, ConsultationDocument, PublicationStatus, Response, ResponseStatus
 
@@ -138,10 +137,23 @@ def response_visible_to(*, user: User, response: Response) -> bool:
 
 # --- Figures for the dashboards and reports ---------------------------------------------------------
 
-# 3.7: formal consultations opened in the period that ran at least the compact's minimum, explained or not.
-LONG_ENOUGH = Measure("long_enough", "open_date", met=Q(length_days__gte=F("minimum_days")), counted=Q(formal=True))
-# 3.5: consultations whose feedback fell due in the period, with the feedback published by then.
-FEEDBACK_ON_TIME = Measure("feedback_on_time", "feedback_due", met=Q(feedback__published_on__lte=F("feedback_due")))
+# 3.7: formal consultations opened in the period that ran at least the compact's minimum, or the shorter length
+# explained.
+LONG_ENOUGH = Measure(
+    "long_enough",
+    "open_date",
+    met=Q(length_days__gte=F("minimum_days")),
+    counted=Q(formal=True),
+    explained=~Q(shorter_explanation="") | waived(RecordType.CONSULTATION, RuleKey.CONSULTATION_TOO_SHORT),
+)
+# 3.5: consultations whose feedback fell due in the period, with the feedback published by then; only a
+# champion's waiver explains late feedback.
+FEEDBACK_ON_TIME = Measure(
+    "feedback_on_time",
+    "feedback_due",
+    met=Q(feedback__published_on__lte=F("feedback_due")),
+    explained=waived(RecordType.CONSULTATION, RuleKey.CONSULTATION_FEEDBACK_OVERDUE),
+)
 
 
 def consultations_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[Consultation]:
@@ -150,18 +162,3 @@ def consultations_of(*, compact: Compact, organisation: Organisation | None = No
     if organisation is not None:
         consultations = consultations.filter(body=organisation)
     return consultations
-
-
-def consultation_shares(
-    *, compact: Compact, windows: Sequence[Period], organisation: Organisation | None = None
-) -> dict[str, list[Share]]:
-    """``long_enough`` and ``feedback_on_time`` for each window; one query."""
-    records = consultations_of(compact=compact, organisation=organisation)
-    return shares_by_window(records, [LONG_ENOUGH, FEEDBACK_ON_TIME], windows)
-
-
-# The records behind each figure, for its drill-down: (the records, the measure that picks them).
-FIGURE_RECORDS = {
-    "long_enough": (consultations_of, LONG_ENOUGH),
-    "feedback_on_time": (consultations_of, FEEDBACK_ON_TIME),
-}

@@ -17,7 +17,6 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min
 from commitments.models import Champion, Commitment, Compact, Organisation, SignatureStatus, UndertakenBy
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
-from compact_portal.figures import Measure
 from compact_portal.periods import Period
 
 from . import rules
@@ -339,7 +338,3 @@ def cases_by_stage(
         running = oldest is not None and value not in FINISHED_STAGES
         stages.append(StageAge(value, label, count, (today - oldest).days if running else None))
     return stages, received
-
-
-# The records behind the cases figure, for its drill-down: (the records, the measure that picks them).
-FIGURE_RECORDS = {"cases": (cases_of, Measure("cases", "received_on", met=Q()))}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from compact_portal.figures import Verdict
 from compact_portal.periods import Period
 
 from ..compliance import PORTAL_DEFAULT
@@ -79,8 +80,10 @@ def _tables(figures, lists) -> list[Table]:
                 "Closed",
                 "Days open",
                 "Minimum days",
+                "Length",
                 "Feedback due",
                 "Feedback published",
+                "Feedback",
             ],
             [
                 [
@@ -90,8 +93,10 @@ def _tables(figures, lists) -> list[Table]:
                     c.close_date,
                     c.length_days,
                     c.minimum_days if c.formal else "informal",
+                    _verdict(c.length_verdict) if c.formal else "–",
                     c.feedback_due,
                     _feedback_published(c),
+                    _verdict(c.feedback_verdict) if c.feedback_due <= figures.today else "not due yet",
                 ]
                 for c in lists.consultations
             ],
@@ -108,7 +113,7 @@ def _tables(figures, lists) -> list[Table]:
                     n.notice_date,
                     n.effective_date,
                     n.earliest_effective_date,
-                    "yes" if n.full_notice else "no",
+                    _verdict(n.verdict),
                 ]
                 for n in lists.notices
             ],
@@ -130,6 +135,10 @@ def _tables(figures, lists) -> list[Table]:
             ],
         ),
     ]
+
+
+def _verdict(value: str | None) -> str:
+    return Verdict(value).label if value else "–"
 
 
 def _feedback_published(consultation) -> str:

@@ -9,13 +9,14 @@ behind any figure, picked by the same definitions, for its drill-down.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, QuerySet, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
-from compact_portal.figures import Share, add_shares
+from compact_portal.figures import Share, add_shares, shares_by_window_and_group
 from compact_portal.periods import Period
 
+from .. import figures as registry
 from ..compliance import PORTAL_DEFAULT
 from ..models import (
     Champion,
@@ -23,7 +24,6 @@ from ..models import (
     ComplianceReport,
     Flag,
     FlagStatus,
-    MeasurableRule,
     Organisation,
     Side,
     Signature,
@@ -108,20 +108,19 @@ def default_step(period: Period) -> str:
     return MONTH if len(period.months()) <= 24 else QUARTER
 
 
-RULE = MeasurableRule
-
-
 @dataclass(frozen=True)
 class ShareFigure:
-    """One promise's share kept: in the period, in the period before, and step by step across both."""
+    """One promise's shares kept, explained and broken: in the period, in the period before, and step by step
+    across both."""
 
-    key: str  # names the drill-down's records
+    key: str  # the registered figure's key: names the drill-down's records
     label: str
     clause: str
     current: Share
     previous: Share
     trend: list[Share]  # the current period's steps
     by_value: bool = False  # a share of pounds, not of records
+    rule: str = ""  # the MeasurableRule it measures
 
     @property
     def change(self) -> int | None:
@@ -144,7 +143,12 @@ class DaysToPay:
 
 @dataclass(frozen=True)
 class Figures:
-    """Every headline figure of a compact (or one signatory's) for a period."""
+    """Every headline figure of a compact (or one signatory's) for a period.
+
+    For the compact, ``shares`` are all its promises. For one signatory (its health check), ``shares`` are the
+    promises it made (as a funder, or a body running a consultation) and ``treated`` those made to it (the
+    funding it receives, the consultations it answered): a charity is never scored for a council's failure.
+    """
 
     compact: Compact
     organisation: Organisation | None
@@ -158,14 +162,16 @@ class Figures:
     days_to_pay: DaysToPay
     flags_by_rule: list[FlagCount]
     flags_by_clause: list[FlagCount]
-    stages: list  # disputes.selectors.StageAge, received in the period, by stage today
+    stages: list  # disputes' StageAge, received in the period, by stage today
     cases_received: ShareFigure  # counts only: total is the number received
-    by_mechanism: list  # funding.selectors.figures.Total
+    by_mechanism: list  # funding's Total
     by_funder: list
     step_labels: list[str] = field(default_factory=list)
+    treated: list[ShareFigure] = field(default_factory=list)
+    panels: dict = field(default_factory=dict)
 
     def share(self, key: str) -> ShareFigure:
-        return next(figure for figure in self.shares if figure.key == key)
+        return next(figure for figure in [*self.shares, *self.treated] if figure.key == key)
 
     @property
     def open_flags(self) -> int:
@@ -181,51 +187,61 @@ def compact_figures(
     organisation: Organisation | None = None,
 ) -> Figures:
     """Every headline figure of ``compact`` for ``period`` (only ``organisation``'s part, if given), with the
-    previous period and a trend by ``step``; ten queries (nine for one organisation)."""
-    # Imported here: the funding, consultations and disputes apps build on commitments, not the reverse.
-    from consultations.selectors import consultation_shares
-    from disputes.selectors import cases_by_stage
-    from funding.selectors.figures import (
-        awards_by_mechanism_and_funder,
-        days_to_pay,
-        decision_shares,
-        notice_shares,
-        payment_shares,
-    )
-
+    previous period and a trend by ``step``, from the figures and panels the apps register
+    (``commitments/figures.py``): one query per kind of record, one per panel query, and four more, whatever
+    the size of the data."""
     step = step or default_step(period)
     previous = period.previous()
     steps, earlier_steps = trend_steps(period, step), trend_steps(previous, step)
     windows = earlier_steps + steps
-    scope = {"compact": compact, "organisation": organisation, "windows": windows}
-
-    shares = {"paid_on_time": payment_shares(**scope)}
-    shares |= decision_shares(**scope)
-    shares["notice_long_enough"] = notice_shares(**scope)
-    shares |= consultation_shares(**scope)
 
     cited = {rule: code for (_id, rule), (code, _pk) in commitments_carrying_rules(compact=compact).items()}
-
-    def figure(key: str, label: str, rule: MeasurableRule, by_value: bool = False) -> ShareFigure:
-        before, now = shares[key][: len(earlier_steps)], shares[key][len(earlier_steps) :]
-        clause = cited.get(rule, PORTAL_DEFAULT)  # a promise the compact's document does not make
-        return ShareFigure(
-            key.removesuffix("_value"), label, clause, add_shares(now), add_shares(before), now, by_value
+    promises = [figure for figure in registry.headline_figures() if figure.is_promise]
+    roles = [""] if organisation is None else [registry.PROMISER, registry.RECIPIENT]
+    counted: dict[str, dict[str, list[Share]]] = {role: {} for role in roles}
+    for group in registry.figures_by_records(promises):
+        first = group[0]
+        if organisation is None:
+            groups = {"": Q()}
+        else:
+            groups = {role: first.involving(compact=compact, organisation=organisation, role=role) for role in roles}
+        found = shares_by_window_and_group(
+            first.records(compact), [figure.measure for figure in group], windows, groups
         )
+        for role, shares in found.items():
+            counted[role] |= shares
 
-    paid = days_to_pay(compact=compact, organisation=organisation, windows=[previous, period])
-    paid_by_step = days_to_pay(compact=compact, organisation=organisation, windows=steps)
-    stages, received = cases_by_stage(
-        compact=compact, period=period, windows=windows, today=today, organisation=organisation
-    )
+    def share_figures(shares: dict[str, list[Share]]) -> list[ShareFigure]:
+        made = []
+        for figure in promises:
+            clause = cited.get(figure.rule, PORTAL_DEFAULT)  # a promise the compact's document does not make
+            keys = [(figure.key, figure.label, False)]
+            if figure.by_value:
+                keys.append((f"{figure.key}_value", figure.value_label, True))
+            for key, label, by_value in keys:
+                before, now = shares[key][: len(earlier_steps)], shares[key][len(earlier_steps) :]
+                made.append(
+                    ShareFigure(
+                        figure.key, label, clause, add_shares(now), add_shares(before), now, by_value, figure.rule
+                    )
+                )
+        return made
+
+    scope = registry.PanelScope(compact, organisation, period, previous, steps, windows, today)
+    panels = {name: registry.panel(name, scope) for name in registry.PANELS}
+    (paid_both, paid_by_step) = panels["days_to_pay"] or ([(None, None), (None, None)], [(None, None)] * len(steps))
+    stages, received = panels["cases_by_stage"] or ([], [0] * len(windows))
+    by_mechanism, by_funder = panels["awards_by_mechanism_and_funder"] or ([], [])
     by_rule, by_clause = open_flags_by_rule_and_clause(compact=compact, organisation=organisation)
-    by_mechanism, by_funder = awards_by_mechanism_and_funder(compact=compact, period=period, organisation=organisation)
     if organisation is None:
         now, before = signatories_by_side(compact=compact, dates=[period.end, previous.end])
         signatories = {side: (now[side], before[side]) for side in Side.values}
+        shares, treated = share_figures(counted[""]), []
     else:
         signatories = {}
+        shares, treated = share_figures(counted[registry.PROMISER]), share_figures(counted[registry.RECIPIENT])
     received_before, received_now = received[: len(earlier_steps)], received[len(earlier_steps) :]
+    cases = registry.figure("cases") if "cases" in {f.key for f in registry.all_figures()} else None
     return Figures(
         compact=compact,
         organisation=organisation,
@@ -235,22 +251,13 @@ def compact_figures(
         step=step,
         today=today,
         signatories=signatories,
-        shares=[
-            figure("paid_on_time", "Invoices paid within the agreed working days", MeasurableRule.PROMPT_PAYMENT),
-            figure(
-                "told_in_time", "Funding decisions told in time before the start", MeasurableRule.DECISION_LEAD_TIME
-            ),
-            figure("notice_long_enough", "Notices giving the full notice period", MeasurableRule.NOTICE_PERIOD),
-            figure("multi_year", "Awards of multi-year funding", MeasurableRule.FUNDING_TERM),
-            figure("multi_year_value", "Multi-year funding, by value", MeasurableRule.FUNDING_TERM, by_value=True),
-            figure("long_enough", "Consultations lasting the minimum length", MeasurableRule.CONSULTATION_LENGTH),
-            figure("feedback_on_time", "Consultation feedback published on time", RULE.CONSULTATION_FEEDBACK),
-        ],
+        shares=shares,
+        treated=treated,
         days_to_pay=DaysToPay(
-            median=paid[1][0],
-            p90=paid[1][1],
-            previous_median=paid[0][0],
-            previous_p90=paid[0][1],
+            median=paid_both[1][0],
+            p90=paid_both[1][1],
+            previous_median=paid_both[0][0],
+            previous_p90=paid_both[0][1],
             trend=[median for median, _ in paid_by_step],
         ),
         flags_by_rule=by_rule,
@@ -258,7 +265,7 @@ def compact_figures(
         stages=stages,
         cases_received=ShareFigure(
             "cases",
-            "Compact concerns received",
+            cases.label if cases else "Compact concerns received",
             "",
             Share(sum(received_now), sum(received_now)),
             Share(sum(received_before), sum(received_before)),
@@ -267,6 +274,7 @@ def compact_figures(
         by_mechanism=by_mechanism,
         by_funder=by_funder,
         step_labels=[_step_label(s, step) for s in steps],
+        panels=panels,
     )
 
 
@@ -279,42 +287,32 @@ def _step_label(window: Period, step: str) -> str:
 # --- The records behind a figure --------------------------------------------------------------------
 
 
-def figure_sources() -> dict:
-    """Every figure's records and measure, by the figure's key."""
-    from consultations.selectors import FIGURE_RECORDS as consultations
-    from disputes.selectors import FIGURE_RECORDS as disputes
-    from funding.selectors.figures import FIGURE_RECORDS as funding
-
-    return funding | consultations | disputes
-
-
 def figure_records(
     *,
     key: str,
     compact: Compact,
     period: Period,
-    met: bool | None = None,
+    verdict: str = "",
     organisation: Organisation | None = None,
+    role: str = "",
     side: str = "",
-    stage: str = "",
-    mechanism: str = "",
-    funder: str = "",
+    **narrowing: str,
 ) -> QuerySet:
-    """The records a figure counted for ``period``: all of them, or only those that kept the promise
-    (``met=True``) or broke it (``met=False``); narrowed to one side (signatories), one stage (cases), one
-    mechanism or one funder's slug (awards). Raises ``KeyError`` for a figure that does not exist."""
+    """The records a figure counted for ``period``, each annotated with its ``verdict`` (kept, explained or
+    broken; None for a count): all of them, or only those of one ``Verdict``; ``organisation``'s part (in
+    ``role``, or either); narrowed to one side (signatories) or by the figure's own ``narrowing`` (a stage, a
+    mechanism, a funder's slug). Raises ``KeyError`` for a figure that does not exist."""
     if key == "signatories":
         return signatures_on(compact=compact, on=period.end, organisation=organisation, side=side)
-    records, measure = figure_sources()[key]
-    chosen = records(compact=compact, organisation=organisation).filter(measure.in_window(period))
-    narrowing = {"stage": stage, "relationship__mechanism": mechanism, "relationship__funder__slug": funder}
-    chosen = chosen.filter(**{name: value for name, value in narrowing.items() if value})
-    if not measure.met:  # a count, not a promise: nothing is kept or broken
-        return chosen
-    if met is True:
-        chosen = chosen.filter(measure.met)
-    elif met is False:
-        chosen = chosen.exclude(measure.met)
+    figure = registry.figure(key)
+    measure = figure.measure
+    chosen = figure.of(compact=compact, organisation=organisation, role=role).filter(measure.in_window(period))
+    chosen = chosen.filter(
+        **{figure.narrowing[name]: value for name, value in narrowing.items() if value and name in figure.narrowing}
+    )
+    chosen = chosen.annotate(verdict=measure.verdict())
+    if measure.is_promise and verdict:
+        chosen = chosen.filter(measure.of_verdict(verdict))
     return chosen
 
 
@@ -328,29 +326,29 @@ class ReportLists:
     breaches_by_commitment: list[tuple[str, str, int]]  # clause, commitment, open flags
     breaches_by_signatory: list[tuple[str, int]]  # organisation, open flags
     open_flags: list  # Flag, with compact, organisation and commitment
-    consultations: list  # Consultation, with body and feedback
-    notices: list  # Notice, with the relationship's funder and recipient, annotated ``full_notice`` (13.3)
+    consultations: list  # Consultation, with body and feedback, and ``length_verdict`` and ``feedback_verdict``
+    notices: list  # Notice, with the relationship's funder and recipient, annotated with its ``verdict`` (13.3)
 
 
 def report_lists(*, compact: Compact, period: Period) -> ReportLists:
     """The compact's open flags (by commitment, by signatory, and each one), the consultations opened or
     owing feedback during ``period``, and the notices given then; five queries."""
-    from consultations.selectors import FEEDBACK_ON_TIME, LONG_ENOUGH, consultations_of
-    from funding.selectors.figures import NOTICE_LONG_ENOUGH, notices_of
-
     flags = Flag.objects.filter(compact=compact, status=FlagStatus.OPEN)
     by_commitment = flags.values_list("clause", "commitment__summary").annotate(n=Count("pk")).order_by("-n", "clause")
     by_signatory = flags.values_list("organisation__name").annotate(n=Count("pk")).order_by("-n", "organisation__name")
+    long_enough, feedback = registry.figure("long_enough"), registry.figure("feedback_on_time")
     consultations = (
-        consultations_of(compact=compact)
-        .filter(LONG_ENOUGH.in_window(period) | FEEDBACK_ON_TIME.in_window(period))
+        long_enough.of(compact=compact)
+        .filter(long_enough.measure.in_window(period) | feedback.measure.in_window(period))
+        .annotate(length_verdict=long_enough.measure.verdict(), feedback_verdict=feedback.measure.verdict())
         .select_related("body", "feedback")
         .order_by("open_date", "pk")
     )
+    notice = registry.figure("notice_long_enough")
     notices = (
-        notices_of(compact=compact)
-        .filter(NOTICE_LONG_ENOUGH.in_window(period))
-        .annotate(full_notice=Case(When(NOTICE_LONG_ENOUGH.met, then=True), default=False))
+        notice.of(compact=compact)
+        .filter(notice.measure.in_window(period))
+        .annotate(verdict=notice.measure.verdict())
         .select_related("relationship__funder", "relationship__recipient")
         .order_by("notice_date", "pk")
     )

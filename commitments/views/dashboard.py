@@ -6,6 +6,7 @@ see its scorecard too. For everyone else these pages do not exist (404).
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,15 +16,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from compact_portal.csv_export import csv_response, safe_cell
+from compact_portal.figures import Verdict
 from compact_portal.forms import add_service_errors
 from compact_portal.pagination import page_of
 from compact_portal.periods import Period, PeriodError
 from compact_portal.uploads import attachment_response
 
+from .. import figures as registry
+from ..compliance import PORTAL_DEFAULT
+from ..figures import Listing
 from ..forms import PeriodForm, ReportRequestForm
 from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
 from ..reporting.pdf import REPORT_TABLES, report_tables
 from ..reporting.tables import breakdown_tables, flags_url, headline_table, signatories_table, trend_tables
+from ..selectors import commitments_carrying_rules
 from ..selectors import dashboard as selectors
 from ..services.reports import report_request
 
@@ -93,26 +99,28 @@ def scorecard(request, slug, organisation_slug):
     )
 
 
-FIGURE_TITLES = {
-    "paid_on_time": "Invoices paid in full",
-    "told_in_time": "Funding decisions told",
-    "multi_year": "Awards with a known term",
-    "awards": "Funding awarded",
-    "notice_long_enough": "Notices given",
-    "long_enough": "Formal consultations opened",
-    "feedback_on_time": "Consultations whose feedback fell due",
-    "cases": "Compact concerns received",
-    "signatories": "Signatories",
-}
-MET_CHOICES = {"yes": True, "no": False}
+SIGNATORIES_TITLE = "Signatories"
+SIGNATORIES_LISTING = Listing("signatories", ("organisation",), ("organisation__name", "pk"))
+NARROWING = ("stage", "mechanism", "funder")
+
+
+def _figure(key: str):
+    """The registered figure (or the signatories' list); None for a key that names neither."""
+    if key == "signatories":
+        return None
+    try:
+        return registry.figure(key)
+    except KeyError:
+        raise Http404("No such figure") from None
 
 
 @login_required
 def figure_records(request, slug, key):
-    """The records behind one figure for a period: ``?start=&end=`` (both needed), optionally ``met=yes|no``,
-    ``organisation=`` (a scorecard's figure), and ``side``, ``stage``, ``mechanism`` or ``funder``."""
-    if key not in FIGURE_TITLES:
-        raise Http404("No such figure")
+    """The records behind one figure for a period, each with its verdict: ``?start=&end=`` (both needed),
+    optionally ``verdict=kept|explained|broken``, ``organisation=`` (a health check's figure) with ``role=``
+    (``promiser``: its own promises; ``recipient``: those made to it), and ``side``, ``stage``, ``mechanism`` or
+    ``funder``."""
+    figure = _figure(key)
     organisation_slug = request.GET.get("organisation", "")
     if organisation_slug:
         try:
@@ -130,13 +138,19 @@ def figure_records(request, slug, key):
     except ValueError as error:  # PeriodError is a ValueError; so is a missing or mistyped date
         message = str(error) if isinstance(error, PeriodError) else "Give the period's first and last days."
         return render(request, "commitments/figure_records.html", {"compact": compact, "error": message}, status=400)
-    met = MET_CHOICES.get(request.GET.get("met", ""))
-    narrowing = {name: request.GET.get(name, "") for name in ("side", "stage", "mechanism", "funder")}
+    verdict = request.GET.get("verdict", "")
+    verdict = verdict if verdict in Verdict.values else ""
+    role = request.GET.get("role", "")
+    role = role if organisation is not None and role in (registry.PROMISER, registry.RECIPIENT) else ""
+    narrowing = {name: request.GET.get(name, "") for name in ("side", *NARROWING)}
     records = selectors.figure_records(
-        key=key, compact=compact, period=period, met=met, organisation=organisation, **narrowing
+        key=key, compact=compact, period=period, verdict=verdict, organisation=organisation, role=role, **narrowing
     )
-    records = _listed(key, records, request.GET.get("sort"))
+    listing = figure.listing if figure else SIGNATORIES_LISTING
+    order = listing.sorts.get(request.GET.get("sort", ""), listing.order)
+    records = records.select_related(*listing.related).order_by(*order)
     page, query = page_of(request, records, per_page=RECORDS_PAGE_SIZE)
+    keep = {name: value for name, value in request.GET.items() if name in ("start", "end", "organisation", "role")}
     return render(
         request,
         "commitments/figure_records.html",
@@ -144,11 +158,15 @@ def figure_records(request, slug, key):
             "compact": compact,
             "organisation": organisation,
             "key": key,
-            "kind": _LISTING[key][0],
-            "kept_or_broken": key not in NOT_PROMISES,
-            "title": FIGURE_TITLES[key],
+            "kind": listing.kind,
+            "kept_or_broken": figure is not None and figure.is_promise,
+            "title": figure.records_title if figure else SIGNATORIES_TITLE,
+            "clause": _clause(compact, figure),
             "period": period,
-            "met": met,
+            "verdict": verdict,
+            "verdicts": Verdict.choices,
+            "base_query": urlencode(keep),
+            "role": role,
             "narrowing": {name: value for name, value in narrowing.items() if value},
             "side_label": Side(narrowing["side"]).label if narrowing["side"] in Side.values else "",
             "page_obj": page,
@@ -157,27 +175,12 @@ def figure_records(request, slug, key):
     )
 
 
-# How each list shows its records (the template pair under dashboard/records/), and in which order.
-_FUNDING = ("relationship__funder", "relationship__recipient")
-_LISTING = {
-    "paid_on_time": ("invoices", _FUNDING, ("paid_date", "pk")),
-    "told_in_time": ("decisions", _FUNDING, ("told_date", "pk")),
-    "multi_year": ("decisions", _FUNDING, ("told_date", "pk")),
-    "awards": ("decisions", _FUNDING, ("told_date", "pk")),
-    "notice_long_enough": ("notices", _FUNDING, ("notice_date", "pk")),
-    "long_enough": ("consultations", ("body", "feedback"), ("open_date", "pk")),
-    "feedback_on_time": ("consultations", ("body", "feedback"), ("feedback_due", "pk")),
-    "cases": ("cases", (), ("received_on", "pk")),
-    "signatories": ("signatories", ("organisation",), ("organisation__name", "pk")),
-}
-NOT_PROMISES = {"awards", "cases", "signatories"}  # counts: nothing in them is kept or broken
-
-
-def _listed(key, records, sort):
-    _, related, order = _LISTING[key]
-    if key == "paid_on_time" and sort == "days":
-        order = ("working_days_to_pay", "pk")
-    return records.select_related(*related).order_by(*order)
+def _clause(compact, figure) -> str:
+    """The compact's clause for the promise a figure measures, or the portal's default; blank for a count."""
+    if figure is None or figure.rule is None:
+        return ""
+    cited = {rule: code for (_id, rule), (code, _pk) in commitments_carrying_rules(compact=compact).items()}
+    return cited.get(figure.rule, PORTAL_DEFAULT)
 
 
 # --- Compliance reports ----------------------------------------------------------------------------
