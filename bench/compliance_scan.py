@@ -205,6 +205,38 @@ SCANNED_TABLES = (
 )
 
 
+def admin_arguments(url) -> list[str]:
+    """The connection options of the PostgreSQL client programs (createdb, dropdb) for a parsed database URL."""
+    return ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+
+
+def recreate_database(url, env: dict[str, str]) -> None:
+    """Drop and create the database of the parsed ``url``, then migrate it (``env`` names it in DATABASE_URL)."""
+    name = url.path.lstrip("/")
+    admin = admin_arguments(url)
+    subprocess.run(["dropdb", *admin, "--if-exists", name], check=True)
+    subprocess.run(["createdb", *admin, name], check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def fill_database() -> int:
+    """Fill the migrated, empty database Django is set up on with the national data set (``FILL``), set its
+    sequences past the rows and analyse it; return the rows in the scanned tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in FILL:
+            cursor.execute(statement)
+        for table in (*SCANNED_TABLES, "commitments_organisation", "consultations_policyarea"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+        rows = 0
+        for table in SCANNED_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            rows += cursor.fetchone()[0]
+    return rows
+
+
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run a child process; return its wall seconds, its own peak resident memory (KiB) and its output."""
     started = time.perf_counter()
@@ -301,12 +333,10 @@ def main() -> None:
     env = {key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"}
     env["DATABASE_URL"] = options.database_url
     python = sys.executable
-    admin = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    admin = admin_arguments(url)
 
     print(f"==> Database {name}: recreating, migrating, filling", flush=True)
-    subprocess.run(["dropdb", *admin, "--if-exists", name], check=True)
-    subprocess.run(["createdb", *admin, name], check=True)
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    recreate_database(url, env)
 
     os.environ.update(env)
     os.environ.pop("CELERY_BROKER_URL", None)  # tasks (the live re-checks) run in this process
@@ -322,16 +352,7 @@ def main() -> None:
     from commitments.services.compliance import compacts_to_check
 
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for statement in FILL:
-            cursor.execute(statement)
-        for table in (*SCANNED_TABLES, "commitments_organisation", "consultations_policyarea"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-        cursor.execute("ANALYZE")
-        rows = 0
-        for table in SCANNED_TABLES:
-            cursor.execute(f"SELECT count(*) FROM {table}")
-            rows += cursor.fetchone()[0]
+    rows = fill_database()
     print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
     scan = [python, "manage.py", "check_compliance", "--as-of", AS_OF.isoformat()]
