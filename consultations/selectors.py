@@ -78,12 +78,15 @@ def may_see_all_responses(*, user: User, consultation: Consultation) -> bool:
 
 
 def consultation_detail(*, user: User, pk: int, today: datetime.date) -> Consultation:
-    """One consultation the person may see, with its documents, date changes and feedback.
+    """One consultation the person may see, with its documents, date changes and feedback, and the verdicts
+    ``length_verdict`` (3.7, formal consultations) and ``feedback_verdict`` (3.5, once its feedback is due).
 
     Raises ``Consultation.DoesNotExist`` for one they may not see.
     """
     return (
         with_phase(consultations_visible_to(user=user), today=today)
+        # The 3.7 and 3.5 verdicts the dashboards count with, so the page says the same as every figure.
+        .annotate(length_verdict=LONG_ENOUGH.verdict(), feedback_verdict=FEEDBACK_ON_TIME.verdict())
         .select_related("body", "policy_area", "compact", "feedback")
         .prefetch_related(
             Prefetch("documents", queryset=ConsultationDocument.objects.order_by("uploaded_at")),

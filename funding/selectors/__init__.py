@@ -7,14 +7,16 @@ not exist.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Flag, Organisation, RecordType
+from commitments.models import Champion, Flag, Organisation, RecordType, RuleKey
 from commitments.selectors import flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
+from compact_portal.figures import Verdict
 
 from .. import rules
 from ..models import (
@@ -27,6 +29,7 @@ from ..models import (
     Invoice,
     Notice,
 )
+from .figures import MULTI_YEAR, NOTICE_LONG_ENOUGH, PAID_ON_TIME, TOLD_IN_TIME
 
 
 def _memberships(user: User, role: str, organisation_field: str):
@@ -84,9 +87,24 @@ def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
         relationships_visible_to(user=user)
         .select_related("funder", "recipient", "compact", "created_by")
         .prefetch_related(
-            Prefetch("decisions", queryset=Decision.objects.select_related("recorded_by")),
-            Prefetch("invoices", queryset=Invoice.objects.prefetch_related("payments")),
-            Prefetch("notices", queryset=Notice.objects.select_related("responded_by")),
+            # Each record's verdicts come from the measures the dashboards count with (selectors/figures.py), so
+            # the page and every figure say the same about it.
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("recorded_by").annotate(
+                    lead_verdict=TOLD_IN_TIME.verdict(), term_verdict=MULTI_YEAR.verdict()
+                ),
+            ),
+            Prefetch(
+                "invoices",
+                queryset=Invoice.objects.prefetch_related("payments").annotate(payment_verdict=PAID_ON_TIME.verdict()),
+            ),
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.select_related("responded_by").annotate(
+                    notice_verdict=NOTICE_LONG_ENOUGH.verdict()
+                ),
+            ),
             "recipient__communities",
         )
         .get(pk=pk)
@@ -112,9 +130,14 @@ def invoice_for(*, user: User, pk: int) -> Invoice:
 
 
 def notice_for(*, user: User, pk: int) -> Notice:
-    return Notice.objects.select_related(
-        "relationship__compact", "relationship__funder", "relationship__recipient", "responded_by"
-    ).get(pk=pk, relationship__in=relationships_visible_to(user=user))
+    """A notice the person may see, with its 13.3 ``notice_verdict`` (the dashboards' measure)."""
+    return (
+        Notice.objects.select_related(
+            "relationship__compact", "relationship__funder", "relationship__recipient", "responded_by"
+        )
+        .annotate(notice_verdict=NOTICE_LONG_ENOUGH.verdict())
+        .get(pk=pk, relationship__in=relationships_visible_to(user=user))
+    )
 
 
 def may_respond_to(*, user: User, notice: Notice) -> bool:
@@ -143,18 +166,38 @@ class TimelineEntry:
     date: datetime.date
     title: str
     detail: str = ""
-    verdict: str = ""
-    kept: bool | None = None  # True: the promise was kept; False: broken; None: nothing to judge
+    verdict: str = ""  # what was promised and what happened, in words
+    standing: str = ""  # a Verdict (kept, explained, broken), or blank where there is nothing to judge
 
 
-def relationship_timeline(*, relationship: FundingRelationship, today: datetime.date) -> list[TimelineEntry]:
-    """Everything that happened to a relationship, in date order, each with its Compact verdict."""
+def _standing(kept: bool | None, waived: bool) -> str:
+    """The verdict on a promise with no figure of its own: kept, or broken unless a champion waived the flag."""
+    if kept is None:
+        return ""
+    if kept:
+        return Verdict.KEPT
+    return Verdict.EXPLAINED if waived else Verdict.BROKEN
+
+
+def relationship_timeline(
+    *, relationship: FundingRelationship, today: datetime.date, waived: Iterable[tuple[str, str, int]] = ()
+) -> list[TimelineEntry]:
+    """Everything that happened to a relationship, in date order, each with its Compact verdict.
+
+    Decisions, invoices and notices carry the verdicts ``relationship_detail`` annotates (the dashboards'
+    measures); ``waived`` names the flags a champion waived, as (rule, record type, record id), for the
+    promises no figure counts (9.3 feedback, 12.1 monitoring, 13.4 the response window)."""
     compact = relationship.compact
+    waived = set(waived)
+
+    def was_waived(rule: str, record_type: str, record_id: int) -> bool:
+        return (rule, record_type, record_id) in waived
+
     entries: list[TimelineEntry] = []
     for decision in relationship.decisions.all():
-        verdict, kept = "", None
+        verdict, standing = "", ""
         if decision.kind == DecisionKind.AWARDED:
-            kept = decision.told_in_time or bool(decision.justification)
+            standing = decision.lead_verdict
             verdict = (
                 f"Told by {decision.due_by:%d/%m/%Y}, at least {compact.decision_lead_months} months before the start"
                 if decision.told_in_time
@@ -162,11 +205,14 @@ def relationship_timeline(*, relationship: FundingRelationship, today: datetime.
                 + ("; justification recorded" if decision.justification else "; no justification")
             )
         elif decision.kind == DecisionKind.DECLINED:
-            kept = bool(decision.feedback)
+            standing = _standing(
+                bool(decision.feedback),
+                was_waived(RuleKey.DECLINED_WITHOUT_FEEDBACK, RecordType.FUNDING_RELATIONSHIP, relationship.pk),
+            )
             verdict = "Feedback given (9.3)" if decision.feedback else "No feedback (9.3)"
         entries.append(
             TimelineEntry(
-                decision.told_date, f"Decision: {decision.get_kind_display()}", decision.rationale, verdict, kept
+                decision.told_date, f"Decision: {decision.get_kind_display()}", decision.rationale, verdict, standing
             )
         )
     if relationship.agreement_signed_date:
@@ -180,13 +226,23 @@ def relationship_timeline(*, relationship: FundingRelationship, today: datetime.
                 verdict="Monitoring agreed beforehand (12.1)"
                 if in_time
                 else "Monitoring not agreed before signing (12.1)",
-                kept=in_time,
+                standing=_standing(
+                    in_time,
+                    was_waived(RuleKey.MONITORING_NOT_AGREED, RecordType.FUNDING_RELATIONSHIP, relationship.pk),
+                ),
             )
         )
     if relationship.start_date:
         entries.append(TimelineEntry(relationship.start_date, "Funding starts"))
     for invoice in relationship.invoices.all():
-        entries.append(_invoice_entry(invoice, compact.nation, today))
+        entries.append(
+            _invoice_entry(
+                invoice,
+                compact.nation,
+                today,
+                was_waived(RuleKey.INVOICE_OVERDUE, RecordType.INVOICE, invoice.pk),
+            )
+        )
         for payment in invoice.payments.all():
             entries.append(
                 TimelineEntry(payment.paid_date, f"Payment of £{payment.amount:,} on invoice {invoice.invoice_number}")
@@ -200,7 +256,7 @@ def relationship_timeline(*, relationship: FundingRelationship, today: datetime.
                 f"{compact.notice_months} months' notice runs to {notice.earliest_effective_date:%d/%m/%Y} (13.3)"
                 if notice.notice_owed
                 else "No notice owed: the end date was fixed from the start",
-                notice.notice_period_met,
+                notice.notice_verdict if notice.notice_owed else "",
             )
         )
         if notice.responded_at:
@@ -222,7 +278,10 @@ def relationship_timeline(*, relationship: FundingRelationship, today: datetime.
                         if before
                         else "Before the response window closed (13.4)"
                     ),
-                    kept=before,
+                    standing=_standing(
+                        before,
+                        was_waived(RuleKey.NOTICE_DECIDED_BEFORE_RESPONSE, RecordType.NOTICE, notice.pk),
+                    ),
                 )
             )
     if relationship.end_date:
@@ -230,17 +289,23 @@ def relationship_timeline(*, relationship: FundingRelationship, today: datetime.
     return sorted(entries, key=lambda entry: entry.date)
 
 
-def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date) -> TimelineEntry:
+def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date, overdue_waived: bool) -> TimelineEntry:
     title = f"Invoice {invoice.invoice_number} for £{invoice.amount:,} received; pay by {invoice.pay_by:%d/%m/%Y}"
     return TimelineEntry(
-        invoice.received_date, title, verdict=invoice_verdict(invoice, nation, today), kept=invoice_kept(invoice, today)
+        invoice.received_date,
+        title,
+        verdict=invoice_verdict(invoice, nation, today),
+        standing=invoice_standing(invoice, today, overdue_waived=overdue_waived),
     )
 
 
-def invoice_kept(invoice: Invoice, today: datetime.date) -> bool | None:
+def invoice_standing(invoice: Invoice, today: datetime.date, *, overdue_waived: bool = False) -> str:
+    """The invoice's verdict (11.2): once paid in full, the dashboards' (``payment_verdict``, annotated by
+    ``relationship_detail``); unpaid, nothing yet until its pay-by date, then broken (or explained, if a
+    champion waived the overdue flag)."""
     if invoice.paid_date:
-        return rules.invoice_paid_on_time(due_by=invoice.pay_by, paid=invoice.paid_date)
-    return None if today <= invoice.pay_by else False
+        return invoice.payment_verdict
+    return "" if today <= invoice.pay_by else _standing(False, overdue_waived)
 
 
 def invoice_verdict(invoice: Invoice, nation: str, today: datetime.date) -> str:

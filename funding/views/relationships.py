@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from commitments.models import Organisation
+from commitments.models import FlagStatus, Organisation, RecordType, RuleKey
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
@@ -111,24 +111,30 @@ def relationship_detail(request, pk):
     except FundingRelationship.DoesNotExist:
         raise Http404("No such funding") from None
     can_edit = selectors.relationships_editable_by(user=request.user).filter(pk=pk).exists()
+    flags = list(selectors.relationship_flags(relationship=relationship, user=request.user))
+    waived = [(flag.rule, flag.record_type, flag.record_id) for flag in flags if flag.status == FlagStatus.WAIVED]
     compact = relationship.compact
     return render(
         request,
         "funding/relationship_detail.html",
         {
             "relationship": relationship,
-            "timeline": selectors.relationship_timeline(relationship=relationship, today=today),
+            "timeline": selectors.relationship_timeline(relationship=relationship, today=today, waived=waived),
             "invoices": [
                 (
                     invoice,
                     selectors.invoice_verdict(invoice, compact.nation, today),
-                    selectors.invoice_kept(invoice, today),
+                    selectors.invoice_standing(
+                        invoice,
+                        today,
+                        overdue_waived=(RuleKey.INVOICE_OVERDUE, RecordType.INVOICE, invoice.pk) in waived,
+                    ),
                 )
                 for invoice in relationship.invoices.all()
             ],
             "can_edit": can_edit,
             "gaps": relationship_gaps(relationship),
-            "flags": selectors.relationship_flags(relationship=relationship, user=request.user),
+            "flags": flags,
             "today": today,
         },
     )

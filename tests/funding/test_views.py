@@ -263,7 +263,7 @@ def test_a_late_payment_shows_how_late(client_for, funding):
 
     page = client.get(funding.get_absolute_url()).content.decode()
     assert "Paid on 22/04/2027, 2 working days late" in page
-    assert "Compact not kept" in page
+    assert '<span class="badge text-bg-danger">Broken</span> Paid on 22/04/2027' in page
 
 
 def test_an_overpayment_is_refused_and_the_form_kept(client_for, funding):
