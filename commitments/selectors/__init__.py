@@ -175,6 +175,25 @@ def commitments_carrying_rules(
     return carrying
 
 
+def clauses_of(*, compact: Compact) -> dict[str, str]:
+    """{measurable rule: clause} of the commitments ``compact``'s catalogue carries (``commitments_carrying_rules``);
+    a rule missing is a promise its document does not make. One query per compact object: the answer is kept on
+    it, so a page citing several promises of one compact reads the catalogue once."""
+    cached = getattr(compact, "_clauses_by_rule", None)
+    if cached is None:
+        carried = commitments_carrying_rules(compact=compact)
+        cached = {rule: code for (_id, rule), (code, _pk) in carried.items()}
+        compact._clauses_by_rule = cached
+    return cached
+
+
+def cite(*, compact: Compact, rule: str) -> str:
+    """How a page names the promise ``rule`` of ``compact``, in a sentence: "commitment 13.3" (Portsmouth),
+    "commitment PSA 18" (Leicestershire), or "the portal's default (this compact states no such rule)"."""
+    clause = clauses_of(compact=compact).get(rule)
+    return f"commitment {clause}" if clause else "the portal's default (this compact states no such rule)"
+
+
 def flags_raised_in(*, run: ComplianceRun, earlier_runs: list[int] = ()) -> QuerySet[Flag]:
     """Flags the run raised, or made open or at risk again: what its digest reports; and those ``earlier_runs``
     (live re-checks since the last digest, runs that died before theirs) raised that are still open or at risk."""

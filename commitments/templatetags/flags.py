@@ -1,8 +1,9 @@
-"""How a flag cites the promise it is about, in templates: ``{% load flags %}``."""
+"""How a flag, or a page, cites the promise it is about, in templates: ``{% load flags %}``."""
 
 from django import template
 
 from commitments import compliance
+from commitments.selectors import cite as cite_promise
 
 register = template.Library()
 
@@ -18,3 +19,10 @@ def citation(flag) -> str:
 def clause_or_default(clause: str) -> str:
     """A clause for a table's column: "11.2", or "Portal default" where the compact holds no such promise."""
     return clause or compliance.PORTAL_DEFAULT
+
+
+@register.filter
+def cite(compact, rule: str) -> str:
+    """``{{ compact|cite:"notice_period" }}``: "commitment 13.3", "commitment PSA 11", or "the portal's default
+    (this compact states no such rule)": the compact's own words for a promise (``selectors.cite``)."""
+    return cite_promise(compact=compact, rule=rule)
