@@ -53,6 +53,15 @@ class CompactAdmin(SimpleHistoryAdmin):
         ),
         ("Rule settings", {"fields": list(RULE_SETTINGS)}),
         ("Dispute stage limits", {"fields": list(DISPUTE_LIMITS)}),
+        (
+            "Dashboard status",
+            {
+                "fields": ["meeting_threshold", "slipping_threshold"],
+                "description": "Where the dashboard, the health checks and the report say each promise stands: "
+                "meeting the compact, slipping or not met, by the share of its records kept or explained in the "
+                "period.",
+            },
+        ),
     ]
 
     def save_model(self, request, obj, form, change):

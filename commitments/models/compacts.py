@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .. import validators
+from ..standing import DEFAULT_MEETING, DEFAULT_SLIPPING, threshold_errors
 
 
 class Side(models.TextChoices):
@@ -120,6 +121,23 @@ class Compact(models.Model):
         "panel decides an appeal within (working days)", default=20, validators=[MinValueValidator(1)]
     )
 
+    # Where the dashboard, the health checks and the report say each promise stands (commitments/standing.py):
+    # meeting the compact at or above ``meeting_threshold`` per cent kept or explained, slipping at or above
+    # ``slipping_threshold``, not met below it.
+    meeting_threshold = models.PositiveSmallIntegerField(
+        "meeting the compact from (% kept or explained)",
+        default=DEFAULT_MEETING,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="A promise kept or explained at least this often in a period is meeting the compact.",
+    )
+    slipping_threshold = models.PositiveSmallIntegerField(
+        "slipping from (% kept or explained)",
+        default=DEFAULT_SLIPPING,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Below the meeting threshold but at least this: slipping. Below this: not met. "
+        "No higher than the meeting threshold.",
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -137,6 +155,14 @@ class Compact(models.Model):
             raise ValidationError({"adopted_date": "Give the date the compact was adopted."})
         if self.adopted_date and self.next_review_date and self.next_review_date <= self.adopted_date:
             raise ValidationError({"next_review_date": "The next review must come after the date of adoption."})
+        thresholds = threshold_errors(meeting=self.meeting_threshold, slipping=self.slipping_threshold)
+        if thresholds and not self._threshold_out_of_range():  # the fields' own validators say that
+            raise ValidationError(thresholds)
+
+    def _threshold_out_of_range(self) -> bool:
+        return any(
+            value is not None and not 0 <= value <= 100 for value in (self.meeting_threshold, self.slipping_threshold)
+        )
 
 
 class Principle(models.Model):

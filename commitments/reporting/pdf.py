@@ -11,10 +11,20 @@ from compact_portal.periods import Period
 from ..compliance import PORTAL_DEFAULT
 from ..models import Compact
 from ..selectors.dashboard import compact_figures, report_lists
-from .tables import Table, breakdown_tables, headline_table, signatories_table, trend_tables
+from .tables import (
+    NO_OPEN_FLAGS,
+    Group,
+    Table,
+    breakdown_tables,
+    headline_table,
+    signatories_table,
+    summary,
+    trend_tables,
+)
 
 # The report's tables, in order, by the slug that names each one's CSV download.
 REPORT_TABLES = [
+    ("summary", "Summary: where each promise stands"),
     ("headline", "Headline figures"),
     ("signatories", "Signatories by side"),
     ("trend-paid_on_time", "Invoices paid within the agreed working days, by month or quarter"),
@@ -39,6 +49,36 @@ REPORT_TABLES = [
 ]
 
 
+def report_sections(ordered: list[Table]) -> list[Group]:
+    """The report's sections after its summary, from its tables in order."""
+    tables = {table.slug: table for table in ordered}
+    return [
+        Group(
+            "Trends",
+            [table for table in ordered if table.slug.startswith("trend-")],
+            new_page=True,
+            group_empty=True,
+        ),
+        Group(
+            "Where the compact is broken",
+            [
+                tables[slug]
+                for slug in ("flags-by-rule", "flags-by-clause", "breaches-by-commitment", "breaches-by-signatory")
+            ],
+            new_page=True,
+            empty_text=NO_OPEN_FLAGS,
+        ),
+        Group(
+            "Disputes",
+            [tables["disputes-by-stage"]],
+            "Compact concerns received in the period, by the stage each has reached today. No organisation is named.",
+        ),
+        Group("Consultations", [tables["consultations"]]),
+        Group("Funding", [tables[slug] for slug in ("funding-by-mechanism", "funding-by-funder", "notices")]),
+        Group("Appendix: open flags", [tables["open-flags"]], new_page=True, empty_text=NO_OPEN_FLAGS),
+    ]
+
+
 @dataclass(frozen=True)
 class RenderedReport:
     pdf: bytes
@@ -54,6 +94,7 @@ def report_tables(*, compact: Compact, period: Period, today: datetime.date) -> 
 
 def _tables(figures, lists) -> list[Table]:
     return [
+        summary(figures, links=False).table(),
         headline_table(figures, links=False),
         signatories_table(figures, links=False),
         *trend_tables(figures),
@@ -63,12 +104,14 @@ def _tables(figures, lists) -> list[Table]:
             "Open flags by commitment",
             ["Clause", "Commitment", "Open flags"],
             [list(row) for row in lists.breaches_by_commitment],
+            empty_text=NO_OPEN_FLAGS,
         ),
         Table(
             "breaches-by-signatory",
             "Open flags by signatory",
             ["Signatory", "Open flags"],
             [list(row) for row in lists.breaches_by_signatory],
+            empty_text=NO_OPEN_FLAGS,
         ),
         Table(
             "consultations",
@@ -133,6 +176,7 @@ def _tables(figures, lists) -> list[Table]:
                 ]
                 for f in lists.open_flags
             ],
+            empty_text=NO_OPEN_FLAGS,
         ),
     ]
 
@@ -165,7 +209,8 @@ def render_report(
             "compact": compact,
             "figures": figures,
             "tables": tables,
-            "trends": [table for table in ordered if table.slug.startswith("trend-")],
+            "summary": tables["summary"].extra["summary"],
+            "sections": report_sections(ordered),
             "meeting": meeting,
             "requested_by": requested_by,
             "today": today,

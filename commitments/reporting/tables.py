@@ -1,20 +1,30 @@
-"""The dashboard's and the report's tables and charts, built from one set of ``Figures``.
+"""The dashboard's, the health check's and the report's tables and charts, built from one set of ``Figures``.
 
 A table's cells are plain values (what its CSV holds); a ``Link`` cell also says where its figure drills
 down to, which the dashboard shows as a link and the PDF as text.
+
+Every page opens with the same ``Summary``: each promise's shares kept, explained and broken in the period,
+its change on the period before and where it stands (``commitments/standing.py``). A table or chart with
+nothing in it says so in one line, in one wording (``NOTHING``).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
-from compact_portal.charts import Chart, bar_chart, column_chart
-from compact_portal.figures import Share
+from compact_portal.charts import NOTHING, Chart, bar_chart, column_chart, share_bar
+from compact_portal.figures import Share, Verdict
 
 from ..filters import PORTAL_DEFAULT_VALUE
 from ..models import RuleKey, Side
 from ..selectors.dashboard import Figures, ShareFigure
+from ..standing import NO_RECORDS, Standing, describe_thresholds, kept_or_explained, standing
+
+NO_OPEN_FLAGS = "No flags are open today."  # the flag tables count flags open today, whatever the period
+PROMISER, RECIPIENT = "promiser", "recipient"  # a health check's drill-downs: its own promises, or those to it
+BY_VALUE_NOTE = "By value: an explanation is of an award, not of its pounds, so pounds not kept count as broken."
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,19 @@ class Table:
     chart: Chart | None = None
     note: str = ""
     extra: dict = field(default_factory=dict)
+    nothing: bool = False  # a trend with no records at any step: its rows are dashes, and no chart is drawn
+    charted: bool = False  # drawn as a chart (with its table beside it) when it has something to show
+    empty_text: str = NOTHING  # what the pages say in its place when it is empty
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to show: the pages print ``empty_text`` in one line instead of the chart and the table."""
+        return self.nothing or not self.rows
+
+    @property
+    def name(self) -> str:
+        """What it shows, in a few words, for a line listing the empty ones."""
+        return self.extra.get("name", self.title)
 
 
 def records_url(figures: Figures, key: str, *, previous: bool = False, **narrowing) -> str:
@@ -75,15 +98,217 @@ def _days(value: int | None) -> str:
     return "–" if value is None else f"{value} working day{'s' if value != 1 else ''}"
 
 
-def headline_table(figures: Figures, *, links: bool = True) -> Table:
-    """The summary: each headline figure this period against the previous one."""
+# --- The summary: where each promise stands ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of a promise's three shares (kept, explained or broken) and the list of its records."""
+
+    verdict: str
+    percent: int | None
+    text: str  # "50% (1 of 2)", or "–" with no records
+    url: str = ""
+
+    @property
+    def count_text(self) -> str:
+        """What the percentage is of: "1 of 2", "£12,000 of £30,000"; blank with no records."""
+        return self.text.partition(" (")[2].rstrip(")")
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change in the share kept or explained since the previous period: an arrow, its figure, and the same
+    in words for a screen reader (the arrow itself is hidden from it)."""
+
+    arrow: str  # ↑, ↓, → or – (nothing to compare)
+    text: str  # "+12 points", "no change", "–"
+    words: str  # "Up 12 points on Q1 2026"
+
+    def __str__(self) -> str:
+        return f"{self.arrow} {self.text}" if self.text != "–" else "–"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    key: str
+    label: str
+    clause: str
+    share: Share
+    parts: tuple[Part, Part, Part]  # kept, explained, broken
+    change: Change
+    standing: Standing | None
+    url: str = ""  # every record the figure counted
+    by_value: bool = False
+
+    @property
+    def status(self) -> str:
+        return self.standing.label if self.standing else NO_RECORDS
+
+    @property
+    def bar(self) -> SafeString | None:
+        """The small bar of the three shares; None with no records (the row says so in words)."""
+        if self.standing is None:
+            return None
+        kept, explained, broken = (part.percent for part in self.parts)
+        return share_bar(kept=kept, explained=explained, broken=broken)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The one-screen summary of a set of promises (the compact's, or one side of a health check)."""
+
+    rows: list[SummaryRow]
+    period_label: str
+    previous_label: str
+    legend: str  # the compact's thresholds in a sentence
+
+    @property
+    def empty(self) -> bool:
+        """No promise had a record in the period: the page says so in one line instead of the table."""
+        return all(row.standing is None for row in self.rows)
+
+    @property
+    def by_value_note(self) -> str:
+        """What a share by value leaves out, when the summary has one."""
+        if not any(row.by_value for row in self.rows):
+            return ""
+        return BY_VALUE_NOTE
+
+    @property
+    def columns(self) -> list[str]:
+        return ["Promise", "Clause", "Kept", "Explained", "Broken", f"Change on {self.previous_label}", "Status"]
+
+    def table(self, slug: str = "summary", title: str = "Summary: where each promise stands") -> Table:
+        """The summary as plain values, for the PDF and its CSV."""
+        rows = [
+            [row.label, row.clause, *(part.text for part in row.parts), str(row.change), row.status]
+            for row in self.rows
+        ]
+        note = " ".join(
+            filter(None, [f"Kept, explained and broken in {self.period_label}.", self.legend, self.by_value_note])
+        )
+        return Table(slug, title, self.columns, [] if self.empty else rows, note=note, extra={"summary": self})
+
+
+def _part_text(verdict: str, share: Share, percent: int | None, by_value: bool) -> str:
+    if percent is None:
+        return "–"
+    count = {Verdict.KEPT: share.met, Verdict.EXPLAINED: share.explained, Verdict.BROKEN: share.broken}[verdict]
+    if by_value:
+        return f"{percent}% (£{count:,} of £{share.total:,})"
+    return f"{percent}% ({count} of {share.total})"
+
+
+def _change(figure: ShareFigure, previous_label: str) -> Change:
+    now, before = kept_or_explained(figure.current), kept_or_explained(figure.previous)
+    if now is None:
+        return Change("–", "–", "Nothing to compare")
+    if before is None:
+        return Change("–", "–", f"No records in {previous_label} to compare")
+    points = now - before
+    unit = "point" if abs(points) == 1 else "points"
+    if points > 0:
+        return Change("↑", f"+{points} {unit}", f"Up {points} {unit} on {previous_label}")
+    if points < 0:
+        return Change("↓", f"−{-points} {unit}", f"Down {-points} {unit} on {previous_label}")
+    return Change("→", "no change", f"No change on {previous_label}")
+
+
+def summary_rows(
+    figures: Figures, shares: list[ShareFigure], *, role: str = "", links: bool = True
+) -> list[SummaryRow]:
+    """A summary row for each promise in ``shares``: its three shares in the period (each linking to its records,
+    narrowed to the health check's ``role``), its change and where it stands against the compact's thresholds."""
+    compact, rows = figures.compact, []
+    narrowing = {"role": role} if role else {}
+    for figure in shares:
+        share = figure.current
+        percents = (share.percent, share.explained_percent, share.broken_percent)
+        parts = tuple(
+            Part(
+                verdict,
+                percent,
+                _part_text(verdict, share, percent, figure.by_value),
+                records_url(figures, figure.key, verdict=verdict, **narrowing) if links and percent is not None else "",
+            )
+            for verdict, percent in zip(Verdict.values, percents, strict=True)
+        )
+        rows.append(
+            SummaryRow(
+                figure.key,
+                figure.label,
+                figure.clause,
+                share,
+                parts,
+                _change(figure, figures.previous.label),
+                standing(share, meeting=compact.meeting_threshold, slipping=compact.slipping_threshold),
+                records_url(figures, figure.key, **narrowing) if links else "",
+                figure.by_value,
+            )
+        )
+    return rows
+
+
+def summary(
+    figures: Figures, shares: list[ShareFigure] | None = None, *, role: str = "", links: bool = True
+) -> Summary:
+    """The one-screen summary of ``shares`` (the compact's promises unless given)."""
+    compact = figures.compact
+    return Summary(
+        summary_rows(figures, figures.shares if shares is None else shares, role=role, links=links),
+        figures.period.label,
+        figures.previous.label,
+        describe_thresholds(meeting=compact.meeting_threshold, slipping=compact.slipping_threshold),
+    )
+
+
+# --- The details ------------------------------------------------------------------------------------------------
+
+
+def headline_table(
+    figures: Figures,
+    *,
+    links: bool = True,
+    shares: list[ShareFigure] | None = None,
+    role: str = "",
+    others: bool = True,
+    slug: str = "headline",
+    title: str = "Headline figures",
+) -> Table:
+    """Each headline figure this period against the previous one, and this period's records kept, explained
+    and broken (each linking to them). ``shares`` are the compact's promises unless given (a health check's
+    side, whose links carry its ``role``); ``others`` adds the days to pay and the concerns received."""
     rows = []
-    for figure in figures.shares:
+    narrowing = {"role": role} if role else {}
+    for figure in figures.shares if shares is None else shares:
         now, before = share_text(figure.current, figure.by_value), share_text(figure.previous, figure.by_value)
+        share, counts = figure.current, []
+        for verdict, count in zip(Verdict.values, (share.met, share.explained, share.broken), strict=True):
+            text = (f"£{count:,}" if figure.by_value else str(count)) if share.total else "–"
+            counts.append(
+                Link(text, records_url(figures, figure.key, verdict=verdict, **narrowing))
+                if links and share.total
+                else text
+            )
         if links:
-            now = Link(now, records_url(figures, figure.key))
-            before = Link(before, records_url(figures, figure.key, previous=True))
-        rows.append([figure.label, figure.clause, now, before, change_text(figure)])
+            now = Link(now, records_url(figures, figure.key, **narrowing))
+            before = Link(before, records_url(figures, figure.key, previous=True, **narrowing))
+        rows.append([figure.label, figure.clause, now, before, change_text(figure), *counts])
+    if others:
+        rows += _other_rows(figures, links=links)
+    return Table(
+        slug,
+        title,
+        ["Figure", "Clause", figures.period.label, figures.previous.label, "Change", "Kept", "Explained", "Broken"],
+        rows,
+        note=f"A share is the share kept; kept, explained and broken count {figures.period.label}'s records.",
+    )
+
+
+def _other_rows(figures: Figures, *, links: bool) -> list[list]:
+    """The days within which invoices were paid, and the concerns received: figures, not promises."""
+    rows = []
     days = figures.days_to_pay
     for label, value, earlier in (
         ("Half of invoices paid within", days.median, days.previous_median),
@@ -100,7 +325,7 @@ def headline_table(figures: Figures, *, links: bool = True) -> Table:
             if value != earlier
             else "no change"
         )
-        rows.append([label, "11.2", now, before, change])
+        rows.append([label, "11.2", now, before, change, "–", "–", "–"])
     received = figures.cases_received
     now, before = str(received.current.total), str(received.previous.total)
     if links:
@@ -108,13 +333,20 @@ def headline_table(figures: Figures, *, links: bool = True) -> Table:
             Link(now, records_url(figures, "cases")),
             Link(before, records_url(figures, "cases", previous=True)),
         )
-    rows.append([received.label, "", now, before, f"{received.current.total - received.previous.total:+d}"])
-    return Table(
-        "headline",
-        "Headline figures",
-        ["Figure", "Clause", figures.period.label, figures.previous.label, "Change"],
-        rows,
-    )
+    change = f"{received.current.total - received.previous.total:+d}"
+    rows.append([received.label, "", now, before, change, "–", "–", "–"])
+    return rows
+
+
+def other_figures_table(figures: Figures, *, links: bool = True) -> Table:
+    """A health check's figures that are nobody's promise alone: the days its invoices took to pay (paid by it
+    or to it) and the concerns raised by or about it."""
+    rows = [row[:5] for row in _other_rows(figures, links=links)]
+    return Table("other-figures", "Payments and concerns", ["Figure", "Clause", *_periods(figures), "Change"], rows)
+
+
+def _periods(figures: Figures) -> list[str]:
+    return [figures.period.label, figures.previous.label]
 
 
 def signatories_table(figures: Figures, *, links: bool = True) -> Table:
@@ -146,18 +378,33 @@ def _trend(
     labels: list[str],
     *,
     percent: bool,
+    name: str,
+    nothing: bool,
 ) -> Table:
-    """A trend's table (``cells``, one per step) and its column chart (``values``, labelled ``labels``)."""
+    """A trend's table (``cells``, one per step) and its column chart (``values``, labelled ``labels``); no
+    chart when ``nothing`` was counted at any step: the pages then say so in one line."""
     columns = [figures.step.title(), heading]
     rows = [[step, cell] for step, cell in zip(figures.step_labels, cells, strict=True)]
-    chart = column_chart(
-        title=title, steps=figures.step_labels, values=values, texts=labels, percent=percent, columns=columns, rows=rows
+    chart = (
+        None
+        if nothing
+        else column_chart(
+            title=title,
+            steps=figures.step_labels,
+            values=values,
+            texts=labels,
+            percent=percent,
+            columns=columns,
+            rows=rows,
+        )
     )
-    return Table(slug, title, columns, rows, chart)
+    return Table(slug, title, columns, rows, chart, extra={"name": name}, nothing=nothing, charted=True)
 
 
-def trend_tables(figures: Figures) -> list[Table]:
-    """A chart and a table for each measure, step by step through the period."""
+def trend_tables(figures: Figures, shares: list[ShareFigure] | None = None, *, others: bool = True) -> list[Table]:
+    """A chart and a table for each measure (of ``shares``, the compact's promises unless given), step by step
+    through the period; ``others`` adds the days to pay and the concerns received. A trend with nothing at any
+    step has no chart (``Table.nothing``)."""
     tables = [
         _trend(
             figures,
@@ -168,9 +415,13 @@ def trend_tables(figures: Figures) -> list[Table]:
             [share.percent for share in figure.trend],
             [f"{share.percent}%" if share.total else "–" for share in figure.trend],
             percent=True,
+            name=figure.label,
+            nothing=not any(share.total for share in figure.trend),
         )
-        for figure in figures.shares
+        for figure in (figures.shares if shares is None else shares)
     ]
+    if not others:
+        return tables
     medians = figures.days_to_pay.trend
     tables.append(
         _trend(
@@ -182,6 +433,8 @@ def trend_tables(figures: Figures) -> list[Table]:
             medians,
             ["–" if value is None else str(value) for value in medians],
             percent=False,
+            name="Working days to pay half of invoices",
+            nothing=all(value is None for value in medians),
         )
     )
     received = [share.total for share in figures.cases_received.trend]
@@ -195,13 +448,48 @@ def trend_tables(figures: Figures) -> list[Table]:
             received,
             [str(n) for n in received],
             percent=False,
+            name="Compact concerns received",
+            nothing=not any(received),
         )
     )
     return tables
 
 
-def _bars(slug, title, columns, rows, items, note=""):
-    return Table(slug, title, columns, rows, bar_chart(title=title, items=items, columns=columns, rows=rows), note)
+def empty_names(tables: list[Table]) -> str:
+    """The empty tables' names in a line: "Notices giving the full notice period; Compact concerns received"."""
+    return "; ".join(table.name for table in tables if table.empty)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Tables shown together: a section of the report, the dashboard's trends or breakdowns. When every table is
+    empty the group says so in one line (``empty_text``); in the report it then begins no page of its own
+    (``new_page`` only counts when there is something to show), so short parts share a page. With
+    ``group_empty`` (the trends), the empty tables are named together in one line instead of each saying so."""
+
+    title: str
+    tables: list[Table]
+    intro: str = ""
+    new_page: bool = False
+    empty_text: str = NOTHING
+    group_empty: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return all(table.empty for table in self.tables)
+
+    @property
+    def shown(self) -> list[Table]:
+        return [table for table in self.tables if not (self.group_empty and table.empty)]
+
+    @property
+    def empty_names(self) -> str:
+        return empty_names(self.tables) if self.group_empty else ""
+
+
+def _bars(slug, title, columns, rows, items, note="", empty_text=NOTHING):
+    chart = bar_chart(title=title, items=items, columns=columns, rows=rows) if items else None
+    return Table(slug, title, columns, rows, chart, note, empty_text=empty_text, charted=True)
 
 
 def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
@@ -223,6 +511,7 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
         ]
         for s in figures.stages
     ]
+    received = any(s.count for s in figures.stages)  # every stage is listed, with none received: nothing to show
     mechanisms = [
         [t.label, link(t.awards, records_url(figures, "awards", mechanism=t.key)), f"£{t.amount:,.0f}"]
         for t in figures.by_mechanism
@@ -239,6 +528,7 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
             by_rule,
             [(f.label, f.count, str(f.count)) for f in figures.flags_by_rule],
             "Flags open today, whatever the period.",
+            NO_OPEN_FLAGS,
         ),
         _bars(
             "flags-by-clause",
@@ -247,13 +537,14 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
             by_clause,
             [(f"Clause {f.key}" if f.key else f.label, f.count, str(f.count)) for f in figures.flags_by_clause],
             "Flags open today, whatever the period.",
+            NO_OPEN_FLAGS,
         ),
         _bars(
             "disputes-by-stage",
             "Compact concerns received in the period, by stage today",
             ["Stage", "Concerns", "Oldest open (days since received)"],
-            stages,
-            [(s.label, s.count, str(s.count)) for s in figures.stages],
+            stages if received else [],
+            [(s.label, s.count, str(s.count)) for s in figures.stages] if received else [],
         ),
         _bars(
             "funding-by-mechanism",
@@ -269,4 +560,69 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
             funders,
             [(t.label, float(t.amount), f"£{t.amount:,.0f}") for t in figures.by_funder],
         ),
+    ]
+
+
+# --- A signatory's health check: its own promises, and those made to it ----------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthCheckSection:
+    """One side of a health check: the promises the organisation made (``role="promiser"``), or those others
+    made to it (``"recipient"``), summarised, in detail and step by step; its drill-downs carry the role, so
+    an organisation is only ever scored on its own promises."""
+
+    slug: str
+    title: str
+    intro: str
+    role: str
+    summary: Summary
+    headline: Table
+    trends: Group
+
+    @property
+    def empty(self) -> bool:
+        return self.summary.empty
+
+
+def health_check_sections(figures: Figures, *, links: bool = True) -> list[HealthCheckSection]:
+    """The health check's two sections, for ``figures`` of one organisation."""
+    name = figures.organisation.name
+    sides = [
+        (
+            "promises-made",
+            f"Promises {name} made",
+            "The funding it gives (invoices it pays, decisions and notices it gives, the terms it offers) and the "
+            "consultations it runs.",
+            PROMISER,
+            figures.shares,
+        ),
+        (
+            "promises-to",
+            f"How others kept their promises to {name}",
+            "Payments to it, the funding decisions and notices it was told, and the consultations it answered.",
+            RECIPIENT,
+            figures.treated,
+        ),
+    ]
+    return [
+        HealthCheckSection(
+            slug,
+            title,
+            intro,
+            role,
+            summary(figures, shares, role=role, links=links),
+            headline_table(
+                figures, links=links, shares=shares, role=role, others=False, slug=f"headline-{slug}", title=title
+            ),
+            Group(
+                title,
+                [
+                    replace(table, slug=table.slug.replace("trend-", f"trend-{slug}-", 1))
+                    for table in trend_tables(figures, shares, others=False)
+                ],
+                group_empty=True,
+            ),
+        )
+        for slug, title, intro, role, shares in sides
     ]

@@ -28,7 +28,17 @@ from ..figures import Listing
 from ..forms import PeriodForm, ReportRequestForm
 from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
 from ..reporting.pdf import REPORT_TABLES, report_tables
-from ..reporting.tables import breakdown_tables, flags_url, headline_table, signatories_table, trend_tables
+from ..reporting.tables import (
+    Group,
+    breakdown_tables,
+    flags_url,
+    headline_table,
+    health_check_sections,
+    other_figures_table,
+    signatories_table,
+    summary,
+    trend_tables,
+)
 from ..selectors import commitments_carrying_rules
 from ..selectors import dashboard as selectors
 from ..services.reports import report_request
@@ -64,14 +74,24 @@ def _figures_page(request, template, *, compact, today, organisation=None, extra
         "compact": compact,
         "form": form,
         "figures": figures,
-        "headline": headline_table(figures),
-        "signatories": signatories_table(figures) if organisation is None else None,
-        "trends": trend_tables(figures),
-        "breakdowns": breakdown_tables(figures),
+        "breakdowns": Group("Flags, disputes and funding", breakdown_tables(figures)),
         "years": form.fields["year"].choices,
         "steps": selectors.TREND_STEPS,
         "flags_url": flags_url(figures),
     }
+    if organisation is None:  # the dashboard: the compact's promises
+        context |= {
+            "summary": summary(figures),
+            "headline": headline_table(figures),
+            "signatories": signatories_table(figures),
+            "trends": Group("Trends", trend_tables(figures), group_empty=True),
+        }
+    else:  # a health check: the promises the organisation made, and those made to it
+        context |= {
+            "sections": health_check_sections(figures),
+            "others": other_figures_table(figures),
+            "trends": Group("Payments and concerns", trend_tables(figures, [], others=True), group_empty=True),
+        }
     return render(request, template, context | (extra or {}))
 
 

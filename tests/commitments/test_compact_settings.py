@@ -218,6 +218,7 @@ ADMIN_FIELDS = (
     "consultation_min_weeks", "feedback_due_weeks", "notice_months", "decision_lead_months", "min_funding_years",
     "payment_working_days", "dispute_acknowledge_days", "dispute_informal_days", "dispute_formal_days",
     "dispute_formal_extension_days", "dispute_appeal_lodge_days", "dispute_appeal_decision_days",
+    "meeting_threshold", "slipping_threshold",
 )  # fmt: skip
 
 

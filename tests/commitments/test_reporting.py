@@ -98,13 +98,16 @@ def test_the_reports_tables_hold_plain_values_with_no_links(compact, council, ch
 
     assert not any(isinstance(cell, Link) for table in tables.values() for row in table.rows for cell in row)
     headline = tables["headline"]
-    assert headline.columns == ["Figure", "Clause", "Q2 2026", "Q1 2026", "Change"]
+    assert headline.columns == ["Figure", "Clause", "Q2 2026", "Q1 2026", "Change", "Kept", "Explained", "Broken"]
     assert headline.rows[0] == [
         "Invoices paid within the agreed working days",
         "Portal default",  # the compact states no payment term
         "50% (1 of 2)",
         "0% (0 of 1)",
         "+50 points",
+        "1",
+        "0",
+        "1",
     ]
     assert tables["signatories"].rows == [["Public body", 1, 1], ["Voluntary and community sector", 1, 1]]
     assert [row[3] for row in tables["open-flags"].rows] == ["INV-OPEN"]

@@ -94,20 +94,27 @@ def test_a_column_charts_labels_are_escaped():
     assert "<b>Q1</b> & Q2" in texts_of(chart)
 
 
-def test_a_long_bar_label_is_shortened_but_the_description_keeps_it_whole():
+def test_a_long_bar_label_wraps_onto_more_lines_and_is_never_cut_off():
     label = "Consultation feedback not published within twelve weeks"
 
-    chart = bars([(label, 2, "2")])
+    chart = bars([(label, 2, "2"), ("Short", 1, "1")])
+    first = next(parsed(chart).iter(f"{SVG}text"))
+    lines = [span.text for span in first.iter(f"{SVG}tspan")]
 
-    assert texts_of(chart)[0] == label[:31] + "…"
+    assert lines == ["Consultation feedback not", "published within twelve weeks"]
+    assert " ".join(lines) == label
+    assert all(span.get("x") == first.get("x") for span in first.iter(f"{SVG}tspan"))
     assert label in parsed(chart).find(f"{SVG}desc").text
+    # the next row starts below both lines
+    bars_y = [float(rect.get("y")) for rect in parsed(chart).iter(f"{SVG}rect")]
+    assert bars_y[1] - bars_y[0] >= 30
 
 
 def test_a_bar_chart_of_nothing_says_so():
     chart = bars([])
 
-    assert texts_of(chart) == ["Nothing to show for this period."]
-    assert parsed(chart).find(f"{SVG}desc").text == "nothing to show for this period."
+    assert texts_of(chart) == ["Nothing in this period."]
+    assert parsed(chart).find(f"{SVG}desc").text == "Nothing in this period."
     assert list(parsed(chart).iter(f"{SVG}rect")) == []
 
 
@@ -119,7 +126,7 @@ def test_a_column_chart_shows_each_step_and_describes_it():
     assert svg.find(f"{SVG}title").text == "Invoices paid on time"
     assert svg.find(f"{SVG}desc").text == "Apr 2026: 50%; May 2026: 0%; Jun 2026: 100%."
     assert texts_of(chart)[-6:] == ["50%", "Apr 2026", "0%", "May 2026", "100%", "Jun 2026"]
-    assert [float(rect.get("height")) for rect in svg.iter(f"{SVG}rect")] == [70.0, 0.0, 140.0]  # 0 to 100%
+    assert [float(rect.get("height")) for rect in svg.iter(f"{SVG}rect")] == [70.0, 3.0, 140.0]  # 0 to 100%; 0 a mark
     assert {"0%", "50%", "100%"} <= set(texts_of(chart))  # the scale
 
 
