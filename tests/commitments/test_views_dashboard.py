@@ -21,11 +21,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import ComplianceReport, ReportStatus
+from commitments.models import ComplianceReport, Flag, RecordType, ReportStatus, RuleKey
 from commitments.reporting.pdf import REPORT_TABLES
+from commitments.services.compliance import compliance_scan
+from commitments.services.flags import flag_waive
 from compact_portal.accounts.roles import Role
+from compact_portal.figures import Share, Verdict
 from compact_portal.periods import Period
 from funding import services as funding_services
+from funding.models import Invoice
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import (
     ChampionFactory,
@@ -183,8 +187,8 @@ def text_of(response) -> str:
 
 
 def records_count(response) -> int:
-    """The number of records a drill-down list says it holds: "…: 2 records."."""
-    return int(re.search(r": (\d+) records?\.</p>", text_of(response)).group(1))
+    """The number of records a drill-down list says it holds: "…: 2 records." (then, for a promise, its clause)."""
+    return int(re.search(r": (\d+) records?\.(?: The promise: [^<]*)?</p>", text_of(response)).group(1))
 
 
 def queries_of(client, address: str, data=None) -> int:
@@ -307,17 +311,56 @@ def test_the_dashboard_shows_the_headline_figures_against_the_previous_period(cl
 
 
 def test_a_signatorys_health_check_counts_only_its_part(client_for, compact, compact_champion, council, other_charity):
+    """The youth network receives one invoice from the council, paid on time: the council's promise to it, so
+    its health check counts it among the promises made to it (``treated``), not as its own (``shares``, which
+    hold nothing: it made no promise). Before the figure registry a charity's received funding was counted as
+    its own figures; that changed on purpose."""
     SignatureFactory(compact=compact, organisation=other_charity, signed_date=D(2025, 6, 1))
     elsewhere = awarded(compact, council, other_charity, told=D(2025, 9, 1))
     paid_invoice(elsewhere, "INV-OTHER", D(2026, 4, 1), D(2026, 4, 2))
     client = client_for("compact_champion")
 
     dashboard = text_of(client.get(url("dashboard", compact.slug), Q2_2026))
-    own = text_of(client.get(url("scorecard", compact.slug, other_charity.slug), Q2_2026))
+    response = client.get(url("scorecard", compact.slug, other_charity.slug), Q2_2026)
+    own, figures = text_of(response), response.context["figures"]
+    council_figures = client.get(url("scorecard", compact.slug, council.slug), Q2_2026).context["figures"]
 
     assert ">67% (2 of 3)</a>" in dashboard
-    assert ">100% (1 of 1)</a>" in own
+    assert figures.organisation == other_charity
+    assert next(f for f in figures.treated if f.key == "paid_on_time").current == Share(1, 1)
+    assert next(f for f in figures.shares if f.key == "paid_on_time").current == Share(0, 0)
+    assert all(f.current.total == 0 for f in figures.shares)
+    assert ">67% (2 of 3)</a>" not in own
     assert "Signatories by side" not in own
+    # The council's own health check: all three invoices are its promises, none made to it.
+    assert council_figures.share("paid_on_time").current == Share(2, 3)
+    assert all(f.current.total == 0 for f in council_figures.treated)
+    assert ">67% (2 of 3)</a>" in text_of(client.get(url("scorecard", compact.slug, council.slug), Q2_2026))
+    listed = client.get(
+        url(
+            "figure_records",
+            compact.slug,
+            "paid_on_time",
+            organisation=other_charity.slug,
+            role="recipient",
+            start="2026-04-01",
+            end="2026-06-30",
+        )
+    )
+    assert records_count(listed) == 1
+    assert "INV-OTHER" in text_of(listed)
+    as_promiser = client.get(
+        url(
+            "figure_records",
+            compact.slug,
+            "paid_on_time",
+            organisation=other_charity.slug,
+            role="promiser",
+            start="2026-04-01",
+            end="2026-06-30",
+        )
+    )
+    assert records_count(as_promiser) == 0
 
 
 def test_a_chosen_year_shows_a_trend_month_by_month(client_for, compact, compact_champion):
@@ -395,68 +438,80 @@ def test_every_chart_is_an_inline_svg_with_a_text_alternative_and_its_table_and_
 # --- The records behind the figures -------------------------------------------------------------------------------
 
 
-def headline_links(page: str) -> list[tuple[str, str, str]]:
-    """(figure, link text, address) for every link in the headline table."""
-    table = page[page.index('id="headline"') :]
-    table = table[: table.index("</table>")]
-    links = []
-    for label, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S):
-        links += [
-            (label, text, html.unescape(href)) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', cells)
-        ]
-    return links
-
-
-def counted(text: str) -> tuple[int, int] | None:
-    """(kept, counted) of a share's text, "50% (1 of 2)"; None for a text that is not a share of records."""
-    if text == "none in the period":
-        return 0, 0
-    found = re.search(r"\((\d+) of (\d+)\)", text)
-    return (int(found.group(1)), int(found.group(2))) if found else None
-
-
 def test_each_headline_figure_lists_the_records_it_counted(
     client_for, compact, compact_champion, council, charity, vcs_member
 ):
+    """Each promise's records, this period and the previous one, listed by the drill-down: as many kept,
+    explained and broken as the dashboard counted; and every link of the page's figures opens a list."""
     more_of_q2(compact, council, charity, vcs_member)
     client = client_for("compact_champion")
-    links = headline_links(text_of(client.get(url("dashboard", compact.slug), Q2_2026)))
-    assert len(links) == 20  # ten figures, this period and the previous one
-    totals = {}  # the number of records each list should hold, by its address
+    response = client.get(url("dashboard", compact.slug), Q2_2026)
+    figures = response.context["figures"]
+    promises = [figure for figure in figures.shares if not figure.by_value]
+    assert [f.key for f in promises] == [
+        "paid_on_time",
+        "told_in_time",
+        "notice_long_enough",
+        "multi_year",
+        "long_enough",
+        "feedback_on_time",
+    ]
 
-    for label, text, address in links:
-        assert "/dashboard/records/" in address
-        share = counted(text)
-        if share is not None:
-            kept, total = share
-            assert records_count(client.get(f"{address}&met=yes")) == kept, (label, address)
-            assert records_count(client.get(f"{address}&met=no")) == total - kept, (label, address)
-        elif label == "Compact concerns received":
-            total = int(text)
-        else:  # days to pay, or a share by value: the records of the figure above it
-            total = totals[address.replace("&sort=days", "")]
-        totals[address] = total
-        assert records_count(client.get(address)) == total, (label, address)
+    for figure in promises:
+        for period, share in ((figures.period, figure.current), (figures.previous, figure.previous)):
+            address = url("figure_records", compact.slug, figure.key, start=period.start, end=period.end)
+            listed = [records_count(client.get(f"{address}&verdict={verdict}")) for verdict in Verdict.values]
+            assert listed == [share.met, share.explained, share.broken], (figure.key, period)
+            assert records_count(client.get(address)) == share.total, (figure.key, period)
+    cases = url("figure_records", compact.slug, "cases", start=figures.period.start, end=figures.period.end)
+    assert records_count(client.get(cases)) == figures.cases_received.current.total == 1
+    assert (figures.share("paid_on_time").current, figures.share("told_in_time").current) == (Share(2, 3), Share(1, 1))
 
-    q2 = {text for label, text, address in links if "start=2026-04-01" in address}
-    assert {"67% (2 of 3)", "100% (1 of 1)", "1"} <= q2  # invoices; told, notices, multi-year, consultations; concerns
+    links = {html.unescape(href) for href in re.findall(r'href="([^"]*/dashboard/records/[^"]*)"', text_of(response))}
+    assert len(links) >= 2 * len(promises)
+    for address in links:
+        assert client.get(address).status_code == 200, address
 
 
 def test_the_invoices_that_broke_the_promise_are_the_late_ones(client_for, compact, compact_champion):
     client = client_for("compact_champion")
     address, period = url("figure_records", compact.slug, "paid_on_time"), {"start": "2026-04-01", "end": "2026-06-30"}
 
-    late, kept, every = (text_of(client.get(address, {**period, "met": met})) for met in ("no", "yes", ""))
+    late, kept, explained, every = (
+        text_of(client.get(address, {**period, "verdict": verdict})) for verdict in ("broken", "kept", "explained", "")
+    )
 
     assert "INV-Q2-LATE" in late
     assert "INV-Q2-ON" not in late
     assert "INV-Q1-LATE" not in late
-    assert "that broke the promise" in late
+    assert "Invoices paid in full: broken" in late
     assert "INV-Q2-ON" in kept
     assert "INV-Q2-LATE" not in kept
+    assert "INV-Q2-" not in explained  # no flag was waived
     assert "INV-Q2-ON" in every
     assert "INV-Q2-LATE" in every
     assert "INV-Q1-LATE" not in every
+
+
+def test_a_late_invoice_whose_flag_a_champion_waived_is_explained(client_for, compact, compact_champion):
+    """INV-Q2-LATE's paid-late flag, found by the scan and waived by the compact's champion with a reason: the
+    invoice moves from broken to explained, on the dashboard and in its drill-down."""
+    invoice = Invoice.objects.get(invoice_number="INV-Q2-LATE")
+    compliance_scan(today=D(2026, 7, 1), compact=compact, rule_keys=[RuleKey.INVOICE_PAID_LATE], send_digest=False)
+    flag = Flag.objects.get(rule=RuleKey.INVOICE_PAID_LATE, record_type=RecordType.INVOICE, record_id=invoice.pk)
+    flag_waive(flag=flag, actor=compact_champion, reason="The invoice went to the wrong address.")
+    client = client_for("compact_champion")
+    address, period = url("figure_records", compact.slug, "paid_on_time"), {"start": "2026-04-01", "end": "2026-06-30"}
+
+    late, explained = (
+        text_of(client.get(address, {**period, "verdict": verdict})) for verdict in ("broken", "explained")
+    )
+    figures = client.get(url("dashboard", compact.slug), Q2_2026).context["figures"]
+
+    assert "INV-Q2-LATE" in explained
+    assert "INV-Q2-ON" not in explained
+    assert "INV-Q2-LATE" not in late
+    assert figures.share("paid_on_time").current == Share(1, 2, 1)
 
 
 def test_the_signatories_figures_list_the_signatories(client_for, compact, compact_champion, charity):
@@ -502,13 +557,13 @@ def test_the_dashboard_takes_the_same_few_queries_however_much_there_is(
 ):
     client = client_for("compact_champion")
     address = url("dashboard", compact.slug)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):  # 15, and one for the funding to each protected characteristic
         client.get(address, Q2_2026)
     small = queries_of(client, address, Q2_2026)
 
     grow(compact, council, charity, vcs_member)
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         client.get(address, Q2_2026)
     assert queries_of(client, address, Q2_2026) == small
     assert queries_of(client, address, {"year": "2026"}) == small

@@ -1,11 +1,14 @@
-"""The funding figures of the dashboards and reports (funding/selectors/figures.py), each counted in one query."""
+"""The funding figures of the dashboards and reports, registered in funding/figures.py with their measures in
+funding/selectors/figures.py: each counted through the figure registry (commitments/figures.py) in one query,
+kept, explained (a justification, an explanation of a shorter term, a champion's waiver) or broken."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
-from compact_portal.figures import Share
+from commitments.figures import PROMISER, RECIPIENT, figure
+from compact_portal.figures import Share, shares_by_window
 from compact_portal.periods import Period
 from funding import services
 from funding.models import Mechanism
@@ -14,6 +17,27 @@ from tests.commitments.factories import CompactFactory, OrganisationFactory, Pub
 from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def figure_shares(*keys: str, compact, windows, organisation=None, role: str = "") -> dict[str, list[Share]]:
+    """The registered figures ``keys`` (all counting the same records) in each window, in one query: the compact's,
+    or those of ``organisation`` (in ``role``, or either)."""
+    figures = [figure(key) for key in keys]
+    records = figures[0].of(compact=compact, organisation=organisation, role=role)
+    return shares_by_window(records, [f.measure for f in figures], windows)
+
+
+def payment_shares(**scope) -> list[Share]:
+    return figure_shares("paid_on_time", **scope)["paid_on_time"]
+
+
+def decision_shares(**scope) -> dict[str, list[Share]]:
+    return figure_shares("told_in_time", "multi_year", **scope)
+
+
+def notice_shares(**scope) -> list[Share]:
+    return figure_shares("notice_long_enough", **scope)["notice_long_enough"]
+
 
 RECEIVED = datetime.date(2027, 4, 6)  # Tuesday; payable by Tuesday 20 April (10 working days)
 Q1_2027, Q2_2027 = Period.quarter(2027, 1), Period.quarter(2027, 2)
@@ -58,8 +82,8 @@ def test_payment_shares_count_the_invoices_paid_in_each_window(compact, funding,
     InvoiceFactory(relationship=funding, received_date=RECEIVED)  # not paid yet
     paid_invoice(AwardedFundingFactory(compact=CompactFactory(name="Other Compact")), datetime.date(2027, 4, 9))
 
-    assert figures.payment_shares(compact=compact, windows=[Q1_2027, Q2_2027]) == [Share(1, 1), Share(2, 4)]
-    assert figures.payment_shares(compact=compact, windows=Q2_2027.months()) == [Share(2, 4), Share(0, 0), Share(0, 0)]
+    assert payment_shares(compact=compact, windows=[Q1_2027, Q2_2027]) == [Share(1, 1), Share(2, 4)]
+    assert payment_shares(compact=compact, windows=Q2_2027.months()) == [Share(2, 4), Share(0, 0), Share(0, 0)]
 
 
 def test_days_to_pay_give_the_median_and_90th_percentile_of_each_window(compact, funding, paid_in_q2):
@@ -78,10 +102,21 @@ def test_payment_figures_for_one_organisation(compact, funding, paid_in_q2):
     other_funder = PublicBodyFactory(name="Hampshire Fire and Rescue")
     paid_invoice(AwardedFundingFactory(compact=compact, funder=other_funder), datetime.date(2027, 4, 7))
 
-    assert figures.payment_shares(compact=compact, windows=[Q2_2027], organisation=other_funder) == [Share(1, 1)]
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=other_funder) == [Share(1, 1)]
     assert figures.days_to_pay(compact=compact, windows=[Q2_2027], organisation=other_funder) == [(1, 1)]
-    assert figures.payment_shares(compact=compact, windows=[Q2_2027], organisation=funding.recipient) == [Share(2, 4)]
-    assert figures.payment_shares(compact=compact, windows=[Q2_2027]) == [Share(3, 5)]
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=other_funder, role=PROMISER) == [Share(1, 1)]
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=other_funder, role=RECIPIENT) == [
+        Share(0, 0)
+    ]
+    # The recipient's invoices: paid to it, so promised to it, not by it.
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=funding.recipient) == [Share(2, 4)]
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=funding.recipient, role=RECIPIENT) == [
+        Share(2, 4)
+    ]
+    assert payment_shares(compact=compact, windows=[Q2_2027], organisation=funding.recipient, role=PROMISER) == [
+        Share(0, 0)
+    ]
+    assert payment_shares(compact=compact, windows=[Q2_2027]) == [Share(3, 5)]
     assert figures.invoices_of(compact=compact, organisation=other_funder).count() == 1
 
 
@@ -96,7 +131,7 @@ def test_payment_figures_for_one_organisation(compact, funding, paid_in_q2):
 def test_payment_figures_with_nothing_paid_say_so(compact, funding, windows, shares, days):
     InvoiceFactory(relationship=funding, received_date=RECEIVED)  # received, never paid
 
-    assert figures.payment_shares(compact=compact, windows=windows) == shares
+    assert payment_shares(compact=compact, windows=windows) == shares
     assert figures.days_to_pay(compact=compact, windows=windows) == days
     assert [share.percent for share in shares] == [None] * len(windows)
 
@@ -142,22 +177,24 @@ def funding_in_2026(compact):
 
 
 def test_decision_shares_for_a_year_and_each_quarter(compact, funding_in_2026):
-    assert figures.decision_shares(compact=compact, windows=[YEAR_2026]) == {
-        "told_in_time": [Share(2, 3)],
-        "multi_year": [Share(1, 2)],
+    """B's award, late but justified, for a one-year term explained, is explained on both counts (not broken);
+    a share by value counts no explanation."""
+    assert decision_shares(compact=compact, windows=[YEAR_2026]) == {
+        "told_in_time": [Share(2, 3, 1)],
+        "multi_year": [Share(1, 2, 1)],
         "multi_year_value": [Share(30000, 40000)],
     }
-    assert figures.decision_shares(compact=compact, windows=YEAR_2026.quarters()) == {
-        "told_in_time": [Share(0, 0), Share(0, 0), Share(0, 1), Share(2, 2)],
-        "multi_year": [Share(0, 0), Share(0, 0), Share(0, 1), Share(1, 1)],
+    assert decision_shares(compact=compact, windows=YEAR_2026.quarters()) == {
+        "told_in_time": [Share(0, 0), Share(0, 0), Share(0, 1, 1), Share(2, 2)],
+        "multi_year": [Share(0, 0), Share(0, 0), Share(0, 1, 1), Share(1, 1)],
         "multi_year_value": [Share(0, 0), Share(0, 0), Share(0, 10000), Share(30000, 30000)],
     }
 
 
 def test_notice_shares_for_a_year_and_the_months_of_its_last_quarter(compact, funding_in_2026):
-    assert figures.notice_shares(compact=compact, windows=[YEAR_2026]) == [Share(1, 2)]
-    assert figures.notice_shares(compact=compact, windows=Q4_2026.months()) == [Share(0, 0), Share(0, 1), Share(1, 1)]
-    assert figures.notice_shares(compact=compact, windows=[Q3_2026]) == [Share(0, 0)]
+    assert notice_shares(compact=compact, windows=[YEAR_2026]) == [Share(1, 2)]
+    assert notice_shares(compact=compact, windows=Q4_2026.months()) == [Share(0, 0), Share(0, 1), Share(1, 1)]
+    assert notice_shares(compact=compact, windows=[Q3_2026]) == [Share(0, 0)]
 
 
 def test_awards_by_mechanism_and_funder_for_a_year(compact, funding_in_2026):
@@ -190,34 +227,45 @@ def test_awards_by_mechanism_and_funder_add_up_each_funders_awards(compact, fund
 def test_funding_figures_for_one_organisation(compact, funding_in_2026):
     fire = funding_in_2026["fire"]
 
-    decisions = figures.decision_shares(compact=compact, windows=[YEAR_2026], organisation=fire)
-    notices = figures.notice_shares(compact=compact, windows=[YEAR_2026], organisation=fire)
+    decisions = decision_shares(compact=compact, windows=[YEAR_2026], organisation=fire)
+    notices = notice_shares(compact=compact, windows=[YEAR_2026], organisation=fire)
     by_mechanism, by_funder = figures.awards_by_mechanism_and_funder(
         compact=compact, period=YEAR_2026, organisation=fire
     )
 
     assert (decisions["told_in_time"], notices, decisions["multi_year"]) == (
+        [Share(0, 1, 1)],
         [Share(0, 1)],
-        [Share(0, 1)],
-        [Share(0, 1)],
+        [Share(0, 1, 1)],
     )
+    assert decision_shares(compact=compact, windows=[YEAR_2026], organisation=fire, role=RECIPIENT) == {
+        "told_in_time": [Share(0, 0)],
+        "multi_year": [Share(0, 0)],
+        "multi_year_value": [Share(0, 0)],
+    }
     assert decisions["multi_year_value"] == [Share(0, 10000)]
     assert [t.label for t in by_funder] == ["Southsea Fire Service"]
     assert [t.label for t in by_mechanism] == ["Contract"]
 
 
 def test_a_recipients_figures_are_those_of_the_funding_it_receives(compact, funding_in_2026):
+    """A's recipient: the city's promises to it (``role=recipient``); it made none (``role=promiser``)."""
     recipient = funding_in_2026["a"].recipient
 
-    assert figures.decision_shares(compact=compact, windows=[YEAR_2026], organisation=recipient)["told_in_time"] == [
-        Share(1, 1)
-    ]
-    assert figures.notice_shares(compact=compact, windows=[YEAR_2026], organisation=recipient) == [Share(1, 1)]
+    for role in ("", RECIPIENT):
+        assert decision_shares(compact=compact, windows=[YEAR_2026], organisation=recipient, role=role)[
+            "told_in_time"
+        ] == [Share(1, 1)]
+        assert notice_shares(compact=compact, windows=[YEAR_2026], organisation=recipient, role=role) == [Share(1, 1)]
+    assert decision_shares(compact=compact, windows=[YEAR_2026], organisation=recipient, role=PROMISER)[
+        "told_in_time"
+    ] == [Share(0, 0)]
+    assert notice_shares(compact=compact, windows=[YEAR_2026], organisation=recipient, role=PROMISER) == [Share(0, 0)]
     assert figures.decisions_of(compact=compact, organisation=recipient).count() == 1
     assert figures.notices_of(compact=compact, organisation=recipient).count() == 1
-    assert figures.decision_shares(
-        compact=compact, windows=[YEAR_2026], organisation=OrganisationFactory(name="Unfunded")
-    )["told_in_time"] == [Share(0, 0)]
+    assert decision_shares(compact=compact, windows=[YEAR_2026], organisation=OrganisationFactory(name="Unfunded"))[
+        "told_in_time"
+    ] == [Share(0, 0)]
 
 
 # --- One query each, however much funding -------------------------------------------------------------------------
@@ -225,32 +273,44 @@ def test_a_recipients_figures_are_those_of_the_funding_it_receives(compact, fund
 WINDOWS = YEAR_2026.quarters() + Period.year(2027).quarters()
 
 FIGURES = {
-    "payment_shares": lambda compact: figures.payment_shares(compact=compact, windows=WINDOWS),
-    "days_to_pay": lambda compact: figures.days_to_pay(compact=compact, windows=WINDOWS),
-    "decision_shares": lambda compact: figures.decision_shares(compact=compact, windows=WINDOWS),
-    "notice_shares": lambda compact: figures.notice_shares(compact=compact, windows=WINDOWS),
-    "awards_by_mechanism_and_funder": lambda compact: figures.awards_by_mechanism_and_funder(
+    "payment_shares": lambda compact, _: payment_shares(compact=compact, windows=WINDOWS),
+    "payment_shares_of_its_recipient": lambda compact, recipient: payment_shares(
+        compact=compact, windows=WINDOWS, organisation=recipient, role=RECIPIENT
+    ),
+    "days_to_pay": lambda compact, _: figures.days_to_pay(compact=compact, windows=WINDOWS),
+    "decision_shares": lambda compact, _: decision_shares(compact=compact, windows=WINDOWS),
+    "decision_shares_of_its_recipient": lambda compact, recipient: decision_shares(
+        compact=compact, windows=WINDOWS, organisation=recipient
+    ),
+    "notice_shares": lambda compact, _: notice_shares(compact=compact, windows=WINDOWS),
+    "awards_by_mechanism_and_funder": lambda compact, _: figures.awards_by_mechanism_and_funder(
         compact=compact, period=YEAR_2026
     ),
 }
 
 
-def more_funding(compact, n: int) -> None:
-    """Another funder's award told in 2026, a notice on it, and ``n`` invoices on it paid in 2027."""
-    award = FundingRelationshipFactory(compact=compact, funder=PublicBodyFactory(), mechanism=Mechanism.LOAN)
+def more_funding(compact, recipient, n: int) -> None:
+    """Another funder's award to ``recipient`` told in 2026, a notice on it, and ``n`` invoices on it paid in
+    2027."""
+    award = FundingRelationshipFactory(
+        compact=compact, funder=PublicBodyFactory(), recipient=recipient, mechanism=Mechanism.LOAN
+    )
     services.decision_record(relationship=award, actor=None, kind="awarded", told_date=datetime.date(2026, 6, 1))
     NoticeFactory(relationship=award)
     for i in range(n):
         paid_invoice(award, RECEIVED + datetime.timedelta(days=i))
 
 
-@pytest.mark.parametrize("figure", list(FIGURES))
+@pytest.mark.parametrize("name", list(FIGURES))
 def test_each_funding_figure_takes_one_query_however_much_funding(
-    compact, funding_in_2026, paid_in_q2, figure, django_assert_num_queries
+    compact, funding, funding_in_2026, paid_in_q2, name, django_assert_num_queries
 ):
+    recipient = funding.recipient
     for n in (1, 4):
         with django_assert_num_queries(1):
-            FIGURES[figure](compact)
-        more_funding(compact, n)
+            FIGURES[name](compact, recipient)
+        more_funding(compact, recipient, n)
     with django_assert_num_queries(1):
-        FIGURES[figure](compact)
+        FIGURES[name](compact, recipient)
+    # What was counted grew: the 4 invoices of paid_in_q2 and the 1 + 4 paid in 2027, all paid to the recipient.
+    assert sum(share.total for share in payment_shares(compact=compact, windows=WINDOWS)) == 9
