@@ -208,7 +208,9 @@ class Flag(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        db_index=False,  # served by (changed_in_run, compact, rule)
+        # Unindexed: on PostgreSQL a check writes each flag's history from the rows it wrote, never looking flags
+        # up by run; elsewhere (SQLite: small data) it reads them back by run without an index.
+        db_index=False,
         db_constraint=False,
     )
 
@@ -229,7 +231,6 @@ class Flag(models.Model):
             models.Index(fields=["compact", "rule", "status"]),
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["record_type", "record_id"]),
-            models.Index(fields=["changed_in_run", "compact", "rule"]),
         ]
 
     def __str__(self) -> str:

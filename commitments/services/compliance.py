@@ -13,7 +13,8 @@ Each check, in one transaction:
 2. moves existing flags to what the query now says: at risk → open when the deadline passes, resolved
    → open or at risk when the record breaks again (a waived flag stays waived: a champion decided);
 3. resolves the open and at-risk flags whose records the query no longer returns (put right);
-4. writes a ``FlagEvent`` for every flag it changed, naming the change that caused it in a live run.
+4. writes a ``FlagEvent`` for every flag it changed, naming the change that caused it in a live run (on
+   PostgreSQL in the same statement as the change, from the rows it wrote; elsewhere read back afterwards).
 
 So a check is idempotent, a check killed halfway leaves nothing half-written, two checks of the same records
 (a live one and the nightly one) agree, and the last check of a scheduled run to finish (a conditional update
@@ -30,7 +31,13 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from compact_portal.bulk_sql import insert_select
+from compact_portal.bulk_sql import (
+    insert_select,
+    insert_select_sql,
+    supports_write_with_history,
+    update_sql,
+    write_with_history,
+)
 
 from .. import compliance, selectors
 from ..models import (
@@ -348,19 +355,33 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     already_flagged = flags.filter(
         compact=OuterRef("flag_compact"), record_id=OuterRef("flag_record"), due_date=OuterRef("flag_due")
     )
-    new = insert_select(
-        Flag,
-        # Rows flagged already are passed over by a join, not by the unique constraint one row at a time; the
-        # constraint still stops a flag inserted at the same moment by an overlapping check.
-        source=rows.filter(~Exists(already_flagged)).values(*columns.values()),
-        columns=columns,
-        constants={
-            "rule": rule.key.value,
-            "record_type": rule.record_type.value,
-            "first_detected": today,
-            "status_reason": reasons["found"],
-            **changed,
-        },
+    history = {"columns": {"flag": "id", "status": "status", "reason": "status_reason"}}
+    history["constants"] = {"by": None, "run": run.pk, "at": now}
+    in_one_statement = supports_write_with_history()
+
+    def write(statement: tuple[str, list]) -> int:
+        """Run one insert or update of flags; on PostgreSQL with the history of each flag it wrote."""
+        if in_one_statement:
+            return write_with_history(statement, written=Flag, history=FlagEvent, **history)
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+            return cursor.rowcount
+
+    new = write(
+        insert_select_sql(
+            Flag,
+            # Rows flagged already are passed over by a join, not by the unique constraint one row at a time; the
+            # constraint still stops a flag inserted at the same moment by an overlapping check.
+            source=rows.filter(~Exists(already_flagged)).values(*columns.values()),
+            columns=columns,
+            constants={
+                "rule": rule.key.value,
+                "record_type": rule.record_type.value,
+                "first_detected": today,
+                "status_reason": reasons["found"],
+                **changed,
+            },
+        )
     )
 
     def in_breach(status: str | None = None):
@@ -369,37 +390,43 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
         )
         return Exists(matching.filter(flag_status=status) if status else matching)
 
-    if not had_flags:
-        flags = flags.none()
-    opened = (
-        flags.filter(status__in=[FlagStatus.AT_RISK, FlagStatus.RESOLVED])
-        .filter(in_breach(FlagStatus.OPEN))
-        .update(
-            status=FlagStatus.OPEN,
-            status_reason=Case(
-                When(status=FlagStatus.AT_RISK, then=Value(reasons["deadline"])), default=Value(reasons["again"])
-            ),
-            **changed,
+    opened = at_risk_again = resolved = 0
+    if had_flags:
+        opened = write(
+            update_sql(
+                flags.filter(status__in=[FlagStatus.AT_RISK, FlagStatus.RESOLVED]).filter(in_breach(FlagStatus.OPEN)),
+                status=FlagStatus.OPEN,
+                status_reason=Case(
+                    When(status=FlagStatus.AT_RISK, then=Value(reasons["deadline"])), default=Value(reasons["again"])
+                ),
+                **changed,
+            )
         )
-    )
-    at_risk_again = (
-        flags.filter(status__in=[FlagStatus.OPEN, FlagStatus.RESOLVED])
-        .filter(in_breach(FlagStatus.AT_RISK))
-        .update(status=FlagStatus.AT_RISK, status_reason=Value(reasons["soon"]), **changed)
-    )
-    resolved = (
-        flags.filter(status__in=LIVE_STATUSES)
-        .filter(~in_breach())
-        .update(status=FlagStatus.RESOLVED, status_reason=Value(reasons["put_right"]), **changed)
-    )
-    insert_select(
-        FlagEvent,
-        source=Flag.objects.filter(changed_in_run=run, status_changed_at=now, rule=rule.key).values(
-            event_flag=F("pk"), event_status=F("status"), event_reason=F("status_reason")
-        ),
-        columns={"flag": "event_flag", "status": "event_status", "reason": "event_reason"},
-        constants={"by": None, "run": run.pk, "at": now},
-    )
+        at_risk_again = write(
+            update_sql(
+                flags.filter(status__in=[FlagStatus.OPEN, FlagStatus.RESOLVED]).filter(in_breach(FlagStatus.AT_RISK)),
+                status=FlagStatus.AT_RISK,
+                status_reason=Value(reasons["soon"]),
+                **changed,
+            )
+        )
+        resolved = write(
+            update_sql(
+                flags.filter(status__in=LIVE_STATUSES).filter(~in_breach()),
+                status=FlagStatus.RESOLVED,
+                status_reason=Value(reasons["put_right"]),
+                **changed,
+            )
+        )
+    if not in_one_statement:  # the history of what this check wrote, read back by the run and moment it wrote
+        insert_select(
+            FlagEvent,
+            source=Flag.objects.filter(changed_in_run=run, status_changed_at=now, rule=rule.key).values(
+                event_flag=F("pk"), event_status=F("status"), event_reason=F("status_reason")
+            ),
+            columns={"flag": "event_flag", "status": "event_status", "reason": "event_reason"},
+            constants={"by": None, "run": run.pk, "at": now},
+        )
     if held:
         _drop_held()
     return {

@@ -80,19 +80,30 @@ def overdue_invoice(compact: Compact, funder=None) -> object:
 
 @pytest.fixture
 def invoice_rule_breaks_halfway(monkeypatch):
-    """The invoice_overdue check, broken after its flags are inserted: writing their history fails, as if the
-    database went away halfway through the check. Returns the flag counts seen then."""
+    """The invoice_overdue check, broken after its flags are inserted, as if the database went away halfway
+    through the check: on PostgreSQL once the flags (and their history) are written, elsewhere as their history
+    is read back. Returns the flag counts seen then."""
     seen: list[int] = []
-    real_insert_select = engine.insert_select
+    real_insert_select, real_write_with_history = engine.insert_select, engine.write_with_history
 
-    def insert_select(model, **kwargs):
+    def break_once_flagged():
         inserted = Flag.objects.filter(rule=RuleKey.INVOICE_OVERDUE).count()
-        if model is FlagEvent and inserted:
+        if inserted:
             seen.append(inserted)
             raise RuntimeError("the connection dropped halfway through the check")
+
+    def insert_select(model, **kwargs):
+        if model is FlagEvent:
+            break_once_flagged()
         return real_insert_select(model, **kwargs)
 
+    def write_with_history(statement, **kwargs):
+        written = real_write_with_history(statement, **kwargs)
+        break_once_flagged()
+        return written
+
     monkeypatch.setattr(engine, "insert_select", insert_select)
+    monkeypatch.setattr(engine, "write_with_history", write_with_history)
     return seen
 
 

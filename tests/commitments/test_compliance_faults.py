@@ -258,10 +258,11 @@ def test_a_scan_that_dies_in_the_middle_of_a_check_leaves_nothing_of_it_and_the_
     before = Snapshot()
     before_state = flag_state()
     real_apply_rule, real_insert_select = engine._apply_rule, engine.insert_select
+    real_write_with_history = engine.write_with_history
     current = {}
 
     def apply_rule(check, scope):
-        current["check"] = check.rule
+        current["check"], current["writes"] = check.rule, 0
         return real_apply_rule(check, scope)
 
     def insert_select(model, **kwargs):
@@ -269,8 +270,16 @@ def test_a_scan_that_dies_in_the_middle_of_a_check_leaves_nothing_of_it_and_the_
             raise Killed
         return real_insert_select(model, **kwargs)
 
+    def write_with_history(statement, **kwargs):
+        # PostgreSQL writes each change with its history: the new flags are inserted, then it dies moving the others
+        current["writes"] += 1
+        if current["check"] == VICTIM and current["writes"] == 2:
+            raise Killed
+        return real_write_with_history(statement, **kwargs)
+
     monkeypatch.setattr(engine, "_apply_rule", apply_rule)
     monkeypatch.setattr(engine, "insert_select", insert_select)
+    monkeypatch.setattr(engine, "write_with_history", write_with_history)
     with pytest.raises(Killed):
         check(AS_OF)
     monkeypatch.undo()
