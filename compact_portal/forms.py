@@ -91,6 +91,12 @@ class FlagsGaps:
     def add_prefix(self, field_name):
         return SAVE_ANYWAY if field_name == SAVE_ANYWAY else super().add_prefix(field_name)
 
+    def set_help_text(self, name: str, help_text: str) -> None:
+        """Change a field's help text once the form is made (one naming its compact's own clause, say); a
+        warning found when the form is cleaned is still added under it."""
+        self.fields[name].help_text = help_text
+        self._help_texts[name] = help_text
+
     def compliance_gaps(self) -> dict[str, str]:
         """{field name: warning} for each gap in ``cleaned_data``; read what you need with ``.get()``, as
         other fields may have failed to clean."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Gap:
-    clause: str  # the commitment, e.g. "9.2"
+    rule: str  # the MeasurableRule the gap leaves unkept, e.g. "decision_lead_time"
+    citation: str  # how the record's compact names it: "commitment 9.2", or the portal's default (selectors.cite)
     message: str  # what happened and what is missing, in plain English
     action: str  # the link's words, e.g. "Add the justification"
     url: str  # where the explanation is added

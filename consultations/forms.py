@@ -1,10 +1,13 @@
 """Forms for running consultations and responding to them. The rules' messages come from the services; the
-warning of a missing explanation (3.7) from ``consultations/gaps.py``."""
+warning of a missing explanation (3.7) from ``consultations/gaps.py``. Help texts name a promise in the
+compact's own words (``commitments.selectors.cite``) once the consultation has a compact."""
 
 from crispy_forms.layout import HTML, Fieldset
 from django import forms
+from django.utils.text import capfirst
 
-from commitments.models import Compact
+from commitments.models import Compact, MeasurableRule
+from commitments.selectors import cite
 from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
@@ -48,6 +51,22 @@ class ConsultationForm(FlagsGaps, PlausibleDates, forms.ModelForm):
             self.fields["body"].initial = bodies.first()
         self.fields["compact"].queryset = Compact.objects.all()
         self.fields["policy_area"].queryset = PolicyArea.objects.all()
+        compact = self.instance.compact if self.instance.compact_id else None
+        if compact is not None:  # the compact's own clauses (one query for its catalogue)
+            for name, rule, text in (
+                (
+                    "formal",
+                    MeasurableRule.CONSULTATION_LENGTH,
+                    f"formal consultations last at least {compact.consultation_min_weeks} weeks.",
+                ),
+                ("announced_date", MeasurableRule.CONSULTATION_ANNOUNCED, "announce it before it opens."),
+                (
+                    "shorter_explanation",
+                    MeasurableRule.CONSULTATION_LENGTH,
+                    "shown publicly when a formal consultation is shorter than the compact asks.",
+                ),
+            ):
+                self.set_help_text(name, f"{capfirst(cite(compact=compact, rule=rule))}: {text}")
         self.helper = form_helper(
             "Save",
             Fieldset("What and who", "compact", "body", "title", "summary", "policy_area"),

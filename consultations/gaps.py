@@ -3,7 +3,9 @@
 A formal consultation shorter than the compact's minimum is saved and published as the body runs it; the
 compact asks for an explanation, shown on its public page, and the compliance jobs flag it until one is added.
 Whether one is missing is decided by ``consultations/rules.py`` (``length_explanation_missing``); this module
-words it: as a warning on the form, before saving, and as a gap on the consultation's page, after.
+words it: as a warning on the form, before saving, and as a gap on the consultation's page, after, citing the
+compact's own clause (``commitments.selectors.cite``: "commitment 3.7" in Portsmouth, "commitment PSA 18" in
+Leicestershire, the portal's default where a compact states no such rule).
 """
 
 import datetime
@@ -11,7 +13,8 @@ import datetime
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from commitments.models import Compact
+from commitments.models import Compact, MeasurableRule
+from commitments.selectors import cite
 from compact_portal.gaps import Gap, plural
 
 from . import rules
@@ -50,7 +53,8 @@ def length_warnings(
     too_short = _too_short(opens=opens, length_days=length_days, minimum_days=minimum_days)
     return {
         "shorter_explanation": f"{too_short} Without an explanation of why it is shorter, it will be flagged as "
-        "not keeping commitment 3.7 once it is published and open. The explanation is shown on its public page."
+        f"not keeping {cite(compact=compact, rule=MeasurableRule.CONSULTATION_LENGTH)} once it is published and "
+        "open. The explanation is shown on its public page."
     }
 
 
@@ -67,10 +71,12 @@ def consultation_gaps(consultation: Consultation) -> list[Gap]:
     short = _too_short(
         opens=consultation.open_date, length_days=consultation.length_days, minimum_days=consultation.minimum_days
     )
+    citation = cite(compact=consultation.compact, rule=MeasurableRule.CONSULTATION_LENGTH)
     return [
         Gap(
-            "3.7",
-            f"{short} No explanation of why it is shorter is recorded (commitment 3.7).",
+            MeasurableRule.CONSULTATION_LENGTH,
+            citation,
+            f"{short} No explanation of why it is shorter is recorded, which {citation} asks for.",
             "Add the explanation",
             reverse("consultations:edit", args=[consultation.pk]) + "#id_shorter_explanation",
         )

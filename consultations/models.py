@@ -70,23 +70,23 @@ class Consultation(models.Model):
     summary = models.TextField()
     policy_area = models.ForeignKey(PolicyArea, on_delete=models.PROTECT, related_name="consultations")
     formal = models.BooleanField(
-        "formal written consultation", default=True, help_text="Commitment 3.7: formal consultations last 12 weeks."
+        "formal written consultation",
+        default=True,
+        help_text="Formal consultations last at least the compact's minimum.",
     )
-    announced_date = models.DateField(
-        "announced on", null=True, blank=True, help_text="Commitment 3.2: announce it before it opens."
-    )
+    announced_date = models.DateField("announced on", null=True, blank=True, help_text="Announce it before it opens.")
     open_date = models.DateField("opens on")
     close_date = models.DateField("closes on")
-    methods = models.TextField("methods used and why", blank=True, help_text="Commitment 3.4.")
-    open_to_change = models.TextField("what can change", blank=True, help_text="Commitment 3.5.")
-    not_open_to_change = models.TextField("what cannot change, and why", blank=True, help_text="Commitment 3.5.")
+    methods = models.TextField("methods used and why", blank=True)
+    open_to_change = models.TextField("what can change", blank=True)
+    not_open_to_change = models.TextField("what cannot change, and why", blank=True)
     formats_and_languages = models.TextField(
-        "formats and languages offered", blank=True, help_text="Commitment 2.1: e.g. easy read, large print, Polish."
+        "formats and languages offered", blank=True, help_text="For example easy read, large print, Polish."
     )
     foi_statement = models.TextField(
         "Freedom of Information statement",
         blank=True,
-        help_text="Commitment 3.8: how responses may be released under the Freedom of Information Act.",
+        help_text="How responses may be released under the Freedom of Information Act.",
     )
     document_link = models.URLField("link to the consultation documents", blank=True)
     contact_name = models.CharField(max_length=150, blank=True)
@@ -94,7 +94,7 @@ class Consultation(models.Model):
     shorter_explanation = models.TextField(
         "why it is shorter than the minimum",
         blank=True,
-        help_text="Commitment 3.7: shown publicly when a formal consultation is shorter than the compact asks.",
+        help_text="Shown publicly when a formal consultation is shorter than the compact asks.",
     )
     status = models.CharField(max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -239,13 +239,12 @@ class Response(models.Model):
         "whose views it represents", max_length=20, choices=Represents.choices, default=Represents.OWN
     )
     how_gathered = models.TextField(
-        "how the views were gathered", blank=True, help_text="Commitment 4.3: e.g. a members' meeting, a survey."
+        "how the views were gathered", blank=True, help_text="For example a members' meeting, a survey."
     )
     may_publish = models.BooleanField(
         "the body may publish this response",
         default=True,
-        help_text="Untick to keep it confidential: only the consulting body and Compact champions will see it "
-        "(commitments 3.8 and 4.5).",
+        help_text="Untick to keep it confidential: only the consulting body and Compact champions will see it.",
     )
     status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)

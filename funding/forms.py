@@ -1,12 +1,16 @@
 """Forms officers and organisations fill in. The rules' messages come from the models and services; the warnings
-of an explanation missing (9.1, 9.2, 9.3) from ``funding/gaps.py``."""
+of an explanation missing (9.1, 9.2, 9.3) from ``funding/gaps.py``. Help texts name a promise in the compact's
+own words (``commitments.selectors.cite``) where the form knows the compact, and name no clause where it does not
+(a new relationship, before its compact is chosen)."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
+from django.utils.text import capfirst
 
 from commitments.forms import ImportForm
-from commitments.models import Compact, Organisation, Side
+from commitments.models import Compact, MeasurableRule, Organisation, Side
+from commitments.selectors import cite
 from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
 
 from . import gaps, rules
@@ -33,6 +37,15 @@ def _computed(name: str, label: str) -> HTML:
     )
 
 
+def citing(compact: Compact | None, rule: str, text: str) -> str:
+    """A help text naming the promise ``rule`` as ``compact`` words it: "Commitment 9.1: <text>", "Commitment
+    PSA 11: <text>", or "The portal's default (this compact states no such rule): <text>"; ``text`` alone where
+    the compact is not known yet."""
+    if compact is None:
+        return capfirst(text)
+    return f"{capfirst(cite(compact=compact, rule=rule))}: {text[:1].lower()}{text[1:]}"
+
+
 RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
 
 
@@ -52,16 +65,30 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
             "risk_notes": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "overheads_included": "Commitment 8.1: the full cost of the work, overheads included.",
-            "volunteer_costs_included": "Commitment 8.2: the costs of involving volunteers.",
-            "payment_in_advance": "Commitment 11.1: payment in advance where it is needed.",
-            "monitoring_agreed_date": "Commitment 12.1: monitoring is agreed before the agreement is signed.",
-            "underspend_terms": "Commitment 10.4: for grants, what happens to money not spent.",
-            "risk_notes": "Commitment 10.2: the risks and who carries them.",
+            "overheads_included": "The full cost of the work, overheads included.",
+            "volunteer_costs_included": "The costs of involving volunteers.",
+            "payment_in_advance": "Payment in advance where it is needed.",
+            "monitoring_agreed_date": "Monitoring is agreed before the agreement is signed.",
+            "underspend_terms": "For grants, what happens to money not spent.",
+            "risk_notes": "The risks and who carries them.",
         }
+
+    # The fields whose help text names the promise they record, as (field, rule). Full cost recovery and payment
+    # in advance are named by value, so the form works whether or not MeasurableRule lists them yet.
+    CITED = (
+        ("overheads_included", "full_cost_recovery"),
+        ("volunteer_costs_included", "full_cost_recovery"),
+        ("payment_in_advance", "payment_in_advance"),
+        ("monitoring_agreed_date", MeasurableRule.MONITORING_AGREED),
+        ("term_explanation", MeasurableRule.FUNDING_TERM),
+    )
 
     def __init__(self, *args, funders, **kwargs):
         super().__init__(*args, **kwargs)
+        # The compact's own clauses, once the relationship has a compact (one query for its catalogue).
+        compact = self.instance.compact if self.instance.compact_id else None
+        for name, rule in self.CITED:
+            self.set_help_text(name, citing(compact, rule, self.fields[name].help_text))
         # As saved: cleaning copies what was typed onto the instance before the warnings are worked out.
         self.saved_start = (self.instance.expected_start, self.instance.compact if self.instance.pk else None)
         self.fields["funder"].queryset = funders
@@ -136,6 +163,11 @@ class DecisionForm(FlagsGaps, PlausibleDates, forms.ModelForm):
             self.fields["kind"].choices = [(k, label) for k, label in DecisionKind.choices if k in allowed_kinds]
         self.fields["rationale"].required = True
         self.fields["rationale"].error_messages["required"] = "Give the reasons for the decision."
+        for name, rule in (
+            ("justification", MeasurableRule.DECISION_LEAD_TIME),
+            ("feedback", MeasurableRule.DECLINE_FEEDBACK),
+        ):
+            self.set_help_text(name, citing(relationship.compact, rule, self.fields[name].help_text))
         self.helper = form_helper(
             "Record the decision",
             "kind",
@@ -153,6 +185,7 @@ class DecisionForm(FlagsGaps, PlausibleDates, forms.ModelForm):
     def compliance_gaps(self) -> dict[str, str]:
         data = self.cleaned_data
         return gaps.decision_warnings(
+            compact=self.relationship.compact,
             kind=data.get("kind"),
             told=data.get("told_date"),
             due_by=self.relationship.decision_due_by,
@@ -179,13 +212,13 @@ class InitialDecisionForm(FlagsGaps, PlausibleDates, forms.Form):
         label="Justification for a late decision",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Commitment 9.2: why the organisation was told later than the compact asks.",
+        help_text="Why the organisation was told later than the compact asks.",
     )
     feedback = forms.CharField(
         label="Feedback to the organisation",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Commitment 9.3: constructive feedback on a decline.",
+        help_text="Constructive feedback on a decline.",
     )
 
     def __init__(self, *args, relationship_form: RelationshipForm | None = None, **kwargs):
@@ -226,6 +259,7 @@ class InitialDecisionForm(FlagsGaps, PlausibleDates, forms.Form):
             return {}
         months = compact.decision_lead_months
         return gaps.decision_warnings(
+            compact=compact,
             kind=data.get("kind"),
             told=data.get("told_date"),
             due_by=rules.decision_due_by(expected_start, months=months),
@@ -240,14 +274,19 @@ class DecisionExplainForm(forms.Form):
     was recorded; the field is the one the decision's kind asks for, labelled as on the decision."""
 
     EXPLAINED_BY = {DecisionKind.AWARDED: "justification", DecisionKind.DECLINED: "feedback"}
+    RULES = {
+        DecisionKind.AWARDED: MeasurableRule.DECISION_LEAD_TIME,
+        DecisionKind.DECLINED: MeasurableRule.DECLINE_FEEDBACK,
+    }
 
-    def __init__(self, *args, decision: Decision, **kwargs):
+    def __init__(self, *args, decision: Decision, compact: Compact, **kwargs):
         super().__init__(*args, **kwargs)
-        name = self.EXPLAINED_BY[DecisionKind(decision.kind)]
+        kind = DecisionKind(decision.kind)
+        name = self.EXPLAINED_BY[kind]
         model_field = Decision._meta.get_field(name)
         self.fields[name] = forms.CharField(
             label=model_field.verbose_name.capitalize(),
-            help_text=model_field.help_text,
+            help_text=citing(compact, self.RULES[kind], model_field.help_text),
             initial=getattr(decision, name),
             widget=forms.Textarea(attrs={"rows": 5}),
             error_messages={"required": f"Write the {name}."},
@@ -297,19 +336,25 @@ class NoticeForm(PlausibleDates, forms.ModelForm):
             "reallocation_assessment": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, reallocation_needed=False, **kwargs):
+    def __init__(self, *args, compact: Compact, reallocation_needed=False, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, rule in (
+            ("impact_assessment", MeasurableRule.IMPACT_ASSESSMENT),
+            ("response_due_by", MeasurableRule.RESPONSE_BEFORE_DECISION),
+            ("reallocation_assessment", MeasurableRule.REALLOCATION_ASSESSED),
+        ):
+            self.fields[name].help_text = citing(compact, rule, self.fields[name].help_text)
         layout = [
             "kind",
             "notice_date",
             "effective_date",
             _computed("earliest_effective_date", "Earliest allowed effective date"),
             "rationale",
-            Fieldset("Impact (13.1)", "impact_assessment", "impact_assessed_date"),
-            Fieldset("The organisation's response (13.4)", "response_due_by", "final_decision_date"),
+            Fieldset("Impact", "impact_assessment", "impact_assessed_date"),
+            Fieldset("The organisation's response", "response_due_by", "final_decision_date"),
         ]
         if reallocation_needed or self.instance.reallocation_assessment:
-            layout.append(Fieldset("Equality (19.5)", "reallocation_assessment"))
+            layout.append(Fieldset("Equality", "reallocation_assessment"))
         else:
             del self.fields["reallocation_assessment"]
         self.helper = form_helper("Save the notice", *layout)

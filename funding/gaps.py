@@ -3,7 +3,9 @@
 A short term, a late award or a decline is recorded as it happened; the compact asks for an explanation of
 it, and the compliance jobs flag the record until one is added. Whether one is missing is decided by
 ``funding/rules.py`` (the ``*_missing`` verdicts); this module words it: as warnings on the forms, before
-saving, naming the compact's own settings, and as the gaps listed on a relationship's page, after.
+saving, naming the compact's own settings and clauses (``commitments.selectors.cite``: "commitment 9.2" in
+Portsmouth, the portal's default where a compact states no such rule), and as the gaps listed on a
+relationship's page, after.
 """
 
 import datetime
@@ -11,7 +13,8 @@ import datetime
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from commitments.models import Compact
+from commitments.models import Compact, MeasurableRule
+from commitments.selectors import cite
 from compact_portal.gaps import Gap, plural
 
 from . import rules
@@ -34,14 +37,19 @@ def _short_term(*, end: datetime.date, minimum_end: datetime.date, years: int) -
 
 # --- Before saving: the forms' warnings ------------------------------------------------------------------------
 
-DECLINE_WARNING = (
-    "Without feedback this decision will be flagged as not keeping commitment 9.3, which asks for constructive "
-    "feedback to the organisation on why it was declined."
-)
+
+def decline_warning(*, compact: Compact) -> str:
+    """The warning on a decline about to be recorded with no feedback, citing ``compact``'s own clause."""
+    return (
+        f"Without feedback this decision will be flagged as not keeping "
+        f"{cite(compact=compact, rule=MeasurableRule.DECLINE_FEEDBACK)}, which asks for constructive feedback to "
+        "the organisation on why it was declined."
+    )
 
 
 def decision_warnings(
     *,
+    compact: Compact,
     kind: str | None,
     told: datetime.date | None,
     due_by: datetime.date | None,
@@ -50,7 +58,8 @@ def decision_warnings(
     feedback: str | None,
 ) -> dict[str, str]:
     """{field: warning} for a decision about to be recorded: a late award with no justification (9.2), a decline
-    with no feedback (9.3). ``due_by`` is the relationship's decision date (``rules.decision_due_by``)."""
+    with no feedback (9.3). ``due_by`` is the relationship's decision date (``rules.decision_due_by``); the
+    warnings cite ``compact``'s own clauses."""
     warnings = {}
     if (
         kind == DecisionKind.AWARDED
@@ -60,10 +69,10 @@ def decision_warnings(
     ):
         warnings["justification"] = (
             f"{_late_award(told=told, due_by=due_by, months=months)} Without a justification this decision will be "
-            "flagged as not keeping commitment 9.2."
+            f"flagged as not keeping {cite(compact=compact, rule=MeasurableRule.DECISION_LEAD_TIME)}."
         )
     if kind == DecisionKind.DECLINED and rules.decline_feedback_missing(feedback=feedback):
-        warnings["feedback"] = DECLINE_WARNING
+        warnings["feedback"] = decline_warning(compact=compact)
     return warnings
 
 
@@ -89,7 +98,8 @@ def awards_made_late_warnings(
     return {
         "expected_start": (
             f"{_late_award(told=told, due_by=due_by, months=months)} With this start the award will be flagged as "
-            "not keeping commitment 9.2 until a justification is added on the decision's page."
+            f"not keeping {cite(compact=compact, rule=MeasurableRule.DECISION_LEAD_TIME)} until a justification is "
+            "added on the decision's page."
         )
     }
 
@@ -108,7 +118,8 @@ def term_warnings(
     short = _short_term(end=end, minimum_end=minimum_end, years=years)
     return {
         "term_explanation": f"{short} Without an explanation of why the shorter term is the better choice, this "
-        "funding will be flagged as not keeping commitment 9.1 once it has started."
+        f"funding will be flagged as not keeping {cite(compact=compact, rule=MeasurableRule.FUNDING_TERM)} once it "
+        "has started."
     }
 
 
@@ -125,10 +136,12 @@ def relationship_gaps(relationship: FundingRelationship) -> list[Gap]:
         end=end, minimum_end=minimum_end, explanation=relationship.term_explanation
     ):
         short = _short_term(end=end, minimum_end=minimum_end, years=compact.min_funding_years)
+        citation = cite(compact=compact, rule=MeasurableRule.FUNDING_TERM)
         gaps.append(
             Gap(
-                "9.1",
-                f"{short} No explanation of the shorter term is recorded (commitment 9.1).",
+                MeasurableRule.FUNDING_TERM,
+                citation,
+                f"{short} No explanation of the shorter term is recorded, which {citation} asks for.",
                 "Add the explanation",
                 reverse("funding:relationship_edit", args=[relationship.pk]) + "#id_term_explanation",
             )
@@ -139,18 +152,21 @@ def relationship_gaps(relationship: FundingRelationship) -> list[Gap]:
 
 
 def decision_gaps(decision: Decision, *, compact: Compact) -> list[Gap]:
-    """The explanation a recorded decision still lacks (9.2 or 9.3), with where to add it."""
+    """The explanation a recorded decision still lacks (9.2 or 9.3), with where to add it, citing ``compact``'s
+    own clause."""
     explain = reverse("funding:decision_explain", args=[decision.pk])
     if decision.kind == DecisionKind.AWARDED and rules.award_justification_missing(
         told=decision.told_date, due_by=decision.due_by, justification=decision.justification
     ):
         late = _late_award(told=decision.told_date, due_by=decision.due_by, months=compact.decision_lead_months)
-        message = f"Awarded: {late[0].lower()}{late[1:]} No justification is recorded (commitment 9.2)."
-        return [Gap("9.2", message, "Add the justification", explain)]
+        citation = cite(compact=compact, rule=MeasurableRule.DECISION_LEAD_TIME)
+        message = f"Awarded: {late[0].lower()}{late[1:]} No justification is recorded, which {citation} asks for."
+        return [Gap(MeasurableRule.DECISION_LEAD_TIME, citation, message, "Add the justification", explain)]
     if decision.kind == DecisionKind.DECLINED and rules.decline_feedback_missing(feedback=decision.feedback):
+        citation = cite(compact=compact, rule=MeasurableRule.DECLINE_FEEDBACK)
         message = (
-            f"Declined on {date_format(decision.told_date)}: no feedback to the organisation is recorded "
-            "(commitment 9.3)."
+            f"Declined on {date_format(decision.told_date)}: no feedback to the organisation is recorded, which "
+            f"{citation} asks for."
         )
-        return [Gap("9.3", message, "Add the feedback", explain)]
+        return [Gap(MeasurableRule.DECLINE_FEEDBACK, citation, message, "Add the feedback", explain)]
     return []

@@ -112,7 +112,9 @@ class FundingRelationship(models.Model):
     purpose = models.TextField(blank=True)
     mechanism = models.CharField(max_length=30, choices=Mechanism.choices)
     amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0"))])
-    expected_start = models.DateField(help_text="When the funding is expected to start (9.2 counts back from here).")
+    expected_start = models.DateField(
+        help_text="When the funding is expected to start; the day to tell the decision by counts back from here."
+    )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     end_date_defined_at_start = models.BooleanField(
@@ -121,7 +123,7 @@ class FundingRelationship(models.Model):
     term_explanation = models.TextField(
         "explanation of a shorter term",
         blank=True,
-        help_text="Commitment 9.1: why funding for less than the compact's minimum term is the better choice.",
+        help_text="Why funding for less than the compact's minimum term is the better choice.",
     )
     strategic = models.BooleanField("strategic grant", default=False)
     overheads_included = models.BooleanField("overheads included", default=False)  # 8.1 full cost recovery
@@ -135,10 +137,13 @@ class FundingRelationship(models.Model):
 
     # Stored deadlines (computed by the services from the compact's settings).
     decision_due_by = models.DateField(
-        "decision to be told by", help_text="The last day to tell the organisation (9.2)."
+        "decision to be told by", help_text="The last day to tell the organisation in time."
     )
     minimum_end_date = models.DateField(
-        "earliest end for the minimum term", null=True, blank=True, help_text="9.1: start + the minimum term."
+        "earliest end for the minimum term",
+        null=True,
+        blank=True,
+        help_text="The start plus the compact's minimum term.",
     )
 
     created_by = models.ForeignKey(
@@ -214,15 +219,17 @@ class Decision(models.Model):
     justification = models.TextField(
         "justification for a late decision",
         blank=True,
-        help_text="Commitment 9.2: why the organisation was told less than the compact's notice before the start.",
+        help_text="Why the organisation was told less than the compact's notice before the start.",
     )
     feedback = models.TextField(
-        "feedback to the organisation", blank=True, help_text="Commitment 9.3: constructive feedback on a decline."
+        "feedback to the organisation", blank=True, help_text="Constructive feedback on a decline."
     )
     new_amount = models.DecimalField(
         "new amount (£)", **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
-    due_by = models.DateField("to be told by", db_index=True, help_text="Stored: the relationship's 9.2 deadline.")
+    due_by = models.DateField(
+        "to be told by", db_index=True, help_text="Stored: the relationship's day to tell the decision by."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -288,7 +295,7 @@ class Invoice(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="Stored once paid in full: the working days after receipt up to the payment (11.2).",
+        help_text="Stored once paid in full: the working days after receipt up to the payment.",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -362,11 +369,16 @@ class Notice(models.Model):
     effective_date = models.DateField("takes effect on")
     rationale = models.TextField(help_text="Why the funding is ending, reducing or changing.")
     impact_assessment = models.TextField(
-        "impact on beneficiaries, service users and volunteers", blank=True, help_text="Commitment 13.1."
+        "impact on beneficiaries, service users and volunteers",
+        blank=True,
+        help_text="Assessed before notice is given.",
     )
     impact_assessed_date = models.DateField("impact assessed on", null=True, blank=True)
     response_due_by = models.DateField(
-        "the organisation may respond until", null=True, blank=True, help_text="Commitment 13.4."
+        "the organisation may respond until",
+        null=True,
+        blank=True,
+        help_text="The organisation can respond before the final decision.",
     )
     response = models.TextField("the organisation's response", blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -377,7 +389,7 @@ class Notice(models.Model):
     reallocation_assessment = models.TextField(
         "reallocation assessment",
         blank=True,
-        help_text="Commitment 19.5: for a withdrawn strategic grant to an organisation serving people with a "
+        help_text="For a withdrawn strategic grant to an organisation serving people with a "
         "protected characteristic, how the money will be reallocated.",
     )
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from commitments.models import Champion, Flag, Organisation, RecordType, RuleKey
-from commitments.selectors import flags_on_records
+from commitments.models import Champion, Flag, MeasurableRule, Organisation, RecordType, RuleKey
+from commitments.selectors import cite, flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.figures import Verdict
@@ -186,9 +186,14 @@ def relationship_timeline(
 
     Decisions, invoices and notices carry the verdicts ``relationship_detail`` annotates (the dashboards'
     measures); ``waived`` names the flags a champion waived, as (rule, record type, record id), for the
-    promises no figure counts (9.3 feedback, 12.1 monitoring, 13.4 the response window)."""
+    promises no figure counts (9.3 feedback, 12.1 monitoring, 13.4 the response window). The verdicts cite the
+    relationship's compact's own clauses (``commitments.selectors.cite``, one query for the compact's catalogue,
+    kept on it for the rest of the page)."""
     compact = relationship.compact
     waived = set(waived)
+
+    def cites(rule: str) -> str:
+        return cite(compact=compact, rule=rule)
 
     def was_waived(rule: str, record_type: str, record_id: int) -> bool:
         return (rule, record_type, record_id) in waived
@@ -201,7 +206,8 @@ def relationship_timeline(
             verdict = (
                 f"Told by {decision.due_by:%d/%m/%Y}, at least {compact.decision_lead_months} months before the start"
                 if decision.told_in_time
-                else f"Told after {decision.due_by:%d/%m/%Y} (9.2)"
+                else f"Told after {decision.due_by:%d/%m/%Y}, later than "
+                f"{cites(MeasurableRule.DECISION_LEAD_TIME)} asks"
                 + ("; justification recorded" if decision.justification else "; no justification")
             )
         elif decision.kind == DecisionKind.DECLINED:
@@ -209,7 +215,12 @@ def relationship_timeline(
                 bool(decision.feedback),
                 was_waived(RuleKey.DECLINED_WITHOUT_FEEDBACK, RecordType.FUNDING_RELATIONSHIP, relationship.pk),
             )
-            verdict = "Feedback given (9.3)" if decision.feedback else "No feedback (9.3)"
+            feedback = cites(MeasurableRule.DECLINE_FEEDBACK)
+            verdict = (
+                f"Feedback given, as {feedback} asks"
+                if decision.feedback
+                else f"No feedback, which {feedback} asks for"
+            )
         entries.append(
             TimelineEntry(
                 decision.told_date, f"Decision: {decision.get_kind_display()}", decision.rationale, verdict, standing
@@ -223,9 +234,9 @@ def relationship_timeline(
             TimelineEntry(
                 relationship.agreement_signed_date,
                 "Agreement signed",
-                verdict="Monitoring agreed beforehand (12.1)"
+                verdict=f"Monitoring agreed beforehand, as {cites(MeasurableRule.MONITORING_AGREED)} asks"
                 if in_time
-                else "Monitoring not agreed before signing (12.1)",
+                else f"Monitoring not agreed before signing, which {cites(MeasurableRule.MONITORING_AGREED)} asks for",
                 standing=_standing(
                     in_time,
                     was_waived(RuleKey.MONITORING_NOT_AGREED, RecordType.FUNDING_RELATIONSHIP, relationship.pk),
@@ -253,7 +264,8 @@ def relationship_timeline(
                 notice.notice_date,
                 f"{notice.get_kind_display()} notice given, taking effect {notice.effective_date:%d/%m/%Y}",
                 notice.rationale,
-                f"{compact.notice_months} months' notice runs to {notice.earliest_effective_date:%d/%m/%Y} (13.3)"
+                f"{compact.notice_months} months' notice under {cites(MeasurableRule.NOTICE_PERIOD)} runs to "
+                f"{notice.earliest_effective_date:%d/%m/%Y}"
                 if notice.notice_owed
                 else "No notice owed: the end date was fixed from the start",
                 notice.notice_verdict if notice.notice_owed else "",
@@ -274,9 +286,10 @@ def relationship_timeline(
                     verdict=""
                     if before is None
                     else (
-                        "After the response window closed (13.4)"
+                        f"After the response window closed, as {cites(MeasurableRule.RESPONSE_BEFORE_DECISION)} asks"
                         if before
-                        else "Before the response window closed (13.4)"
+                        else f"Before the response window closed, which "
+                        f"{cites(MeasurableRule.RESPONSE_BEFORE_DECISION)} rules out"
                     ),
                     standing=_standing(
                         before,

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from commitments.models import RecordType
-from commitments.selectors import flags_on_records
+from commitments.models import MeasurableRule, RecordType
+from commitments.selectors import cite, flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import add_service_errors
@@ -27,7 +27,7 @@ from ._common import relationship_to_change
 def notice_create(request, pk):
     relationship = relationship_to_change(request, pk)
     probe = Notice(relationship=relationship, kind="end")
-    form = NoticeForm(request.POST or None, reallocation_needed=probe.reallocation_needed)
+    form = NoticeForm(request.POST or None, compact=relationship.compact, reallocation_needed=probe.reallocation_needed)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.notice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
@@ -38,9 +38,9 @@ def notice_create(request, pk):
             if not notice.notice_period_met:
                 messages.warning(
                     request,
-                    f"This notice is shorter than the compact's {relationship.compact.notice_months} months "
-                    f"(commitment 13.3): it could take effect on {date_format(notice.earliest_effective_date)} "
-                    "at the earliest. It will be flagged.",
+                    f"This notice is shorter than the {relationship.compact.notice_months} months of "
+                    f"{cite(compact=relationship.compact, rule=MeasurableRule.NOTICE_PERIOD)}: it could take effect "
+                    f"on {date_format(notice.earliest_effective_date)} at the earliest. It will be flagged.",
                 )
             return redirect(notice)
     return render(request, "funding/notice_form.html", {"form": form, "relationship": relationship})
@@ -57,7 +57,12 @@ def _notice_visible(request, pk: int) -> Notice:
 def notice_edit(request, pk):
     notice = _notice_visible(request, pk)
     relationship = relationship_to_change(request, notice.relationship_id)
-    form = NoticeForm(request.POST or None, instance=notice, reallocation_needed=notice.reallocation_needed)
+    form = NoticeForm(
+        request.POST or None,
+        instance=notice,
+        compact=relationship.compact,
+        reallocation_needed=notice.reallocation_needed,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.notice_update(notice=notice, actor=request.user, **form.cleaned_data)

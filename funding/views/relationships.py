@@ -192,7 +192,7 @@ def decision_explain(request, pk):
     relationship = relationship_to_change(request, decision.relationship_id)
     if decision.kind not in DecisionExplainForm.EXPLAINED_BY:
         raise Http404("Only an award or a decline is explained here")
-    form = DecisionExplainForm(request.POST or None, decision=decision)
+    form = DecisionExplainForm(request.POST or None, decision=decision, compact=relationship.compact)
     if request.method == "POST" and form.is_valid():
         try:
             services.decision_explain(decision=decision, actor=request.user, **form.cleaned_data)

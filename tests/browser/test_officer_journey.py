@@ -68,7 +68,7 @@ def test_an_officer_logs_a_late_award_and_a_late_payment_and_the_champion_sees_t
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("PCC-GR-2027-014")
     expect(page.get_by_text("Decision: Awarded")).to_be_visible()
-    expect(page.get_by_text("(9.2); justification recorded")).to_be_visible()
+    expect(page.get_by_text("later than commitment 9.2 asks; justification recorded")).to_be_visible()
     audit(page)
 
     page.get_by_role("link", name="Add an invoice").click()

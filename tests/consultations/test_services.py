@@ -129,7 +129,7 @@ def test_a_short_formal_consultation_is_published_and_a_gap_until_explained(clos
     assert consultation.status == PublicationStatus.PUBLISHED
     assert consultation.shorter_explanation == explanation.strip()
     gaps = consultation_gaps(consultation)
-    assert [g.clause for g in gaps] == (["3.7"] if gap else [])
+    assert [g.rule for g in gaps] == (["consultation_length"] if gap else [])
     if gap:
         assert gaps[0].message.startswith(
             "This formal consultation lasts 83 days, less than the compact's 12 weeks (84 days; it would have to "

@@ -14,11 +14,11 @@ import pytest
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import SAVE_ANYWAY_LABEL
 from funding import services
-from funding.gaps import DECLINE_WARNING
 from funding.models import Decision, FundingRelationship
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
@@ -26,8 +26,14 @@ from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFa
 
 pytestmark = pytest.mark.django_db
 
-JUSTIFICATION_WARNING = "Without a justification this decision will be flagged as not keeping commitment 9.2."
-TERM_WARNING = "this funding will be flagged as not keeping commitment 9.1"
+# The factory's compacts carry no catalogue: each promise is the portal's default (tests/funding/test_citations.py
+# has compacts that state them).
+DEFAULT = escape("the portal's default (this compact states no such rule)")
+JUSTIFICATION_WARNING = f"Without a justification this decision will be flagged as not keeping {DEFAULT}."
+TERM_WARNING = f"this funding will be flagged as not keeping {DEFAULT} once it has started"
+DECLINE_WARNING = (
+    f"Without feedback this decision will be flagged as not keeping {DEFAULT}, which asks for constructive"
+)
 
 
 def log_funding(compact, council, charity, **overrides) -> dict:
@@ -224,7 +230,7 @@ def test_moving_the_start_so_that_a_recorded_award_is_late_is_warned_of(
         assert response.status_code == 302
         return
     page = held(response)
-    assert "With this start the award will be flagged as not keeping commitment 9.2" in page
+    assert f"With this start the award will be flagged as not keeping {DEFAULT} until" in page
     funding.refresh_from_db()
     assert funding.expected_start == datetime.date(2027, 4, 1)
     assert client.post(url, data | {"save_anyway": "on"}).status_code == 302
@@ -280,11 +286,13 @@ def test_the_funders_officer_sees_each_gap_with_a_link_to_add_its_explanation(wo
     bare_page = officer.get(world["bare"].get_absolute_url()).content.decode()
 
     assert "Awarded: the organisation was told on 1 February 2027, less than 3 months before the start" in late_page
-    assert "No justification is recorded (commitment 9.2)." in late_page
+    assert f"No justification is recorded, which {DEFAULT} asks for." in late_page
     assert f'href="{explain_url(world["award"])}">Add the justification' in late_page
     assert "This funding lasts less than 3 years: it ends on 31 March 2028" in late_page
     assert "#id_term_explanation" in late_page
-    assert "Declined on 1 December 2026: no feedback to the organisation is recorded (commitment 9.3)." in bare_page
+    assert f"Declined on 1 December 2026: no feedback to the organisation is recorded, which {DEFAULT} asks for." in (
+        bare_page
+    )
     assert f'href="{explain_url(world["decline"])}">Add the feedback' in bare_page
 
 
@@ -299,7 +307,7 @@ def test_the_explain_page_says_what_is_missing(world):
     page = world["clients"]["officer"].get(explain_url(world["award"])).content.decode()
 
     assert "Add the justification for the award" in page
-    assert "No justification is recorded (commitment 9.2)." in page
+    assert f"No justification is recorded, which {DEFAULT} asks for." in page
     assert 'name="justification"' in page
     assert 'name="feedback"' not in page
 

@@ -204,10 +204,10 @@ def _relationship_row(*, end="2030-03-31", decision="awarded", told="2026-10-01"
     ("row", "gaps"),
     [
         pytest.param({"told": "2027-01-01"}, [], id="told-on-the-decision-date"),
-        pytest.param({"told": "2027-01-02"}, ["9.2"], id="told-a-day-late-unjustified"),
+        pytest.param({"told": "2027-01-02"}, ["decision_lead_time"], id="told-a-day-late-unjustified"),
         pytest.param({"end": "2030-03-31"}, [], id="exactly-three-years"),
-        pytest.param({"end": "2030-03-30"}, ["9.1"], id="a-day-short-unexplained"),
-        pytest.param({"decision": "declined"}, ["9.3"], id="declined-without-feedback"),
+        pytest.param({"end": "2030-03-30"}, ["funding_term"], id="a-day-short-unexplained"),
+        pytest.param({"decision": "declined"}, ["decline_feedback"], id="declined-without-feedback"),
         pytest.param({"decision": "declined", "explained": ("", "", "Costs unclear.")}, [], id="declined-with-it"),
     ],
 )
@@ -218,7 +218,7 @@ def test_a_row_missing_an_explanation_is_imported_as_it_happened(compact, funder
     assert counts(result) == (1, 0, 0)
     funding = FundingRelationship.objects.get(reference="GR-1")
     assert funding.decisions.count() == 1
-    assert [gap.clause for gap in relationship_gaps(funding)] == gaps
+    assert [gap.rule for gap in relationship_gaps(funding)] == gaps
 
 
 @pytest.mark.parametrize(
@@ -541,7 +541,7 @@ def test_the_command_imports_last_years_register_with_its_gaps_and_fills_them_in
     path.write_text(RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31"))
     call_command("import_funding", "relationships", str(path))
     funding = FundingRelationship.objects.get(reference="GR-1")
-    assert [gap.clause for gap in relationship_gaps(funding)] == ["9.1", "9.2"]
+    assert [gap.rule for gap in relationship_gaps(funding)] == ["funding_term", "decision_lead_time"]
 
     path.write_text(
         RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31", explained=("Budget late.", "Pilot.", ""))

@@ -53,7 +53,7 @@ def test_a_term_shorter_than_three_years_is_recorded_explained_or_not(end_date, 
 
     funding.refresh_from_db()
     assert (funding.end_date, funding.term_explanation) == (end_date, stored)
-    assert [g.clause for g in relationship_gaps(funding)] == (["9.1"] if gap else [])
+    assert [g.rule for g in relationship_gaps(funding)] == (["funding_term"] if gap else [])
 
 
 def test_an_end_before_the_start_is_still_refused():
@@ -92,7 +92,7 @@ def test_an_award_is_recorded_however_late_and_a_late_one_unjustified_is_a_gap(t
     funding.refresh_from_db()
     assert funding.status == FundingStatus.AWARDED
     assert (decision.due_by, decision.justification) == (datetime.date(2027, 1, 1), justification.strip())
-    assert [g.clause for g in relationship_gaps(funding)] == (["9.2"] if gap else [])
+    assert [g.rule for g in relationship_gaps(funding)] == (["decision_lead_time"] if gap else [])
 
 
 @pytest.mark.parametrize(("feedback", "gap"), [("", True), ("Too few volunteers were costed.", False)])
@@ -105,7 +105,7 @@ def test_a_decline_is_recorded_with_or_without_feedback(feedback, gap):
 
     funding.refresh_from_db()
     assert funding.status == FundingStatus.DECLINED
-    assert [g.clause for g in relationship_gaps(funding)] == (["9.3"] if gap else [])
+    assert [g.rule for g in relationship_gaps(funding)] == (["decline_feedback"] if gap else [])
 
 
 # --- Explanations added later (9.2, 9.3) ---------------------------------------------------------
