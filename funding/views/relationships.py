@@ -30,7 +30,7 @@ from ..forms import (
     RelationshipForm,
 )
 from ..gaps import decision_gaps, relationship_gaps
-from ..models import Decision, FundingRelationship
+from ..models import Decision, DecisionKind, FundingRelationship
 from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, relationship_to_change
 
 
@@ -132,12 +132,21 @@ def relationship_detail(request, pk):
                 )
                 for invoice in relationship.invoices.all()
             ],
+            "term_standing": _term_standing(relationship),
             "can_edit": can_edit,
             "gaps": relationship_gaps(relationship),
             "flags": flags,
             "today": today,
         },
     )
+
+
+def _term_standing(relationship) -> str:
+    """9.1's verdict, as the dashboards count it: the award's term, once the funding has a start."""
+    if not relationship.start_date:
+        return ""
+    awarded = [d for d in relationship.decisions.all() if d.kind == DecisionKind.AWARDED]
+    return awarded[0].term_verdict if awarded else ""
 
 
 @role_required(Role.OFFICER)
