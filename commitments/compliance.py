@@ -91,6 +91,9 @@ PORTAL_DEFAULTS: dict[str, Callable[[Compact], str]] = {
         f"{c.dispute_informal_days}, the formal response within {c.dispute_formal_days} and an appeal decided "
         f"within {c.dispute_appeal_decision_days}"
     ),
+    # Shares of the awards, not promises every award must keep: what the portal counts them against.
+    MeasurableRule.FULL_COST_RECOVERY: lambda c: "awards meet the full cost, overheads and volunteer costs included",
+    MeasurableRule.PAYMENT_IN_ADVANCE: lambda c: "payment in advance where it is needed and good value",
 }
 
 

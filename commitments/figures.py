@@ -13,6 +13,11 @@ There are two kinds:
   record are counted together, in one query for every window of the period and the one before. ``promiser``
   names the organisation whose promise it is and ``recipient`` the one it was made to, so a signatory's health
   check can say how it kept its own promises apart from how others kept theirs to it.
+- A ``Figure`` with ``judged=False`` is a share that is no verdict: of the awards told in the period, how many
+  (and how much money) included full cost recovery, or had payment in advance agreed. A compact asks for these
+  where they fit the work, not of every award, so no record keeps or breaks anything: the dashboard shows them as
+  "N% of awards" (``Figures.practice``), never among the promises kept and broken (``Figures.shares``). They are
+  counted in the same query as the promises on the same records (a panel would cost one more query).
 - A ``Panel`` is a figure that is not a share (within how many working days invoices were paid, concerns by
   stage, awards by mechanism and by funder): a function the owning app registers under a name the dashboard
   asks for (``PANELS``).
@@ -25,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 
 from compact_portal.figures import Measure
 
@@ -57,7 +62,8 @@ class Figure:
     one it was made to (``recipient`` blank where nobody in particular is). ``narrowing`` maps a drill-down's
     query parameters (``stage``, ``mechanism``, ``funder``) to lookups on the records. ``by_value`` also shows
     the share of the measure's ``amount``. ``headline`` figures open the dashboard; the others are drill-downs
-    only (the records behind a panel's rows).
+    only (the records behind a panel's rows). ``judged`` is False for a share that is no verdict (the module's
+    docstring explains): its records are listed without kept or broken, and it is shown as "N% of awards".
     """
 
     key: str
@@ -73,11 +79,22 @@ class Figure:
     headline: bool = True
     narrowing: dict[str, str] = field(default_factory=dict)
     value_label: str = ""
+    judged: bool = True
 
     @property
     def is_promise(self) -> bool:
-        """A share of a promise (kept, explained, broken), not a count."""
+        """A share of a promise (kept, explained, broken): not a count, nor a share that is no verdict."""
+        return self.judged and self.measure.is_promise
+
+    @property
+    def is_share(self) -> bool:
+        """Counted as a share (a ``met`` condition), judged or not."""
         return self.measure.is_promise
+
+    def verdict(self):
+        """Each record's ``Verdict``, as an expression to annotate records with: None for a count, and for a share
+        that is no verdict."""
+        return self.measure.verdict() if self.is_promise else Value(None, output_field=CharField())
 
     def of(self, *, compact: Compact, organisation: Organisation | None = None, role: str = "") -> QuerySet:
         """The compact's records this figure counts: all, or those of ``organisation``: as the one promising
@@ -123,8 +140,9 @@ Panel = Callable[[PanelScope], Any]
 PANELS = {
     "days_to_pay": "DaysToPay: within how many working days half and nine in ten of the invoices were paid",
     "cases_by_stage": "(stages, received): concerns received in the period by stage today, and in each window",
-    "awards_by_mechanism_and_funder": "(by mechanism, by funder): lists of Total, largest first",
-    "equality_funding": "EqualityFunding: awards to organisations serving protected characteristics and small groups",
+    "awards_by_mechanism_and_funder": "(by mechanism, by funder): lists of Total (this period's and the one before's)",
+    "equality_funding": "EqualityFunding: awards to organisations serving each protected characteristic and to small "
+    "groups, in the period and the one before",
 }
 
 _FIGURES: dict[str, Figure] = {}

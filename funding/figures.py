@@ -1,6 +1,12 @@
 """The funding figures of every dashboard, health check and report (``commitments/figures.py`` explains).
 
 The measures themselves, and the queries behind the panels, are in ``selectors/figures.py``.
+
+Full cost recovery (8.1–8.2) and payment in advance (11.1) are shares of the awards, not promises every award must
+keep, so they are registered with ``judged=False``: they ride in the one query that counts the decisions' promises
+and the dashboard shows them as "N% of awards" (``Figures.practice``), never as kept or broken. Who the money
+reaches (each protected characteristic, small groups: 19.3, 19.5, 20.3) is the ``equality_funding`` panel, and
+the money by mechanism and by funder carries the period before's totals for the trend.
 """
 
 from commitments.figures import Figure, Listing, PanelScope, register, register_panel
@@ -9,12 +15,15 @@ from commitments.models import MeasurableRule
 from .models import Decision, Invoice, Notice
 from .selectors.figures import (
     AWARDS,
+    FULL_COST_RECOVERY,
     MULTI_YEAR,
     NOTICE_LONG_ENOUGH,
     PAID_ON_TIME,
+    PAYMENT_IN_ADVANCE,
     TOLD_IN_TIME,
     awards_by_mechanism_and_funder,
     days_to_pay,
+    equality_funding,
 )
 
 
@@ -93,6 +102,34 @@ register(
         headline=False,
         narrowing={"mechanism": "relationship__mechanism", "funder": "relationship__funder__slug"},
     ),
+    Figure(
+        "full_cost_recovery",
+        "Awards with full cost recovery (overheads and volunteer costs)",
+        "Awards told, with or without full cost recovery",
+        FULL_COST_RECOVERY,
+        decisions,
+        _DECISIONS,
+        FUNDER,
+        RECIPIENT,
+        MeasurableRule.FULL_COST_RECOVERY,
+        by_value=True,
+        value_label="Full cost recovery, by value",
+        judged=False,
+    ),
+    Figure(
+        "payment_in_advance",
+        "Awards with payment in advance agreed",
+        "Awards told, with or without payment in advance",
+        PAYMENT_IN_ADVANCE,
+        decisions,
+        _DECISIONS,
+        FUNDER,
+        RECIPIENT,
+        MeasurableRule.PAYMENT_IN_ADVANCE,
+        by_value=True,
+        value_label="Payment in advance, by value",
+        judged=False,
+    ),
 )
 
 
@@ -104,8 +141,17 @@ def _days_to_pay(scope: PanelScope):
 
 
 def _awards(scope: PanelScope):
-    return awards_by_mechanism_and_funder(compact=scope.compact, period=scope.period, organisation=scope.organisation)
+    return awards_by_mechanism_and_funder(
+        compact=scope.compact, period=scope.period, organisation=scope.organisation, previous=scope.previous
+    )
+
+
+def _equality(scope: PanelScope):
+    return equality_funding(
+        compact=scope.compact, period=scope.period, previous=scope.previous, organisation=scope.organisation
+    )
 
 
 register_panel("days_to_pay", _days_to_pay)
 register_panel("awards_by_mechanism_and_funder", _awards)
+register_panel("equality_funding", _equality)

@@ -56,6 +56,10 @@ class MeasurableRule(models.TextChoices):
     REALLOCATION_ASSESSED = "reallocation_assessed", "Reallocation assessed when an equality grant is withdrawn"
     COMPACT_REVIEW = "compact_review", "The compact is reviewed every year"
     DISPUTES_PROCESS = "disputes_process", "Concerns are resolved through the compact's disputes procedure"
+    # Shares of the awards, not verdicts on each (commitments/figures.py, ``Figure.judged``): a compact asks for
+    # them where they fit the work, not of every award.
+    FULL_COST_RECOVERY = "full_cost_recovery", "Funding meets the full cost, overheads and volunteer costs included"
+    PAYMENT_IN_ADVANCE = "payment_in_advance", "Payment in advance where it is needed and good value"
 
 
 class Compact(models.Model):

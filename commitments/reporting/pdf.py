@@ -16,6 +16,7 @@ from .tables import (
     Group,
     Table,
     breakdown_tables,
+    funding_practice_tables,
     headline_table,
     signatories_table,
     summary,
@@ -41,6 +42,10 @@ REPORT_TABLES = [
     ("disputes-by-stage", "Compact concerns by stage"),
     ("funding-by-mechanism", "Funding awarded by mechanism"),
     ("funding-by-funder", "Funding awarded by funder"),
+    ("funding-practice", "Full cost recovery and payment in advance"),
+    ("equality-funding", "Funding to organisations serving protected characteristics, and to small groups"),
+    ("funding-by-mechanism-trend", "Funding awarded by mechanism, against the period before"),
+    ("funding-by-funder-trend", "Funding awarded by funder, against the period before"),
     ("breaches-by-commitment", "Open flags by commitment"),
     ("breaches-by-signatory", "Open flags by signatory"),
     ("consultations", "Consultations"),
@@ -74,7 +79,21 @@ def report_sections(ordered: list[Table]) -> list[Group]:
             "Compact concerns received in the period, by the stage each has reached today. No organisation is named.",
         ),
         Group("Consultations", [tables["consultations"]]),
-        Group("Funding", [tables[slug] for slug in ("funding-by-mechanism", "funding-by-funder", "notices")]),
+        Group(
+            "Funding",
+            [
+                tables[slug]
+                for slug in (
+                    "funding-by-mechanism",
+                    "funding-by-funder",
+                    "funding-practice",
+                    "equality-funding",
+                    "funding-by-mechanism-trend",
+                    "funding-by-funder-trend",
+                    "notices",
+                )
+            ],
+        ),
         Group("Appendix: open flags", [tables["open-flags"]], new_page=True, empty_text=NO_OPEN_FLAGS),
     ]
 
@@ -99,6 +118,7 @@ def _tables(figures, lists) -> list[Table]:
         signatories_table(figures, links=False),
         *trend_tables(figures),
         *breakdown_tables(figures, links=False),
+        *funding_practice_tables(figures, links=False),
         Table(
             "breaches-by-commitment",
             "Open flags by commitment",

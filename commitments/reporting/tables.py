@@ -626,3 +626,124 @@ def health_check_sections(figures: Figures, *, links: bool = True) -> list[Healt
         )
         for slug, title, intro, role, shares in sides
     ]
+
+
+# --- Funding practice, who the money reaches, and its trend -------------------------------------------------------
+# Figures the data holds that are not promises kept or broken: full cost recovery and payment in advance as shares
+# of the awards ("N% of awards", ``Figures.practice``), the awards to organisations serving each protected
+# characteristic and to small groups (the ``equality_funding`` panel), and the money by mechanism and by funder
+# against the period before.
+
+
+def of_awards_text(share: Share, by_value: bool = False) -> str:
+    """A share that is no verdict, in words: "40% of awards (2 of 5)", "55% of the money (£5,500 of £10,000)"."""
+    if share.percent is None:
+        return "no awards in the period"
+    if by_value:
+        return f"{share.percent}% of the money (£{share.met:,} of £{share.total:,})"
+    return f"{share.percent}% of awards ({share.met} of {share.total})"
+
+
+def _pounds(amount) -> str:
+    return f"£{amount:,.0f}"
+
+
+def _pounds_change(amount) -> str:
+    if not amount:
+        return "no change"
+    return f"+£{amount:,.0f}" if amount > 0 else f"−£{-amount:,.0f}"
+
+
+def _money_columns(figures: Figures, first: str) -> list[str]:
+    now, before = figures.period.label, figures.previous.label
+    return [first, f"Awards, {now}", f"Amount, {now}", f"Awards, {before}", f"Amount, {before}", "Change in amount"]
+
+
+def funding_practice_table(figures: Figures, *, links: bool = True) -> Table:
+    """Of the awards told in each period, the share with full cost recovery and with payment in advance agreed, by
+    number and by value, citing the compact's clause (or the portal's default). Each links to the awards counted.
+    No rows with no awards in either period."""
+    rows = []
+    awarded = any(figure.current.total or figure.previous.total for figure in figures.practice)
+    for figure in figures.practice if awarded else []:
+        now = of_awards_text(figure.current, figure.by_value)
+        before = of_awards_text(figure.previous, figure.by_value)
+        if links:
+            now = Link(now, records_url(figures, figure.key))
+            before = Link(before, records_url(figures, figure.key, previous=True))
+        rows.append([figure.label, figure.clause, now, before, change_text(figure)])
+    return Table(
+        "funding-practice",
+        "Full cost recovery and payment in advance",
+        ["Figure", "Clause", figures.period.label, figures.previous.label, "Change"],
+        rows,
+        note="Shares of the awards told in each period, not promises every award must keep: nothing here is kept "
+        "or broken. Full cost recovery: the award funds both overheads and volunteer costs.",
+    )
+
+
+def equality_funding_table(figures: Figures, *, links: bool = True) -> Table:
+    """The awards told to organisations serving each protected characteristic and to small groups, and all of
+    them, in the period against the one before; no rows (the pages say there were none) with no awards in either."""
+    equality = figures.panels.get("equality_funding")
+    rows = []
+    if equality is not None and not equality.none:
+        labelled = [(f"Serving {each.label.lower()}", each) for each in equality.characteristics]
+        labelled += [(each.label, each) for each in (equality.small_groups, equality.every_award)]
+        for label, each in labelled:
+            now, before = each.awards, each.previous_awards
+            if links and each is equality.every_award:  # no drill-down narrows awards by who they serve
+                now = Link(str(now), records_url(figures, "awards"))
+                before = Link(str(before), records_url(figures, "awards", previous=True))
+            rows.append(
+                [label, now, _pounds(each.amount), before, _pounds(each.previous_amount), _pounds_change(each.change)]
+            )
+    return Table(
+        "equality-funding",
+        "Funding to organisations serving protected characteristics, and to small groups",
+        _money_columns(figures, "Organisations"),
+        rows,
+        note="Awards told in each period. An organisation serving several protected characteristics counts under "
+        "each; a small group has at most two paid staff.",
+    )
+
+
+def funding_trend_tables(figures: Figures, *, links: bool = True) -> list[Table]:
+    """The money awarded by mechanism and by funder, in the period against the one before, largest first (one that
+    gave only in the period before comes last). Each count links to its awards."""
+
+    def rows(totals, narrowing):
+        made = []
+        for t in totals:
+            now, before = t.awards, t.previous_awards
+            if links:
+                now = Link(str(now), records_url(figures, "awards", **{narrowing: t.key}))
+                before = Link(str(before), records_url(figures, "awards", previous=True, **{narrowing: t.key}))
+            made.append([t.label, now, _pounds(t.amount), before, _pounds(t.previous_amount), _pounds_change(t.change)])
+        return made
+
+    period = f"{figures.period.label} against {figures.previous.label}"
+    return [
+        Table(
+            "funding-by-mechanism-trend",
+            f"Funding awarded by mechanism, {period}",
+            _money_columns(figures, "Mechanism"),
+            rows(figures.by_mechanism, "mechanism"),
+        ),
+        Table(
+            "funding-by-funder-trend",
+            f"Funding awarded by funder, {period}",
+            _money_columns(figures, "Funder"),
+            rows(figures.by_funder, "funder"),
+        ),
+    ]
+
+
+def funding_practice_tables(figures: Figures, *, links: bool = True) -> list[Table]:
+    """Full cost recovery and payment in advance, who the money reaches, and the money by mechanism and by funder
+    against the period before: the dashboard's, the health check's and the report's, each a CSV."""
+    return [
+        funding_practice_table(figures, links=links),
+        equality_funding_table(figures, links=links),
+        *funding_trend_tables(figures, links=links),
+    ]

@@ -169,9 +169,12 @@ class Figures:
     step_labels: list[str] = field(default_factory=list)
     treated: list[ShareFigure] = field(default_factory=list)
     panels: dict = field(default_factory=dict)
+    # Shares that are no verdict (``Figure.judged`` False: full cost recovery, payment in advance): "N% of awards",
+    # never kept or broken. For one signatory, of the records it is in either way (the awards it gave or received).
+    practice: list[ShareFigure] = field(default_factory=list)
 
     def share(self, key: str) -> ShareFigure:
-        return next(figure for figure in [*self.shares, *self.treated] if figure.key == key)
+        return next(figure for figure in [*self.shares, *self.treated, *self.practice] if figure.key == key)
 
     @property
     def open_flags(self) -> int:
@@ -196,10 +199,12 @@ def compact_figures(
     windows = earlier_steps + steps
 
     cited = {rule: code for (_id, rule), (code, _pk) in commitments_carrying_rules(compact=compact).items()}
-    promises = [figure for figure in registry.headline_figures() if figure.is_promise]
+    shares_counted = [figure for figure in registry.headline_figures() if figure.is_share]
+    promises = [figure for figure in shares_counted if figure.is_promise]
+    practice = [figure for figure in shares_counted if not figure.judged]  # counted with them, shown apart
     roles = [""] if organisation is None else [registry.PROMISER, registry.RECIPIENT]
     counted: dict[str, dict[str, list[Share]]] = {role: {} for role in roles}
-    for group in registry.figures_by_records(promises):
+    for group in registry.figures_by_records(shares_counted):
         first = group[0]
         if organisation is None:
             groups = {"": Q()}
@@ -211,9 +216,9 @@ def compact_figures(
         for role, shares in found.items():
             counted[role] |= shares
 
-    def share_figures(shares: dict[str, list[Share]]) -> list[ShareFigure]:
+    def share_figures(shares: dict[str, list[Share]], chosen=promises) -> list[ShareFigure]:
         made = []
-        for figure in promises:
+        for figure in chosen:
             clause = cited.get(figure.rule, PORTAL_DEFAULT)  # a promise the compact's document does not make
             keys = [(figure.key, figure.label, False)]
             if figure.by_value:
@@ -237,9 +242,13 @@ def compact_figures(
         now, before = signatories_by_side(compact=compact, dates=[period.end, previous.end])
         signatories = {side: (now[side], before[side]) for side in Side.values}
         shares, treated = share_figures(counted[""]), []
+        practiced = share_figures(counted[""], practice)
     else:
         signatories = {}
         shares, treated = share_figures(counted[registry.PROMISER]), share_figures(counted[registry.RECIPIENT])
+        made, to = counted[registry.PROMISER], counted[registry.RECIPIENT]  # each record is counted in one only
+        either = {key: [add_shares(pair) for pair in zip(made[key], to[key], strict=True)] for key in made}
+        practiced = share_figures(either, practice)
     received_before, received_now = received[: len(earlier_steps)], received[len(earlier_steps) :]
     cases = registry.figure("cases") if "cases" in {f.key for f in registry.all_figures()} else None
     return Figures(
@@ -275,6 +284,7 @@ def compact_figures(
         by_funder=by_funder,
         step_labels=[_step_label(s, step) for s in steps],
         panels=panels,
+        practice=practiced,
     )
 
 
@@ -310,8 +320,8 @@ def figure_records(
     chosen = chosen.filter(
         **{figure.narrowing[name]: value for name, value in narrowing.items() if value and name in figure.narrowing}
     )
-    chosen = chosen.annotate(verdict=measure.verdict())
-    if measure.is_promise and verdict:
+    chosen = chosen.annotate(verdict=figure.verdict())
+    if figure.is_promise and verdict:
         chosen = chosen.filter(measure.of_verdict(verdict))
     return chosen
 

@@ -32,6 +32,7 @@ from ..reporting.tables import (
     Group,
     breakdown_tables,
     flags_url,
+    funding_practice_tables,
     headline_table,
     health_check_sections,
     other_figures_table,
@@ -78,6 +79,7 @@ def _figures_page(request, template, *, compact, today, organisation=None, extra
         "years": form.fields["year"].choices,
         "steps": selectors.TREND_STEPS,
         "flags_url": flags_url(figures),
+        "funding_practice": funding_practice_tables(figures),
     }
     if organisation is None:  # the dashboard: the compact's promises
         context |= {

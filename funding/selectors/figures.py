@@ -7,13 +7,21 @@ dashboard, health check and report, so they always agree.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from commitments.figures import waived
-from commitments.models import Compact, Organisation, RecordType, RuleKey
+from commitments.models import (
+    SMALL_GROUP_MAX_PAID_STAFF,
+    Community,
+    Compact,
+    Organisation,
+    RecordType,
+    RuleKey,
+    Side,
+)
 from compact_portal.figures import Measure, percentiles_by_window
 from compact_portal.periods import Period
 
@@ -51,6 +59,24 @@ MULTI_YEAR = Measure(
 )
 # Every award told in the period, for the totals by mechanism and by funder.
 AWARDS = Measure("awards", "told_date", met=Q(), counted=Q(kind=DecisionKind.AWARDED))
+# 8.1–8.2 and 11.1: of the awards told in the period, those with full cost recovery (overheads and volunteer costs
+# both funded: ``FundingRelationship.full_cost_recovery``) and those with payment in advance agreed, by number and by
+# value. Shares, not promises every award must keep: registered with ``judged=False``, they read "N% of awards" and
+# nothing in them is kept or broken (``commitments/figures.py``).
+FULL_COST_RECOVERY = Measure(
+    "full_cost_recovery",
+    "told_date",
+    met=Q(relationship__overheads_included=True, relationship__volunteer_costs_included=True),
+    counted=AWARDS.counted,
+    amount="relationship__amount",
+)
+PAYMENT_IN_ADVANCE = Measure(
+    "payment_in_advance",
+    "told_date",
+    met=Q(relationship__payment_in_advance=True),
+    counted=AWARDS.counted,
+    amount="relationship__amount",
+)
 # 13.3: notices owed and given, taking effect no sooner than the notice period allows. A short notice is not
 # explained by its rationale (every notice has one); only a champion's waiver explains it.
 NOTICE_LONG_ENOUGH = Measure(
@@ -99,28 +125,139 @@ def days_to_pay(
 
 @dataclass(frozen=True)
 class Total:
-    """What one funder, or one mechanism, awarded in a period."""
+    """What one funder, or one mechanism, awarded in a period, and in the period before."""
 
     key: str  # the funder's slug or the mechanism's value, for the drill-down
     label: str
     awards: int
     amount: Decimal
+    previous_awards: int = 0
+    previous_amount: Decimal = Decimal(0)
+
+    @property
+    def change(self) -> Decimal:
+        """The money awarded, up (+) or down (−) on the period before."""
+        return self.amount - self.previous_amount
+
+
+def _awards_in(
+    *, compact: Compact, period: Period, previous: Period | None, organisation: Organisation | None
+) -> QuerySet[Decision]:
+    """The awards told during ``period`` or ``previous``, each annotated ``now``: 1 if told during ``period``."""
+    told = AWARDS.in_window(period) if previous is None else AWARDS.in_window(period) | AWARDS.in_window(previous)
+    now = Case(
+        When(told_date__range=(period.start, period.end), then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    return decisions_of(compact=compact, organisation=organisation).filter(told).annotate(now=now).order_by()
 
 
 def awards_by_mechanism_and_funder(
-    *, compact: Compact, period: Period, organisation: Organisation | None = None
+    *, compact: Compact, period: Period, organisation: Organisation | None = None, previous: Period | None = None
 ) -> tuple[list[Total], list[Total]]:
-    """The awards told during ``period``, totalled by mechanism and by funder, largest first; one query."""
+    """The awards told during ``period`` (and ``previous``, if given), totalled by mechanism and by funder, largest
+    first this period (a funder or mechanism only the period before gave to comes last); one query."""
     rows = (
-        decisions_of(compact=compact, organisation=organisation)
-        .filter(AWARDS.in_window(period))
-        .values_list("relationship__mechanism", "relationship__funder__slug", "relationship__funder__name")
+        _awards_in(compact=compact, period=period, previous=previous, organisation=organisation)
+        .values_list("now", "relationship__mechanism", "relationship__funder__slug", "relationship__funder__name")
         .annotate(awards=Count("pk"), amount=Sum("relationship__amount"))
-        .order_by()
     )
     mechanisms, funders = {}, {}
-    for mechanism, slug, name, awards, amount in rows:
+    for now, mechanism, slug, name, awards, amount in rows:
         for totals, key, label in ((mechanisms, mechanism, Mechanism(mechanism).label), (funders, slug, name)):
-            before = totals.get(key, Total(key, label, 0, Decimal(0)))
-            totals[key] = Total(key, label, before.awards + awards, before.amount + amount)
-    return tuple(sorted(totals.values(), key=lambda t: (-t.amount, t.label)) for totals in (mechanisms, funders))
+            totals[key] = _add(totals.get(key) or Total(key, label, 0, Decimal(0)), now, awards, amount)
+    return tuple(sorted(totals.values(), key=_largest_first) for totals in (mechanisms, funders))
+
+
+def _largest_first(total) -> tuple:
+    return (-total.amount, -total.previous_amount, total.label)
+
+
+def _add(total, now: int, awards: int, amount: Decimal):
+    """``total`` (a ``Total`` or ``Awarded``) with ``awards`` worth ``amount`` more, in the period or the one before."""
+    if now:
+        return replace(total, awards=total.awards + awards, amount=total.amount + amount)
+    return replace(
+        total, previous_awards=total.previous_awards + awards, previous_amount=total.previous_amount + amount
+    )
+
+
+# --- Equality: who the money reaches (19.3, 19.5, 20.3) --------------------------------------------------------------
+
+# A small group (DOMAIN.md): a VCS organisation with at most two paid staff (``Organisation.is_small_group``).
+SMALL_GROUP = Q(
+    relationship__recipient__side=Side.VCS, relationship__recipient__paid_staff__lte=SMALL_GROUP_MAX_PAID_STAFF
+)
+SMALL_GROUPS, EVERY_AWARD = "small groups", "every award"  # never a community's slug, which has no spaces
+
+
+@dataclass(frozen=True)
+class Awarded:
+    """The awards told to one kind of organisation: in the period and the one before."""
+
+    key: str  # the community's slug, SMALL_GROUPS or EVERY_AWARD
+    label: str
+    awards: int = 0
+    amount: Decimal = Decimal(0)
+    previous_awards: int = 0
+    previous_amount: Decimal = Decimal(0)
+
+    @property
+    def change(self) -> Decimal:
+        return self.amount - self.previous_amount
+
+
+@dataclass(frozen=True)
+class EqualityFunding:
+    """The awards told to organisations serving each protected characteristic (every one, in the communities'
+    order, with none where none), to small groups, and all the awards, in the period and the one before."""
+
+    characteristics: list[Awarded]
+    small_groups: Awarded
+    every_award: Awarded
+
+    @property
+    def none(self) -> bool:
+        """No award was told in either period."""
+        return not (self.every_award.awards or self.every_award.previous_awards)
+
+
+def equality_funding(
+    *, compact: Compact, period: Period, previous: Period, organisation: Organisation | None = None
+) -> EqualityFunding:
+    """The awards told during ``period`` and ``previous`` to organisations serving each protected characteristic
+    (an organisation serving two counts under each), to small groups, and in all; one query.
+
+    The query is the union of four: the awards by each protected characteristic their recipient serves (a join, so
+    an award counts once for each), those to small groups, all of them, and every protected characteristic (so one
+    nobody was funded to serve is listed, with none)."""
+    awards = _awards_in(compact=compact, period=period, previous=previous, organisation=organisation)
+    money = {"awards": Count("pk"), "amount": Sum("relationship__amount")}
+    served = "relationship__recipient__communities"
+
+    def named(queryset, key, label):
+        return queryset.annotate(group=Value(key, CharField()), label=Value(label, CharField()))
+
+    rows = (
+        awards.filter(**{f"{served}__protected_characteristic": True})
+        .values_list("now", f"{served}__slug", f"{served}__name")
+        .annotate(**money)
+        .union(
+            named(awards.filter(SMALL_GROUP), SMALL_GROUPS, "").values_list("now", "group", "label").annotate(**money),
+            named(awards, EVERY_AWARD, "").values_list("now", "group", "label").annotate(**money),
+            Community.objects.filter(protected_characteristic=True)
+            .annotate(now=Value(-1, IntegerField()), awards=Value(0, IntegerField()), amount=Value(0, IntegerField()))
+            .values_list("now", "slug", "name", "awards", "amount")
+            .order_by(),
+            all=True,
+        )
+    )
+    groups = {
+        SMALL_GROUPS: Awarded(SMALL_GROUPS, f"Small groups (at most {SMALL_GROUP_MAX_PAID_STAFF} paid staff)"),
+        EVERY_AWARD: Awarded(EVERY_AWARD, "All awards"),
+    }
+    for now, key, label, count, amount in rows:
+        total = groups.setdefault(key, Awarded(key, label))
+        if now >= 0:
+            groups[key] = _add(total, now, count, Decimal(amount or 0))
+    characteristics = [total for key, total in groups.items() if key not in (SMALL_GROUPS, EVERY_AWARD)]
+    return EqualityFunding(sorted(characteristics, key=lambda t: t.label), groups[SMALL_GROUPS], groups[EVERY_AWARD])
