@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models, transaction
-from simple_history.admin import SimpleHistoryAdmin
+
+from compact_portal.history_privacy import PrivateHistoryAdmin
 
 from .models import (
     Champion,
@@ -26,7 +27,7 @@ class PrincipleInline(admin.TabularInline):
 
 
 @admin.register(Compact)
-class CompactAdmin(SimpleHistoryAdmin):
+class CompactAdmin(PrivateHistoryAdmin):
     """Compacts and their rule settings; the History button shows who changed which setting, and when."""
 
     list_display = ["name", "area", "status", "adopted_date", "next_review_date", "nation"]
@@ -102,7 +103,7 @@ class CommitmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(PrivateHistoryAdmin):
     list_display = ["name", "side", "organisation_type", "org_id", "postcode", "updated_at"]
     list_filter = ["side", "organisation_type", "communities"]
     search_fields = ["name", "org_id", "charity_number", "company_number", "postcode"]
@@ -112,7 +113,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(SimpleHistoryAdmin):
+class SignatureAdmin(PrivateHistoryAdmin):
     list_display = ["organisation", "compact", "status", "signed_date", "applied_at"]
     list_filter = ["compact", "status"]
     search_fields = ["organisation__name"]
@@ -122,7 +123,7 @@ class SignatureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Champion)
-class ChampionAdmin(SimpleHistoryAdmin):
+class ChampionAdmin(PrivateHistoryAdmin):
     list_display = ["user", "organisation", "service_team", "compact", "appointed_on"]
     list_filter = ["compact"]
     autocomplete_fields = ["organisation", "user"]

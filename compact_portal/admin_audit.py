@@ -58,7 +58,7 @@ def audit_trail(request, site):
     )
     per_page = data.get("per_page") or PAGE_SIZES[0]
     page = _page_number(request.GET.get("page"))
-    entries, more = audit_entries(filters=filters, offset=(page - 1) * per_page, limit=per_page)
+    entries, more = audit_entries(filters=filters, viewer=request.user, offset=(page - 1) * per_page, limit=per_page)
 
     def link_to(number: int) -> str:
         query = request.GET.copy()

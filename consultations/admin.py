@@ -2,15 +2,15 @@
 with their history, because their stored dates come from the services."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from compact_portal.history_privacy import PrivateHistoryAdmin
 from funding.admin import ReadOnlyHistoryAdmin
 
 from .models import Consultation, PolicyArea, Response
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(SimpleHistoryAdmin):
+class PolicyAreaAdmin(PrivateHistoryAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -25,8 +25,8 @@ class ConsultationAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Response)
 class ResponseAdmin(ReadOnlyHistoryAdmin):
-    # Confidential responses are for the consulting body and the champions only: no text here.
-    exclude = ["text", "how_gathered"]
+    # Confidential responses are for the consulting body and the champions only: what a response says is
+    # never shown here, nor in its history (compact_portal/history_privacy.py, PRIVATE_FIELDS).
     list_display = ["organisation", "consultation", "status", "may_publish", "published"]
     list_filter = ["status", "may_publish", "published"]
     list_select_related = ["organisation", "consultation"]

@@ -5,12 +5,13 @@ jobs rely on; an admin form would bypass them. Administrators see every record a
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from compact_portal.history_privacy import PrivateHistoryAdmin
 
 from .models import Decision, FundingRelationship, Invoice, Notice, Payment
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(PrivateHistoryAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 

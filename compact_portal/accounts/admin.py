@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
+
+from compact_portal.history_privacy import PrivateHistoryAdmin
 
 from .models import Membership, User
 
@@ -48,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):  # the History button: who gave or took away the role, and when
+class MembershipAdmin(PrivateHistoryAdmin):  # the History button: who gave or took away the role, and when
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation__side"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]

@@ -12,6 +12,16 @@ A page costs the same number of queries however many changes are stored:
    correlated subquery) and, for changes, those previous versions;
 3. for each kind of record they name (people, organisations, compacts, funding...), the names;
 4. for organisations, the communities they served before and after (a many-to-many field).
+
+Two rules keep private what the case pages keep private:
+
+- what a record says is never shown, only that it changed: the private fields of ``PRIVATE_FIELDS``
+  (``compact_portal/history_privacy.py``), which the admin's History pages honour too;
+- a Compact concern's rows (the concern's, its panel assignments' and its documents') are listed only to an
+  administrator who may open the case (``disputes.selectors.concerns_visible_to``, the case page's rule), and
+  for a concern whose raiser asked to be withheld, the raising organisation, the person who raised it, the
+  uploader of the raiser's documents and "who" of each change made by the raising side are shown as withheld
+  (nor does filtering by a person's e-mail find those changes).
 """
 
 import datetime
@@ -25,7 +35,8 @@ from typing import Any
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,8 +45,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
 from commitments.models import FlagEvent, FlagStatus
-from compact_portal.accounts.models import User
+from compact_portal.accounts.models import Membership, User
+from compact_portal.history_privacy import NOT_SHOWN, private_fields
 from consultations.rules import consultation_reference
+from disputes.models import Concern, Party
+from disputes.selectors import concerns_visible_to
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 ACTIONS = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}
@@ -44,22 +58,8 @@ _TYPE_OF_ACTION = {action: code for code, action in ACTIONS.items()}
 FLAG = "flag"
 FLAG_LABEL = "Compliance flag"
 EMPTY = "—"
-NOT_SHOWN = "(not shown)"
-
-# A concern's own words are for the people in the case (administrators cannot open it): the trail says
-# that they changed, not what they say. The same for what a confidential response says and file names.
-CONCERN_TEXT = frozenset(
-    {
-        "what_happened",
-        "outcome_sought",
-        "formal_extension_reason",
-        "formal_response",
-        "formal_outcome_reasons",
-        "appeal_grounds",
-        "outcome_reasons",
-        "lessons_learned",
-    }
-)
+WITHHELD = "(withheld)"
+WHO_WITHHELD = "The organisation that raised the concern (identity withheld)"
 
 
 def _choice(row, name: str) -> str:
@@ -82,9 +82,19 @@ class Kind:
     label: str
     model_path: str
     describe: Callable[[Any, Ref], str]
-    hidden: frozenset[str] = frozenset()  # fields whose values are never shown, only that they changed
     link: str | None = "self"  # "self": the record's admin page; a field name: that record's; None: no link
     field_labels: tuple[tuple[str, str], ...] = ()  # (field, label) where the field's own name is ambiguous
+    # A Compact concern's records: the field naming the concern ("self" for the concern itself) and the fields
+    # naming its raising side, withheld when the raiser asked (always for the concern; for a record with
+    # ``raisers_record``, only when it holds: a document of the raiser's side, whose saving is withheld too).
+    case: str | None = None
+    raising_fields: tuple[str, ...] = ()
+    raisers_record: Q | None = None
+
+    @cached_property
+    def hidden(self) -> frozenset[str]:
+        """The fields whose values are never shown, only that they changed (compact_portal/history_privacy.py)."""
+        return private_fields(self.model)
 
     @cached_property
     def model(self) -> type[models.Model]:
@@ -155,31 +165,31 @@ KINDS = (
     ),
     Kind(
         "response", "Consultation response", "consultations.Response",
-        lambda r, ref: f"{ref('organisation')} on {ref('consultation')}", hidden=frozenset({"text", "how_gathered"}),
+        lambda r, ref: f"{ref('organisation')} on {ref('consultation')}",
     ),
     Kind(
         "response_attachment", "Response attachment", "consultations.ResponseAttachment",
-        lambda r, ref: f"Attachment to the response of {ref('response')}",
-        hidden=frozenset({"original_name"}), link="response",
+        lambda r, ref: f"Attachment to the response of {ref('response')}", link="response",
     ),
     Kind(
         "feedback", "Consultation feedback", "consultations.Feedback",
         lambda r, ref: f"Feedback on {ref('consultation')}", link="consultation",
     ),
     Kind("policy_area", "Policy area", "consultations.PolicyArea", lambda r, ref: r.name),
-    # Administrators cannot open a case (README, "Who sees a case"): no links to them.
+    # A case opens only on its own page, to the people in it (README, "Who sees a case"): no links to them.
     Kind(
-        "concern", "Compact concern", "disputes.Concern", lambda r, ref: r.reference, hidden=CONCERN_TEXT, link=None,
+        "concern", "Compact concern", "disputes.Concern", lambda r, ref: r.reference, link=None,
         field_labels=(("raiser", "Raised by (organisation)"), ("raised_by", "Raised by (person)")),
+        case="self", raising_fields=("raiser", "raised_by"),
     ),
     Kind(
         "panel_assignment", "Panel assignment", "disputes.PanelAssignment",
-        lambda r, ref: f"{ref('member')} on the panel of {ref('concern')}", link=None,
+        lambda r, ref: f"{ref('member')} on the panel of {ref('concern')}", link=None, case="concern",
     ),
     Kind(
         "case_document", "Case document", "disputes.CaseDocument",
         lambda r, ref: f"Document on {ref('concern')}" if r.concern_id else "Document on a draft concern",
-        hidden=frozenset({"original_name"}), link=None,
+        link=None, case="concern", raising_fields=("uploaded_by",), raisers_record=Q(side=Party.RAISER),
     ),
 )  # fmt: skip
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
@@ -238,10 +248,52 @@ def _people(part_of_email: str):
     return User.objects.filter(email__icontains=part_of_email).values("pk")
 
 
-def _history_branch(kind: Kind, filters: AuditFilters):
+# --- Compact concerns: whose rows an administrator sees, and what is withheld -----------------------------
+
+
+def _case_of(kind: Kind):
+    """The concern a history row of ``kind`` belongs to. A document kept on a draft belongs to none until the
+    concern is sent; then to the concern that any version of it joined."""
+    pk = kind.model._meta.pk.attname
+    if kind.case == "self":
+        return F(pk)
+    column = kind.model._meta.get_field(kind.case).attname
+    joined = kind.history_model._default_manager.filter(**{pk: OuterRef(pk), f"{column}__isnull": False})
+    return Coalesce(F(column), Subquery(joined.order_by().values(column)[:1]), output_field=models.BigIntegerField())
+
+
+def _withheld_case():
+    """The row's concern (``a_case``), if its raiser asked for their identity to be withheld."""
+    return Concern.objects.filter(pk=OuterRef("a_case"), withhold_identity=True)
+
+
+def _who_withheld(kind: Kind):
+    """Whether the row's change was made by the raising side of a withheld concern: the person who raised it or
+    a member of the raising organisation (or, for a raiser's document, whoever saved it)."""
+    on_raising_side = Q(raised_by_id=OuterRef("history_user_id")) | Exists(
+        Membership.objects.filter(organisation_id=OuterRef("raiser_id"), user_id=OuterRef(OuterRef("history_user_id")))
+    )
+    withheld = Exists(_withheld_case().filter(on_raising_side))
+    if kind.raisers_record is not None:
+        withheld = withheld | (Exists(_withheld_case()) & kind.raisers_record)
+    return withheld
+
+
+def _cases_only(rows, kind: Kind, viewer: User):
+    """A concern's rows for a viewer who may open its case (the case page's rule), each with its ``a_case``."""
+    return rows.alias(a_case=_case_of(kind)).filter(a_case__in=concerns_visible_to(user=viewer).values("pk"))
+
+
+def _history_branch(kind: Kind, filters: AuditFilters, viewer: User):
     rows = kind.history_model._default_manager.order_by()
+    if kind.case:
+        if not viewer.is_authenticated:
+            return None
+        rows = _cases_only(rows, kind, viewer)
     if filters.person:
         rows = rows.filter(history_user__in=_people(filters.person))
+        if kind.case:  # a withheld "who" is not found by its e-mail either
+            rows = rows.exclude(_who_withheld(kind))
     if filters.date_from:
         rows = rows.filter(history_date__gte=_aware(filters.date_from))
     if filters.date_to:
@@ -278,7 +330,9 @@ def _flag_branch(filters: AuditFilters):
     ).values_list("a_kind", "a_id", "a_date")
 
 
-def _page_keys(filters: AuditFilters, offset: int, limit: int) -> list[tuple[str, int, datetime.datetime]]:
+def _page_keys(
+    filters: AuditFilters, viewer: User, offset: int, limit: int
+) -> list[tuple[str, int, datetime.datetime]]:
     """(kind, id, date) of the changes from ``offset``, newest first: one query.
 
     Where the database allows it (PostgreSQL), each source is cut to its own newest ``offset + limit`` rows first,
@@ -287,7 +341,7 @@ def _page_keys(filters: AuditFilters, offset: int, limit: int) -> list[tuple[str
     if filters.kind and filters.kind != FLAG and filters.kind not in KINDS_BY_KEY:
         return []
     branches = [
-        (_history_branch(kind, filters), ("-history_date", "-history_id"))
+        (_history_branch(kind, filters, viewer), ("-history_date", "-history_id"))
         for kind in KINDS
         if not filters.kind or filters.kind == kind.key
     ]
@@ -309,7 +363,10 @@ def _page_keys(filters: AuditFilters, offset: int, limit: int) -> list[tuple[str
 
 
 def _load_history(kind: Kind, ids: list[int]) -> tuple[dict[int, Any], dict[int, Any]]:
-    """The page's rows of ``kind`` by history id, and the previous versions of the changed ones (2 queries)."""
+    """The page's rows of ``kind`` by history id, and the previous versions of the changed ones (2 queries).
+
+    A concern's rows say whether their concern is withheld (``a_withheld``), whether the record is the raising
+    side's (``a_raisers``) and whether who made the change is withheld (``a_who_withheld``)."""
     manager = kind.history_model._default_manager
     pk = kind.model._meta.pk.attname
     previous = (
@@ -321,10 +378,18 @@ def _load_history(kind: Kind, ids: list[int]) -> tuple[dict[int, Any], dict[int,
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    rows = {
-        row.history_id: row
-        for row in manager.filter(history_id__in=ids).select_related("history_user").annotate(previous_id=previous)
-    }
+    loaded = manager.filter(history_id__in=ids).select_related("history_user").annotate(previous_id=previous)
+    if kind.case:
+        loaded = loaded.alias(a_case=_case_of(kind)).annotate(
+            a_withheld=Exists(_withheld_case()),
+            a_raisers=(
+                ExpressionWrapper(kind.raisers_record, output_field=BooleanField())
+                if kind.raisers_record is not None
+                else Value(True, output_field=BooleanField())
+            ),
+            a_who_withheld=ExpressionWrapper(_who_withheld(kind), output_field=BooleanField()),
+        )
+    rows = {row.history_id: row for row in loaded}
     wanted = [row.previous_id for row in rows.values() if row.history_type == CHANGED and row.previous_id]
     earlier = {row.history_id: row for row in manager.filter(history_id__in=wanted)} if wanted else {}
     return rows, earlier
@@ -411,10 +476,14 @@ def _url(kind: Kind, row) -> str | None:
 
 def _history_entry(kind: Kind, row, before, m2m: dict, labels: _Labels) -> AuditEntry:
     fields = kind.shown_fields
+    withheld = set(kind.raising_fields) if getattr(row, "a_withheld", False) and row.a_raisers else set()
+    who_withheld = getattr(row, "a_who_withheld", False)
 
     def shown(field, record) -> str:
         if field.name in kind.hidden:
             return NOT_SHOWN
+        if field.name in withheld:
+            return WITHHELD
         return _value(field, getattr(record, field.attname), labels)
 
     def related(field, record) -> str:
@@ -457,8 +526,8 @@ def _history_entry(kind: Kind, row, before, m2m: dict, labels: _Labels) -> Audit
         kind_label=kind.label,
         at=row.history_date,
         action=ACTIONS.get(row.history_type, row.history_type),
-        person=row.history_user,
-        via=row.history_change_reason or "",
+        person=None if who_withheld else row.history_user,
+        via=WHO_WITHHELD if who_withheld else row.history_change_reason or "",
         record=kind.describe(row, ref),
         url=_url(kind, row),
         changes=tuple(changes),
@@ -484,9 +553,12 @@ def _flag_entry(event) -> AuditEntry:
     )
 
 
-def audit_entries(*, filters: AuditFilters, offset: int = 0, limit: int = 25) -> tuple[list[AuditEntry], bool]:
-    """One page of the trail, newest first, and whether there are older changes after it."""
-    keys = _page_keys(filters, offset, limit + 1)
+def audit_entries(
+    *, filters: AuditFilters, viewer: User, offset: int = 0, limit: int = 25
+) -> tuple[list[AuditEntry], bool]:
+    """One page of the trail for ``viewer`` (an administrator), newest first, and whether there are older
+    changes after it. A concern's rows are listed only if ``viewer`` may open its case."""
+    keys = _page_keys(filters, viewer, offset, limit + 1)
     more = len(keys) > limit
     keys = keys[:limit]
     ids_by_kind: dict[str, list[int]] = defaultdict(list)

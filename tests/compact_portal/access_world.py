@@ -61,6 +61,10 @@ FUNDING_REFERENCE = "GR-MATRIX-001"
 INVOICE_NUMBER = "INV-MATRIX-01"
 NOTICE_RATIONALE = "Matrix notice: the pantry contract is being cut."
 CONFIDENTIAL_RESPONSE = "Matrix confidential response: our users fear the library closing."
+HOW_GATHERED = "Matrix meeting of members in the crypt."
+# The same response's first draft, since rewritten: only its history holds these.
+CONFIDENTIAL_DRAFT = "Matrix first draft: keep the library open on Saturdays."
+HOW_GATHERED_DRAFT = "Matrix survey of library users."
 DRAFT_CONSULTATION = "Matrix draft waste strategy"
 CONCERN_TEXT = "Matrix concern: the council cut our grant with a week's notice."
 WITHHELD_TEXT = "Matrix withheld concern: we asked not to be named."
@@ -75,6 +79,9 @@ PRIVATE = (
     INVOICE_NUMBER,
     NOTICE_RATIONALE,
     CONFIDENTIAL_RESPONSE,
+    HOW_GATHERED,
+    CONFIDENTIAL_DRAFT,
+    HOW_GATHERED_DRAFT,
     DRAFT_CONSULTATION,
     CONCERN_TEXT,
     WITHHELD_TEXT,
@@ -129,7 +136,7 @@ class World:
 
     consultation: Consultation  # published by the council, open today
     document: ConsultationDocument
-    response: Response  # the food bank's, submitted and confidential
+    response: Response  # the food bank's, drafted, rewritten and submitted, confidential
     attachment: ResponseAttachment
     published_attachment: ResponseAttachment  # of a response the council published with its feedback
     draft_consultation: Consultation
@@ -227,24 +234,29 @@ def build_world(today: datetime.date) -> World:
         response_due_by=today + datetime.timedelta(days=21),
     )
 
-    # Consultations: the council's open one with a document and the food bank's confidential response; a closed
-    # one whose feedback published the food bank's response; and a draft with a document.
+    # Consultations: the council's open one with a document and the food bank's confidential response (a draft,
+    # rewritten and submitted, so its history holds two versions of its words); a closed one whose feedback
+    # published the food bank's response; and a draft with a document.
     consultation = open_consultation(today=today, compact=portsmouth, body=council, title="Library services review")
     document = consultation_services.document_add(
         consultation=consultation, actor=officer, title="Consultation paper", upload=uploads("paper.pdf")[0]
     )
-    response = consultation_services.response_save(
-        consultation=consultation,
-        organisation=charity,
-        actor=vcs_member,
-        today=today,
-        text=CONFIDENTIAL_RESPONSE,
-        represents="own",
-        how_gathered="A members' meeting.",
-        may_publish=False,
-        submit=True,
-        attachments=uploads("our-response.pdf"),
-    )
+    for text, how_gathered, submit in (
+        (CONFIDENTIAL_DRAFT, HOW_GATHERED_DRAFT, False),
+        (CONFIDENTIAL_RESPONSE, HOW_GATHERED, True),
+    ):
+        response = consultation_services.response_save(
+            consultation=consultation,
+            organisation=charity,
+            actor=vcs_member,
+            today=today,
+            text=text,
+            represents="own",
+            how_gathered=how_gathered,
+            may_publish=False,
+            submit=submit,
+            attachments=uploads("our-response.pdf") if submit else (),
+        )
     closed = closed_consultation(today=today, compact=portsmouth, body=council, title="Parks strategy")
     published = consultation_services.response_save(
         consultation=closed,
