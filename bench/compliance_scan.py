@@ -58,11 +58,11 @@ FILL = [
         next_review_date, nation, consultation_min_weeks, feedback_due_weeks, notice_months, decision_lead_months,
         min_funding_years, payment_working_days, dispute_acknowledge_days, dispute_informal_days, dispute_formal_days,
         dispute_formal_extension_days, dispute_appeal_lodge_days, dispute_appeal_decision_days,
-        notice_excepts_fixed_end)
+        notice_excepts_fixed_end, meeting_threshold, slipping_threshold)
     SELECT k, 'Area ' || k || ' Compact', 'area-' || k, 'Area ' || k, '', '', 'adopted', DATE '2025-06-01',
         CASE WHEN k % 20 = 0 THEN DATE '2026-06-01' ELSE DATE '2027-06-01' END,
         CASE k % 10 WHEN 8 THEN 'scotland' WHEN 9 THEN 'northern_ireland' ELSE 'england_wales' END,
-        12, 12, 3, 3, 3, 10, 5, 20, 20, 10, 20, 20, false
+        12, 12, 3, 3, 3, 10, 5, 20, 20, 10, 20, 20, false, 90, 75
     FROM generate_series(1, {COMPACTS}) k
     """,
     f"""

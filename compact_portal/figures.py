@@ -211,40 +211,71 @@ def percentiles_by_window(
 ) -> list[list]:
     """For each window, the nearest-rank percentile of ``field`` at each fraction, given as ``(numerator,
     denominator)`` (``(1, 2)`` is the median); None where the window holds no records. The windows must
-    not overlap: a record is ranked in the first window it falls in.
+    not overlap: a record is ranked in the first window it falls in. One query
+    (``percentiles_by_windows`` explains)."""
+    return percentiles_by_windows(
+        records, field=field, date_field=date_field, window_sets=[windows], fractions=fractions
+    )[0]
 
-    One query: the database ranks the records within their window and returns only the rows a percentile
-    names. Fractions are whole-number ratios so the rank, ceil(n × a / b), is exact integer arithmetic in
-    every database.
+
+def percentiles_by_windows(
+    records: QuerySet,
+    *,
+    field: str,
+    date_field: str,
+    window_sets: Sequence[Sequence[Period]],
+    fractions: Sequence[tuple[int, int]],
+) -> list[list[list]]:
+    """``percentiles_by_window`` for each set of windows (say the two periods compared, and the months of one),
+    in one query. The windows of one set must not overlap; those of different sets may.
+
+    The database ranks the records within their window of each set (one ranking per set) and returns only the
+    rows some percentile names. Fractions are whole-number ratios so the rank, ceil(n × a / b), is exact
+    integer arithmetic in every database.
     """
-    if not windows:
-        return []
-    in_any, buckets = Q(pk__in=[]), []
-    for i, window in enumerate(windows):
-        in_window = Q(**{f"{date_field}__range": (window.start, window.end)})
-        in_any |= in_window
-        buckets.append(When(in_window, then=Value(i)))
-    first, last = min(w.start for w in windows), max(w.end for w in windows)
-    ranked = (
-        records.filter(in_any, **{f"{date_field}__range": (first, last)})  # one range the index can serve
-        .annotate(bucket=Case(*buckets, output_field=IntegerField()))
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("bucket")], order_by=[F(field).asc(), F("pk").asc()]),
-            size=Window(Count("pk"), partition_by=[F("bucket")]),
+    sets = [list(windows) for windows in window_sets]
+    every = [window for windows in sets for window in windows]
+    if not every:
+        return [[] for _ in sets]
+    in_any = Q(pk__in=[])
+    ranks = {}
+    for j, windows in enumerate(sets):
+        buckets = []
+        for i, window in enumerate(windows):
+            in_window = Q(**{f"{date_field}__range": (window.start, window.end)})
+            in_any |= in_window
+            buckets.append(When(in_window, then=Value(i)))
+        ranks[f"bucket_{j}"] = Case(*buckets, output_field=IntegerField()) if buckets else Value(None)
+    first, last = min(w.start for w in every), max(w.end for w in every)
+    ranked = records.filter(in_any, **{f"{date_field}__range": (first, last)}).annotate(**ranks)  # one range
+    windows_of = {}
+    for j in range(len(sets)):
+        windows_of[f"rank_{j}"] = Window(
+            RowNumber(), partition_by=[F(f"bucket_{j}")], order_by=[F(field).asc(), F("pk").asc()]
         )
-    )
+        windows_of[f"size_{j}"] = Window(Count("pk"), partition_by=[F(f"bucket_{j}")])
+    ranked = ranked.annotate(**windows_of)
     wanted = Q(pk__in=[])
-    for numerator, denominator in fractions:
-        wanted |= Q(rank=(F("size") * numerator + denominator - 1) / denominator)
+    for j in range(len(sets)):
+        for numerator, denominator in fractions:
+            wanted |= Q(**{f"rank_{j}": (F(f"size_{j}") * numerator + denominator - 1) / denominator})
+    columns = [name for j in range(len(sets)) for name in (f"bucket_{j}", f"rank_{j}", f"size_{j}")]
     found, sizes = {}, {}
-    for bucket, rank, size, value in ranked.filter(wanted).values_list("bucket", "rank", "size", field):
-        found[bucket, rank], sizes[bucket] = value, size
+    for row in ranked.filter(wanted).values_list(*columns, field):
+        value = row[-1]
+        for j in range(len(sets)):
+            bucket, rank, size = row[3 * j : 3 * j + 3]
+            if bucket is not None:
+                found[j, bucket, rank], sizes[j, bucket] = value, size
     return [
         [
-            found.get((i, _nearest_rank(sizes[i], numerator, denominator))) if i in sizes else None
-            for numerator, denominator in fractions
+            [
+                found.get((j, i, _nearest_rank(sizes[j, i], numerator, denominator))) if (j, i) in sizes else None
+                for numerator, denominator in fractions
+            ]
+            for i in range(len(windows))
         ]
-        for i in range(len(windows))
+        for j, windows in enumerate(sets)
     ]
 
 

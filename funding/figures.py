@@ -134,9 +134,13 @@ register(
 
 
 def _days_to_pay(scope: PanelScope):
-    """(the previous period's and the period's (median, 90th percentile)), and the median step by step."""
-    both = days_to_pay(compact=scope.compact, organisation=scope.organisation, windows=[scope.previous, scope.period])
-    by_step = days_to_pay(compact=scope.compact, organisation=scope.organisation, windows=scope.steps)
+    """(the previous period's and the period's (median, 90th percentile)), and the median step by step; one
+    query."""
+    both, by_step = days_to_pay(
+        compact=scope.compact,
+        organisation=scope.organisation,
+        window_sets=[[scope.previous, scope.period], scope.steps],
+    )
     return both, by_step
 
 

@@ -22,7 +22,7 @@ from commitments.models import (
     RuleKey,
     Side,
 )
-from compact_portal.figures import Measure, percentiles_by_window
+from compact_portal.figures import Measure, percentiles_by_windows
 from compact_portal.periods import Period
 
 from ..models import NOTICE_TOO_SHORT, PAID_LATE, Decision, DecisionKind, Invoice, Mechanism, Notice
@@ -112,15 +112,19 @@ def notices_of(*, compact: Compact, organisation: Organisation | None = None) ->
 
 
 def days_to_pay(
-    *, compact: Compact, windows: Sequence[Period], organisation: Organisation | None = None
-) -> list[tuple[int | None, int | None]]:
-    """For each window, within how many working days half, and nine in ten, of the invoices paid in full
-    then were paid (nearest rank); one query."""
+    *, compact: Compact, window_sets: Sequence[Sequence[Period]], organisation: Organisation | None = None
+) -> list[list[tuple[int | None, int | None]]]:
+    """For each window of each set, within how many working days half, and nine in ten, of the invoices paid in
+    full then were paid (nearest rank); one query for every set."""
     records = invoices_of(compact=compact, organisation=organisation).filter(working_days_to_pay__isnull=False)
-    found = percentiles_by_window(
-        records, field="working_days_to_pay", date_field="paid_date", windows=windows, fractions=DAYS_TO_PAY_FRACTIONS
+    found = percentiles_by_windows(
+        records,
+        field="working_days_to_pay",
+        date_field="paid_date",
+        window_sets=window_sets,
+        fractions=DAYS_TO_PAY_FRACTIONS,
     )
-    return [tuple(row) for row in found]
+    return [[tuple(row) for row in rows] for rows in found]
 
 
 @dataclass(frozen=True)

@@ -557,13 +557,13 @@ def test_the_dashboard_takes_the_same_few_queries_however_much_there_is(
 ):
     client = client_for("compact_champion")
     address = url("dashboard", compact.slug)
-    with django_assert_max_num_queries(16):  # 15, and one for the funding to each protected characteristic
+    with django_assert_max_num_queries(15):
         client.get(address, Q2_2026)
     small = queries_of(client, address, Q2_2026)
 
     grow(compact, council, charity, vcs_member)
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         client.get(address, Q2_2026)
     assert queries_of(client, address, Q2_2026) == small
     assert queries_of(client, address, {"year": "2026"}) == small

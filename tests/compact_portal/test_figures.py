@@ -4,7 +4,14 @@ import pytest
 from django.db.models import Q
 
 from commitments.models import Compact
-from compact_portal.figures import Measure, Share, add_shares, percentiles_by_window, shares_by_window
+from compact_portal.figures import (
+    Measure,
+    Share,
+    add_shares,
+    percentiles_by_window,
+    percentiles_by_windows,
+    shares_by_window,
+)
 from compact_portal.periods import Period
 from tests.commitments.factories import CompactFactory
 
@@ -74,3 +81,27 @@ def test_percentiles_by_window_ranks_within_each_window(
         )
 
     assert found == [january, february, [None] * len(fractions)]
+
+
+def test_percentiles_by_windows_ranks_each_set_of_windows_in_one_query(
+    compacts_adopted_in_january_and_february, django_assert_num_queries
+):
+    """Overlapping sets (the quarter, and its months) are ranked apart, in one query: each set as if alone."""
+    quarter = Period(JAN.start, MAR.end)
+    alone = [
+        percentiles_by_window(
+            Compact.objects.all(), field="notice_months", date_field="adopted_date", windows=w, fractions=[(1, 2)]
+        )
+        for w in ([quarter], [JAN, FEB, MAR], [])
+    ]
+    with django_assert_num_queries(1):
+        found = percentiles_by_windows(
+            Compact.objects.all(),
+            field="notice_months",
+            date_field="adopted_date",
+            window_sets=[[quarter], [JAN, FEB, MAR], []],
+            fractions=[(1, 2)],
+        )
+
+    assert found == alone
+    assert found[1] == [[6], [2], [None]]
