@@ -80,6 +80,7 @@ class Figure:
     narrowing: dict[str, str] = field(default_factory=dict)
     value_label: str = ""
     judged: bool = True
+    recipient_filter: dict[str, Any] = field(default_factory=dict)  # with ``recipient``, on the same related row
 
     @property
     def is_promise(self) -> bool:
@@ -113,7 +114,9 @@ class Figure:
             return Q(pk__in=[])
         matching = Q()
         for lookup in chosen:
-            matching |= Q(**{lookup: organisation})
+            # In one Q, so a condition on the recipient's row (a response submitted) is on the same related row.
+            extra = self.recipient_filter if lookup == self.recipient else {}
+            matching |= Q(**{lookup: organisation}, **extra)
         return Q(pk__in=self.records(compact).filter(matching).values("pk"))
 
 

@@ -4,7 +4,7 @@ explains); the measures are in ``selectors.py``."""
 from commitments.figures import Figure, Listing, register
 from commitments.models import MeasurableRule
 
-from .models import Consultation, PublicationStatus
+from .models import Consultation, PublicationStatus, ResponseStatus
 from .selectors import FEEDBACK_ON_TIME, LONG_ENOUGH
 
 
@@ -16,6 +16,7 @@ def consultations(compact):
 # The body running a consultation made the promise; the organisations that responded were the ones it was
 # made to.
 BODY, RESPONDENTS = "body", "responses__organisation"
+ANSWERED = {"responses__status": ResponseStatus.SUBMITTED}  # a draft never sent answers nothing
 
 register(
     Figure(
@@ -28,6 +29,7 @@ register(
         BODY,
         RESPONDENTS,
         MeasurableRule.CONSULTATION_LENGTH,
+        recipient_filter=ANSWERED,
     ),
     Figure(
         "feedback_on_time",
@@ -39,5 +41,6 @@ register(
         BODY,
         RESPONDENTS,
         MeasurableRule.CONSULTATION_FEEDBACK,
+        recipient_filter=ANSWERED,
     ),
 )

@@ -149,11 +149,6 @@ def test_consultation_shares_take_one_query_however_many_consultations(
     assert shares["long_enough"][0] == Share(5, 6, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consultations/figures.py counts any response, a draft never submitted included, as answering: the "
-    "recipient lookup responses__organisation takes no account of the response's status",
-)
 def test_a_draft_never_submitted_is_not_an_answer(compact, consultations):
     charity = OrganisationFactory(name="Southsea Food Bank")
     respond(consultations["twelve_weeks"], charity, submit=False)
