@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from compact_portal.charts import NOTHING, Chart, bar_chart, column_chart, share_bar
 from compact_portal.figures import Share, Verdict
 
+from ..compliance import PORTAL_DEFAULT
 from ..filters import PORTAL_DEFAULT_VALUE
 from ..models import RuleKey, Side
 from ..selectors.dashboard import Figures, ShareFigure
@@ -92,6 +93,14 @@ def change_text(figure: ShareFigure) -> str:
     if change is None:
         return "–"
     return f"{change:+d} points" if change else "no change"
+
+
+def _payment_clause(figures: Figures) -> str:
+    """The compact's clause for paying invoices on time (Portsmouth's 11.2), or the portal's default."""
+    try:
+        return figures.share("paid_on_time").clause
+    except StopIteration:
+        return PORTAL_DEFAULT
 
 
 def _days(value: int | None) -> str:
@@ -325,7 +334,7 @@ def _other_rows(figures: Figures, *, links: bool) -> list[list]:
             if value != earlier
             else "no change"
         )
-        rows.append([label, "11.2", now, before, change, "–", "–", "–"])
+        rows.append([label, _payment_clause(figures), now, before, change, "–", "–", "–"])
     received = figures.cases_received
     now, before = str(received.current.total), str(received.previous.total)
     if links:
@@ -427,7 +436,7 @@ def trend_tables(figures: Figures, shares: list[ShareFigure] | None = None, *, o
         _trend(
             figures,
             "trend-days-to-pay",
-            f"Working days within which half of invoices were paid (11.2), {figures.step}ly",
+            f"Working days within which half of invoices were paid ({_payment_clause(figures)}), {figures.step}ly",
             "Median",
             [_days(value) for value in medians],
             medians,
