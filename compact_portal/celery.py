@@ -44,6 +44,10 @@ BEAT_SCHEDULE = {
         "task": "disputes.send_case_emails",
         "schedule": crontab(minute="*/5"),
     },
+    "bank-holidays": {  # GOV.UK's list, stored for every process (compact_portal/working_days.py); weekly
+        "task": "compact_portal.refresh_bank_holidays",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=30),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 

@@ -259,6 +259,12 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _REDIS_TIMEOUTS["socket_connect_timeout"]
 CELERY_REDIS_SOCKET_TIMEOUT = _REDIS_TIMEOUTS["socket_timeout"]
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": dict(_ONE_QUICK_RETRY)}
 
+# --- Bank holidays ------------------------------------------------------------------------------
+# The weekly task compact_portal.refresh_bank_holidays stores GOV.UK's list here (bank-holidays.json) and every
+# process reads it from here: the web processes and the worker must see the same directory. Until it has run,
+# the copy shipped in the govuk-bank-holidays package is used (compact_portal/working_days.py).
+BANK_HOLIDAYS_DIR = Path(env.str("BANK_HOLIDAYS_DIR", default=str(MEDIA_ROOT / "bank-holidays")))
+
 # --- Cache ------------------------------------------------------------------------------------
 # Holds the rate-limit counters. Production sets CACHE_URL to a Redis database of its own (not the broker's:
 # clearing a cache empties its whole database), e.g. redis://127.0.0.1:6379/1, so every web process shares

@@ -3,8 +3,8 @@
 Every function takes dates and settings and returns a date or a verdict: no database, no clock, no Django.
 Callers pass "today" in themselves, so the same inputs always give the same answer.
 
-Working days are Monday to Friday less the bank holidays of the compact's UK nation, taken offline from
-the ``holidays`` library (GB with subdivision ENG, SCT or NIR; Wales shares England's bank holidays).
+Working days are Monday to Friday less the bank holidays of the compact's UK nation (Wales shares England's):
+GOV.UK's list, kept on disk, and past its last year the ``holidays`` library (compact_portal/working_days.py).
 Calendar months clamp at month end (30 November + 3 months is 28 February, or 29 February in a leap year).
 
 Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 9.3 (feedback on a declined bid),

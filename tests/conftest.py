@@ -32,6 +32,13 @@ def _rate_limits_start_at_zero():
 
 
 @pytest.fixture(autouse=True)
+def _bank_holidays_as_shipped(settings, tmp_path_factory):
+    """Working days come from GOV.UK's list as shipped in govuk-bank-holidays, never from a copy a developer's
+    refresh task stored (compact_portal/working_days.py): the directory of stored copies is an empty one."""
+    settings.BANK_HOLIDAYS_DIR = tmp_path_factory.getbasetemp() / "no-stored-bank-holidays"
+
+
+@pytest.fixture(autouse=True)
 def _task_queue_not_failed_before():
     """Each test starts with no memory of a broker that failed in an earlier one (compact_portal/celery.py)."""
     celery_module._broker_failed_at = None

@@ -74,3 +74,24 @@ def compact_settings_update(
         recompute(compact=locked, actor=actor, today=today, reason=reason)
     recheck_on_commit(compact_ids=[locked.pk], what=reason)
     return locked
+
+
+@transaction.atomic
+def compact_deadlines_recompute(
+    *, compact: Compact, actor: User | None, reason: str, today: datetime.date | None = None
+) -> int:
+    """Count the stored deadlines of ``compact``'s open records again, under its settings and the working days
+    of now; returns how many records were saved (only those whose dates moved, each with a history record).
+
+    For when what the deadlines are counted with changed without a settings change: GOV.UK's bank holidays
+    (``manage.py recompute_deadlines``, README "Bank holidays"). The same registered functions as
+    ``compact_settings_update``, so open and closed records are told apart the same way, and closed ones keep
+    their deadlines. When anything moved, the compact's flags are checked again once the transaction commits.
+    """
+    today = today or timezone.localdate()
+    saved = sum(
+        recompute(compact=compact, actor=actor, today=today, reason=reason) for recompute in deadlines.registered()
+    )
+    if saved:
+        recheck_on_commit(compact_ids=[compact.pk], what=reason)
+    return saved
