@@ -8,6 +8,7 @@ class CompactPortalConfig(AppConfig):
     def ready(self):
         from simple_history.signals import pre_create_historical_record
 
+        from . import session_timeout  # noqa: F401  (connects its sign-in receiver)
         from .audit import fill_historical_record
 
         # Imports, commands and scheduled jobs say who made a change (compact_portal/audit.py).

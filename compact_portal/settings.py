@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so nothing reads a request body over UPLOAD_MAX_REQUEST_BYTES: it is answered 413 unread.
+    "compact_portal.uploads.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: ends idle and over-long sessions, and keeps a form sent after its session ended.
+    "compact_portal.session_timeout.SessionTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes asks: it turns a sign-in refused for lockout into the "locked out" page.
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compact_portal.context_processors.navigation",
+                "compact_portal.session_timeout.session_timeout",
             ],
         },
     },
@@ -160,6 +165,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after signing in, whatever the
+# activity (OWASP ASVS 3.3; compact_portal/session_timeout.py). The cookie and the stored session last no longer.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 60 * 60
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 
 # Sign-in lockout (django-axes): after SIGN_IN_FAILURE_LIMIT failures in a row for one e-mail address, or
 # from one client address, that account or address is refused for SIGN_IN_LOCKOUT_MINUTES. Attempts are
@@ -199,6 +210,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Attachments live under MEDIA_ROOT, which has no URL: views check permission, then serve them.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)  # per file
+# A DOCX or OpenDocument file (a ZIP) is refused if it unpacks to more than this, or (past 1 MB unpacked) to
+# more than this many times its size: a "zip bomb".
+UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
+UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100, minimum=1)
+# A request body over this is answered 413 before it is read (compact_portal.uploads.RequestSizeLimitMiddleware):
+# by default five files at the limit and 1 MB of form. The proxy in front should refuse the same (README).
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 5 * UPLOAD_MAX_BYTES + 1024 * 1024, minimum=1)
+# Django's own limits, at their defaults, said here: form fields other than files may take 2.5 MB in all (more
+# is refused with 400), and an uploaded file over 2.5 MB is streamed to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Dotted path to scan(file) -> None raising ValidationError when infected; a failing scanner refuses.
 UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="") or None
 # Production serves hashed, compressed files collected by `collectstatic`; development and tests

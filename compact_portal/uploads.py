@@ -1,7 +1,9 @@
 """Attachments: checked by content, size-limited, stored under generated names, served only as downloads.
 
 What a file *is* comes from its bytes, never from its name or the browser's declared type, so an
-executable renamed ``report.pdf`` is refused. Files live under ``MEDIA_ROOT``, which has no URL: the
+executable renamed ``report.pdf`` is refused, and so are PDFs that run scripts or actions and archives (DOCX,
+OpenDocument) that unpack to absurd sizes. :class:`RequestSizeLimitMiddleware` refuses an oversized request
+before its body is read. Files live under ``MEDIA_ROOT``, which has no URL: the
 portal hands them out through views that check permission and then call :func:`attachment_response`.
 """
 
@@ -16,12 +18,13 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
+import pypdf
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -30,6 +33,14 @@ logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * MB  # default; the UPLOAD_MAX_BYTES setting overrides it
 MAX_FILES_PER_ITEM = 5
+# Defaults for archives (DOCX and OpenDocument files are ZIPs); the UPLOAD_MAX_UNCOMPRESSED_BYTES and
+# UPLOAD_MAX_COMPRESSION_RATIO settings override them. The ratio is judged only past RATIO_FLOOR_BYTES unpacked.
+MAX_UNCOMPRESSED_BYTES = 100 * MB
+MAX_COMPRESSION_RATIO = 100
+RATIO_FLOOR_BYTES = 1 * MB
+# PDF keys that run something: scripts (JavaScript, JS), actions on events (AA), an action on opening (OpenAction;
+# one that only opens at a page, a destination or a GoTo action, is what many tools write and is let through).
+PDF_RISKY_KEYS = ("JavaScript", "JS", "OpenAction", "AA")
 SNIFF_BYTES = 8192  # filetype reads this much; the old Word check looks as far as byte 2142
 ACCEPT = ".pdf,.doc,.docx,.odt,.ods,.odp,.txt,.png,.jpg,.jpeg,.gif,.webp"
 
@@ -162,7 +173,8 @@ def _size(n: int, *, round_up: bool) -> str:
 def validate_upload(uploaded_file, *, max_bytes: int | None = None) -> SniffedUpload:
     """Check an uploaded file by size and content, then the virus-scan hook; raise ValidationError if refused.
 
-    Reads the first SNIFF_BYTES (a ZIP's directory, or all of a text file) and takes the size from
+    Reads the first SNIFF_BYTES (a ZIP's directory, or all of a text file), unpacks a ZIP (DOCX, OpenDocument)
+    to check it is no zip bomb, reads a PDF's objects for scripts and actions, and takes the size from
     ``.size``; the file is rewound afterwards. On success the file is renamed to its download name, so
     ``private_upload_to`` stores it with the sniffed extension. ``max_bytes`` defaults to max_upload_bytes().
     """
@@ -178,7 +190,12 @@ def validate_upload(uploaded_file, *, max_bytes: int | None = None) -> SniffedUp
         )
     try:
         uploaded_file.seek(0)
-        kind = sniff(uploaded_file.read(SNIFF_BYTES), fileobj=uploaded_file)
+        head = uploaded_file.read(SNIFF_BYTES)
+        if head.startswith(b"PK\x03\x04"):
+            _check_archive(uploaded_file, name)  # before the kind: a bomb is refused as one, whatever it holds
+        kind = sniff(head, fileobj=uploaded_file)
+        if kind == "pdf":
+            _check_pdf(uploaded_file, name)
     finally:
         uploaded_file.seek(0)
     if kind is None:
@@ -191,6 +208,155 @@ def validate_upload(uploaded_file, *, max_bytes: int | None = None) -> SniffedUp
     result = SniffedUpload(kind, content_type, extension, name, uploaded_file.size)
     uploaded_file.name = result.download_name
     return result
+
+
+def _check_archive(uploaded_file, name: str) -> None:
+    """Refuse a ZIP (DOCX, XLSX, PPTX, ODT, ODS...) that unpacks to more than the limits: a "zip bomb".
+
+    The sizes its directory declares are checked first, then every member is unpacked (at most the limit, as
+    declared) and its checksum checked, so a member that declares less than it holds is refused too.
+    """
+    total_limit = getattr(settings, "UPLOAD_MAX_UNCOMPRESSED_BYTES", None) or MAX_UNCOMPRESSED_BYTES
+    ratio_limit = getattr(settings, "UPLOAD_MAX_COMPRESSION_RATIO", None) or MAX_COMPRESSION_RATIO
+    uploaded_file.seek(0)
+    try:
+        archive = zipfile.ZipFile(uploaded_file)
+    except Exception:  # unreadable as a ZIP: the kind check that follows refuses it
+        return
+    with archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > total_limit:
+            raise ValidationError(
+                f"“{name}” unpacks to {_size(unpacked, round_up=True)}, more than the "
+                f"{_size(total_limit, round_up=False)} allowed, so it cannot be uploaded.",
+                code="too_large_unpacked",
+            )
+        if unpacked > RATIO_FLOOR_BYTES and unpacked > ratio_limit * uploaded_file.size:
+            raise ValidationError(
+                f"“{name}” unpacks to {unpacked // uploaded_file.size:,} times its size (at most {ratio_limit} times "
+                "is allowed), so it cannot be uploaded.",
+                code="too_compressed",
+            )
+        try:
+            damaged = archive.testzip() is not None
+        except Exception:  # a wrong size or checksum, an unknown compression method, a truncated member
+            damaged = True
+    if damaged:
+        raise ValidationError(f"“{name}” is damaged, so it cannot be uploaded.", code="damaged")
+
+
+def _check_pdf(uploaded_file, name: str) -> None:
+    found = pdf_risky_keys(uploaded_file)
+    if found:
+        keys = ", ".join(f"/{key}" for key in PDF_RISKY_KEYS if key in found)
+        raise ValidationError(
+            f"“{name}” is a PDF with scripts or automatic actions ({keys}), so it cannot be uploaded. "
+            "Print it to a new PDF, or save it without them, and upload that.",
+            code="pdf_actions",
+        )
+
+
+def pdf_risky_keys(fileobj) -> set[str]:
+    """Which of PDF_RISKY_KEYS the PDF uses.
+
+    pypdf reads every object (those its cross-reference table lists and those reachable from its trailer,
+    compressed object streams included, names decoded), and the bytes outside stream data are searched as
+    well, for objects the table leaves out. A PDF pypdf cannot read is searched byte by byte, stream data too.
+    """
+    fileobj.seek(0)
+    data = fileobj.read()
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")  # names are never encrypted, but pypdf reads no object before this
+        found = _pdf_object_keys(reader)
+    except Exception:
+        return _pdf_raw_keys(data)
+    # Whether an OpenAction only opens at a page only the parsed objects can say.
+    return found | (_pdf_raw_keys(_PDF_STREAM_DATA.sub(b"stream endstream", data)) - {"OpenAction"})
+
+
+def _pdf_object_keys(reader) -> set[str]:
+    Ref = pypdf.generic.IndirectObject
+    stack = [reader.trailer]
+    stack += [Ref(number, generation, reader) for generation, table in reader.xref.items() for number in table]
+    stack += [Ref(number, 0, reader) for number in reader.xref_objStm]
+    found, seen = set(), set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):  # streams too: their dictionary, not their data
+            for key, value in dict.items(node):
+                if key == "/OpenAction":
+                    if not _opens_at_a_page(value.get_object()):
+                        found.add("OpenAction")
+                elif key[1:] in PDF_RISKY_KEYS:
+                    found.add(key[1:])
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _opens_at_a_page(action) -> bool:
+    """An OpenAction that only shows a page of the document: a destination, or a GoTo action with nothing after it
+    (what LaTeX's hyperref writes). Any other action (Launch, URI, JavaScript, SubmitForm...) is refused."""
+    if isinstance(action, list):
+        return True
+    return isinstance(action, dict) and action.get("/S") == "/GoTo" and "/Next" not in action
+
+
+_PDF_STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+# A PDF name: "/" then regular characters, "#xx" standing for any byte (so /J#61vaScript is /JavaScript).
+_PDF_NAME = re.compile(rb"/((?:[^\s/<>\[\]()%{}#]|#[0-9A-Fa-f]{2})+)")
+
+
+def _pdf_raw_keys(data: bytes) -> set[str]:
+    found = set()
+    for match in _PDF_NAME.finditer(data):
+        decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda hex_: bytes([int(hex_[1], 16)]), match[1])
+        key = decoded.decode("latin-1")
+        if key == "OpenAction" and data[match.end() :].lstrip()[:1] == b"[":
+            continue  # a destination, not an action
+        if key in PDF_RISKY_KEYS:
+            found.add(key)
+    return found
+
+
+def max_request_bytes() -> int:
+    """The largest request body: the UPLOAD_MAX_REQUEST_BYTES setting, else MAX_FILES_PER_ITEM files and 1 MB."""
+    return getattr(settings, "UPLOAD_MAX_REQUEST_BYTES", None) or MAX_FILES_PER_ITEM * max_upload_bytes() + MB
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose declared body is over max_request_bytes(), before anything reads it.
+
+    The WSGI server hands Django at most CONTENT_LENGTH bytes, so checking the header is enough here; the proxy
+    in front (nginx's client_max_body_size) should refuse the same bodies before they reach the portal.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body then either
+        limit = max_request_bytes()
+        if length > limit:
+            return HttpResponse(
+                f"This request is too large: the portal takes at most {_size(limit, round_up=False)} at once "
+                f"(each file at most {_size(max_upload_bytes(), round_up=False)}). Go back, attach fewer or "
+                "smaller files, and send it again.\n",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 def _scan(uploaded_file, name: str) -> None:

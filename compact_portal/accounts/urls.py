@@ -2,6 +2,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from compact_portal.session_timeout import session_status
+
 from . import views
 
 urlpatterns = [
@@ -10,6 +12,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.account, name="account"),
     path("two-factor/", views.two_factor, name="two_factor"),
+    path("session/", session_status, name="session_status"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -100,6 +100,8 @@ PAGES = {
     "two_factor": (None, LOGIN, 403, 403, 200, 403, 200, 403, 403, 200),  # for champions and administrators
     "logout": (None, *POST_ONLY),
     "account": (None, *SIGNED_IN),
+    # How long the session has left, for the warning script: JSON for anyone ({"signed_in": false} for a visitor).
+    "session_status": (None, *PUBLIC),
     "password_change": (None, *SIGNED_IN),
     "password_reset": (None, *PUBLIC),
     "password_reset_done": (None, *PUBLIC),
