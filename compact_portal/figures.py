@@ -245,7 +245,7 @@ def percentiles_by_windows(
             in_window = Q(**{f"{date_field}__range": (window.start, window.end)})
             in_any |= in_window
             buckets.append(When(in_window, then=Value(i)))
-        ranks[f"bucket_{j}"] = Case(*buckets, output_field=IntegerField()) if buckets else Value(None)
+        ranks[f"bucket_{j}"] = Case(*buckets, output_field=IntegerField()) if buckets else Value(None, IntegerField())
     first, last = min(w.start for w in every), max(w.end for w in every)
     ranked = records.filter(in_any, **{f"{date_field}__range": (first, last)}).annotate(**ranks)  # one range
     windows_of = {}
