@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models, transaction
 
+from compact_portal.admin_site import CheckedInitialData
 from compact_portal.history_privacy import PrivateHistoryAdmin
 
 from .models import (
@@ -113,7 +114,7 @@ class OrganisationAdmin(PrivateHistoryAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(PrivateHistoryAdmin):
+class SignatureAdmin(CheckedInitialData, PrivateHistoryAdmin):
     list_display = ["organisation", "compact", "status", "signed_date", "applied_at"]
     list_filter = ["compact", "status"]
     search_fields = ["organisation__name"]
@@ -123,7 +124,7 @@ class SignatureAdmin(PrivateHistoryAdmin):
 
 
 @admin.register(Champion)
-class ChampionAdmin(PrivateHistoryAdmin):
+class ChampionAdmin(CheckedInitialData, PrivateHistoryAdmin):
     list_display = ["user", "organisation", "service_team", "compact", "appointed_on"]
     list_filter = ["compact"]
     autocomplete_fields = ["organisation", "user"]

@@ -8,7 +8,26 @@ from functools import update_wrapper
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+class CheckedInitialData:
+    """ModelAdmin mixin: an add page fills its form in from the query (``?organisation=3``), as Django's admin does,
+    but only with values the field would take. Django's autocomplete widget looks the value up as an id, so
+    ``?organisation=abc`` would otherwise be a server error (tests/compact_portal/test_unhandled_input.py)."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        fields = self.get_form(request).base_fields
+        taken = {}
+        for name, value in initial.items():
+            if name in fields:
+                try:
+                    fields[name].clean(value)
+                except ValidationError:
+                    continue
+            taken[name] = value
+        return taken
 
 
 class PortalAdminSite(admin.AdminSite):

@@ -18,6 +18,8 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError
 
+from compact_portal.forms import EARLIEST_DATE, LATEST_DATE
+
 logger = logging.getLogger(__name__)
 
 # Shown on the file field when the database fails during an import (README, "When things fail").
@@ -25,6 +27,15 @@ IMPORT_FAILED = (
     "Nothing was imported: the database failed while saving this file, so none of its rows were kept. "
     "Choose the same file and import it again in a few minutes; if it fails again, tell the portal's "
     "administrators."
+)
+
+# What date arithmetic raises when a date runs off the calendar (year 1 minus 3 months, 9999-12-31 plus 10 working
+# days). The dates a file may hold are kept to the forms' range, so this should not happen; if it does, it is that
+# row's error (``DATE_ARITHMETIC_FAILED``), not a server error.
+DATE_ARITHMETIC_ERRORS = (OverflowError, ValueError)
+DATE_ARITHMETIC_FAILED = (
+    "The deadlines of this row's dates cannot be worked out; check that each date's year is between "
+    f"{EARLIEST_DATE.year} and {LATEST_DATE.year}."
 )
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -79,7 +90,8 @@ def validation_messages(error: ValidationError, columns: dict[str, str] | None =
 
 
 def parse_date(value: str | None, column: str) -> datetime.date | None:
-    """A date written as YYYY-MM-DD or DD/MM/YYYY; a blank cell is None."""
+    """A date written as YYYY-MM-DD or DD/MM/YYYY, within the range the forms take (``EARLIEST_DATE`` to
+    ``LATEST_DATE``, 1900 to 2199); a blank cell is None."""
     text = (value or "").strip()
     if not text:
         return None
@@ -90,9 +102,14 @@ def parse_date(value: str | None, column: str) -> datetime.date | None:
     else:
         year = month = day = "0"
     try:
-        return datetime.date(int(year), int(month), int(day))
+        parsed = datetime.date(int(year), int(month), int(day))
     except ValueError:
         raise ValidationError(f"{column}: '{text}' is not a date; use YYYY-MM-DD or DD/MM/YYYY.") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise ValidationError(
+            f"{column}: '{text}' is not between {EARLIEST_DATE.year} and {LATEST_DATE.year}; check the year."
+        )
+    return parsed
 
 
 def parse_bool(value: str | None, column: str) -> bool:

@@ -1,12 +1,16 @@
 """Pieces every app's forms and form views share."""
 
 import datetime
+import logging
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.html import format_html
+
+logger = logging.getLogger(__name__)
 
 # A native date picker; the value is ISO so the browser can fill it back in.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -46,9 +50,31 @@ def form_helper(submit: str | None, *layout) -> FormHelper:
     return helper
 
 
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
+# What a view catches from a service it calls, to show the form again with a message (``add_service_errors``):
+# the service's own refusal, or the database's when two identical posts arrive at once and the second breaks a
+# unique constraint the first has just filled (both passed the service's checks before either was saved).
+SERVICE_ERRORS = (ValidationError, IntegrityError)
+SAVED_AT_THE_SAME_TIME = (
+    "This was not saved: the same record was saved a moment ago, by a second click or by someone else at the "
+    "same time. Check whether it is there before saving it again."
+)
+
+
+def service_error_messages(error: ValidationError | IntegrityError) -> list[str]:
+    """The messages of one of ``SERVICE_ERRORS``, for a page that shows them as messages rather than on a form."""
+    if isinstance(error, IntegrityError):
+        # The service's transaction has been rolled back: nothing of this post was saved.
+        logger.warning("A post clashed with a record saved at the same time: %s", error)
+        return [SAVED_AT_THE_SAME_TIME]
+    return error.messages
+
+
+def add_service_errors(form, error: ValidationError | IntegrityError) -> None:
+    """Show a service's ValidationError on the form: on the field it names, or at the top; an IntegrityError
+    (see ``SERVICE_ERRORS``) at the top, as ``SAVED_AT_THE_SAME_TIME``."""
+    if isinstance(error, IntegrityError):
+        form.add_error(None, service_error_messages(error))
+    elif hasattr(error, "error_dict"):
         for field, field_errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
     else:

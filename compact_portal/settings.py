@@ -94,11 +94,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response, refusals by the middleware below included, turns off camera, microphone, etc.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so nothing reads a request body over UPLOAD_MAX_REQUEST_BYTES: it is answered 413 unread.
     "compact_portal.uploads.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the path or query: a NUL byte in either is answered 400 (compact_portal/middleware.py).
+    "compact_portal.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -302,10 +306,15 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: a script that posts takes the token from the page's form (a test checks static/).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Permissions-Policy (django-permissions-policy): the portal uses none of these browser features, so no page, nor
+# anything framed in one, may ask for them.
+PERMISSIONS_POLICY = {"camera": [], "microphone": [], "geolocation": [], "payment": []}
 # Behind a proxy that terminates HTTPS, the client's address is the last one the proxy added to
 # X-Forwarded-For (sign-in lockout and rate limits count by it); otherwise it is the connection's.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)

@@ -387,3 +387,25 @@ class FundingImportForm(ImportForm):
     )
 
     field_order = ["kind", "file"]
+
+
+class DatesPreviewQuery(PlausibleDates, forms.Form):
+    """The query of the live deadline preview (``/funding/dates/``): a compact, or a relationship the person may
+    see, and the dates typed so far. A value that is not one (an id that is not a number, a year half typed, a
+    date outside 1900 to 2199) is left out, not an error: the preview shows its placeholder for it."""
+
+    compact = forms.ModelChoiceField(queryset=Compact.objects.all(), required=False)
+    relationship = forms.ModelChoiceField(queryset=FundingRelationship.objects.none(), required=False)
+    expected_start = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    start_date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    received_date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    notice_date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def __init__(self, data, *, relationships):
+        super().__init__(data)
+        self.fields["relationship"].queryset = relationships
+
+    def values(self) -> dict:
+        """The fields that hold a value the form takes (``cleaned_data`` without the others)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value is not None}

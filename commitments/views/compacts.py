@@ -13,6 +13,7 @@ from compact_portal.accounts.security import rate_limited, refuse_over_limit
 from compact_portal.accounts.selectors import memberships_for_user
 from compact_portal.audit import audit_context, import_via
 from compact_portal.csv_import import database_failure_on_form
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors, service_error_messages
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -120,8 +121,8 @@ def compact_sign_up(request, slug):
                     applicant_email=data["applicant_email"],
                     applied_by=request.user if request.user.is_authenticated else None,
                 )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            add_service_errors(form, error)
         else:
             return render(request, "commitments/sign_up_done.html", {"compact": compact, "organisation": organisation})
     return render(request, "commitments/sign_up.html", {"compact": compact, "form": form, "own": own}, status=status)
@@ -140,8 +141,8 @@ def compact_sign_up_existing(request, slug, organisation_slug):
             applicant_email=request.user.email,
             applied_by=request.user,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except SERVICE_ERRORS as error:
+        messages.error(request, " ".join(service_error_messages(error)))
     else:
         messages.success(request, f"{organisation} has applied to sign {compact}. A Compact champion will decide.")
     return redirect(compact)

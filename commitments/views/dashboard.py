@@ -10,14 +10,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from compact_portal.csv_export import csv_response, safe_cell
 from compact_portal.figures import Verdict
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 from compact_portal.pagination import page_of
 from compact_portal.periods import Period, PeriodError
 from compact_portal.uploads import attachment_response
@@ -219,7 +218,7 @@ def reports(request, slug):
             report = report_request(
                 compact=compact, period=form.period, meeting=form.cleaned_data["meeting"], requested_by=request.user
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Your report for {form.period.label} is queued; this page shows its progress.")

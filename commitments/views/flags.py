@@ -5,7 +5,7 @@ see every flag. A flag the person may not see is a 404.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.csv_export import csv_response
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors, service_error_messages
 from compact_portal.pagination import page_of
 
 from .. import compliance, selectors
@@ -94,10 +94,10 @@ def _decide(request, pk, service, submit: str, help_text: str, done: str):
     if form.is_valid():
         try:
             service(flag=flag, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             if not hasattr(error, "error_dict"):
                 # The flag changed since the page was shown (another champion acted): say so, and show it as it is.
-                for message in error.messages:
+                for message in service_error_messages(error):
                     messages.error(request, message)
                 return redirect(flag)
             add_service_errors(form, error)

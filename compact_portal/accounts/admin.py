@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from compact_portal.admin_site import CheckedInitialData
 from compact_portal.history_privacy import PrivateHistoryAdmin
 
 from .models import Membership, User
@@ -49,7 +50,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(PrivateHistoryAdmin):  # the History button: who gave or took away the role, and when
+# The History button: who gave or took away the role, and when.
+class MembershipAdmin(CheckedInitialData, PrivateHistoryAdmin):
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation__side"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]

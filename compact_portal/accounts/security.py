@@ -5,6 +5,7 @@ counted against the same address and the same account whichever guard counts it.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django_ratelimit import ALL
@@ -27,10 +28,20 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"
 
 
+def email_key(address) -> str:
+    """An e-mail address as the portal matches it (trimmed, any case), so that ``Olivia@x.org``, ``OLIVIA@x.org``
+    and ``olivia@x.org`` count against one account: in sign-in lockout and in the password-reset limit."""
+    return str(address or "").strip().lower()
+
+
 def sign_in_username(request, credentials) -> str:
-    """The e-mail address a sign-in attempt names, as the portal matches it (trimmed, any case), so that
-    ``Olivia@x.org`` and ``olivia@x.org`` count against one account."""
-    return str((credentials or {}).get("username") or "").strip().lower()
+    """The e-mail address a sign-in attempt names, as the portal matches it (``email_key``)."""
+    return email_key((credentials or {}).get("username"))
+
+
+def posted_email(group, request) -> str:
+    """django-ratelimit's key for a form that posts an e-mail address: the address as the portal matches it."""
+    return email_key(request.POST.get("email"))
 
 
 def refuse_over_limit(form, message: str) -> int:
@@ -42,8 +53,9 @@ def refuse_over_limit(form, message: str) -> int:
     return TOO_MANY_REQUESTS
 
 
-def rate_limited(request, *, group: str, key: str, rate: str) -> bool:
-    """Count this request in ``group`` (by ``key``: "ip", "user", "post:email") and say whether it is over ``rate``.
+def rate_limited(request, *, group: str, key: str | Callable, rate: str) -> bool:
+    """Count this request in ``group`` (by ``key``: "ip", "user", or a function such as ``posted_email``) and say
+    whether it is over ``rate``.
 
     Fails open: if the cache holding the counts is unreachable, the request goes through (and the failure is
     logged), because refusing a charity's concern for want of a counter would lose more than it protects.

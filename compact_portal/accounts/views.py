@@ -7,14 +7,14 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 
 from . import selectors, services
 from .forms import (
@@ -27,7 +27,7 @@ from .forms import (
     TwoFactorTurnOffForm,
 )
 from .models import User
-from .security import TOO_MANY_REQUESTS, rate_limited, refuse_over_limit
+from .security import TOO_MANY_REQUESTS, posted_email, rate_limited, refuse_over_limit
 from .selectors import memberships_for_user
 
 # After a right password, a person with two-factor sign-in on has this long to type the code.
@@ -102,7 +102,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def post(self, request, *args, **kwargs):
         rate = settings.RATE_LIMIT_PASSWORD_RESET
         by_address = rate_limited(request, group="password_reset", key="ip", rate=rate)
-        by_email = rate_limited(request, group="password_reset_email", key="post:email", rate=rate)
+        by_email = rate_limited(request, group="password_reset_email", key=posted_email, rate=rate)
         if by_address or by_email:
             form = self.get_form()
             status = refuse_over_limit(
@@ -163,7 +163,7 @@ def two_factor(request):
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.two_factor_confirm(user=request.user, device=pending, code=form.cleaned_data["code"])
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             otp_login(request, pending)  # this session has just shown the code

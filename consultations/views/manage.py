@@ -11,7 +11,7 @@ from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response, safe_cell
-from compact_portal.forms import add_service_errors, gaps_held
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors, gaps_held
 
 from .. import selectors, services
 from ..forms import CONSULTATION_FORM_FIELDS, ConsultationForm, DocumentForm, ExtendForm, FeedbackForm
@@ -43,7 +43,7 @@ def consultation_create(request):
             consultation = services.consultation_create(
                 actor=request.user, **{name: form.cleaned_data[name] for name in CONSULTATION_FORM_FIELDS}
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The consultation is saved as a draft. Publish it when it is ready.")
@@ -64,7 +64,7 @@ def consultation_edit(request, pk):
                 actor=request.user,
                 **{name: form.cleaned_data[name] for name in CONSULTATION_FORM_FIELDS},
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The consultation is saved.")
@@ -95,7 +95,7 @@ def consultation_extend(request, pk):
             change = services.consultation_extend(
                 consultation=consultation, actor=request.user, today=today, **form.cleaned_data
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The consultation is {change.get_kind_display().lower()}.")
@@ -116,7 +116,7 @@ def document_add(request, pk):
                 upload=form.cleaned_data["file"] or None,
                 link=form.cleaned_data["link"],
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The document is added.")
@@ -209,7 +209,7 @@ def feedback_publish(request, pk):
                 what_did_not_change=data["what_did_not_change"],
                 publish_response_ids=[response.pk for response in data["publish_responses"]],
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The feedback is published on the consultation's page.")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 from compact_portal.uploads import attachment_response
 
 from .. import rules, selectors, services
@@ -56,7 +56,7 @@ def respond(request, pk):
                     submit=submit,
                     attachments=form.cleaned_data["attachments"] or [],
                 )
-            except ValidationError as error:
+            except SERVICE_ERRORS as error:
                 add_service_errors(form, error)
             else:
                 messages.success(

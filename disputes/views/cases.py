@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from commitments.models import RecordType
 from commitments.selectors import flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 from compact_portal.pagination import page_of
 from compact_portal.uploads import attachment_response
 
@@ -310,7 +309,7 @@ def case_action(request, reference, action):
     if form.is_valid():
         try:
             step.run(concern, request.user, today, form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, step.done)

@@ -14,7 +14,7 @@ from commitments.models import Compact
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.security import rate_limited, refuse_over_limit
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 from compact_portal.uploads import validate_upload
 
 from .. import selectors, services
@@ -87,7 +87,7 @@ def raise_concern(request, compact):
                     files=data.get("documents", []),
                     submission_key=data.get("submission_key"),
                 )
-            except ValidationError as error:
+            except SERVICE_ERRORS as error:
                 add_service_errors(form, error)
             else:
                 messages.success(

@@ -19,6 +19,7 @@ organisation, an end before the start, a date that is not a date, a decision tha
 funding's state) is still refused, with its row number and the reason.
 """
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,15 @@ from django.utils.text import slugify
 
 from commitments.models import Compact, Organisation
 from compact_portal.accounts.models import User
-from compact_portal.csv_import import RowError, parse_bool, parse_date, parse_money, validation_messages
+from compact_portal.csv_import import (
+    DATE_ARITHMETIC_ERRORS,
+    DATE_ARITHMETIC_FAILED,
+    RowError,
+    parse_bool,
+    parse_date,
+    parse_money,
+    validation_messages,
+)
 
 from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, Notice, NoticeKind
 from . import (
@@ -69,6 +78,8 @@ COLUMNS = {
     "notices": ("funding_reference", "kind", "notice_date", "effective_date", "rationale"),
 }
 KINDS = tuple(COLUMNS)
+
+logger = logging.getLogger(__name__)
 
 
 def import_via_label(kind: str) -> str:
@@ -125,6 +136,11 @@ def funding_import(
                     outcome = importer.import_row(values, number)
             except ValidationError as error:
                 result.errors.append(RowError(number, validation_messages(error, importer.field_columns)))
+                continue
+            except DATE_ARITHMETIC_ERRORS:
+                # A deadline ran off the calendar; the row's savepoint has undone whatever it had saved.
+                logger.warning("Funding import row %s: date arithmetic failed", number, exc_info=True)
+                result.errors.append(RowError(number, DATE_ARITHMETIC_FAILED))
                 continue
             setattr(result, outcome, getattr(result, outcome) + 1)
         if result.errors:

@@ -1,14 +1,13 @@
 """Invoices and payments (11.2)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 
 from .. import selectors, services
 from ..forms import (
@@ -26,7 +25,7 @@ def invoice_create(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             invoice = services.invoice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(
@@ -52,7 +51,7 @@ def invoice_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             invoice = services.invoice_update(invoice=invoice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(
@@ -71,7 +70,7 @@ def payment_create(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The payment on invoice {invoice.invoice_number} is recorded.")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +12,7 @@ from commitments.models import MeasurableRule, RecordType
 from commitments.selectors import cite, flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
-from compact_portal.forms import add_service_errors
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 
 from .. import selectors, services
 from ..forms import (
@@ -31,7 +31,7 @@ def notice_create(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.notice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The notice is recorded.")
@@ -66,7 +66,7 @@ def notice_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.notice_update(notice=notice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The notice is saved.")
@@ -88,7 +88,7 @@ def notice_detail(request, pk):
                 services.notice_respond(
                     notice=notice, actor=request.user, response=form.cleaned_data["response"], today=today
                 )
-            except ValidationError as error:
+            except SERVICE_ERRORS as error:
                 add_service_errors(form, error)
             else:
                 messages.success(request, "Your response is sent to the funder.")

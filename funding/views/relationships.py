@@ -7,7 +7,6 @@ with a link to add the explanation later."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from commitments.models import FlagStatus, Organisation, RecordType, RuleKey
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
-from compact_portal.forms import add_service_errors, gaps_held
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors, gaps_held
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -82,10 +81,10 @@ def relationship_create(request):
                             justification=decision["justification"],
                             feedback=decision["feedback"],
                         )
-                    except ValidationError as error:
+                    except SERVICE_ERRORS as error:
                         add_service_errors(decision_form, error)
                         raise
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             if not decision_form.errors:
                 add_service_errors(form, error)
         else:
@@ -162,7 +161,7 @@ def relationship_edit(request, pk):
                 actor=request.user,
                 **{name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS},
             )
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The funding details are saved.")
@@ -183,7 +182,7 @@ def decision_create(request, pk):
         fields = {name: form.cleaned_data[name] for name in DecisionForm.Meta.fields}
         try:
             services.decision_record(relationship=relationship, actor=request.user, **fields)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The decision is recorded.")
@@ -205,7 +204,7 @@ def decision_explain(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.decision_explain(decision=decision, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The {', '.join(form.cleaned_data)} on the decision is saved.")

@@ -1,6 +1,5 @@
 """Moving funding in and out: CSV import, CSV and 360Giving export, and the live deadline preview."""
 
-import datetime
 import json
 
 from django.contrib import messages
@@ -16,13 +15,10 @@ from compact_portal.accounts.selectors import organisations_where
 from compact_portal.audit import audit_context, import_via
 from compact_portal.csv_export import csv_response
 from compact_portal.csv_import import database_failure_on_form, read_csv
-from compact_portal.forms import EARLIEST_DATE, LATEST_DATE
 
 from .. import rules, selectors
 from ..exports import awards_csv_rows, giving360_package
-from ..forms import (
-    FundingImportForm,
-)
+from ..forms import DatesPreviewQuery, FundingImportForm
 from ..services.imports import funding_import, import_via_label
 from ._common import FUNDING_ROLES
 
@@ -87,31 +83,20 @@ def awards_360giving(request):
 @role_required(Role.OFFICER)
 def dates_preview(request):
     """The deadlines a form will store, worked out as the officer types (see static/js/funding-dates.js)."""
-    compact = Compact.objects.filter(pk=request.GET.get("compact") or None).first()
-    if compact is None and request.GET.get("relationship"):
-        relationship = selectors.relationships_visible_to(user=request.user).filter(pk=request.GET["relationship"])
-        compact = Compact.objects.filter(funding_relationships__in=relationship).first()
+    query = DatesPreviewQuery(request.GET, relationships=selectors.relationships_visible_to(user=request.user)).values()
+    compact = query.get("compact") or getattr(query.get("relationship"), "compact", None)
     if compact is None:
         return JsonResponse({})
 
-    def date_param(name):
-        # While a year is being typed the field briefly holds dates such as 0002-01-22, whose deadlines fall
-        # before year 1; only a date the form would take is worked out, the rest shows the placeholder.
-        try:
-            value = datetime.date.fromisoformat(request.GET.get(name, ""))
-        except ValueError:
-            return None
-        return value if EARLIEST_DATE <= value <= LATEST_DATE else None
-
     computed = {}
-    if expected_start := date_param("expected_start"):
+    if expected_start := query.get("expected_start"):
         computed["decision_due_by"] = rules.decision_due_by(expected_start, months=compact.decision_lead_months)
-    if start := date_param("start_date"):
+    if start := query.get("start_date"):
         computed["minimum_end_date"] = rules.minimum_term_end(start, years=compact.min_funding_years)
-    if received := date_param("received_date"):
+    if received := query.get("received_date"):
         computed["pay_by"] = rules.payment_due_by(
             received, nation=compact.nation, working_days=compact.payment_working_days
         )
-    if notice_date := date_param("notice_date"):
+    if notice_date := query.get("notice_date"):
         computed["earliest_effective_date"] = rules.earliest_effective_date(notice_date, months=compact.notice_months)
     return JsonResponse({name: date_format(value, "l j F Y") for name, value in computed.items()})
