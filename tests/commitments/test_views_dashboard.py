@@ -65,7 +65,12 @@ def awarded(compact, funder, recipient, *, told: datetime.date, **fields):
     """Funding from ``funder`` to ``recipient``, awarded on ``told`` (running through 2026 unless dates are given)."""
     relationship = FundingRelationshipFactory(compact=compact, funder=funder, recipient=recipient, **(RUNNING | fields))
     funding_services.decision_record(
-        relationship=relationship, actor=None, kind="awarded", told_date=told, justification="Budget set late."
+        relationship=relationship,
+        actor=None,
+        kind="awarded",
+        told_date=told,
+        today=told,
+        justification="Budget set late.",
     )
     relationship.refresh_from_db()
     return relationship
@@ -427,12 +432,14 @@ def test_every_chart_is_an_inline_svg_with_a_text_alternative_and_its_table_and_
         assert "<style" not in chart
         assert " style=" not in chart
     assert "<script" not in main
-    # The only scripts are the site-wide ones (Bootstrap's bundle, portal.js), loaded from files; none is written
-    # into the page.
-    assert re.findall(r"<script[^>]*>", page) == [
-        '<script src="/static/bootstrap/js/bootstrap.bundle.min.js">',
-        '<script src="/static/js/portal.js">',
+    # The only scripts are the site-wide ones (Bootstrap's bundle, portal.js, the session-timeout warning), loaded
+    # from files; none is written into the page.
+    assert re.findall(r"<script src=\"([^\"]+)\"", page) == [
+        "/static/bootstrap/js/bootstrap.bundle.min.js",
+        "/static/js/portal.js",
+        "/static/js/session-timeout.js",
     ]
+    assert all(tag.startswith("<script src=") for tag in re.findall(r"<script[^>]*>", page))
 
 
 # --- The records behind the figures -------------------------------------------------------------------------------
