@@ -39,7 +39,9 @@ Traffic goes to 127.0.0.1 only; the run stops by itself after the window, gunico
 the database and files are removed unless ``--keep``. Redis database 11 (``--redis``) holds the rate-limit
 counts and the task queue (no worker: the e-mails wait in the outbox); it must be empty or marked as the
 benchmark's own by an earlier run, and is emptied before and after. ``--double-submit PERCENT`` posts that
-share of the concerns twice at once, as a double click does.
+share of the concerns twice at once, as a double click does; and, in one member's place, an officer of the funders
+records payments and notices (``OFFICER_DOUBLE_POSTS`` of each), every one posted twice at once. Each is checked
+in the database as stored exactly once (a payment counted once in its invoice's amount paid).
 """
 
 import argparse
@@ -80,6 +82,10 @@ CONSULTATIONS = 120
 CONCERNS = 30
 INVOICE_AMOUNT = Decimal("1250.00")
 PAGE_P95_TARGET_MS = 500
+# With --double-submit: the officer who records payments and notices, each posted twice at once, and how many.
+OFFICER = "load-officer-000@load.example.org"
+OFFICER_DOUBLE_POSTS = 3
+OFFICER_PAYMENT = Decimal("10.00")
 
 # Think time between two actions of one person (seconds, at random in the range; --think changes it), and while
 # filling in the concern form. 1 to 5 s is a brisk reader; 0.5 to 1.5 s is a stress test, not a person.
@@ -170,9 +176,12 @@ def fill(*, today: datetime.date, users: int, champions: int) -> None:
     vcs = list(Organisation.objects.filter(side=Side.VCS, signatures__compact=compact).order_by("pk"))
     relationships, invoices, notices = funding_rows(rng, today, public, [o for o in vcs if o.org_id])
     imported(
-        funding_import(kind="relationships", header=list(relationships[0]), rows=relationships, actor=None), "funding"
+        funding_import(
+            kind="relationships", header=list(relationships[0]), rows=relationships, actor=None, today=today
+        ),
+        "funding",
     )
-    imported(funding_import(kind="notices", header=list(notices[0]), rows=notices, actor=None), "notices")
+    imported(funding_import(kind="notices", header=list(notices[0]), rows=notices, actor=None, today=today), "notices")
     add_invoices(invoices)
     lap("funding")
     add_consultations(rng, today, compact, public)
@@ -384,6 +393,34 @@ def add_accounts(today, compact, vcs, *, users: int, champions: int) -> None:
             membership_grant(user=user, organisation=charities[n], role=Role.VCS_MEMBER)
 
 
+def add_officer() -> dict:
+    """The officer of a run with --double-submit (made once; kept with --keep): an officer of the funders of the
+    first LOAD invoices nobody has paid anything on yet, to pay each of them and give notice on its funding."""
+    from django.contrib.auth.hashers import make_password
+
+    from compact_portal.accounts.models import User
+    from compact_portal.accounts.roles import Role
+    from compact_portal.accounts.services import membership_grant, user_create
+    from funding.models import Invoice
+
+    officer = User.objects.filter(email__iexact=OFFICER).first()
+    if officer is None:
+        officer = user_create(email=OFFICER, full_name="Load Officer")
+        officer.password = make_password(PASSWORD)
+        officer.save(update_fields=["password"])
+    unpaid = Invoice.objects.filter(relationship__reference__startswith="LOAD-", amount_paid=0, payments__isnull=True)
+    invoices = list(unpaid.select_related("relationship__funder").order_by("pk")[:OFFICER_DOUBLE_POSTS])
+    if len(invoices) < OFFICER_DOUBLE_POSTS:
+        sys.exit(f"Fewer than {OFFICER_DOUBLE_POSTS} unpaid invoices left for the officer's payments: fill it again.")
+    for invoice in invoices:
+        membership_grant(user=officer, organisation=invoice.relationship.funder, role=Role.OFFICER)
+    return {
+        "email": OFFICER,
+        "invoices": [invoice.pk for invoice in invoices],
+        "relationships": [invoice.relationship_id for invoice in invoices],
+    }
+
+
 def choices(*, users: int, champions: int) -> dict:
     """What the virtual users choose from: their accounts, and the pages' ids, slugs and filters."""
     from commitments.models import Community, Signature, SignatureStatus
@@ -516,7 +553,9 @@ def define_users(options, data: dict, base: str):
     from locust.exception import StopUser
 
     members, champions = list(data["members"]), list(data["champions"])
-    total = len(members) + len(champions)
+    officer = data.get("officer")
+    officers = [officer["email"]] if officer else []
+    total = len(members) + len(champions) + len(officers)
     origin = base.replace("http://", "https://")  # what the browser sees: the proxy's address
     state = {
         "ready": 0,
@@ -525,6 +564,7 @@ def define_users(options, data: dict, base: str):
         "open": Event(),
         "sign_in_errors": [],
         "submissions": {},
+        "double_posts": [],
         "run": secrets.token_hex(4),
         "total": total,
     }
@@ -543,7 +583,7 @@ def define_users(options, data: dict, base: str):
         accounts: list[str] = []
 
         def on_start(self):
-            self.number = total - len(members) - len(champions)
+            self.number = total - len(members) - len(champions) - len(officers)
             self.email = self.accounts.pop()
             self.client.cookiejar.set_policy(BehindTlsProxy())
             # Redirects are never followed: each request checks its own answer. (Set once for the session, as
@@ -736,6 +776,79 @@ def define_users(options, data: dict, base: str):
                 record["errors"].append(str(response.status_code))
                 return None
 
+    class Officer(Person):
+        """With --double-submit: pays an unpaid invoice, then gives notice on a funding, each posted twice at once
+        (a double click), ``OFFICER_DOUBLE_POSTS`` of each; then reads the public pages."""
+
+        fixed_count = len(officers)
+        accounts = officers
+
+        def on_start(self):
+            self.invoices, self.relationships = list(officer["invoices"]), list(officer["relationships"])
+            super().on_start()
+
+        @task
+        def record_twice(self):
+            self.check_open()
+            if self.invoices:
+                invoice = self.invoices.pop(0)
+                fields = [("paid_date", datetime.date.today().isoformat()), ("amount", str(OFFICER_PAYMENT))]
+                self.post_twice("payment", f"/funding/invoices/{invoice}/payments/new/", fields, invoice=invoice)
+            elif self.relationships:
+                relationship = self.relationships.pop(0)
+                marker = f"[load {state['run']} notice {relationship}]"
+                given = datetime.date.today()
+                fields = [
+                    ("kind", "reduce"),
+                    ("notice_date", given.isoformat()),
+                    ("effective_date", (given + relativedelta(months=4)).isoformat()),
+                    ("rationale", f"{marker} The grants budget is reduced next year."),
+                ]
+                self.post_twice("notice", f"/funding/{relationship}/notices/new/", fields, marker=marker)
+            else:
+                self.register()
+
+        def post_twice(self, kind: str, url: str, fields: list[tuple[str, str]], **what):
+            form = self.get(f"{kind} form", url)
+            if form.status_code != 200:
+                return
+            key = re.search(r'name="submission_key" value="([^"]+)"', form.text or "")  # the form's one-time key
+            if key is None:
+                self.environment.events.request.fire(
+                    request_type="GET",
+                    name=f"{kind} form",
+                    response_time=0,
+                    response_length=0,
+                    response=None,
+                    context={"measured": True},
+                    exception=RuntimeError("unexpected form: no one-time key"),
+                    start_time=time.time(),
+                )
+                return
+            data_ = dict([("csrfmiddlewaretoken", csrf_token(form.text)), ("submission_key", key.group(1)), *fields])
+            record = {"kind": kind, "locations": [], "errors": [], **what}
+            state["double_posts"].append(record)
+            gevent.sleep(random.uniform(*FILLING_IN))
+            gevent.joinall([gevent.spawn(self.post_one, kind, url, data_, record) for _ in range(2)])
+
+        def post_one(self, kind: str, url: str, data_: dict, record: dict) -> None:
+            with self.client.post(
+                url,
+                data=data_,
+                headers={**self.headers, "Referer": origin + url},
+                name=f"{kind} post",
+                allow_redirects=False,
+                catch_response=True,
+                context={"measured": True},
+            ) as response:
+                if response.status_code == 302:
+                    record["locations"].append(response.headers.get("Location", ""))
+                    return
+                if response.status_code == 200:
+                    summary = re.findall(r'<li><a href="#[^"]*">([^<]*)</a>', response.text or "")
+                    response.failure(f"form shown again: {'; '.join(summary) or 'no error summary'}"[:200])
+                record["errors"].append(str(response.status_code))
+
     class Champion(Person):
         fixed_count = len(champions)
         accounts = champions
@@ -769,7 +882,7 @@ def define_users(options, data: dict, base: str):
             self.check_open()
             self.signatory()
 
-    return [Member, Champion], state
+    return [Member, Champion, *([Officer] if officers else [])], state
 
 
 def rng_query(choices: dict[str, list], *, pages: int) -> str:
@@ -955,6 +1068,40 @@ def check_concerns(state) -> tuple[list[str], dict]:
     return problems, counts
 
 
+def check_double_posts(state) -> tuple[list[str], dict]:
+    """Every payment and notice posted twice at once is stored exactly once, both posts answered with the same
+    page (and a payment counted once in its invoice's amount paid); one never confirmed is not stored."""
+    from django.db import connection
+
+    from funding.models import Invoice, Notice
+
+    connection.close()
+    problems, once = [], 0
+    for record in state["double_posts"]:
+        answered = len(record["locations"])
+        if record["kind"] == "payment":
+            invoice = Invoice.objects.get(pk=record["invoice"])
+            what, stored = f"payment on invoice {invoice.invoice_number}", invoice.payments.count()
+            if stored == 1 and invoice.amount_paid != OFFICER_PAYMENT:
+                problems.append(f"{what}: paid £{OFFICER_PAYMENT} once, amount paid £{invoice.amount_paid}")
+        else:
+            what = f"notice {record['marker']}"
+            stored = Notice.objects.filter(rationale__startswith=record["marker"]).count()
+        if answered and stored != 1:
+            problems.append(f"{what}: posted twice, {answered} answered, stored {stored} times")
+        elif not answered and stored:
+            problems.append(f"{what}: not confirmed ({', '.join(record['errors']) or 'no answer'}), yet stored")
+        elif answered < 2:
+            errors = ", ".join(record["errors"]) or "no answer"
+            problems.append(f"{what}: {answered} of its 2 posts answered ({errors})")
+        elif len(set(record["locations"])) > 1:
+            problems.append(f"{what}: the two posts led to different pages {record['locations']}")
+        else:
+            once += stored
+    kinds = collections.Counter(record["kind"] for record in state["double_posts"])
+    return problems, {"payments": kinds["payment"], "notices": kinds["notice"], "once": once}
+
+
 # --- Main ------------------------------------------------------------------------------------------------
 
 
@@ -976,7 +1123,8 @@ def main() -> None:
         type=float,
         default=0,
         metavar="PERCENT",
-        help="Post this share of the concerns twice at once, like a double click (default 0).",
+        help="Post this share of the concerns twice at once, like a double click (default 0); and, if not 0, an "
+        f"officer's {OFFICER_DOUBLE_POSTS} payments and {OFFICER_DOUBLE_POSTS} notices, each twice at once.",
     )
     parser.add_argument(
         "--redis",
@@ -989,6 +1137,8 @@ def main() -> None:
     options = parser.parse_args()
     if options.users < 2:
         parser.error("--users must be at least 2 (a champion and a member).")
+    if options.double_submit and options.users < 3:
+        parser.error("--double-submit needs --users of at least 3 (a champion, a member and the officer).")
 
     try:
         import locust  # noqa: F401  (patches the standard library for gevent: first, before Django)
@@ -1036,6 +1186,7 @@ def run(options, url, folder: Path, env: dict[str, str]) -> bool:
     result["server_errors"] = [line for line in log.read_text().splitlines() if any(m in line for m in marks)]
     result["log"] = log
     result["problems"], result["counts"] = check_concerns(state)
+    result["double_problems"], result["double_counts"] = check_double_posts(state)
     return report(options, result, champions)
 
 
@@ -1058,7 +1209,11 @@ def set_up(options, url, env: dict[str, str]) -> tuple[dict, int]:
         User.objects.filter(email__endswith="@load.example.org").update(password=make_password(PASSWORD))
     else:
         fill(today=timezone.localdate(), users=options.users, champions=champions)
-    return choices(users=options.users, champions=champions), champions
+    data = choices(users=options.users, champions=champions)
+    if options.double_submit:
+        data["officer"] = add_officer()
+        data["members"] = data["members"][:-1]  # the officer takes a member's place
+    return data, champions
 
 
 def claim_redis(url: str) -> None:
@@ -1096,7 +1251,7 @@ def clean_up(options, url, folder: Path) -> None:
 def report(options, result: dict, champions: int) -> bool:
     samples, seconds, counts, problems = result["samples"], result["seconds"], result["counts"], result["problems"]
     pages = [s for s in samples if s[1] == "GET"]
-    posts = [s for s in samples if s[1] == "POST"]
+    posts = [s for s in samples if s[0] == "concern post"]
     errors = collections.Counter(s[5] for s in samples if s[5])
     load = os.getloadavg()
     print()
@@ -1134,6 +1289,14 @@ def report(options, result: dict, champions: int) -> bool:
     )
     for problem in problems[:20]:
         print(f"    {problem}")
+    double = result["double_counts"]
+    if options.double_submit:
+        print(
+            f"  posted twice: {double['payments']} payments and {double['notices']} notices, {double['once']} stored "
+            "once"
+        )
+    for problem in result["double_problems"][:20]:
+        print(f"    {problem}")
     page_p95 = percentile([s[2] for s in pages if not s[5]], 0.95)
     checks = [
         ("no errors", not errors and not result["crashes"]),
@@ -1143,6 +1306,13 @@ def report(options, result: dict, champions: int) -> bool:
             counts["sent"] > 0 and not problems,
         ),
     ]
+    if options.double_submit:
+        checks.append(
+            (
+                "every payment and notice posted twice at once stored exactly once (the amount paid counted once)",
+                double["payments"] > 0 and double["notices"] > 0 and not result["double_problems"],
+            )
+        )
     for label, ok in checks:
         print(f"  {'PASS' if ok else 'FAIL'}  {label}")
     return all(ok for _, ok in checks)

@@ -5,6 +5,7 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.periods import Period, PeriodError
 
 from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
@@ -15,8 +16,9 @@ FIRST_YEAR = 1998  # the national Compact was agreed in 1998: no period before i
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-class SignUpForm(forms.ModelForm):
-    """An organisation applies to sign a compact: its details, and who is applying."""
+class SignUpForm(OneTimeKeyForm, forms.ModelForm):
+    """An organisation applies to sign a compact: its details, and who is applying. The organisation is checked
+    by ``organisation_sign_up``, after it looks for the same organisation's application already waiting."""
 
     applicant_name = forms.CharField(label="Your name", max_length=150)
     applicant_email = forms.EmailField(label="Your e-mail address", help_text="We will write to you with the decision.")
@@ -55,6 +57,9 @@ class SignUpForm(forms.ModelForm):
             Fieldset("Contact details", "address", "postcode", "email", "phone", "website"),
         )
         self.helper.add_input(Submit("submit", "Apply to sign"))
+
+    def _post_clean(self):
+        pass  # organisation_sign_up checks the organisation (an Org-ID already taken included)
 
 
 class DecisionForm(forms.Form):
@@ -153,7 +158,7 @@ class PeriodForm(PlausibleDates, forms.Form):
         return data
 
 
-class ReportRequestForm(PeriodForm):
+class ReportRequestForm(OneTimeKeyForm, PeriodForm):
     """A champion asks for a compliance report: the period, and the meeting it is for."""
 
     meeting = forms.CharField(

@@ -9,6 +9,7 @@ from django.utils.text import capfirst
 from commitments.models import Compact, MeasurableRule
 from commitments.selectors import cite
 from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
+from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
 from . import gaps
@@ -19,7 +20,7 @@ DATE = DATE_INPUT
 CONSULTATION_FORM_FIELDS = list(CONSULTATION_DETAIL_FIELDS)
 
 
-class ConsultationForm(FlagsGaps, PlausibleDates, forms.ModelForm):
+class ConsultationForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelForm):
     """A consultation's details. A formal consultation shorter than the compact's minimum without an explanation
     (3.7) is warned of, then saved if the officer says so."""
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.uploads import MAX_FILES_PER_ITEM, MultipleSniffedFileField
 
 from .models import FINDINGS, Concern, MeetingKind
@@ -16,8 +17,11 @@ class CommitmentChoices(forms.ModelMultipleChoiceField):
         return f"{commitment.code} {commitment.summary}"
 
 
-class ConcernForm(PlausibleDates, forms.ModelForm):
-    """The concern form, for one compact: its public-body signatories and its catalogue of commitments."""
+class ConcernForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
+    """The concern form, for one compact: its public-body signatories and its catalogue of commitments.
+
+    Its one-time key (``OneTimeKeyForm``) is kept with a draft, so a concern finished from its draft is raised once.
+    """
 
     raiser = forms.ModelChoiceField(queryset=None, label="Raising it for", empty_label=None)
     commitments = CommitmentChoices(
@@ -28,9 +32,6 @@ class ConcernForm(PlausibleDates, forms.ModelForm):
         error_messages={"required": "Choose at least one commitment you believe was broken."},
     )
     documents = MultipleSniffedFileField(required=False, label="Evidence", help_text=FILES_HELP)
-    # A new key each time the empty form is shown: a double click or a resent page posts the same key, and
-    # the service then finds the concern already raised instead of raising it twice.
-    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     consent = forms.BooleanField(
         label="I agree that the compact's champions handle this concern and, on appeal, its dispute panel",
         error_messages={"required": "Tick to agree to the process; without it the champions cannot handle it."},
@@ -198,7 +199,7 @@ class AssignPanelForm(forms.Form):
         self.fields["member"].queryset = candidates
 
 
-class MeetingForm(PlausibleDates, forms.Form):
+class MeetingForm(OneTimeKeyForm, PlausibleDates, forms.Form):
     meeting_kind = forms.ChoiceField(label="Kind of meeting", choices=MeetingKind.choices)
     meeting_date = forms.DateField(
         label="Held on", widget=DATE_INPUT, error_messages={"required": "Give the date of the meeting."}
@@ -209,7 +210,7 @@ class MeetingForm(PlausibleDates, forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class NoteOnlyForm(forms.Form):
+class NoteOnlyForm(OneTimeKeyForm, forms.Form):
     text = forms.CharField(
         label="Note", widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "Write the note."}
     )

@@ -105,14 +105,6 @@ class Concern(models.Model):
         help_text="You agree that the compact's champions and, on appeal, its dispute panel handle this concern.",
     )
 
-    submission_key = models.UUIDField(
-        null=True,
-        blank=True,
-        unique=True,
-        editable=False,
-        help_text="The one-time key of the form that sent it: the same form posted again finds this concern.",
-    )
-
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.RECEIVED, db_index=True)
     step = models.CharField(max_length=20, choices=Step.choices, blank=True, default=Step.ACKNOWLEDGE)
     step_due_by = models.DateField(null=True, blank=True, db_index=True)

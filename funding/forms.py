@@ -12,6 +12,7 @@ from commitments.forms import ImportForm
 from commitments.models import Compact, MeasurableRule, Organisation, Side
 from commitments.selectors import cite
 from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
+from compact_portal.one_time import OneTimeKeyForm
 
 from . import gaps, rules
 from .models import (
@@ -141,7 +142,7 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         )
 
 
-class DecisionForm(FlagsGaps, PlausibleDates, forms.ModelForm):
+class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelForm):
     """A decision on a relationship. A late award without a justification (9.2) or a decline without feedback
     (9.3) is warned of, then recorded if the officer says so."""
 
@@ -310,7 +311,7 @@ class InvoiceForm(PlausibleDates, forms.ModelForm):
         pass  # invoice_record/invoice_update validate the whole invoice, pay-by date included
 
 
-class PaymentForm(PlausibleDates, forms.ModelForm):
+class PaymentForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["paid_date", "amount"]
@@ -324,7 +325,7 @@ class PaymentForm(PlausibleDates, forms.ModelForm):
         pass  # payment_record validates against the invoice
 
 
-class NoticeForm(PlausibleDates, forms.ModelForm):
+class NoticeForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
     class Meta:
         model = Notice
         fields = list(NOTICE_DETAIL_FIELDS)

@@ -6,6 +6,7 @@ who changed what (the signed-in person through its middleware, or ``history_user
 
 import datetime
 import json
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from django.utils.text import slugify
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
+from compact_portal.one_time import once
 
+from .. import validators
 from ..models import (
     ACTIVE_SIGNATURE_STATUSES,
     Champion,
@@ -210,6 +213,66 @@ def signature_apply(
     signature.full_clean()
     signature.save()
     return signature
+
+
+@transaction.atomic
+def organisation_sign_up(
+    *,
+    compact: Compact,
+    applicant_name: str,
+    applicant_email: str,
+    applied_by: User | None = None,
+    communities: Iterable[Community] = (),
+    submission_key: uuid.UUID | None = None,
+    **fields,
+) -> Signature:
+    """A new organisation applies to sign ``compact`` (the sign-up form): the organisation is created with its
+    application, which a champion or administrator decides.
+
+    Once per ``submission_key`` (the form's one-time key, ``compact_portal.one_time``). And while an application
+    from an organisation of the same name (whatever its capitals and spaces) and postcode waits for a decision,
+    another is not made: that one is returned, marked ``already_recorded``, for the applicant to see its
+    confirmation.
+    """
+
+    def create() -> Signature:
+        # One application at a time per compact, so two for the same organisation cannot both miss each other.
+        Compact.objects.select_for_update(no_key=True).filter(pk=compact.pk).first()
+        pending = _pending_application(
+            compact=compact, name=fields.get("name", ""), postcode=fields.get("postcode", "")
+        )
+        if pending is not None:
+            pending.already_recorded = True
+            return pending
+        organisation = organisation_create(communities=communities, **fields)
+        return signature_apply(
+            compact=compact,
+            organisation=organisation,
+            applicant_name=applicant_name,
+            applicant_email=applicant_email,
+            applied_by=applied_by,
+        )
+
+    return once(key=submission_key, actor=applied_by, model=Signature, create=create)[0]
+
+
+def _name_key(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def _pending_application(*, compact: Compact, name: str, postcode: str) -> Signature | None:
+    """The application to sign ``compact`` waiting for a decision from an organisation of this name (capitals
+    and spaces aside) and postcode (as typed: it is normalised first), if there is one."""
+    try:
+        postcode = validators.normalise_postcode(postcode or "")
+    except ValidationError:
+        return None
+    if not postcode or not _name_key(name):
+        return None
+    waiting = Signature.objects.filter(
+        compact=compact, status=SignatureStatus.APPLIED, organisation__postcode=postcode
+    ).select_related("organisation", "compact")
+    return next((s for s in waiting.order_by("applied_at") if _name_key(s.organisation.name) == _name_key(name)), None)
 
 
 @transaction.atomic

@@ -2,12 +2,14 @@
 
 import datetime
 import logging
+import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from compact_portal.accounts.models import User
+from compact_portal.one_time import once
 from compact_portal.periods import Period
 from compact_portal.services import validated_save
 
@@ -17,22 +19,34 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def report_request(*, compact: Compact, period: Period, meeting: str, requested_by: User) -> ComplianceReport:
-    """Record the request, queued, and hand it to the report job once the request is saved."""
-    report = ComplianceReport(
-        compact=compact,
-        period_start=period.start,
-        period_end=period.end,
-        meeting=meeting.strip(),
-        requested_by=requested_by,
-    )
-    validated_save(report, None)
-    from ..tasks import render_compliance_report  # the task module imports this one
+def report_request(
+    *,
+    compact: Compact,
+    period: Period,
+    meeting: str,
+    requested_by: User,
+    submission_key: uuid.UUID | None = None,
+) -> ComplianceReport:
+    """Record the request, queued, and hand it to the report job once the request is saved; once per
+    ``submission_key`` (the form's one-time key): the same form sent twice queues one report."""
 
-    transaction.on_commit(
-        lambda: render_compliance_report.delay(report.pk, timezone.localdate().isoformat()), robust=True
-    )
-    return report
+    def create() -> ComplianceReport:
+        report = ComplianceReport(
+            compact=compact,
+            period_start=period.start,
+            period_end=period.end,
+            meeting=meeting.strip(),
+            requested_by=requested_by,
+        )
+        validated_save(report, None)
+        from ..tasks import render_compliance_report  # the task module imports this one
+
+        transaction.on_commit(
+            lambda: render_compliance_report.delay(report.pk, timezone.localdate().isoformat()), robust=True
+        )
+        return report
+
+    return once(key=submission_key, actor=requested_by, model=ComplianceReport, create=create)[0]
 
 
 def report_render(*, report_id: int, today: datetime.date) -> bool:

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from compact_portal.accounts.selectors import memberships_for_user
 from compact_portal.audit import audit_context, import_via
 from compact_portal.csv_import import database_failure_on_form
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors, service_error_messages
+from compact_portal.one_time import repeat_of
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -101,6 +101,8 @@ def compact_sign_up(request, slug):
         initial = {"applicant_name": request.user.full_name, "applicant_email": request.user.email}
     form = SignUpForm(request.POST or None, initial=initial)
     status = 200
+    if signature := repeat_of(request, form, Signature):
+        return _signed_up(request, signature)
     if request.method == "POST" and rate_limited(
         request, group="compact_sign_up", key="ip", rate=settings.RATE_LIMIT_SIGN_UP
     ):
@@ -112,20 +114,35 @@ def compact_sign_up(request, slug):
         data = form.cleaned_data
         fields = {name: data[name] for name in ORGANISATION_DETAIL_FIELDS}
         try:
-            with transaction.atomic():
-                organisation = services.organisation_create(communities=data["communities"], **fields)
-                services.signature_apply(
-                    compact=compact,
-                    organisation=organisation,
-                    applicant_name=data["applicant_name"],
-                    applicant_email=data["applicant_email"],
-                    applied_by=request.user if request.user.is_authenticated else None,
-                )
+            signature = services.organisation_sign_up(
+                compact=compact,
+                communities=data["communities"],
+                applicant_name=data["applicant_name"],
+                applicant_email=data["applicant_email"],
+                applied_by=request.user if request.user.is_authenticated else None,
+                submission_key=data["submission_key"],
+                **fields,
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            return render(request, "commitments/sign_up_done.html", {"compact": compact, "organisation": organisation})
+            if signature.already_recorded:  # the same organisation's application is waiting already
+                messages.info(
+                    request,
+                    f"{signature.organisation} has already applied to sign {signature.compact}; the application is "
+                    "waiting for a decision, and nothing was added twice.",
+                )
+            return _signed_up(request, signature)
     return render(request, "commitments/sign_up.html", {"compact": compact, "form": form, "own": own}, status=status)
+
+
+def _signed_up(request, signature: Signature):
+    """The confirmation of an application (also shown to a post that found it already made)."""
+    return render(
+        request,
+        "commitments/sign_up_done.html",
+        {"compact": signature.compact, "organisation": signature.organisation, "signature": signature},
+    )
 
 
 @require_POST

@@ -8,7 +8,6 @@ see its scorecard too. For everyone else these pages do not exist (404).
 import datetime
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.utils import timezone
 from compact_portal.csv_export import csv_response, safe_cell
 from compact_portal.figures import Verdict
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
+from compact_portal.one_time import announce, repeat_of
 from compact_portal.pagination import page_of
 from compact_portal.periods import Period, PeriodError
 from compact_portal.uploads import attachment_response
@@ -213,15 +213,21 @@ def reports(request, slug):
     compact = _compact_or_404(request, slug)
     today = timezone.localdate()
     form = ReportRequestForm(request.POST or None, today=today, default=Period.quarter_of(today).previous())
+    if report := repeat_of(request, form, ComplianceReport):
+        return redirect("commitments:report_detail", pk=report.pk)
     if request.method == "POST" and form.is_valid():
         try:
             report = report_request(
-                compact=compact, period=form.period, meeting=form.cleaned_data["meeting"], requested_by=request.user
+                compact=compact,
+                period=form.period,
+                meeting=form.cleaned_data["meeting"],
+                requested_by=request.user,
+                submission_key=form.cleaned_data["submission_key"],
             )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Your report for {form.period.label} is queued; this page shows its progress.")
+            announce(request, report, f"Your report for {form.period.label} is queued; this page shows its progress.")
             return redirect("commitments:report_detail", pk=report.pk)
     return render(
         request,

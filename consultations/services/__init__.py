@@ -6,6 +6,7 @@ changed consultations, responses and feedback (the signed-in person, or the ``ac
 """
 
 import datetime
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.formats import date_format
 from commitments.models import Organisation, RecordType
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.one_time import once
 from compact_portal.services import check_fields, validated_save
 from compact_portal.uploads import stored_file_fields
 
@@ -62,14 +64,19 @@ def _check_dates(consultation: Consultation) -> None:
 
 
 @transaction.atomic
-def consultation_create(*, actor: User | None, **fields: Any) -> Consultation:
-    """Create a draft consultation with its length and feedback due date stored."""
+def consultation_create(*, actor: User | None, submission_key: uuid.UUID | None = None, **fields: Any) -> Consultation:
+    """Create a draft consultation with its length and feedback due date stored; once per ``submission_key``
+    (the form's one-time key, ``compact_portal.one_time``)."""
     check_fields(fields, CONSULTATION_FIELDS)
-    consultation = Consultation(created_by=actor, **fields)
-    _check_dates(consultation)
-    _store_computed(consultation)
-    _save(consultation, actor)
-    return consultation
+
+    def create() -> Consultation:
+        consultation = Consultation(created_by=actor, **fields)
+        _check_dates(consultation)
+        _store_computed(consultation)
+        _save(consultation, actor)
+        return consultation
+
+    return once(key=submission_key, actor=actor, model=Consultation, create=create)[0]
 
 
 @transaction.atomic

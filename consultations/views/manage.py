@@ -12,6 +12,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
 from compact_portal.csv_export import csv_response, safe_cell
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors, gaps_held
+from compact_portal.one_time import announce, repeat_of
 
 from .. import selectors, services
 from ..forms import CONSULTATION_FORM_FIELDS, ConsultationForm, DocumentForm, ExtendForm, FeedbackForm
@@ -38,15 +39,19 @@ def manage_list(request):
 @role_required(Role.OFFICER)
 def consultation_create(request):
     form = ConsultationForm(request.POST or None, bodies=organisations_where(user=request.user, role=Role.OFFICER))
+    if consultation := repeat_of(request, form, Consultation):
+        return redirect(consultation)
     if request.method == "POST" and form.is_valid() and not gaps_held(form):
         try:
             consultation = services.consultation_create(
-                actor=request.user, **{name: form.cleaned_data[name] for name in CONSULTATION_FORM_FIELDS}
+                actor=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+                **{name: form.cleaned_data[name] for name in CONSULTATION_FORM_FIELDS},
             )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The consultation is saved as a draft. Publish it when it is ready.")
+            announce(request, consultation, "The consultation is saved as a draft. Publish it when it is ready.")
             return redirect(consultation)
     return render(request, "consultations/consultation_form.html", {"form": form})
 

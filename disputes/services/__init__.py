@@ -17,6 +17,7 @@ from django.db import transaction
 from commitments.models import Commitment, Compact, Organisation, RecordType
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.one_time import once
 from compact_portal.services import validated_save
 from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields
 
@@ -111,18 +112,47 @@ def concern_raise(
     """Raise a concern: give it a reference, store its acknowledgement deadline, keep the documents
     (with any kept on the person's draft, which is then discarded), and e-mail the acknowledgement.
 
-    Raised once per ``submission_key`` (the form's one-time key): the same form posted again, even at the same
-    moment (a double click), returns the concern it raised, changing nothing and sending nothing.
+    Raised once per ``submission_key`` (the form's one-time key, ``compact_portal.one_time``): the same form
+    posted again, even at the same moment (a double click), returns the concern it raised, changing nothing and
+    sending nothing; someone else sending the key is refused.
     """
     if not selectors.raising_organisations(user=actor).filter(pk=raiser.pk).exists():
         raise PermissionDenied("You can raise a concern only for an organisation you act for.")
-    if submission_key is not None:
-        _lock_reference_counter(today.year)  # a second post of the same form waits here until the first is saved
-        already = Concern.objects.filter(submission_key=submission_key).first()
-        if already is not None:
-            if already.raised_by_id != actor.pk:
-                raise PermissionDenied("This form was sent by someone else.")
-            return already
+
+    def create() -> Concern:
+        return _concern_raise(
+            actor=actor,
+            raiser=raiser,
+            compact=compact,
+            respondent=respondent,
+            commitments=commitments,
+            what_happened=what_happened,
+            happened_on=happened_on,
+            outcome_sought=outcome_sought,
+            withhold_identity=withhold_identity,
+            consent=consent,
+            today=today,
+            files=files,
+        )
+
+    return once(key=submission_key, actor=actor, model=Concern, create=create)[0]
+
+
+def _concern_raise(
+    *,
+    actor: User,
+    raiser: Organisation,
+    compact: Compact,
+    respondent: Organisation,
+    commitments: list[Commitment],
+    what_happened: str,
+    happened_on: datetime.date,
+    outcome_sought: str,
+    withhold_identity: bool,
+    consent: bool,
+    today: datetime.date,
+    files,
+) -> Concern:
     errors: dict[str, str] = {}
     if not selectors.respondents_for(compact=compact).filter(pk=respondent.pk).exists():
         errors["respondent"] = "Choose a public body that has signed this compact."
@@ -155,7 +185,6 @@ def concern_raise(
         outcome_sought=outcome_sought.strip(),
         withhold_identity=withhold_identity,
         consent=consent,
-        submission_key=submission_key,
         stage=Stage.RECEIVED,
         received_on=today,
         step=Step.ACKNOWLEDGE,
@@ -227,13 +256,18 @@ def draft_document_remove(*, actor: User, document_id: int) -> str:
 
 
 @transaction.atomic
-def note_add(*, concern: Concern, actor: User, text: str) -> CaseEvent:
-    """Add a note to the case's timeline (either party, the champion or the panel)."""
+def note_add(*, concern: Concern, actor: User, text: str, submission_key: uuid.UUID | None = None) -> CaseEvent:
+    """Add a note to the case's timeline (either party, the champion or the panel); once per ``submission_key``
+    (the form's one-time key)."""
     concern = locked_case(concern)
     side = acting_side(concern, actor, ANYONE_IN_THE_CASE, refusal="You cannot add notes on this case.")
-    if not text.strip():
-        raise ValidationError({"text": "Write the note."})
-    return CaseEvent.objects.create(concern=concern, kind=EventKind.NOTE, actor=actor, side=side, text=text.strip())
+
+    def create() -> CaseEvent:
+        if not text.strip():
+            raise ValidationError({"text": "Write the note."})
+        return CaseEvent.objects.create(concern=concern, kind=EventKind.NOTE, actor=actor, side=side, text=text.strip())
+
+    return once(key=submission_key, actor=actor, model=CaseEvent, create=create)[0]
 
 
 @transaction.atomic
@@ -246,12 +280,41 @@ def meeting_record(
     attendees: str,
     notes: str,
     today: datetime.date,
+    submission_key: uuid.UUID | None = None,
 ) -> CaseEvent:
-    """Record a mediation, conciliation or other meeting on an open case (the champion or the panel)."""
+    """Record a mediation, conciliation or other meeting on an open case (the champion or the panel); once per
+    ``submission_key`` (the form's one-time key)."""
     concern = locked_case(concern)
     side = acting_side(
         concern, actor, (Party.CHAMPION, Party.PANEL), refusal="You cannot record meetings on this case."
     )
+
+    def create() -> CaseEvent:
+        return _meeting_record(
+            concern=concern,
+            actor=actor,
+            side=side,
+            kind=kind,
+            held_on=held_on,
+            attendees=attendees,
+            notes=notes,
+            today=today,
+        )
+
+    return once(key=submission_key, actor=actor, model=CaseEvent, create=create)[0]
+
+
+def _meeting_record(
+    *,
+    concern: Concern,
+    actor: User,
+    side: str,
+    kind: str,
+    held_on: datetime.date,
+    attendees: str,
+    notes: str,
+    today: datetime.date,
+) -> CaseEvent:
     errors = {}
     if not concern.is_open:
         errors["__all__"] = "The case is finished; meetings can no longer be recorded."

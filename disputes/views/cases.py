@@ -18,12 +18,13 @@ from commitments.selectors import flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
+from compact_portal.one_time import OneTimeKeyForm, announce, repeat_of
 from compact_portal.pagination import page_of
 from compact_portal.uploads import attachment_response
 
 from .. import forms, rules, selectors, services
 from ..filters import CaseFilter
-from ..models import Concern, Stage
+from ..models import CaseEvent, Concern, Stage
 
 LIST_PAGE_SIZE = 25
 CASE_ROLES = (Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER)
@@ -210,6 +211,7 @@ STEPS: dict[str, Step] = {
                 attendees=d["attendees"],
                 notes=d["notes"],
                 today=t,
+                submission_key=d["submission_key"],
             ),
             lambda c, a, t: c.is_open and bool({rules.CHAMPION, rules.PANEL} & a.parties),
             "The meeting is recorded on the timeline.",
@@ -219,7 +221,9 @@ STEPS: dict[str, Step] = {
             "Add a note",
             "Add the note",
             forms.NoteOnlyForm,
-            lambda c, u, t, d: services.note_add(concern=c, actor=u, text=d["text"]),
+            lambda c, u, t, d: services.note_add(
+                concern=c, actor=u, text=d["text"], submission_key=d["submission_key"]
+            ),
             lambda c, a, t: bool(a.parties),
             "The note is added to the timeline.",
         ),
@@ -306,13 +310,15 @@ def case_action(request, reference, action):
     if step is None:
         raise Http404("No such step")
     form = step.form(request.POST, request.FILES, prefix=step.key, **step.form_kwargs(concern))
+    if isinstance(form, OneTimeKeyForm) and repeat_of(request, form, CaseEvent):  # a note or meeting sent twice
+        return redirect("disputes:case_detail", reference=concern.reference)
     if form.is_valid():
         try:
-            step.run(concern, request.user, today, form.cleaned_data)
+            done = step.run(concern, request.user, today, form.cleaned_data)
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, step.done)
+            announce(request, done, step.done)
             return redirect("disputes:case_detail", reference=concern.reference)
     concern = _case_or_404(request, reference)
     access = selectors.case_access(user=request.user, concern=concern)

@@ -1,7 +1,5 @@
 """Raising a concern: choose the compact, fill in the form; a failed submission is kept as a draft."""
 
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.security import rate_limited, refuse_over_limit
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
+from compact_portal.one_time import announce
 from compact_portal.uploads import validate_upload
 
 from .. import selectors, services
@@ -90,8 +89,9 @@ def raise_concern(request, compact):
             except SERVICE_ERRORS as error:
                 add_service_errors(form, error)
             else:
-                messages.success(
+                announce(
                     request,
+                    concern,
                     f"Your concern is received. Its reference is {concern.reference}; we have e-mailed you an "
                     f"acknowledgement. A champion will acknowledge it by {concern.step_due_by:%-d %B %Y}.",
                 )
@@ -112,7 +112,7 @@ def raise_concern(request, compact):
                 f"We kept the concern you started on {timezone.localtime(draft.updated_at):%-d %B %Y}. "
                 "Carry on where you left off, or discard the draft.",
             )
-        form = ConcernForm(initial={"submission_key": uuid.uuid4(), **initial}, **options)
+        form = ConcernForm(initial=initial, **options)  # a new one-time key, or the draft's
     return render(
         request,
         "disputes/raise_form.html",

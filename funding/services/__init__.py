@@ -6,6 +6,7 @@ what: the signed-in person through its middleware, or the ``actor`` passed here 
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.formats import date_format
 from commitments.models import RecordType
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.one_time import once
 from compact_portal.services import check_fields, validated_save
 
 from .. import rules
@@ -129,13 +131,42 @@ def decision_record(
     justification: str = "",
     feedback: str = "",
     new_amount: Decimal | None = None,
+    submission_key: uuid.UUID | None = None,
 ) -> Decision:
     """Record a decision; the relationship's status (and amount, if a new one is given) follows it.
 
     Refuses a decision that cannot follow the relationship's current state (for example a reduction
     before any award). A decline without feedback (9.3) or an award told late without a justification (9.2)
     is recorded as it happened: the compliance jobs flag it until ``decision_explain`` adds what is missing.
+    Recorded once per ``submission_key`` (the form's one-time key, ``compact_portal.one_time``).
     """
+
+    def record() -> Decision:
+        return _decision_record(
+            relationship=relationship,
+            actor=actor,
+            kind=kind,
+            told_date=told_date,
+            rationale=rationale,
+            justification=justification,
+            feedback=feedback,
+            new_amount=new_amount,
+        )
+
+    return once(key=submission_key, actor=actor, model=Decision, create=record)[0]
+
+
+def _decision_record(
+    *,
+    relationship: FundingRelationship,
+    actor: User | None,
+    kind: str,
+    told_date: datetime.date,
+    rationale: str,
+    justification: str,
+    feedback: str,
+    new_amount: Decimal | None,
+) -> Decision:
     relationship = FundingRelationship.objects.select_for_update().select_related("compact").get(pk=relationship.pk)
     allowed = DECISIONS_ALLOWED[FundingStatus(relationship.status)]
     if kind not in allowed:
@@ -282,8 +313,27 @@ def _store_settlement(invoice: Invoice) -> None:
 
 
 @transaction.atomic
-def payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
-    """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid."""
+def payment_record(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    paid_date: datetime.date,
+    amount: Decimal,
+    submission_key: uuid.UUID | None = None,
+) -> Payment:
+    """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid.
+
+    Recorded once per ``submission_key`` (the form's one-time key): the same form sent twice pays once.
+    """
+    return once(
+        key=submission_key,
+        actor=actor,
+        model=Payment,
+        create=lambda: _payment_record(invoice=invoice, actor=actor, paid_date=paid_date, amount=amount),
+    )[0]
+
+
+def _payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("compact").get(pk=invoice.pk)
     if amount > invoice.outstanding:
         raise ValidationError({"amount": f"Only £{invoice.outstanding} is still owed on this invoice."})
@@ -311,18 +361,24 @@ def _store_notice_deadlines(notice: Notice) -> None:
 
 
 @transaction.atomic
-def notice_record(*, relationship: FundingRelationship, actor: User | None, **fields: Any) -> Notice:
+def notice_record(
+    *, relationship: FundingRelationship, actor: User | None, submission_key: uuid.UUID | None = None, **fields: Any
+) -> Notice:
     """Record written notice of an end, reduction or change, with its earliest effective date (13.3) stored.
 
     A notice shorter than the compact requires is recorded, not refused: it happened, and the
-    compliance jobs flag it.
+    compliance jobs flag it. Recorded once per ``submission_key`` (the form's one-time key).
     """
     check_fields(fields, NOTICE_FIELDS)
-    notice = Notice(relationship=relationship, recorded_by=actor, **fields)
-    _store_notice_deadlines(notice)
-    validated_save(notice, actor)
-    _recheck_notice(notice, f"Notice recorded on {relationship.reference}")
-    return notice
+
+    def record() -> Notice:
+        notice = Notice(relationship=relationship, recorded_by=actor, **fields)
+        _store_notice_deadlines(notice)
+        validated_save(notice, actor)
+        _recheck_notice(notice, f"Notice recorded on {relationship.reference}")
+        return notice
+
+    return once(key=submission_key, actor=actor, model=Notice, create=record)[0]
 
 
 def _recheck_notice(notice: Notice, what: str) -> None:

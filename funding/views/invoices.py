@@ -8,13 +8,14 @@ from django.utils.formats import date_format
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
+from compact_portal.one_time import announce, repeat_of
 
 from .. import selectors, services
 from ..forms import (
     InvoiceForm,
     PaymentForm,
 )
-from ..models import Invoice
+from ..models import Invoice, Payment
 from ._common import relationship_to_change
 
 
@@ -67,13 +68,15 @@ def invoice_edit(request, pk):
 def payment_create(request, pk):
     invoice = _invoice_to_change(request, pk)
     form = PaymentForm(request.POST or None, initial={"amount": invoice.outstanding})
+    if repeat_of(request, form, Payment):
+        return redirect(invoice.relationship)
     if request.method == "POST" and form.is_valid():
         try:
-            services.payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
+            payment = services.payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"The payment on invoice {invoice.invoice_number} is recorded.")
+            announce(request, payment, f"The payment on invoice {invoice.invoice_number} is recorded.")
             return redirect(invoice.relationship)
     return render(
         request, "funding/payment_form.html", {"form": form, "invoice": invoice, "relationship": invoice.relationship}

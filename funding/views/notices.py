@@ -13,6 +13,7 @@ from commitments.selectors import cite, flags_on_records
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
+from compact_portal.one_time import announce, repeat_of
 
 from .. import selectors, services
 from ..forms import (
@@ -28,14 +29,16 @@ def notice_create(request, pk):
     relationship = relationship_to_change(request, pk)
     probe = Notice(relationship=relationship, kind="end")
     form = NoticeForm(request.POST or None, compact=relationship.compact, reallocation_needed=probe.reallocation_needed)
+    if notice := repeat_of(request, form, Notice):
+        return redirect(notice)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.notice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The notice is recorded.")
-            if not notice.notice_period_met:
+            announce(request, notice, "The notice is recorded.")
+            if not notice.notice_period_met and not notice.already_recorded:
                 messages.warning(
                     request,
                     f"This notice is shorter than the {relationship.compact.notice_months} months of "

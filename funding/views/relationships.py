@@ -17,6 +17,7 @@ from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors, gaps_held
+from compact_portal.one_time import announce, repeat_of
 from compact_portal.pagination import page_of
 
 from .. import selectors, services
@@ -178,14 +179,16 @@ def decision_create(request, pk):
     relationship = relationship_to_change(request, pk)
     allowed = services.DECISIONS_ALLOWED[relationship.status]
     form = DecisionForm(request.POST or None, relationship=relationship, allowed_kinds=allowed)
+    if repeat_of(request, form, Decision):
+        return redirect(relationship)
     if request.method == "POST" and form.is_valid() and not gaps_held(form):
-        fields = {name: form.cleaned_data[name] for name in DecisionForm.Meta.fields}
+        fields = {name: form.cleaned_data[name] for name in [*DecisionForm.Meta.fields, "submission_key"]}
         try:
-            services.decision_record(relationship=relationship, actor=request.user, **fields)
+            decision = services.decision_record(relationship=relationship, actor=request.user, **fields)
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The decision is recorded.")
+            announce(request, decision, "The decision is recorded.")
             return redirect(relationship)
     return render(request, "funding/decision_form.html", {"form": form, "relationship": relationship})
 

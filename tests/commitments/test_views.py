@@ -261,6 +261,48 @@ def test_sign_up_accepts_numbers_typed_with_spaces_and_stores_them_tidied(client
     assert organisation.org_id == "GB-CHC-1012345"
 
 
+def test_a_second_application_for_an_organisation_waiting_for_a_decision_shows_the_first(client, portsmouth):
+    """Matched on the organisation's name (capitals and spaces aside) and postcode, whatever form it came from."""
+    url = reverse("commitments:sign_up", args=["portsmouth"])
+    client.post(url, SIGN_UP)
+
+    again = client.post(
+        url, {**SIGN_UP, "name": "  milton  ALLOTMENT society", "postcode": "PO48LR", "applicant_name": "Bo"}
+    )
+
+    page = again.content.decode()
+    assert again.status_code == 200
+    assert "Application received" in page
+    assert "Milton Allotment Society has already applied to sign Portsmouth Compact" in page
+    assert Organisation.objects.filter(postcode="PO4 8LR").count() == 1
+    assert Signature.objects.get().applicant_name == SIGN_UP["applicant_name"]
+
+
+def test_a_second_application_with_the_organisations_charity_number_shows_the_first_too(client, portsmouth):
+    url = reverse("commitments:sign_up", args=["portsmouth"])
+    client.post(url, {**SIGN_UP, "charity_number": "1012345"})
+
+    again = client.post(url, {**SIGN_UP, "charity_number": "1012345"})
+
+    assert "Application received" in again.content.decode()
+    assert Organisation.objects.filter(org_id="GB-CHC-1012345").count() == 1
+
+
+def test_an_organisation_of_the_same_name_elsewhere_or_applying_again_after_a_decline_is_a_new_application(
+    client, portsmouth
+):
+    url = reverse("commitments:sign_up", args=["portsmouth"])
+    client.post(url, SIGN_UP)
+    client.post(url, {**SIGN_UP, "postcode": "PO5 1AA"})  # another society of the same name
+    assert Signature.objects.filter(status=SignatureStatus.APPLIED).count() == 2
+
+    Signature.objects.filter(organisation__postcode="PO4 8LR").update(status=SignatureStatus.DECLINED)
+    client.post(url, SIGN_UP)
+
+    assert Signature.objects.filter(status=SignatureStatus.APPLIED).count() == 2
+    assert Organisation.objects.filter(postcode="PO4 8LR").count() == 2
+
+
 def test_applications_to_sign_are_rate_limited_per_address_keeping_what_was_typed(client, portsmouth, settings):
     settings.RATE_LIMIT_SIGN_UP = "1/h"
     url = reverse("commitments:sign_up", args=["portsmouth"])

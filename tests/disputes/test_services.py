@@ -614,6 +614,27 @@ def test_the_champion_or_the_panel_records_a_meeting(case_at, request, who, side
     assert (meeting.attendees, meeting.text) == ("Val, Rhys, Cara", "Agreed to talk again.")
 
 
+def test_a_meeting_or_a_note_sent_twice_with_its_forms_key_is_recorded_once(case_at, champion):
+    concern = case_at("informal")
+    key, note_key = uuid.uuid4(), uuid.uuid4()
+    meeting = {
+        "kind": MeetingKind.MEDIATION,
+        "held_on": INFORMAL_ON,
+        "attendees": "All",
+        "notes": "",
+        "today": INFORMAL_ON,
+    }
+
+    first = services.meeting_record(concern=concern, actor=champion, submission_key=key, **meeting)
+    again = services.meeting_record(concern=concern, actor=champion, submission_key=key, **meeting)
+    note = services.note_add(concern=concern, actor=champion, text="Called them.", submission_key=note_key)
+    note_again = services.note_add(concern=concern, actor=champion, text="Called them.", submission_key=note_key)
+
+    assert (again, again.already_recorded, note_again, note_again.already_recorded) == (first, True, note, True)
+    assert concern.events.filter(kind=EventKind.MEETING).count() == 1
+    assert concern.events.filter(kind=EventKind.NOTE).count() == 1
+
+
 @pytest.mark.parametrize("who", ["raiser", "respondent", "conflicted_champion", "unassigned_panel", "outsider"])
 def test_the_parties_do_not_record_meetings(case_at, request, who):
     concern = case_at("appeal")
