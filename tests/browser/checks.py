@@ -2,8 +2,9 @@
 
 ``Auditor`` runs axe-core (shipped inside the axe-playwright-python wheel, so no network and no Node) for the
 WCAG 2.0, 2.1 and 2.2 A and AA rules at desktop width and at 320 CSS pixels, checks that at 320 pixels the page
-does not scroll sideways (WCAG 1.4.10), and that the Content Security Policy blocked nothing on the way. The
-keyboard helpers move with Tab and check, at every stop, that the focus can be seen (WCAG 2.4.7).
+does not scroll sideways (WCAG 1.4.10), that the edge of every form control can be seen (WCAG 1.4.11, which axe
+does not test), and that the Content Security Policy blocked nothing on the way. The keyboard helpers move with
+Tab and check, at every stop, that the focus can be seen (WCAG 2.4.7).
 """
 
 import re
@@ -63,6 +64,7 @@ class Auditor:
                 page.set_viewport_size({"width": width, "height": size["height"]})
                 violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
                 assert not violations, describe_violations(violations, f"{where} at {width} px")
+                assert_control_edges_contrast(page, f"{where} at {width} px")
                 if width == NARROW:
                     assert_reflows(page, where)
         finally:
@@ -91,6 +93,103 @@ def assert_reflows(page: Page, where: str) -> None:
     )
     assert overflow["scrollWidth"] <= overflow["width"], (
         f"{where} scrolls sideways at {NARROW} px ({overflow['scrollWidth']} px of content): {overflow['culprits']}"
+    )
+
+
+# --- Non-text contrast of form controls (WCAG 1.4.11) ---------------------------------------------------------
+
+NON_TEXT_CONTRAST = 3.0
+
+# Every visible form control a person fills in, ticks or chooses from, with the colour of its edge (its top
+# border, or its fill where it has no border) and the colour behind it: the first ancestor with a background.
+CONTROL_EDGES = r"""() => {
+    const transparent = (colour) => colour === "transparent" || /^rgba\(.*,\s*0\)$/.test(colour);
+    const behind = (el) => {
+        for (let node = el.parentElement; node; node = node.parentElement) {
+            const colour = getComputedStyle(node).backgroundColor;
+            if (!transparent(colour)) { return colour; }
+        }
+        return "rgb(255, 255, 255)";
+    };
+    const selector = "input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset])"
+        + ":not([type=image]), select, textarea";
+    const found = [];
+    for (const el of document.querySelectorAll(selector)) {
+        const style = getComputedStyle(el);
+        const box = el.getBoundingClientRect();
+        if (el.disabled || style.display === "none" || style.visibility !== "visible" || style.opacity === "0"
+                || box.width < 4 || box.height < 4 || style.clip === "rect(0px, 0px, 0px, 0px)") {
+            continue;  // not seen, or inactive (which 1.4.11 does not ask to contrast)
+        }
+        const bordered = style.borderTopStyle !== "none" && parseFloat(style.borderTopWidth) > 0;
+        found.push({
+            control: `<${el.tagName.toLowerCase()}${el.type ? " type=" + el.type : ""}`
+                + `${el.name ? " name=" + el.name : ""}${el.checked ? " checked" : ""}>`,
+            edge: bordered ? style.borderTopColor : style.backgroundColor,
+            part: bordered ? "border" : "fill",
+            behind: behind(el),
+        });
+    }
+    return found;
+}"""
+
+_RGB = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+%?))?\s*\)")
+
+
+def parse_colour(css: str) -> tuple[float, float, float, float]:
+    """A computed CSS colour, ``rgb(r, g, b)`` or ``rgba(r, g, b, a)``, as (r, g, b, alpha)."""
+    found = _RGB.fullmatch(css.strip())
+    if found is None:
+        raise ValueError(f"not an rgb() colour: {css!r}")
+    red, green, blue, alpha = found.groups()
+    if alpha is None:
+        opacity = 1.0
+    elif alpha.endswith("%"):
+        opacity = float(alpha[:-1]) / 100
+    else:
+        opacity = float(alpha)
+    return float(red), float(green), float(blue), opacity
+
+
+def over(top: tuple[float, float, float, float], bottom: tuple[float, float, float, float]) -> tuple:
+    """``top`` painted over the opaque ``bottom``: what the eye sees."""
+    alpha = top[3]
+    return (*(t * alpha + b * (1 - alpha) for t, b in zip(top[:3], bottom[:3], strict=True)), 1.0)
+
+
+def relative_luminance(colour: tuple) -> float:
+    """WCAG 2.2's relative luminance of an sRGB colour (0 for black, 1 for white)."""
+
+    def linear(channel: float) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in colour[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: tuple, second: tuple) -> float:
+    """WCAG's contrast ratio, (L1 + 0.05) / (L2 + 0.05) with L1 the lighter: 1 to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def assert_control_edges_contrast(page: Page, where: str) -> None:
+    """The edge of every visible text field, drop-down, tick box and radio button contrasts at least 3:1 with what
+    is behind it (WCAG 1.4.11), so a person can see where to type or what to tick; axe does not test this."""
+    faint = []
+    for control in page.evaluate(CONTROL_EDGES):
+        behind = parse_colour(control["behind"])
+        behind = over(behind, (255, 255, 255, 1.0)) if behind[3] < 1 else behind
+        edge = over(parse_colour(control["edge"]), behind)
+        ratio = contrast_ratio(edge, behind)
+        if ratio < NON_TEXT_CONTRAST:
+            faint.append(
+                f"- {control['control']}: {control['part']} {control['edge']} on {control['behind']}, {ratio:.2f}:1"
+            )
+    assert not faint, (
+        f"{len(faint)} form control(s) on {where} have an edge below {NON_TEXT_CONTRAST}:1 against their background "
+        "(WCAG 1.4.11):\n" + "\n".join(faint)
     )
 
 

@@ -1,8 +1,17 @@
 """The journeys' checks catch what they are for: each is shown a page that breaks its rule."""
 
 import pytest
+from django.urls import reverse
 
-from tests.browser.checks import Auditor, assert_focus_visible, assert_reflows, tab_to
+from tests.browser.checks import (
+    Auditor,
+    assert_control_edges_contrast,
+    assert_focus_visible,
+    assert_reflows,
+    contrast_ratio,
+    parse_colour,
+    tab_to,
+)
 
 LOW_CONTRAST = """<!doctype html><html lang="en"><head><title>Contrast</title></head><body><main>
 <h1>Contrast</h1><p style="color:#999;background:#fff">Grey on white, 2.8 to 1.</p></main></body></html>"""
@@ -37,6 +46,64 @@ def test_focus_without_an_outline_fails_the_keyboard_check(page):
         tab_to(page, page.get_by_role("link", name="No outline"))
     with pytest.raises(AssertionError, match=r"focus is on <a> No outline"):
         assert_focus_visible(page)
+
+
+FAINT_CONTROLS = """<!doctype html><html lang="en"><head><title>Faint</title></head><body><main><h1>Faint</h1>
+<label for="t">Name</label><input id="t" name="name" style="border:1px solid #dee2e6">
+<input type="radio" id="r" name="side" style="appearance:none;width:1em;height:1em;border:1px solid #dee2e6">
+<label for="r">Public body</label>
+<label for="s">Side</label><select id="s" name="pick" style="border:1px solid #767676"><option>One</option></select>
+<input type="hidden" name="token" value="x"><input type="checkbox" disabled id="d" name="off"
+ style="appearance:none;width:1em;height:1em;border:1px solid #eee"><label for="d">Off</label>
+</main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "ratio"),
+    [
+        ("rgb(255, 255, 255)", "rgb(0, 0, 0)", 21.0),
+        ("rgb(222, 226, 230)", "rgb(255, 255, 255)", 1.3),  # Bootstrap's #dee2e6 on white
+        ("rgb(118, 118, 118)", "rgb(255, 255, 255)", 4.54),  # #767676
+        ("rgb(108, 117, 125)", "rgb(255, 255, 255)", 4.69),  # #6c757d, the portal's
+    ],
+)
+def test_contrast_is_worked_out_as_wcag_defines_it(first, second, ratio):
+    assert contrast_ratio(parse_colour(first), parse_colour(second)) == pytest.approx(ratio, abs=0.01)
+    assert parse_colour("rgba(0, 0, 0, 0.5)") == (0, 0, 0, 0.5)
+
+
+def test_a_form_control_with_a_faint_edge_fails_the_non_text_contrast_check(page):
+    """A text field and a radio button drawn in Bootstrap's #dee2e6 fail; the #767676 drop-down passes, and a
+    hidden or disabled control is not measured."""
+    page.set_content(FAINT_CONTROLS)
+
+    with pytest.raises(AssertionError) as faint:
+        assert_control_edges_contrast(page, "the test page")
+
+    message = str(faint.value)
+    assert "2 form control(s) on the test page" in message
+    assert "<input type=text name=name>: border rgb(222, 226, 230) on rgb(255, 255, 255), 1.30:1" in message
+    assert "<input type=radio name=side>: border rgb(222, 226, 230)" in message
+    assert "pick" not in message
+    assert "off" not in message
+
+
+def test_the_portals_styles_make_the_sign_up_forms_tick_boxes_visible_where_bootstraps_do_not(
+    context, live_server, portsmouth
+):
+    """The application form, with its fields, drop-downs and tick boxes (the communities served), passes; without
+    static/css/portal.css (Bootstrap's own #dee2e6 edges) it does not."""
+    page = context.new_page()
+    address = reverse("commitments:sign_up", args=[portsmouth.slug])
+    page.goto(address)
+    assert page.get_by_role("checkbox").count() >= 9
+
+    assert_control_edges_contrast(page, "the sign-up page")
+
+    page.route("**/css/portal*.css", lambda route: route.fulfill(status=200, content_type="text/css", body=""))
+    page.reload()
+    with pytest.raises(AssertionError, match=r"type=checkbox[^\n]*rgb\(222, 226, 230\)"):
+        assert_control_edges_contrast(page, "the sign-up page")
 
 
 def test_the_auditor_lists_pages_visited_but_never_checked(context, live_server):

@@ -1,6 +1,6 @@
-"""Journey 4: a member of the public reads the compact and its commitments, searches the directory with the
-keyboard, opens an open consultation, is sent to sign in when trying to respond, and reads the accessibility
-statement."""
+"""Journey 4: a member of the public reads the compact and its commitments, looks at the form to apply to sign it,
+searches the directory with the keyboard, opens an open consultation, is sent to sign in when trying to respond,
+and reads the accessibility statement."""
 
 from playwright.sync_api import expect
 
@@ -21,6 +21,13 @@ def test_the_public_reads_the_compact_searches_the_directory_and_is_asked_to_sig
     page.get_by_role("link", name="Portsmouth Compact").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Portsmouth Compact")
     expect(page.get_by_role("row").filter(has_text="11.2")).to_contain_text("pay invoices within ten working days")
+    audit(page)
+
+    # The application form's fields, drop-downs and tick boxes can be seen (the audit measures their edges, WCAG
+    # 1.4.11).
+    page.get_by_role("link", name="Apply to sign this compact").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Apply to sign Portsmouth Compact")
+    expect(page.get_by_role("checkbox").first).to_be_visible()
     audit(page)
 
     # The directory's search, with the keyboard alone.
