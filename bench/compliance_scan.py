@@ -285,7 +285,7 @@ def measure_live_rechecks(repeat: int = 5) -> dict[str, tuple[float, float, int]
     unpaid = list(Invoice.objects.filter(paid_date__isnull=True).order_by("pk")[:repeat])
     timings = [
         _timed_change(lambda invoice=invoice: funding.payment_record(
-            invoice=invoice, actor=None, paid_date=today, amount=invoice.outstanding
+            invoice=invoice, actor=None, paid_date=today, amount=invoice.outstanding, today=today
         ))
         for invoice in unpaid
     ]  # fmt: skip
@@ -294,7 +294,7 @@ def measure_live_rechecks(repeat: int = 5) -> dict[str, tuple[float, float, int]
     relationships = list(FundingRelationship.objects.filter(status="awarded").order_by("-pk")[:repeat])
     timings = [
         _timed_change(lambda relationship=relationship: funding.notice_record(
-            relationship=relationship, actor=None, kind="end", notice_date=today,
+            relationship=relationship, actor=None, today=today, kind="end", notice_date=today,
             effective_date=today + datetime.timedelta(days=30), rationale="Budget reduction.",
         ))
         for relationship in relationships
@@ -311,7 +311,7 @@ def measure_live_rechecks(repeat: int = 5) -> dict[str, tuple[float, float, int]
     ]  # fmt: skip
 
     def import_file() -> None:
-        result = funding_import(kind="invoices", header=header, rows=rows, actor=None)
+        result = funding_import(kind="invoices", header=header, rows=rows, actor=None, today=today)
         assert result.ok, result.errors[:3]
 
     results["import of 1,000 invoices"] = _medians([_timed_change(import_file)])

@@ -206,6 +206,7 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
         actor=officer,
         kind=DecisionKind.AWARDED,
         told_date=start - relativedelta(months=2),
+        today=today,
         rationale="Meets the council's food poverty priority.",
         justification="The council's budget was only set in late February.",
     )
@@ -216,6 +217,7 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
             invoice_number=number,
             amount=Decimal("3750.00"),
             received_date=today - days(received_ago),
+            today=today,
         )
         if paid_after is not None:
             funding.payment_record(
@@ -223,15 +225,22 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
                 actor=officer,
                 paid_date=invoice.received_date + days(paid_after),
                 amount=invoice.amount,
+                today=today,
             )
     funding.invoice_record(
-        relationship=food, actor=officer, invoice_number="SCFB-070", amount=Decimal("3750.00"), received_date=today
+        relationship=food,
+        actor=officer,
+        invoice_number="SCFB-070",
+        amount=Decimal("3750.00"),
+        received_date=today,
+        today=today,
     )
     funding.notice_record(
         relationship=food,
         actor=officer,
         kind=NoticeKind.REDUCE,
         notice_date=today - days(10),
+        today=today,
         effective_date=today + relativedelta(months=2),
         rationale="The council's grants budget is cut by a fifth next year.",
         impact_assessment="About 300 families a month use the parcels; fewer volunteer shifts would be needed.",
@@ -258,6 +267,7 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
         actor=officer,
         kind=DecisionKind.AWARDED,
         told_date=_months_ago(today, 10),
+        today=today,
         rationale="Pilot of detached youth work.",
     )
     declined = funding.relationship_create(
@@ -276,6 +286,7 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
         actor=officer,
         kind=DecisionKind.DECLINED,
         told_date=today - days(7),
+        today=today,
         rationale="The fund was oversubscribed.",
         feedback="A strong idea; the budget plan needed quotes. Please apply again in the spring round.",
     )
@@ -299,6 +310,7 @@ def _seed_funding(*, compact: Compact, organisations: dict[str, Organisation], t
         actor=None,
         kind=DecisionKind.AWARDED,
         told_date=nhs_start - relativedelta(months=4),
+        today=today,
         rationale="Reduces delayed discharges.",
     )
 

@@ -6,10 +6,11 @@ own words (``commitments.selectors.cite``) where the form knows the compact, and
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
+from django.db.models import Q
 from django.utils.text import capfirst
 
 from commitments.forms import ImportForm
-from commitments.models import Compact, MeasurableRule, Organisation, Side
+from commitments.models import Compact, MeasurableRule, Organisation, Side, SignatureStatus
 from commitments.selectors import cite
 from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
 from compact_portal.one_time import OneTimeKeyForm
@@ -96,7 +97,9 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         if funders.count() == 1:
             self.fields["funder"].initial = funders.first()
         self.fields["recipient"].queryset = Organisation.objects.filter(side=Side.VCS)
-        self.fields["compact"].queryset = Compact.objects.all()
+        self.fields["compact"].queryset = self.signed_compacts(funders)
+        if self.fields["compact"].queryset.count() == 1:
+            self.fields["compact"].initial = self.fields["compact"].queryset.first()
         self.helper = form_helper(
             None,  # the page places the button after the optional first decision
             Fieldset(
@@ -124,6 +127,21 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
                 "risk_notes",
             ),
         )
+
+    def signed_compacts(self, funders):
+        """The compacts funding may be recorded under: those one of ``funders`` has signed and not withdrawn from
+        (the service refuses a funder and compact that do not go together), and the one the funding is under."""
+        signed = Compact.objects.filter(
+            signatures__organisation__in=funders, signatures__status=SignatureStatus.APPROVED
+        ).values("pk")
+        compacts = Compact.objects.filter(Q(pk__in=signed) | Q(pk=self.instance.compact_id))
+        if not compacts.exists():
+            self.set_help_text(
+                "compact",
+                "Your organisation has not signed a compact: funding can only be recorded under a compact its "
+                "funder has signed. Apply to sign one from the compact's page.",
+            )
+        return compacts.order_by("name")
 
     def compliance_gaps(self) -> dict[str, str]:
         data = self.cleaned_data

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from commitments.models import RecordType
+from commitments.models import RecordType, Signature, SignatureStatus
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
 from compact_portal.one_time import once
@@ -46,6 +46,56 @@ DECISIONS_ALLOWED = {
     FundingStatus.ENDED: {DecisionKind.RENEWED},
 }
 
+# The dates of what has already happened, which cannot lie after the day they are recorded. Planned dates (an
+# expected start, an end, an effective date, a response deadline) may lie ahead.
+HAPPENED_BY_TODAY = {
+    "told_date": "A decision cannot be told to the organisation after today",
+    "received_date": "An invoice cannot be received after today",
+    "paid_date": "A payment cannot be made after today",
+    "notice_date": "Notice cannot be given after today",
+}
+
+
+def refuse_after_today(today: datetime.date, **dates: datetime.date | None) -> None:
+    """Refuse a decision told, an invoice received, a payment made or notice given after ``today`` (the caller's:
+    the day the record is made): it cannot be true, so it is wrong data, refused with a plain message, never a
+    broken promise to flag. ``dates`` are named as in ``HAPPENED_BY_TODAY``; a missing one is left to the model."""
+    after = {
+        name: f"{HAPPENED_BY_TODAY[name]} ({date_format(today)})."
+        for name, value in dates.items()
+        if value is not None and value > today
+    }
+    if after:
+        raise ValidationError(after)
+
+
+def funder_signed(*, compact_id: int, funder_id: int) -> bool:
+    """Whether the funder has signed the compact and not withdrawn from it (an approved signature)."""
+    return Signature.objects.filter(
+        compact_id=compact_id, organisation_id=funder_id, status=SignatureStatus.APPROVED
+    ).exists()
+
+
+def _refuse_unsigned_compact(relationship: FundingRelationship) -> None:
+    """Funding is recorded only under a compact its funder has signed (approved, not withdrawn). When the funder
+    signed does not matter: funding from before the signature is loaded as history."""
+    if not (relationship.compact_id and relationship.funder_id):
+        return  # full_clean says what is missing
+    if funder_signed(compact_id=relationship.compact_id, funder_id=relationship.funder_id):
+        return
+    funder, compact = relationship.funder, relationship.compact
+    signatures = Signature.objects.filter(compact=compact, organisation=funder)
+    withdrawn = signatures.filter(status=SignatureStatus.WITHDRAWN).order_by("-withdrawn_date").first()
+    if signatures.filter(status=SignatureStatus.APPLIED).exists():
+        why = f"{funder} has applied to sign {compact} but has not signed it yet"
+    elif withdrawn is not None:
+        why = f"{funder} withdrew from {compact}" + (
+            f" on {date_format(withdrawn.withdrawn_date)}" if withdrawn.withdrawn_date else ""
+        )
+    else:
+        why = f"{funder} has not signed {compact}"
+    raise ValidationError({"compact": f"{why}; funding can only be recorded under a compact its funder has signed."})
+
 
 # --- Relationships ------------------------------------------------------------------------------
 
@@ -65,9 +115,12 @@ def _store_relationship_deadlines(relationship: FundingRelationship) -> None:
 
 @transaction.atomic
 def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelationship:
-    """Create a funding relationship (no decision yet) with its 9.1 and 9.2 deadlines stored."""
+    """Create a funding relationship (no decision yet) with its 9.1 and 9.2 deadlines stored.
+
+    Refused under a compact its funder has not signed (or has withdrawn from)."""
     check_fields(fields, RELATIONSHIP_FIELDS)
     relationship = FundingRelationship(created_by=actor, **fields)
+    _refuse_unsigned_compact(relationship)
     _store_relationship_deadlines(relationship)
     validated_save(relationship, actor)
     _recheck_relationship(relationship, f"Funding {relationship.reference} recorded")
@@ -78,11 +131,17 @@ def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelation
 def relationship_update(
     *, relationship: FundingRelationship, actor: User | None, **changes: Any
 ) -> FundingRelationship:
-    """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow."""
+    """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow.
+
+    Moving it to another compact or funder is refused unless that funder has signed that compact; funding
+    recorded before its funder withdrew keeps its compact."""
     check_fields(changes, RELATIONSHIP_FIELDS)
     previous = (relationship.compact_id, relationship.end_date_defined_at_start)
+    signed_under = (relationship.compact_id, relationship.funder_id)
     for name, value in changes.items():
         setattr(relationship, name, value)
+    if (relationship.compact_id, relationship.funder_id) != signed_under:
+        _refuse_unsigned_compact(relationship)
     _store_relationship_deadlines(relationship)
     validated_save(relationship, actor)
     for decision in relationship.decisions.exclude(due_by=relationship.decision_due_by):
@@ -127,6 +186,7 @@ def decision_record(
     actor: User | None,
     kind: str,
     told_date: datetime.date,
+    today: datetime.date,
     rationale: str = "",
     justification: str = "",
     feedback: str = "",
@@ -135,11 +195,12 @@ def decision_record(
 ) -> Decision:
     """Record a decision; the relationship's status (and amount, if a new one is given) follows it.
 
-    Refuses a decision that cannot follow the relationship's current state (for example a reduction
-    before any award). A decline without feedback (9.3) or an award told late without a justification (9.2)
-    is recorded as it happened: the compliance jobs flag it until ``decision_explain`` adds what is missing.
-    Recorded once per ``submission_key`` (the form's one-time key, ``compact_portal.one_time``).
+    Refuses a decision told after ``today``, and one that cannot follow the relationship's current state (for
+    example a reduction before any award). A decline without feedback (9.3) or an award told late without a
+    justification (9.2) is recorded as it happened: the compliance jobs flag it until ``decision_explain`` adds
+    what is missing. Recorded once per ``submission_key`` (the form's one-time key, ``compact_portal.one_time``).
     """
+    refuse_after_today(today, told_date=told_date)
 
     def record() -> Decision:
         return _decision_record(
@@ -253,8 +314,10 @@ def invoice_record(
     invoice_number: str,
     amount: Decimal,
     received_date: datetime.date,
+    today: datetime.date,
 ) -> Invoice:
-    """Record an invoice with its pay-by date (11.2) stored."""
+    """Record an invoice with its pay-by date (11.2) stored; one received after ``today`` is refused."""
+    refuse_after_today(today, received_date=received_date)
     invoice = Invoice(
         relationship=relationship,
         compact=relationship.compact,
@@ -277,8 +340,11 @@ def invoice_update(
     invoice_number: str,
     amount: Decimal,
     received_date: datetime.date,
+    today: datetime.date,
 ) -> Invoice:
-    """Correct an invoice; a changed received date moves its pay-by date."""
+    """Correct an invoice; a changed received date moves its pay-by date. One received after ``today`` is
+    refused."""
+    refuse_after_today(today, received_date=received_date)
     invoice = (
         Invoice.objects.select_for_update(of=("self",))  # lock the invoice, not its relationship and compact
         .select_related("relationship__compact", "compact")
@@ -319,12 +385,15 @@ def payment_record(
     actor: User | None,
     paid_date: datetime.date,
     amount: Decimal,
+    today: datetime.date,
     submission_key: uuid.UUID | None = None,
 ) -> Payment:
     """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid.
 
-    Recorded once per ``submission_key`` (the form's one-time key): the same form sent twice pays once.
+    A payment made after ``today`` is refused. Recorded once per ``submission_key`` (the form's one-time key): the
+    same form sent twice pays once.
     """
+    refuse_after_today(today, paid_date=paid_date)
     return once(
         key=submission_key,
         actor=actor,
@@ -362,14 +431,21 @@ def _store_notice_deadlines(notice: Notice) -> None:
 
 @transaction.atomic
 def notice_record(
-    *, relationship: FundingRelationship, actor: User | None, submission_key: uuid.UUID | None = None, **fields: Any
+    *,
+    relationship: FundingRelationship,
+    actor: User | None,
+    today: datetime.date,
+    submission_key: uuid.UUID | None = None,
+    **fields: Any,
 ) -> Notice:
     """Record written notice of an end, reduction or change, with its earliest effective date (13.3) stored.
 
     A notice shorter than the compact requires is recorded, not refused: it happened, and the
-    compliance jobs flag it. Recorded once per ``submission_key`` (the form's one-time key).
+    compliance jobs flag it. Notice given after ``today`` is refused (its effective date and response deadline
+    may lie ahead). Recorded once per ``submission_key`` (the form's one-time key).
     """
     check_fields(fields, NOTICE_FIELDS)
+    refuse_after_today(today, notice_date=fields.get("notice_date"))
 
     def record() -> Notice:
         notice = Notice(relationship=relationship, recorded_by=actor, **fields)
@@ -386,12 +462,14 @@ def _recheck_notice(notice: Notice, what: str) -> None:
 
 
 @transaction.atomic
-def notice_update(*, notice: Notice, actor: User | None, **changes: Any) -> Notice:
-    """Change a notice (for example to record the final decision); its stored dates follow."""
+def notice_update(*, notice: Notice, actor: User | None, today: datetime.date, **changes: Any) -> Notice:
+    """Change a notice (for example to record the final decision); its stored dates follow. Notice given after
+    ``today`` is refused."""
     check_fields(changes, NOTICE_FIELDS)
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     for name, value in changes.items():
         setattr(notice, name, value)
+    refuse_after_today(today, notice_date=notice.notice_date)
     _store_notice_deadlines(notice)
     validated_save(notice, actor)
     _recheck_notice(notice, f"Notice on {notice.relationship.reference} changed")

@@ -19,6 +19,7 @@ organisation, an end before the start, a date that is not a date, a decision tha
 funding's state) is still refused, with its row number and the reason.
 """
 
+import datetime
 import logging
 import re
 from collections.abc import Callable
@@ -109,10 +110,13 @@ def funding_import(
     header: list[str],
     rows: list[dict[str, str]],
     actor: User | None,
+    today: datetime.date,
     allowed_funder_ids: set[int] | None = None,
 ) -> FundingImportResult:
     """Import a file of ``kind`` ("relationships", "invoices" or "notices"): every row, or none if any is bad.
 
+    ``today`` is the import's day: a decision told, an invoice received, a payment made or notice given after it
+    is that row's error (the services refuse it), as is funding under a compact its funder has not signed.
     ``allowed_funder_ids`` limits the import to funding given by those organisations (an officer's own public
     bodies); None allows any funder (the management command).
     """
@@ -127,7 +131,7 @@ def funding_import(
         result.errors.append(RowError(1, f"The file has a header but no {kind}."))
         return result
 
-    importer = _IMPORTERS[kind](actor=actor, allowed_funder_ids=allowed_funder_ids)
+    importer = _IMPORTERS[kind](actor=actor, today=today, allowed_funder_ids=allowed_funder_ids)
     with transaction.atomic():
         for number, raw in enumerate(rows, start=2):
             values = {key: (value or "").strip() for key, value in raw.items() if key}
@@ -193,8 +197,9 @@ class _Cells:
 class _Importer:
     field_columns: dict[str, str] = {}  # model field -> CSV column, for the services' errors
 
-    def __init__(self, *, actor: User | None, allowed_funder_ids: set[int] | None):
+    def __init__(self, *, actor: User | None, today: datetime.date, allowed_funder_ids: set[int] | None):
         self.actor = actor
+        self.today = today
         self.allowed_funder_ids = allowed_funder_ids
         self.seen: dict[tuple, int] = {}
         self._relationships: dict[str, FundingRelationship | str] = {}
@@ -352,7 +357,12 @@ class _RelationshipImporter(_Importer):
         recorded = decision and relationship.decisions.filter(kind=decision, told_date=told_date).first()
         if decision and recorded is None:
             decision_record(
-                relationship=relationship, actor=self.actor, kind=decision, told_date=told_date, **explanations
+                relationship=relationship,
+                actor=self.actor,
+                kind=decision,
+                told_date=told_date,
+                today=self.today,
+                **explanations,
             )
             outcome = "updated" if outcome == "unchanged" else outcome
         elif recorded:
@@ -383,16 +393,18 @@ class _InvoiceImporter(_Importer):
         details = {"invoice_number": invoice_number, "amount": amount, "received_date": received_date}
         invoice = Invoice.objects.filter(relationship=relationship, invoice_number=invoice_number).first()
         if invoice is None:
-            invoice = invoice_record(relationship=relationship, actor=self.actor, **details)
+            invoice = invoice_record(relationship=relationship, actor=self.actor, today=self.today, **details)
             outcome = "created"
         elif invoice.amount != amount or invoice.received_date != received_date:
-            invoice = invoice_update(invoice=invoice, actor=self.actor, **details)
+            invoice = invoice_update(invoice=invoice, actor=self.actor, today=self.today, **details)
             outcome = "updated"
         else:
             outcome = "unchanged"
 
         if paid_date and invoice.outstanding > 0:
-            payment_record(invoice=invoice, actor=self.actor, paid_date=paid_date, amount=invoice.outstanding)
+            payment_record(
+                invoice=invoice, actor=self.actor, paid_date=paid_date, amount=invoice.outstanding, today=self.today
+            )
             outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
 
@@ -420,6 +432,7 @@ class _NoticeImporter(_Importer):
             notice_record(
                 relationship=relationship,
                 actor=self.actor,
+                today=self.today,
                 kind=kind,
                 notice_date=notice_date,
                 effective_date=effective_date,
@@ -433,7 +446,7 @@ class _NoticeImporter(_Importer):
         }
         if not changes:
             return "unchanged"
-        notice_update(notice=notice, actor=self.actor, **changes)
+        notice_update(notice=notice, actor=self.actor, today=self.today, **changes)
         return "updated"
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from compact_portal.accounts.permissions import role_required
@@ -25,7 +26,9 @@ def invoice_create(request, pk):
     form = InvoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invoice = services.invoice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
+            invoice = services.invoice_record(
+                relationship=relationship, actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
@@ -51,7 +54,9 @@ def invoice_edit(request, pk):
     form = InvoiceForm(request.POST or None, instance=invoice)
     if request.method == "POST" and form.is_valid():
         try:
-            invoice = services.invoice_update(invoice=invoice, actor=request.user, **form.cleaned_data)
+            invoice = services.invoice_update(
+                invoice=invoice, actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
@@ -72,7 +77,9 @@ def payment_create(request, pk):
         return redirect(invoice.relationship)
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
+            payment = services.payment_record(
+                invoice=invoice, actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:

@@ -33,7 +33,9 @@ def notice_create(request, pk):
         return redirect(notice)
     if request.method == "POST" and form.is_valid():
         try:
-            notice = services.notice_record(relationship=relationship, actor=request.user, **form.cleaned_data)
+            notice = services.notice_record(
+                relationship=relationship, actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:
@@ -68,7 +70,9 @@ def notice_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            notice = services.notice_update(notice=notice, actor=request.user, **form.cleaned_data)
+            notice = services.notice_update(
+                notice=notice, actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:

@@ -78,6 +78,7 @@ def relationship_create(request):
                             actor=request.user,
                             kind=decision["kind"],
                             told_date=decision["told_date"],
+                            today=timezone.localdate(),
                             rationale=decision["rationale"],
                             justification=decision["justification"],
                             feedback=decision["feedback"],
@@ -184,7 +185,9 @@ def decision_create(request, pk):
     if request.method == "POST" and form.is_valid() and not gaps_held(form):
         fields = {name: form.cleaned_data[name] for name in [*DecisionForm.Meta.fields, "submission_key"]}
         try:
-            decision = services.decision_record(relationship=relationship, actor=request.user, **fields)
+            decision = services.decision_record(
+                relationship=relationship, actor=request.user, today=timezone.localdate(), **fields
+            )
         except SERVICE_ERRORS as error:
             add_service_errors(form, error)
         else:

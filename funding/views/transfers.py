@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from commitments.models import Compact, Organisation
@@ -42,6 +43,7 @@ def funding_import_view(request):
                     header=header,
                     rows=rows,
                     actor=request.user,
+                    today=timezone.localdate(),
                     allowed_funder_ids=set(
                         organisations_where(user=request.user, role=Role.OFFICER).values_list("pk", flat=True)
                     ),

@@ -55,6 +55,17 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     status = SignatureStatus.APPROVED
     signed_date = datetime.date(2026, 4, 1)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A funder the funding factories have already signed up (tests/funding/factories.py) keeps that signature.
+        if kwargs.get("status") == SignatureStatus.APPROVED:
+            signed = model_class.objects.filter(
+                compact=kwargs["compact"], organisation=kwargs["organisation"], status=SignatureStatus.APPROVED
+            ).first()
+            if signed is not None:
+                return signed
+        return super()._create(model_class, *args, **kwargs)
+
 
 class SectionFactory(factory.django.DjangoModelFactory):
     class Meta:

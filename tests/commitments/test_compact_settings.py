@@ -62,7 +62,7 @@ def paid(funding):
 @pytest.fixture
 def part_paid(funding):
     invoice = InvoiceFactory(relationship=funding, invoice_number="INV-PART", received_date=RECEIVED)
-    funding_services.payment_record(invoice=invoice, actor=None, paid_date=PAID, amount=Decimal("100.00"))
+    funding_services.payment_record(invoice=invoice, actor=None, paid_date=PAID, today=PAID, amount=Decimal("100.00"))
     invoice.refresh_from_db()
     return invoice
 

@@ -85,7 +85,11 @@ def test_check_compliance_checks_every_compact_in_use_and_lists_each_check(scan_
 def test_check_compliance_reports_what_a_later_check_changed(unpaid_invoice):
     check("--as-of", "2027-04-21")
     funding_services.payment_record(
-        invoice=unpaid_invoice, actor=None, paid_date=datetime.date(2027, 4, 22), amount=unpaid_invoice.amount
+        invoice=unpaid_invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 22),
+        today=datetime.date(2027, 4, 22),
+        amount=unpaid_invoice.amount,
     )
 
     output = check("--as-of", "2027-04-23")
@@ -241,7 +245,11 @@ def test_export_narrows_to_one_compact_and_status_and_writes_to_a_file(
 ):
     scan()
     funding_services.payment_record(
-        invoice=unpaid_invoice, actor=None, paid_date=datetime.date(2027, 4, 22), amount=unpaid_invoice.amount
+        invoice=unpaid_invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 22),
+        today=datetime.date(2027, 4, 22),
+        amount=unpaid_invoice.amount,
     )
     scan(AFTER_PAYMENT)
     path = tmp_path / "flags.csv"

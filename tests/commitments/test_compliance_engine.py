@@ -42,7 +42,7 @@ from commitments.services.compliance import (
 from commitments.services.flags import flag_waive
 from funding import services as funding_services
 from tests.commitments.factories import ChampionFactory, CommitmentFactory, CompactFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, pay_in_full
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, pay_in_full, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +180,7 @@ def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_under_th
     compliance_scan(today=OVERDUE)
     other = CompactFactory(name="Eastney Compact", status="adopted")
     CommitmentFactory(compact=other, code="5.3", rule_key=MeasurableRule.PROMPT_PAYMENT)
+    sign_up(compact=other, funder=unpaid_invoice.relationship.funder)
 
     funding_services.relationship_update(relationship=unpaid_invoice.relationship, actor=None, compact=other)
     compliance_scan(today=OVERDUE)
@@ -250,6 +251,7 @@ def test_a_resolved_flag_opens_again_when_the_record_breaks_again(unpaid_invoice
         invoice_number="INV-0042",
         amount=Decimal("3000.00"),
         received_date=unpaid_invoice.received_date,
+        today=unpaid_invoice.received_date,
     )
 
     run = compliance_scan(today=NEXT_MONDAY)
@@ -279,6 +281,7 @@ def test_a_resolved_flag_is_at_risk_again_when_the_record_breaks_again_before_it
         invoice_number="INV-0042",
         amount=Decimal("3000.00"),
         received_date=unpaid_invoice.received_date,
+        today=unpaid_invoice.received_date,
     )
 
     run = compliance_scan(today=AT_RISK)

@@ -203,7 +203,7 @@ def test_flags_unchanged_by_a_later_scan_are_not_sent_again(scan_compact, unpaid
 def test_a_flag_the_scan_resolves_is_not_news_but_the_late_payment_is(unpaid_invoice, officer, mailoutbox):
     scan()
     funding_services.payment_record(
-        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, amount=unpaid_invoice.amount
+        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, today=NEXT_DAY, amount=unpaid_invoice.amount
     )
 
     flag_digest_send(run_id=scan(datetime.date(2027, 4, 23)).pk)
@@ -264,7 +264,7 @@ def test_flags_of_a_run_that_died_before_its_digest_go_out_with_the_next_digest(
 def test_a_dead_runs_flags_are_reported_once_and_only_while_live(scan_compact, unpaid_invoice, officer, mailoutbox):
     died_hours_ago(scan(), 7)
     funding_services.payment_record(
-        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, amount=unpaid_invoice.amount
+        invoice=unpaid_invoice, actor=None, paid_date=NEXT_DAY, today=NEXT_DAY, amount=unpaid_invoice.amount
     )
 
     flag_digest_send(run_id=scan(datetime.date(2027, 4, 23)).pk)  # the overdue flag is resolved by now

@@ -105,6 +105,7 @@ def _decided(compact, city, food, reference: str, *, told: datetime.date, end: d
         actor=None,
         kind="awarded",
         told_date=told,
+        today=told,
         justification="The council's budget was set late." if explained else "",
     )
     relationship.refresh_from_db()
@@ -161,7 +162,7 @@ def _build() -> dict:
     for recipient in (food, youth):
         grants[recipient] = FundingRelationshipFactory(compact=compact, funder=city, recipient=recipient, **running)
         funding_services.decision_record(
-            relationship=grants[recipient], actor=None, kind="awarded", told_date=D(2025, 9, 1)
+            relationship=grants[recipient], actor=None, kind="awarded", told_date=D(2025, 9, 1), today=D(2025, 9, 1)
         )
     invoices = records["paid_on_time"]
     invoices["inv-10th-day"] = _paid(grants[food], "INV-ON-TIME", D(2026, 4, 28))

@@ -113,7 +113,7 @@ def _award(compact, council, food, reference, *, told, start, end, amount, justi
         **fields,
     )
     funding_services.decision_record(
-        relationship=relationship, actor=None, kind="awarded", told_date=told, justification=justification
+        relationship=relationship, actor=None, kind="awarded", told_date=told, today=told, justification=justification
     )
     relationship.refresh_from_db()
     return relationship
@@ -227,7 +227,7 @@ def _build(compact) -> dict:
         amount=Decimal("9000"),
     )
     funding_services.decision_record(
-        relationship=declined, actor=None, kind="declined", told_date=due, feedback="Outside our priorities."
+        relationship=declined, actor=None, kind="declined", told_date=due, today=due, feedback="Outside our priorities."
     )
 
     # Notices of ending given on 1 April: the full notice runs to the compact's notice months later.

@@ -187,7 +187,11 @@ def test_once_the_invoice_is_paid_the_next_scan_shows_the_flag_resolved_after_th
     client_for, overdue_invoice, compact
 ):
     funding_services.payment_record(
-        invoice=overdue_invoice, actor=None, paid_date=datetime.date(2027, 6, 2), amount=Decimal("2500.00")
+        invoice=overdue_invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 6, 2),
+        today=datetime.date(2027, 6, 2),
+        amount=Decimal("2500.00"),
     )
     _scan(datetime.date(2027, 6, 3), compact)
 

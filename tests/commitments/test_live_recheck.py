@@ -21,7 +21,7 @@ from commitments.services.live import recheck_on_commit
 from funding import services as funding_services
 from funding.services.imports import funding_import
 from tests.commitments.factories import ChampionFactory, CompactFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, sign_up
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_in_process")]  # re-checks run here
 
@@ -57,7 +57,9 @@ def flags_of(invoice) -> dict[str, str]:
 
 
 def pay(invoice, *, on=TODAY, actor=None):
-    return funding_services.payment_record(invoice=invoice, actor=actor, paid_date=on, amount=invoice.outstanding)
+    return funding_services.payment_record(
+        invoice=invoice, actor=actor, paid_date=on, today=on, amount=invoice.outstanding
+    )
 
 
 # --- A write re-checks its records ------------------------------------------------------------------------------
@@ -89,7 +91,12 @@ def test_a_late_payment_moves_the_invoices_flag_from_unpaid_to_paid_late_without
 def test_an_invoice_recorded_overdue_is_flagged_at_once(funding, committed):
     with committed():
         invoice = funding_services.invoice_record(
-            relationship=funding, actor=None, invoice_number="INV-LATE", amount=100, received_date=LONG_AGO
+            relationship=funding,
+            actor=None,
+            invoice_number="INV-LATE",
+            amount=100,
+            received_date=LONG_AGO,
+            today=LONG_AGO,
         )
 
     assert flags_of(invoice) == {RuleKey.INVOICE_OVERDUE: FlagStatus.OPEN}
@@ -181,7 +188,7 @@ def test_an_import_queues_one_recheck_for_the_whole_file(funding, committed):
     rows[0]["paid_date"] = TODAY.isoformat()
 
     with mock.patch("commitments.tasks.recheck_records.delay", wraps=None) as delay, committed():
-        result = funding_import(kind="invoices", header=list(rows[0]), rows=rows, actor=None)
+        result = funding_import(kind="invoices", header=list(rows[0]), rows=rows, actor=None, today=TODAY)
 
     assert result.ok, result.errors
     delay.assert_called_once()
@@ -197,7 +204,7 @@ def test_an_import_flags_what_it_recorded(funding, committed):
     ]
 
     with committed():
-        funding_import(kind="invoices", header=header, rows=rows, actor=None)
+        funding_import(kind="invoices", header=header, rows=rows, actor=None, today=TODAY)
 
     flagged = dict(Flag.objects.values_list("record_label", "rule"))
     assert flagged == {"IMP-PAID-LATE": RuleKey.INVOICE_PAID_LATE, "IMP-UNPAID": RuleKey.INVOICE_OVERDUE}
@@ -207,12 +214,12 @@ def test_reimporting_the_file_with_paid_dates_filled_in_moves_the_flags(funding,
     header = ["funding_reference", "invoice_number", "amount", "received_date", "paid_date"]
     unpaid = [dict(zip(header, ["GR-LIVE-1", "IMP-1", "100", LONG_AGO.isoformat(), ""], strict=True))]
     with committed():
-        funding_import(kind="invoices", header=header, rows=unpaid, actor=None)
+        funding_import(kind="invoices", header=header, rows=unpaid, actor=None, today=TODAY)
     assert dict(Flag.objects.values_list("rule", "status")) == {RuleKey.INVOICE_OVERDUE: FlagStatus.OPEN}
 
     paid = [dict(unpaid[0], paid_date=TODAY.isoformat())]
     with committed():
-        funding_import(kind="invoices", header=header, rows=paid, actor=None)
+        funding_import(kind="invoices", header=header, rows=paid, actor=None, today=TODAY)
 
     assert dict(Flag.objects.values_list("rule", "status")) == {
         RuleKey.INVOICE_OVERDUE: FlagStatus.RESOLVED,
@@ -292,6 +299,7 @@ def test_funding_moved_to_another_compact_is_flagged_there_and_resolved_in_the_o
 ):
     compliance_scan(today=TODAY)
     elsewhere = CompactFactory(name="Fareham Compact", status="adopted", adopted_date=datetime.date(2026, 4, 1))
+    sign_up(compact=elsewhere, funder=funding.funder)
 
     with committed():
         funding_services.relationship_update(relationship=funding, actor=None, compact=elsewhere)

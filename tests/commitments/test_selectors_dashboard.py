@@ -59,7 +59,9 @@ def decided(*, kind: str = "awarded", told: datetime.date, **fields):
     """A funding relationship and the decision on it, told on ``told``."""
     relationship = FundingRelationshipFactory(**fields)
     reasons = {"awarded": {"justification": "Budget set late."}, "declined": {"feedback": "Outside our priorities."}}
-    funding_services.decision_record(relationship=relationship, actor=None, kind=kind, told_date=told, **reasons[kind])
+    funding_services.decision_record(
+        relationship=relationship, actor=None, kind=kind, told_date=told, today=told, **reasons[kind]
+    )
     relationship.refresh_from_db()
     return relationship
 

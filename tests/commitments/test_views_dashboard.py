@@ -65,7 +65,12 @@ def awarded(compact, funder, recipient, *, told: datetime.date, **fields):
     """Funding from ``funder`` to ``recipient``, awarded on ``told`` (running through 2026 unless dates are given)."""
     relationship = FundingRelationshipFactory(compact=compact, funder=funder, recipient=recipient, **(RUNNING | fields))
     funding_services.decision_record(
-        relationship=relationship, actor=None, kind="awarded", told_date=told, justification="Budget set late."
+        relationship=relationship,
+        actor=None,
+        kind="awarded",
+        told_date=told,
+        today=told,
+        justification="Budget set late.",
     )
     relationship.refresh_from_db()
     return relationship

@@ -223,7 +223,7 @@ def build_world(today: datetime.date) -> World:
     invoice = InvoiceFactory(
         relationship=funding, invoice_number=INVOICE_NUMBER, amount=Decimal("2500.00"), received_date=today
     )
-    payment_record(invoice=invoice, actor=None, paid_date=today, amount=Decimal("1000.00"))
+    payment_record(invoice=invoice, actor=None, paid_date=today, today=today, amount=Decimal("1000.00"))
     invoice.refresh_from_db()
     notice = NoticeFactory(
         relationship=funding,

@@ -30,7 +30,7 @@ from tests.conftest import ROLE_FIXTURES
 from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, NoticeFactory, pay_in_full
 
 AUDIT = "admin:audit_trail"
-INVOICES_CSV = "funding_reference,invoice_number,amount,received_date,paid_date\nGR-2027-001,INV-9,120.00,18/12/2026,\n"
+INVOICES_CSV = "funding_reference,invoice_number,amount,received_date,paid_date\nGR-2027-001,INV-9,120.00,18/12/2025,\n"
 ORGANISATIONS_CSV = (
     "name,side,organisation_type,charity_number,company_number,postcode,email\n"
     "Eastney Lunch Club,vcs,unincorporated_community_group,,,PO4 9JF,lunch@example.org\n"
@@ -80,23 +80,23 @@ def test_a_change_through_a_service_in_a_request_shows_who_when_and_before_and_a
     before = timezone.now()
     client_for("officer").post(
         reverse("funding:invoice_edit", args=[invoice.pk]),
-        {"invoice_number": "INV-0042", "amount": "2500.00", "received_date": "2027-03-25"},
-    )
+        {"invoice_number": "INV-0042", "amount": "2500.00", "received_date": "2026-03-25"},
+    )  # received a year before it was typed: it cannot be after today
 
     latest = of_kind("invoice")[0]
     assert (latest.action, latest.person, latest.via) == ("changed", officer, "")
     assert latest.at >= before
     assert latest.record == "Invoice INV-0042 on GR-2027-001"
     assert latest.url == reverse("admin:funding_invoice_change", args=[invoice.pk])
-    assert changes_of(latest)["Date received"] == ("6 April 2027", "25 March 2027")
-    assert changes_of(latest)["Pay by"] == ("20 April 2027", "12 April 2027")  # Easter skipped
+    assert changes_of(latest)["Date received"] == ("6 April 2027", "25 March 2026")
+    assert changes_of(latest)["Pay by"] == ("20 April 2027", "10 April 2026")  # Easter skipped
     assert "Amount (£)" not in changes_of(latest)  # only what changed
 
     html = page(client_for("administrator"), kind="invoice")
     assert "Olivia Officer" in html
     assert officer.email in html
     assert "6 April 2027" in html
-    assert "25 March 2027" in html
+    assert "25 March 2026" in html
     assert reverse("admin:funding_invoice_change", args=[invoice.pk]) in html
 
 

@@ -1,13 +1,16 @@
 import pytest
 
 from commitments.models import Champion
-from tests.commitments.factories import CompactFactory, SignatureFactory
-from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory
+from tests.commitments.factories import CompactFactory
+from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, sign_up
 
 
 @pytest.fixture
-def compact(db):
-    return CompactFactory(name="Southsea Compact")
+def compact(council):
+    """A compact the council (the officer's body) has signed, so its funding may be recorded under it."""
+    compact = CompactFactory(name="Southsea Compact")
+    sign_up(compact=compact, funder=council)
+    return compact
 
 
 @pytest.fixture
@@ -25,5 +28,5 @@ def draft_funding(compact, council, charity):
 @pytest.fixture
 def championed(compact, council, champion):
     """The champion fixture appointed as the compact's champion at the council."""
-    SignatureFactory(compact=compact, organisation=council)
+    sign_up(compact=compact, funder=council)
     return Champion.objects.create(compact=compact, organisation=council, user=champion)

@@ -1,10 +1,16 @@
-"""Funding records built through the services, so their stored deadlines are what the portal would store."""
+"""Funding records built through the services, so their stored deadlines are what the portal would store.
+
+Each record is made on the day it happened (the services' ``today`` is the decision's, invoice's, payment's or
+notice's own date, unless a test passes ``today``), and funding's funder signs its compact first, unless it has
+already signed, applied or withdrawn: the services refuse funding under a compact the funder has not signed."""
 
 import datetime
 from decimal import Decimal
 
 import factory
 
+from commitments.models import Signature
+from commitments.services import signature_record_signed
 from funding import services
 from funding.models import Decision, FundingRelationship, Invoice, Mechanism, Notice
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
@@ -28,7 +34,18 @@ class FundingRelationshipFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        sign_up(compact=kwargs["compact"], funder=kwargs["funder"])
         return services.relationship_create(actor=None, **kwargs)
+
+
+FUNDER_SIGNED_ON = datetime.date(2026, 4, 1)
+
+
+def sign_up(*, compact, funder) -> None:
+    """The funder signs the compact, as it must before its funding is recorded under it; a funder that has already
+    signed, applied or withdrawn is left as it is (a test of those sets them up itself)."""
+    if not Signature.objects.filter(compact=compact, organisation=funder).exists():
+        signature_record_signed(compact=compact, organisation=funder, signed_date=FUNDER_SIGNED_ON)
 
 
 class AwardedFundingFactory(FundingRelationshipFactory):
@@ -37,7 +54,12 @@ class AwardedFundingFactory(FundingRelationshipFactory):
     @factory.post_generation
     def award(obj, create, extracted, **kwargs):
         services.decision_record(
-            relationship=obj, actor=None, kind="awarded", told_date=datetime.date(2026, 10, 1), rationale="Strong bid."
+            relationship=obj,
+            actor=None,
+            kind="awarded",
+            told_date=datetime.date(2026, 10, 1),
+            today=datetime.date(2026, 10, 1),
+            rationale="Strong bid.",
         )
         obj.refresh_from_db()
 
@@ -53,7 +75,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.decision_record(actor=None, **kwargs)
+        return services.decision_record(actor=None, **{"today": kwargs["told_date"], **kwargs})
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):
@@ -67,13 +89,13 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.invoice_record(actor=None, **kwargs)
+        return services.invoice_record(actor=None, **{"today": kwargs["received_date"], **kwargs})
 
 
 def pay_in_full(invoice: Invoice, paid_date: datetime.date) -> Invoice:
     """Record one payment of the whole invoice on ``paid_date``, through the service (which stores the invoice's
     paid date and working days to pay)."""
-    services.payment_record(invoice=invoice, actor=None, paid_date=paid_date, amount=invoice.amount)
+    services.payment_record(invoice=invoice, actor=None, paid_date=paid_date, today=paid_date, amount=invoice.amount)
     return invoice
 
 
@@ -89,4 +111,4 @@ class NoticeFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.notice_record(actor=None, **kwargs)
+        return services.notice_record(actor=None, **{"today": kwargs["notice_date"], **kwargs})

@@ -111,7 +111,12 @@ def funding(compact, council, charity):
         risk_notes="Shared.",
     )
     services.decision_record(
-        relationship=relationship, actor=None, kind="awarded", told_date=datetime.date(2027, 3, 1), rationale="Good."
+        relationship=relationship,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2027, 3, 1),
+        today=datetime.date(2027, 3, 1),
+        rationale="Good.",
     )
     NoticeFactory(
         relationship=relationship,

@@ -172,8 +172,12 @@ def test_an_invoice_goes_at_risk_then_overdue_then_paid_late_and_a_later_payment
 
 def test_an_invoice_part_paid_in_time_stays_overdue_until_the_last_part_is_paid(funding):
     invoice = InvoiceFactory(relationship=funding, received_date=date(2026, 12, 11))  # pay by 29 December
-    services.payment_record(invoice=invoice, actor=None, paid_date=date(2026, 12, 21), amount=invoice.amount / 2)
-    services.payment_record(invoice=invoice, actor=None, paid_date=date(2027, 1, 6), amount=invoice.amount / 2)
+    services.payment_record(
+        invoice=invoice, actor=None, paid_date=date(2026, 12, 21), today=date(2026, 12, 21), amount=invoice.amount / 2
+    )
+    services.payment_record(
+        invoice=invoice, actor=None, paid_date=date(2027, 1, 6), today=date(2027, 1, 6), amount=invoice.amount / 2
+    )
 
     before_the_last_part = scan(funding.compact, date(2027, 1, 5), OVERDUE, PAID_LATE)
     after_it = scan(funding.compact, date(2027, 1, 6), OVERDUE, PAID_LATE)
@@ -246,7 +250,7 @@ def test_an_award_told_late_without_justification_is_flagged(
         end_date=None,
     )
     services.decision_record(
-        relationship=funding, actor=None, kind="awarded", told_date=told, justification=justification
+        relationship=funding, actor=None, kind="awarded", told_date=told, today=told, justification=justification
     )
 
     flags = scan(compact, date(2027, 3, 1), RuleKey.DECISION_TOO_LATE)
@@ -260,7 +264,12 @@ def test_a_back_dated_scan_sees_funding_undecided_until_the_day_the_decision_was
         compact=funding.compact, funder=funding.funder, recipient=funding.recipient, expected_start=date(2027, 4, 1)
     )
     services.decision_record(
-        relationship=late, actor=None, kind="awarded", told_date=date(2027, 2, 1), justification="Budget set late."
+        relationship=late,
+        actor=None,
+        kind="awarded",
+        told_date=date(2027, 2, 1),
+        today=date(2027, 2, 1),
+        justification="Budget set late.",
     )
 
     as_of_mid_january = scan(funding.compact, date(2027, 1, 15), RuleKey.DECISION_TOO_LATE)
@@ -307,7 +316,12 @@ def test_funding_shorter_than_the_minimum_term_without_explanation_is_flagged(
 def test_a_decline_told_without_feedback_is_flagged(compact, council, charity, feedback, today, flagged):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
     services.decision_record(
-        relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1), feedback=feedback
+        relationship=funding,
+        actor=None,
+        kind="declined",
+        told_date=date(2026, 12, 1),
+        today=date(2026, 12, 1),
+        feedback=feedback,
     )
 
     flags = scan(compact, today, RuleKey.DECLINED_WITHOUT_FEEDBACK)
@@ -321,13 +335,17 @@ def test_a_decline_told_without_feedback_is_flagged(compact, council, charity, f
 
 def _late_award(compact, council, charity):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity, start_date=None)
-    services.decision_record(relationship=funding, actor=None, kind="awarded", told_date=date(2027, 1, 2))
+    services.decision_record(
+        relationship=funding, actor=None, kind="awarded", told_date=date(2027, 1, 2), today=date(2027, 1, 2)
+    )
     return funding, RuleKey.DECISION_TOO_LATE, {"justification": "The council's budget was set in January."}
 
 
 def _bare_decline(compact, council, charity):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
-    services.decision_record(relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1))
+    services.decision_record(
+        relationship=funding, actor=None, kind="declined", told_date=date(2026, 12, 1), today=date(2026, 12, 1)
+    )
     return funding, RuleKey.DECLINED_WITHOUT_FEEDBACK, {"feedback": "The bid did not show who would benefit."}
 
 

@@ -72,6 +72,7 @@ def test_a_declined_relationship_is_decided_and_keeps_its_dates(compact, adminis
         actor=None,
         kind="declined",
         told_date=datetime.date(2026, 10, 1),
+        today=datetime.date(2026, 10, 1),
         feedback="The bid did not show demand.",
     )
     declined.refresh_from_db()

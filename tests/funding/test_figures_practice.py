@@ -57,7 +57,9 @@ def award(compact, funder, recipient, told: datetime.date, *, kind: str = "award
     """A funding relationship and its decision told on ``told`` (a late award is justified, a decline explained)."""
     relationship = FundingRelationshipFactory(compact=compact, funder=funder, recipient=recipient, **fields)
     reasons = {"awarded": {"justification": "Budget set late."}, "declined": {"feedback": "Outside our priorities."}}
-    services.decision_record(relationship=relationship, actor=None, kind=kind, told_date=told, **reasons[kind])
+    services.decision_record(
+        relationship=relationship, actor=None, kind=kind, told_date=told, today=told, **reasons[kind]
+    )
     return relationship
 
 

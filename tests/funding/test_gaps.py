@@ -5,7 +5,9 @@ typed, and save it once the officer ticks "Save anyway" or writes the explanatio
 each gap with a link to add the explanation; added later, through its own page, the gap closes.
 
 Funding starting on 1 April 2027 under a compact with the default settings: the organisation is told by
-1 January 2027 (3 months, 9.2), and three years, both days counted, run to 31 March 2030 (9.1).
+1 January 2027 (3 months, 9.2), and three years, both days counted, run to 31 March 2030 (9.1). Where a decision is
+told on or after 1 January, the funding starts a year earlier (``year=2026``): the forms take today from the real
+clock, and a decision cannot be told after today.
 """
 
 import datetime
@@ -36,8 +38,9 @@ DECLINE_WARNING = (
 )
 
 
-def log_funding(compact, council, charity, **overrides) -> dict:
-    """What the "Log funding" page posts: an award told on 1 October 2026, three years from 1 April 2027."""
+def log_funding(compact, council, charity, *, year=2027, **overrides) -> dict:
+    """What the "Log funding" page posts: an award told on 1 October 2026, three years from 1 April 2027 (or the
+    same dates in the year before ``year`` and from 1 April ``year``)."""
     return {
         "compact": compact.pk,
         "funder": council.pk,
@@ -46,11 +49,11 @@ def log_funding(compact, council, charity, **overrides) -> dict:
         "title": "Holiday hunger project",
         "mechanism": "grant",
         "amount": "45000.00",
-        "expected_start": "2027-04-01",
-        "start_date": "2027-04-01",
-        "end_date": "2030-03-31",
+        "expected_start": f"{year}-04-01",
+        "start_date": f"{year}-04-01",
+        "end_date": f"{year + 3}-03-31",
         "decision-kind": "awarded",
-        "decision-told_date": "2026-10-01",
+        "decision-told_date": f"{year - 1}-10-01",
         "decision-rationale": "Strong bid.",
         "decision-justification": "",
         "decision-feedback": "",
@@ -73,10 +76,10 @@ def held(response) -> str:
 @pytest.mark.parametrize(
     ("changes", "warning"),
     [
-        pytest.param({"decision-told_date": "2027-01-01"}, None, id="told-on-the-decision-date"),
-        pytest.param({"decision-told_date": "2027-01-02"}, JUSTIFICATION_WARNING, id="told-a-day-late"),
-        pytest.param({"end_date": "2030-03-31"}, None, id="exactly-three-years"),
-        pytest.param({"end_date": "2030-03-30"}, TERM_WARNING, id="a-day-short-of-three-years"),
+        pytest.param({"decision-told_date": "2026-01-01"}, None, id="told-on-the-decision-date"),
+        pytest.param({"decision-told_date": "2026-01-02"}, JUSTIFICATION_WARNING, id="told-a-day-late"),
+        pytest.param({"end_date": "2029-03-31"}, None, id="exactly-three-years"),
+        pytest.param({"end_date": "2029-03-30"}, TERM_WARNING, id="a-day-short-of-three-years"),
         pytest.param({"decision-kind": "declined"}, DECLINE_WARNING, id="declined-without-feedback"),
         pytest.param(
             {"decision-kind": "declined", "decision-feedback": "Costs unclear."}, None, id="declined-with-feedback"
@@ -87,7 +90,7 @@ def test_log_funding_warns_of_a_missing_explanation_at_the_edges(
     client_for, compact, council, charity, changes, warning
 ):
     response = client_for("officer").post(
-        reverse("funding:relationship_create"), log_funding(compact, council, charity, **changes)
+        reverse("funding:relationship_create"), log_funding(compact, council, charity, year=2026, **changes)
     )
 
     if warning is None:
@@ -117,16 +120,18 @@ def test_the_warning_names_the_compacts_settings_and_keeps_what_was_typed(client
 
 def test_ticking_save_anyway_records_what_happened_and_the_page_lists_the_gaps(client_for, compact, council, charity):
     client = client_for("officer")
-    data = log_funding(compact, council, charity, end_date="2028-03-31", **{"decision-told_date": "2027-02-01"})
+    data = log_funding(
+        compact, council, charity, year=2026, end_date="2027-03-31", **{"decision-told_date": "2026-02-01"}
+    )
     held(client.post(reverse("funding:relationship_create"), data))
 
     response = client.post(reverse("funding:relationship_create"), data | {"save_anyway": "on"})
 
     funding = FundingRelationship.objects.get()
     assert response.status_code == 302
-    assert (funding.status, funding.end_date, funding.term_explanation) == ("awarded", datetime.date(2028, 3, 31), "")
+    assert (funding.status, funding.end_date, funding.term_explanation) == ("awarded", datetime.date(2027, 3, 31), "")
     decision = funding.decisions.get()
-    assert (decision.told_date, decision.justification) == (datetime.date(2027, 2, 1), "")
+    assert (decision.told_date, decision.justification) == (datetime.date(2026, 2, 1), "")
     page = client.get(funding.get_absolute_url()).content.decode()
     assert "Explanations missing" in page
     assert f'href="{reverse("funding:decision_explain", args=[decision.pk])}">Add the justification' in page
@@ -135,7 +140,7 @@ def test_ticking_save_anyway_records_what_happened_and_the_page_lists_the_gaps(c
 
 def test_writing_the_explanation_saves_without_the_box(client_for, compact, council, charity):
     client = client_for("officer")
-    data = log_funding(compact, council, charity, **{"decision-told_date": "2027-02-01"})
+    data = log_funding(compact, council, charity, year=2026, **{"decision-told_date": "2026-02-01"})
     held(client.post(reverse("funding:relationship_create"), data))
 
     data["decision-justification"] = "The council's budget was set in January."
@@ -159,10 +164,13 @@ def test_wrong_data_is_still_refused_even_when_saving_anyway(client_for, compact
 
 
 def test_a_late_award_on_the_decision_form_is_warned_of_then_recorded_knowingly(client_for, compact, council, charity):
-    funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
+    start = datetime.date(2026, 4, 1)  # to be told by 1 January 2026
+    funding = FundingRelationshipFactory(
+        compact=compact, funder=council, recipient=charity, expected_start=start, start_date=start
+    )
     client = client_for("officer")
     url = reverse("funding:decision_create", args=[funding.pk])
-    data = {"kind": "awarded", "told_date": "2027-01-02", "rationale": "Strong bid.", "justification": ""}
+    data = {"kind": "awarded", "told_date": "2026-01-02", "rationale": "Strong bid.", "justification": ""}
 
     page = held(client.post(url, data))
     assert JUSTIFICATION_WARNING in page
@@ -196,7 +204,12 @@ def test_a_short_term_on_the_edit_form_is_warned_of_and_its_explanation_saved(cl
 def test_declined_funding_is_not_warned_of_a_short_term(client_for, compact, council, charity):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity)
     services.decision_record(
-        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1), feedback="Costs."
+        relationship=funding,
+        actor=None,
+        kind="declined",
+        told_date=datetime.date(2026, 12, 1),
+        today=datetime.date(2026, 12, 1),
+        feedback="Costs.",
     )
     data = log_funding(compact, council, charity, reference=funding.reference, end_date="2028-03-31")
     data = {name: value for name, value in data.items() if not name.startswith("decision-")}
@@ -216,7 +229,13 @@ def test_moving_the_start_so_that_a_recorded_award_is_late_is_warned_of(
     client_for, compact, council, charity, expected_start, warned
 ):
     funding = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity, start_date=None)
-    services.decision_record(relationship=funding, actor=None, kind="awarded", told_date=datetime.date(2026, 10, 1))
+    services.decision_record(
+        relationship=funding,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2026, 10, 1),
+        today=datetime.date(2026, 10, 1),
+    )
     client = client_for("officer")
     url = reverse("funding:relationship_edit", args=[funding.pk])
     data = log_funding(
@@ -257,11 +276,20 @@ def world(django_db_setup, django_db_blocker):
             compact=compact, funder=council, recipient=charity, reference="GR-LATE", end_date=datetime.date(2028, 3, 31)
         )
         award = services.decision_record(
-            relationship=late, actor=None, kind="awarded", told_date=datetime.date(2027, 2, 1), rationale="Good."
+            relationship=late,
+            actor=None,
+            kind="awarded",
+            told_date=datetime.date(2027, 2, 1),
+            today=datetime.date(2027, 2, 1),
+            rationale="Good.",
         )
         bare = FundingRelationshipFactory(compact=compact, funder=council, recipient=charity, reference="GR-BARE")
         decline = services.decision_record(
-            relationship=bare, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1)
+            relationship=bare,
+            actor=None,
+            kind="declined",
+            told_date=datetime.date(2026, 12, 1),
+            today=datetime.date(2026, 12, 1),
         )
         clients = {}
         for name, organisation, role in [
@@ -351,7 +379,11 @@ def test_only_the_funders_officers_add_an_explanation(world, person, status):
 def test_a_decision_that_needs_no_explanation_has_no_explain_page(world):
     funding = FundingRelationship.objects.get(pk=world["late"].pk)
     varied = services.decision_record(
-        relationship=funding, actor=None, kind="varied", told_date=datetime.date(2027, 5, 1)
+        relationship=funding,
+        actor=None,
+        kind="varied",
+        told_date=datetime.date(2027, 5, 1),
+        today=datetime.date(2027, 5, 1),
     )
 
     assert world["clients"]["officer"].get(explain_url(varied)).status_code == 404

@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 APPS = ("commitments", "funding")
 
-# kind -> (the model and field the trigger watches, the third row's value there, the file)
+# kind -> (the model and field the trigger watches, the third row's value there, the file). What happened in the
+# files (a decision told, an invoice received or paid, notice given) is in the past: the imports run as of today.
 FILES = {
     "relationships": (
         FundingRelationship,
@@ -41,7 +42,7 @@ FILES = {
         "GR-2027-011,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Community meals,30000,2027-04-01,2027-04-01,"
         "2030-03-31,yes,no,awarded,2026-10-01,,,\n"
         "GR-2027-012,GB-LAE-POR,GB-CHC-1170001,portsmouth,contract,Advice service,12000,2027-07-01,2027-07-01,"
-        "2030-06-30,yes,no,awarded,2027-01-04,,,\n"
+        "2030-06-30,yes,no,awarded,2026-01-05,,,\n"
         "GR-2027-013,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Youth club,8000,2027-09-01,,,no,no,,,,,\n"
         "GR-2027-014,GB-LAE-POR,GB-CHC-1170001,portsmouth,in_kind,Hall hire,0,2028-01-01,,,no,no,,,,,\n",
     ),
@@ -50,20 +51,20 @@ FILES = {
         "invoice_number",
         "INV-3",
         "funding_reference,invoice_number,amount,received_date,paid_date\n"
-        "GR-2027-001,INV-1,100.00,2027-04-06,\n"
-        "GR-2027-001,INV-2,200.00,2027-04-07,2027-04-14\n"
-        "GR-2027-001,INV-3,300.00,2027-04-08,\n"
-        "GR-2027-001,INV-4,400.00,2027-04-09,\n",
+        "GR-2027-001,INV-1,100.00,2026-04-06,\n"
+        "GR-2027-001,INV-2,200.00,2026-04-07,2026-04-14\n"
+        "GR-2027-001,INV-3,300.00,2026-04-08,\n"
+        "GR-2027-001,INV-4,400.00,2026-04-09,\n",
     ),
     "notices": (
         Notice,
         "rationale",
         "The hall is being sold.",
         "funding_reference,kind,notice_date,effective_date,rationale\n"
-        "GR-2027-001,change,2027-05-03,2027-09-01,Monitoring moves to quarterly returns.\n"
-        "GR-2027-001,reduce,2027-06-01,2027-10-01,The budget is cut by a tenth.\n"
-        "GR-2027-001,change,2027-07-01,2027-11-01,The hall is being sold.\n"
-        "GR-2027-001,end,2027-08-02,2027-12-01,The service is being recommissioned.\n",
+        "GR-2027-001,change,2026-05-01,2026-09-01,Monitoring moves to quarterly returns.\n"
+        "GR-2027-001,reduce,2026-06-01,2026-10-01,The budget is cut by a tenth.\n"
+        "GR-2027-001,change,2026-07-01,2026-11-02,The hall is being sold.\n"
+        "GR-2027-001,end,2026-08-03,2026-12-01,The service is being recommissioned.\n",
     ),
 }
 

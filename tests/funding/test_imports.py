@@ -12,9 +12,12 @@ from funding.gaps import relationship_gaps
 from funding.models import Decision, FundingRelationship, FundingStatus, Invoice, Notice, Payment
 from funding.services.imports import funding_import
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, sign_up
 
 D = datetime.date
+# The day the files here are imported (``funding_import``'s today): after every date of what happened in them.
+# The command imports as of the real today, so its files hold dates already past.
+IMPORT_DAY = D(2028, 12, 31)
 
 RELATIONSHIPS = (
     "reference,funder_org_id,recipient_org_id,compact,mechanism,title,amount,expected_start,start_date,end_date,"
@@ -39,7 +42,7 @@ NOTICES = "funding_reference,kind,notice_date,effective_date,rationale\n"
 
 def run(kind: str, text: str, **kwargs):
     header, rows = read_csv(text.encode("utf-8-sig"))
-    return funding_import(kind=kind, header=header, rows=rows, actor=None, **kwargs)
+    return funding_import(kind=kind, header=header, rows=rows, actor=None, **{"today": IMPORT_DAY, **kwargs})
 
 
 def counts(result):
@@ -52,13 +55,18 @@ def compact(db):
 
 
 @pytest.fixture
-def funder(db):
-    return PublicBodyFactory(name="Portsmouth City Council", org_id="GB-LAE-POR")
+def funder(compact):
+    """The council, a signatory of the compact (funding is imported only under a compact its funder signed)."""
+    council = PublicBodyFactory(name="Portsmouth City Council", org_id="GB-LAE-POR")
+    sign_up(compact=compact, funder=council)
+    return council
 
 
 @pytest.fixture
-def other_funder(db):
-    return PublicBodyFactory(name="Hampshire County Council", org_id="GB-LAE-HAM")
+def other_funder(compact):
+    county = PublicBodyFactory(name="Hampshire County Council", org_id="GB-LAE-HAM")
+    sign_up(compact=compact, funder=county)
+    return county
 
 
 @pytest.fixture
@@ -189,13 +197,15 @@ def test_every_bad_relationship_row_is_reported_and_nothing_is_saved(compact, fu
 # --- Record the facts, flag the gap (9.1, 9.2, 9.3) -------------------------------------------------
 
 
-def _relationship_row(*, end="2030-03-31", decision="awarded", told="2026-10-01", explained=("", "", "")) -> str:
+def _relationship_row(
+    *, end="2030-03-31", decision="awarded", told="2026-10-01", explained=("", "", ""), start="2027-04-01"
+) -> str:
     """GR-1 from the council to the food bank, starting 1 April 2027: to be told by 1 January 2027 (9.2), and
     three years run to 31 March 2030 (9.1). ``explained`` is (decision_justification, term_explanation,
     feedback)."""
     justification, term, feedback = explained
     return (
-        f"GR-1,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Project,1000,2027-04-01,2027-04-01,{end},no,no,"
+        f"GR-1,GB-LAE-POR,GB-CHC-1170001,portsmouth,grant,Project,1000,{start},{start},{end},no,no,"
         f"{decision},{told},{justification},{term},{feedback}\n"
     )
 
@@ -336,7 +346,7 @@ def test_an_officer_can_only_import_funding_their_own_organisation_gives(compact
 
 def test_an_unknown_kind_of_file_is_a_programming_error(db):
     with pytest.raises(ValueError, match="payments"):
-        funding_import(kind="payments", header=[], rows=[], actor=None)
+        funding_import(kind="payments", header=[], rows=[], actor=None, today=IMPORT_DAY)
 
 
 def test_a_failure_while_saving_leaves_nothing_imported(compact, funder, recipient, monkeypatch):
@@ -390,7 +400,9 @@ def test_reimporting_invoices_records_no_second_invoice_or_payment(funding):
 
 def test_a_paid_date_pays_what_is_outstanding_once(funding):
     invoice = InvoiceFactory(relationship=funding, invoice_number="INV-7", amount=Decimal("2500.00"))
-    services.payment_record(invoice=invoice, actor=None, paid_date=D(2027, 4, 10), amount=Decimal("1000.00"))
+    services.payment_record(
+        invoice=invoice, actor=None, paid_date=D(2027, 4, 10), today=D(2027, 4, 10), amount=Decimal("1000.00")
+    )
     text = INVOICES + "GR-2027-001,INV-7,2500,2027-04-06,2027-04-15\n"
 
     first = run("invoices", text)
@@ -523,7 +535,8 @@ def test_a_header_without_rows_is_reported(db, kind):
 
 def test_the_command_imports_a_file_and_says_what_it_did(compact, funder, recipient, tmp_path, capsys):
     path = tmp_path / "funding.csv"
-    path.write_text(GOOD_RELATIONSHIPS)
+    # The command imports as of the real today: the decisions were told in the past.
+    path.write_text(GOOD_RELATIONSHIPS.replace("15/06/2027", "15/06/2026").replace("2027-03-01", "2026-03-01"))
 
     call_command("import_funding", "relationships", str(path))
     call_command("import_funding", "relationships", str(path))
@@ -538,14 +551,13 @@ def test_the_command_imports_last_years_register_with_its_gaps_and_fills_them_in
     compact, funder, recipient, tmp_path, capsys
 ):
     path = tmp_path / "register.csv"
-    path.write_text(RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31"))
+    last_year = {"start": "2026-04-01", "told": "2026-02-01", "end": "2027-03-31"}  # told late, for one year
+    path.write_text(RELATIONSHIPS + _relationship_row(**last_year))
     call_command("import_funding", "relationships", str(path))
     funding = FundingRelationship.objects.get(reference="GR-1")
     assert [gap.rule for gap in relationship_gaps(funding)] == ["funding_term", "decision_lead_time"]
 
-    path.write_text(
-        RELATIONSHIPS + _relationship_row(told="2027-02-01", end="2028-03-31", explained=("Budget late.", "Pilot.", ""))
-    )
+    path.write_text(RELATIONSHIPS + _relationship_row(**last_year, explained=("Budget late.", "Pilot.", "")))
     call_command("import_funding", "relationships", str(path))
 
     assert "Imported 0 new, 1 updated, 0 unchanged." in capsys.readouterr().out
@@ -554,7 +566,7 @@ def test_the_command_imports_last_years_register_with_its_gaps_and_fills_them_in
 
 def test_the_command_lists_bad_rows_and_saves_nothing(funding, tmp_path, capsys):
     path = tmp_path / "invoices.csv"
-    path.write_text(INVOICES + "GR-2027-001,INV-1,100,2027-04-06,\nGR-2027-001,INV-2,100,2027-02-30,\n")
+    path.write_text(INVOICES + "GR-2027-001,INV-1,100,2026-04-06,\nGR-2027-001,INV-2,100,2027-02-30,\n")
 
     with pytest.raises(CommandError, match="Nothing was imported: 1 row"):
         call_command("import_funding", "invoices", str(path))

@@ -17,7 +17,13 @@ working_days_migration = importlib.import_module("funding.migrations.0004_invoic
 
 def test_invoices_paid_before_the_working_days_were_stored_get_them_counted():
     paid = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
-    services.payment_record(invoice=paid, actor=None, paid_date=datetime.date(2027, 4, 13), amount=paid.amount)
+    services.payment_record(
+        invoice=paid,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 13),
+        today=datetime.date(2027, 4, 13),
+        amount=paid.amount,
+    )
     unpaid = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
     Invoice.objects.update(working_days_to_pay=None)  # as they stood before the migration
 

@@ -46,7 +46,7 @@ APRIL_2027, MAY_2027, JUNE_2027 = Q2_2027.months()
 
 def paid_invoice(funding, paid: datetime.date, received: datetime.date = RECEIVED):
     invoice = InvoiceFactory(relationship=funding, received_date=received)
-    services.payment_record(invoice=invoice, actor=None, paid_date=paid, amount=invoice.amount)
+    services.payment_record(invoice=invoice, actor=None, paid_date=paid, today=paid, amount=invoice.amount)
     return invoice
 
 
@@ -164,14 +164,30 @@ def funding_in_2026(compact):
         term_explanation="A one-year pilot.",
     )
     services.decision_record(
-        relationship=b, actor=None, kind="awarded", told_date=datetime.date(2026, 7, 1), justification="Budget late."
+        relationship=b,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2026, 7, 1),
+        today=datetime.date(2026, 7, 1),
+        justification="Budget late.",
     )
     c = FundingRelationshipFactory(compact=compact, funder=city)
     services.decision_record(
-        relationship=c, actor=None, kind="declined", told_date=datetime.date(2026, 11, 2), feedback="Too costly."
+        relationship=c,
+        actor=None,
+        kind="declined",
+        told_date=datetime.date(2026, 11, 2),
+        today=datetime.date(2026, 11, 2),
+        feedback="Too costly.",
     )
     d = FundingRelationshipFactory(compact=compact, funder=city, expected_start=datetime.date(2026, 4, 1))
-    services.decision_record(relationship=d, actor=None, kind="awarded", told_date=datetime.date(2025, 10, 1))
+    services.decision_record(
+        relationship=d,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2025, 10, 1),
+        today=datetime.date(2025, 10, 1),
+    )
     AwardedFundingFactory(compact=CompactFactory(name="Other Compact"), funder=city)
     NoticeFactory(relationship=a, notice_date=datetime.date(2026, 12, 1), effective_date=datetime.date(2027, 3, 1))
     NoticeFactory(relationship=b, notice_date=datetime.date(2026, 11, 30), effective_date=datetime.date(2027, 1, 31))
@@ -297,7 +313,13 @@ def more_funding(compact, recipient, n: int) -> None:
     award = FundingRelationshipFactory(
         compact=compact, funder=PublicBodyFactory(), recipient=recipient, mechanism=Mechanism.LOAN
     )
-    services.decision_record(relationship=award, actor=None, kind="awarded", told_date=datetime.date(2026, 6, 1))
+    services.decision_record(
+        relationship=award,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2026, 6, 1),
+        today=datetime.date(2026, 6, 1),
+    )
     NoticeFactory(relationship=award)
     for i in range(n):
         paid_invoice(award, RECEIVED + datetime.timedelta(days=i))

@@ -9,7 +9,13 @@ from funding import services
 from funding.gaps import relationship_gaps
 from funding.models import FundingStatus
 from tests.commitments.factories import CompactFactory
-from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory, NoticeFactory
+from tests.funding.factories import (
+    AwardedFundingFactory,
+    FundingRelationshipFactory,
+    InvoiceFactory,
+    NoticeFactory,
+    sign_up,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +92,13 @@ def test_an_award_is_recorded_however_late_and_a_late_one_unjustified_is_a_gap(t
     funding = FundingRelationshipFactory(expected_start=datetime.date(2027, 4, 1))
 
     decision = services.decision_record(
-        relationship=funding, actor=None, kind="awarded", told_date=told, rationale="r", justification=justification
+        relationship=funding,
+        actor=None,
+        kind="awarded",
+        told_date=told,
+        today=told,
+        rationale="r",
+        justification=justification,
     )
 
     funding.refresh_from_db()
@@ -100,7 +112,12 @@ def test_a_decline_is_recorded_with_or_without_feedback(feedback, gap):
     funding = FundingRelationshipFactory()
 
     services.decision_record(
-        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1), feedback=feedback
+        relationship=funding,
+        actor=None,
+        kind="declined",
+        told_date=datetime.date(2026, 12, 1),
+        today=datetime.date(2026, 12, 1),
+        feedback=feedback,
     )
 
     funding.refresh_from_db()
@@ -122,7 +139,11 @@ def rechecks(monkeypatch):
 def _late_award():
     funding = FundingRelationshipFactory(expected_start=datetime.date(2027, 4, 1), reference="GR-2027-042")
     return services.decision_record(
-        relationship=funding, actor=None, kind="awarded", told_date=datetime.date(2027, 2, 1)
+        relationship=funding,
+        actor=None,
+        kind="awarded",
+        told_date=datetime.date(2027, 2, 1),
+        today=datetime.date(2027, 2, 1),
     )
 
 
@@ -148,7 +169,11 @@ def test_a_justification_added_later_closes_the_gap_and_asks_for_a_recheck(reche
 def test_feedback_added_later_closes_a_declines_gap(rechecks):
     funding = FundingRelationshipFactory()
     decline = services.decision_record(
-        relationship=funding, actor=None, kind="declined", told_date=datetime.date(2026, 12, 1)
+        relationship=funding,
+        actor=None,
+        kind="declined",
+        told_date=datetime.date(2026, 12, 1),
+        today=datetime.date(2026, 12, 1),
     )
 
     services.decision_explain(decision=decline, actor=None, feedback="The bid did not cost its volunteers.")
@@ -193,10 +218,22 @@ def test_decisions_follow_the_relationships_state(sequence, refused):
     funding = FundingRelationshipFactory()
     *allowed, last = sequence
     for kind in allowed:
-        services.decision_record(relationship=funding, actor=None, kind=kind, told_date=datetime.date(2026, 12, 1))
+        services.decision_record(
+            relationship=funding,
+            actor=None,
+            kind=kind,
+            told_date=datetime.date(2026, 12, 1),
+            today=datetime.date(2026, 12, 1),
+        )
 
     with pytest.raises(ValidationError) as error:
-        services.decision_record(relationship=funding, actor=None, kind=last, told_date=datetime.date(2026, 12, 2))
+        services.decision_record(
+            relationship=funding,
+            actor=None,
+            kind=last,
+            told_date=datetime.date(2026, 12, 2),
+            today=datetime.date(2026, 12, 2),
+        )
 
     assert "can only be" in error.value.message_dict["kind"][0]
 
@@ -209,6 +246,7 @@ def test_a_reduction_changes_the_amount_and_keeps_history(officer):
         actor=officer,
         kind="reduced",
         told_date=datetime.date(2027, 6, 1),
+        today=datetime.date(2027, 6, 1),
         new_amount=Decimal("20000"),
     )
 
@@ -228,6 +266,7 @@ def test_an_invoices_pay_by_date_is_stored_and_moves_with_the_received_date():
         invoice_number=invoice.invoice_number,
         amount=invoice.amount,
         received_date=datetime.date(2027, 1, 4),
+        today=datetime.date(2027, 1, 4),
     )
 
     invoice.refresh_from_db()
@@ -255,6 +294,7 @@ def test_moving_funding_to_another_compact_recounts_its_invoices_and_notices():
     notice = NoticeFactory(relationship=funding, notice_date=datetime.date(2027, 9, 1))
     assert (invoice.pay_by, notice.earliest_effective_date) == (datetime.date(2027, 8, 13), datetime.date(2027, 12, 1))
     scottish = CompactFactory(name="Highland Compact", nation="scotland", notice_months=6)
+    sign_up(compact=scottish, funder=funding.funder)
 
     services.relationship_update(relationship=funding, actor=None, compact=scottish)
 
@@ -268,13 +308,25 @@ def test_moving_funding_to_another_compact_recounts_its_invoices_and_notices():
 def test_part_payments_settle_the_invoice_on_the_day_of_the_last_part():
     invoice = InvoiceFactory(amount=Decimal("1000"))
 
-    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 8), amount=Decimal("400"))
+    services.payment_record(
+        invoice=invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 8),
+        today=datetime.date(2027, 4, 8),
+        amount=Decimal("400"),
+    )
     invoice.refresh_from_db()
     assert invoice.paid_date is None
     assert invoice.working_days_to_pay is None
     assert invoice.outstanding == Decimal("600")
 
-    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 30), amount=Decimal("600"))
+    services.payment_record(
+        invoice=invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 30),
+        today=datetime.date(2027, 4, 30),
+        amount=Decimal("600"),
+    )
     invoice.refresh_from_db()
     assert invoice.paid_date == datetime.date(2027, 4, 30)
     assert invoice.working_days_to_pay == 18  # received Tuesday 6 April: 3 + 5 + 5 + 5 working days
@@ -291,7 +343,13 @@ def test_the_working_days_to_pay_skip_the_compacts_bank_holidays(nation, working
     funding = AwardedFundingFactory(compact=CompactFactory(name="Paying Compact", nation=nation))
     invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 7, 30))
 
-    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 8, 13), amount=invoice.amount)
+    services.payment_record(
+        invoice=invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 8, 13),
+        today=datetime.date(2027, 8, 13),
+        amount=invoice.amount,
+    )
 
     invoice.refresh_from_db()
     assert invoice.working_days_to_pay == working_days
@@ -299,7 +357,13 @@ def test_the_working_days_to_pay_skip_the_compacts_bank_holidays(nation, working
 
 def test_correcting_the_received_date_recounts_the_working_days_to_pay():
     invoice = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
-    services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 13), amount=invoice.amount)
+    services.payment_record(
+        invoice=invoice,
+        actor=None,
+        paid_date=datetime.date(2027, 4, 13),
+        today=datetime.date(2027, 4, 13),
+        amount=invoice.amount,
+    )
 
     services.invoice_update(
         invoice=invoice,
@@ -307,6 +371,7 @@ def test_correcting_the_received_date_recounts_the_working_days_to_pay():
         invoice_number=invoice.invoice_number,
         amount=invoice.amount,
         received_date=datetime.date(2027, 4, 9),
+        today=datetime.date(2027, 4, 9),
     )
 
     invoice.refresh_from_db()
@@ -318,7 +383,11 @@ def test_a_payment_cannot_exceed_what_is_owed():
 
     with pytest.raises(ValidationError) as error:
         services.payment_record(
-            invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 8), amount=Decimal("1000.01")
+            invoice=invoice,
+            actor=None,
+            paid_date=datetime.date(2027, 4, 8),
+            today=datetime.date(2027, 4, 8),
+            amount=Decimal("1000.01"),
         )
 
     assert "£1000.00" in error.value.message_dict["amount"][0]
@@ -329,7 +398,13 @@ def test_a_payment_cannot_come_before_the_invoice():
     invoice = InvoiceFactory(received_date=datetime.date(2027, 4, 6))
 
     with pytest.raises(ValidationError) as error:
-        services.payment_record(invoice=invoice, actor=None, paid_date=datetime.date(2027, 4, 5), amount=Decimal("1"))
+        services.payment_record(
+            invoice=invoice,
+            actor=None,
+            paid_date=datetime.date(2027, 4, 5),
+            today=datetime.date(2027, 4, 5),
+            amount=Decimal("1"),
+        )
 
     assert "paid_date" in error.value.message_dict
 
@@ -417,8 +492,16 @@ def test_every_change_is_kept_in_history_with_who_made_it(officer):
     invoice = InvoiceFactory()
     notice = NoticeFactory(relationship=invoice.relationship)
 
-    services.payment_record(invoice=invoice, actor=officer, paid_date=datetime.date(2027, 4, 9), amount=invoice.amount)
-    services.notice_update(notice=notice, actor=officer, final_decision_date=datetime.date(2027, 10, 15))
+    services.payment_record(
+        invoice=invoice,
+        actor=officer,
+        paid_date=datetime.date(2027, 4, 9),
+        today=datetime.date(2027, 4, 9),
+        amount=invoice.amount,
+    )
+    services.notice_update(
+        notice=notice, actor=officer, final_decision_date=datetime.date(2027, 10, 15), today=datetime.date(2027, 10, 15)
+    )
 
     for record in (invoice, notice):
         latest = record.history.first()

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _relationship_form(compact, council, charity, **overrides):
+    """Funding logged after the event (a decision told, like an invoice received or notice given, cannot be after
+    today, which the views take from the real clock)."""
     data = {
         "compact": compact.pk,
         "funder": council.pk,
@@ -29,11 +31,11 @@ def _relationship_form(compact, council, charity, **overrides):
         "title": "Holiday hunger project",
         "mechanism": "grant",
         "amount": "45000.00",
-        "expected_start": "2027-04-01",
-        "start_date": "2027-04-01",
-        "end_date": "2030-03-31",
+        "expected_start": "2026-04-01",
+        "start_date": "2026-04-01",
+        "end_date": "2029-03-31",
         "decision-kind": "awarded",
-        "decision-told_date": "2027-02-01",
+        "decision-told_date": "2026-02-01",
         "decision-rationale": "Strong bid.",
         "decision-justification": "",
         "decision-feedback": "",
@@ -154,7 +156,7 @@ def test_a_decline_without_feedback_is_warned_of_before_saving(client_for, compa
 
 
 def test_a_short_term_is_warned_of_before_saving(client_for, compact, council, charity):
-    data = _relationship_form(compact, council, charity, end_date="2028-03-31", **{"decision-told_date": "2026-12-01"})
+    data = _relationship_form(compact, council, charity, end_date="2028-03-31", **{"decision-told_date": "2025-12-01"})
 
     response = client_for("officer").post(reverse("funding:relationship_create"), data)
 
@@ -164,7 +166,7 @@ def test_a_short_term_is_warned_of_before_saving(client_for, compact, council, c
 
 def test_an_officer_cannot_log_funding_for_another_body(client_for, compact, charity):
     elsewhere = PublicBodyFactory()
-    data = _relationship_form(compact, elsewhere, charity, **{"decision-told_date": "2026-12-01"})
+    data = _relationship_form(compact, elsewhere, charity, **{"decision-told_date": "2025-12-01"})
 
     response = client_for("officer").post(reverse("funding:relationship_create"), data)
 
@@ -228,13 +230,13 @@ def test_adding_an_invoice_shows_its_pay_by_date(client_for, funding):
 
     response = client.post(
         reverse("funding:invoice_create", args=[funding.pk]),
-        {"invoice_number": "SCFB-101", "amount": "2500.00", "received_date": "2026-12-18"},
+        {"invoice_number": "SCFB-101", "amount": "2500.00", "received_date": "2025-12-18"},
         follow=True,
     )
 
-    assert Invoice.objects.get().pay_by == datetime.date(2027, 1, 6)
-    assert "Pay it by 6 January 2027" in response.content.decode()
-    assert "06/01/2027" in response.content.decode()  # on the relationship's invoice list
+    assert Invoice.objects.get().pay_by == datetime.date(2026, 1, 6)
+    assert "Pay it by 6 January 2026" in response.content.decode()
+    assert "06/01/2026" in response.content.decode()  # on the relationship's invoice list
 
 
 def test_a_duplicate_invoice_number_is_refused_in_plain_english(client_for, funding):
@@ -242,40 +244,40 @@ def test_a_duplicate_invoice_number_is_refused_in_plain_english(client_for, fund
 
     response = client_for("officer").post(
         reverse("funding:invoice_create", args=[funding.pk]),
-        {"invoice_number": "SCFB-101", "amount": "10", "received_date": "2026-12-18"},
+        {"invoice_number": "SCFB-101", "amount": "10", "received_date": "2025-12-18"},
     )
 
     assert "already has an invoice with that number" in response.content.decode()
 
 
 def test_changing_the_received_date_moves_the_pay_by_date(client_for, funding):
-    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 4, 6))
+    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2026, 4, 7))
 
     client_for("officer").post(
         reverse("funding:invoice_edit", args=[invoice.pk]),
-        {"invoice_number": invoice.invoice_number, "amount": "2500.00", "received_date": "2027-03-25"},
+        {"invoice_number": invoice.invoice_number, "amount": "2500.00", "received_date": "2026-03-25"},
     )
 
     invoice.refresh_from_db()
-    assert invoice.pay_by == datetime.date(2027, 4, 12)  # Good Friday and Easter Monday 2027 skipped
+    assert invoice.pay_by == datetime.date(2026, 4, 10)  # Good Friday and Easter Monday 2026 skipped
 
 
 def test_a_late_payment_shows_how_late(client_for, funding):
-    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2027, 4, 6))  # pay by 20 April
+    invoice = InvoiceFactory(relationship=funding, received_date=datetime.date(2026, 4, 7))  # pay by 21 April
     client = client_for("officer")
 
-    client.post(reverse("funding:payment_create", args=[invoice.pk]), {"paid_date": "2027-04-22", "amount": "2500.00"})
+    client.post(reverse("funding:payment_create", args=[invoice.pk]), {"paid_date": "2026-04-23", "amount": "2500.00"})
 
     page = client.get(funding.get_absolute_url()).content.decode()
-    assert "Paid on 22/04/2027, 2 working days late" in page
-    assert '<span class="badge text-bg-danger">Broken</span> Paid on 22/04/2027' in page
+    assert "Paid on 23/04/2026, 2 working days late" in page
+    assert '<span class="badge text-bg-danger">Broken</span> Paid on 23/04/2026' in page
 
 
 def test_an_overpayment_is_refused_and_the_form_kept(client_for, funding):
-    invoice = InvoiceFactory(relationship=funding, amount=Decimal("100"))
+    invoice = InvoiceFactory(relationship=funding, amount=Decimal("100"), received_date=datetime.date(2026, 4, 7))
 
     response = client_for("officer").post(
-        reverse("funding:payment_create", args=[invoice.pk]), {"paid_date": "2027-04-22", "amount": "150.00"}
+        reverse("funding:payment_create", args=[invoice.pk]), {"paid_date": "2026-04-22", "amount": "150.00"}
     )
 
     assert "Only £100.00 is still owed" in response.content.decode()
@@ -290,15 +292,15 @@ def test_a_short_notice_is_recorded_and_the_officer_warned(client_for, funding):
         reverse("funding:notice_create", args=[funding.pk]),
         {
             "kind": "end",
-            "notice_date": "2027-11-30",
-            "effective_date": "2028-01-31",
+            "notice_date": "2023-11-30",
+            "effective_date": "2024-01-31",
             "rationale": "The service is being recommissioned.",
         },
         follow=True,
     )
 
     notice = Notice.objects.get()
-    assert notice.earliest_effective_date == datetime.date(2028, 2, 29)
+    assert notice.earliest_effective_date == datetime.date(2024, 2, 29)
     assert "It will be flagged" in response.content.decode()
 
 
@@ -459,20 +461,20 @@ def test_the_360giving_export_narrows_to_a_funder(client_for, funding, council, 
 
 
 def test_an_officer_imports_invoices_in_the_browser(client_for, funding):
-    csv = "funding_reference,invoice_number,amount,received_date,paid_date\nGR-2027-001,INV-9,120.00,18/12/2026,\n"
+    csv = "funding_reference,invoice_number,amount,received_date,paid_date\nGR-2027-001,INV-9,120.00,18/12/2025,\n"
     upload = _upload(csv)
 
     response = client_for("officer").post(reverse("funding:import"), {"kind": "invoices", "file": upload})
 
     assert "Imported: 1 new" in response.content.decode()
-    assert Invoice.objects.get().pay_by == datetime.date(2027, 1, 6)
+    assert Invoice.objects.get().pay_by == datetime.date(2026, 1, 6)
 
 
 def test_a_bad_import_lists_each_row_and_saves_nothing(client_for, funding):
     csv = (
         "funding_reference,invoice_number,amount,received_date,paid_date\n"
-        "GR-2027-001,INV-9,120.00,18/12/2026,\n"
-        "GR-2027-001,INV-10,lots,2026-12-18,\n"
+        "GR-2027-001,INV-9,120.00,18/12/2025,\n"
+        "GR-2027-001,INV-10,lots,2025-12-18,\n"
     )
 
     response = client_for("officer").post(reverse("funding:import"), {"kind": "invoices", "file": _upload(csv)})

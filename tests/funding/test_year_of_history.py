@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from commitments.models import Flag, FlagStatus, RuleKey
+from commitments.services import signature_record_signed
 from funding import services
 from funding.models import Decision, FundingRelationship, Invoice
 from funding.services.imports import funding_import
@@ -101,8 +102,12 @@ def live_flags() -> set[tuple[str, str]]:
 @pytest.fixture
 def imported(db, django_capture_on_commit_callbacks):
     """Last year's three files imported, each once, with what their commits queue run as production runs it."""
-    CompactFactory(name="History Compact", slug="history", status="adopted", adopted_date=datetime.date(2010, 4, 1))
-    PublicBodyFactory(name="History Borough Council", org_id="GB-LAE-HIS")
+    compact = CompactFactory(
+        name="History Compact", slug="history", status="adopted", adopted_date=datetime.date(2010, 4, 1)
+    )
+    council = PublicBodyFactory(name="History Borough Council", org_id="GB-LAE-HIS")
+    # The council signed only today: its history from before is loaded all the same.
+    signature_record_signed(compact=compact, organisation=council, signed_date=TODAY)
     OrganisationFactory(name="History Food Bank", org_id="GB-CHC-1180001")
     for kind, rows in (
         ("relationships", relationship_rows()),
@@ -110,7 +115,7 @@ def imported(db, django_capture_on_commit_callbacks):
         ("notices", notice_rows()),
     ):
         with django_capture_on_commit_callbacks(execute=True) as queued:
-            result = funding_import(kind=kind, header=list(rows[0]), rows=rows, actor=None)
+            result = funding_import(kind=kind, header=list(rows[0]), rows=rows, actor=None, today=TODAY)
         assert result.ok, result.errors
         assert len(queued) == 1  # one re-check for the whole file
 
@@ -137,7 +142,8 @@ def test_putting_each_gap_right_afterwards_resolves_its_flag_without_a_scheduled
         ((RuleKey.DECLINED_WITHOUT_FEEDBACK, "GR-DECLINED"), lambda: services.decision_explain(
             decision=decision_of("GR-DECLINED"), actor=None, feedback="The bid did not show local demand.")),
         ((RuleKey.INVOICE_OVERDUE, "INV-UNPAID"), lambda: services.payment_record(
-            invoice=Invoice.objects.get(invoice_number="INV-UNPAID"), actor=None, paid_date=TODAY, amount=500)),
+            invoice=Invoice.objects.get(invoice_number="INV-UNPAID"), actor=None, paid_date=TODAY, today=TODAY,
+            amount=500)),
     ]  # fmt: skip
     expected = set(HAND_COUNT)
     for flag, fix in fixes:

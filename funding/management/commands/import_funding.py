@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from django.utils import timezone
+
 from compact_portal.audit import AuditedCommand, audit_context, import_via
 from compact_portal.management.csv_files import (
     database_failure_stops_the_command,
@@ -23,7 +25,7 @@ class Command(AuditedCommand):
         header, rows = read_csv_file(file)
         via = import_via(import_via_label(kind), file.name)
         with audit_context(via=via), database_failure_stops_the_command(via):
-            result = funding_import(kind=kind, header=header, rows=rows, actor=None)
+            result = funding_import(kind=kind, header=header, rows=rows, actor=None, today=timezone.localdate())
         stop_on_row_errors(self, result)
         self.stdout.write(
             self.style.SUCCESS(
