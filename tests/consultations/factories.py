@@ -10,7 +10,9 @@ from tests.commitments.factories import CompactFactory, PublicBodyFactory
 
 
 def policy_area(slug: str = "health-and-wellbeing") -> PolicyArea:
-    return PolicyArea.objects.get(slug=slug)  # seeded by a data migration
+    """The policy area a data migration seeds; made again if a transactional test's flush emptied the table."""
+    area, _ = PolicyArea.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").capitalize()})
+    return area
 
 
 class ConsultationFactory(factory.django.DjangoModelFactory):
