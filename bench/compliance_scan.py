@@ -347,7 +347,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from commitments import compliance
+    from commitments import rulebook
     from commitments.models import Compact, Flag
     from commitments.services.compliance import compacts_to_check
 
@@ -369,7 +369,7 @@ def main() -> None:
     breaching = 0
     compacts = list(Compact.objects.all())
     in_use = compacts_to_check().values("pk")
-    for rule in compliance.all_rules():
+    for rule in rulebook.all_rules():
         breaching += rule.breaches(AS_OF).filter(flag_compact__in=in_use).count()
     floor_seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
@@ -377,7 +377,7 @@ def main() -> None:
 
     live = measure_live_rechecks()
 
-    rules = len(compliance.all_rules())
+    rules = len(rulebook.all_rules())
     ratio = f"x floor ({floor_seconds:.1f} s)"
     print()
     print(f"Compliance scan benchmark, as of {AS_OF}, PostgreSQL, {os.cpu_count()} cores")

@@ -6,9 +6,9 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Compacts, commitments and signatories"
 
     def ready(self):
-        # Each app declares its compliance rules in its own compliance.py (commitments/compliance.py explains)
+        # Each app declares its compliance rules in its own checks.py (commitments/rulebook.py explains)
         # and its figures in its own figures.py (commitments/figures.py).
         from django.utils.module_loading import autodiscover_modules
 
-        autodiscover_modules("compliance")
+        autodiscover_modules("checks")
         autodiscover_modules("figures")

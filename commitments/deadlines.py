@@ -4,7 +4,7 @@ The funding, consultation and disputes services store each record's deadlines (p
 feedback due dates, step deadlines), counted from the compact's settings when the record is saved. When the
 settings change (``commitments.services.compact_settings_update``), the records still open are counted again.
 Each app knows its own records, so each registers one function here from its ``AppConfig.ready()``; this app
-never imports them (the same arrangement as the compliance rules in ``commitments/compliance.py``).
+never imports them (the same arrangement as the compliance rules in ``commitments/rulebook.py``).
 
 A registered function is called as ``recompute(compact=..., actor=..., today=..., reason=...)`` inside the
 settings change's transaction, after the compact is saved with its new settings. It stores the deadlines of

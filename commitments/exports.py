@@ -4,8 +4,8 @@ from collections.abc import Iterable, Iterator
 
 from compact_portal.csv_export import safe_cell
 
-from .compliance import PORTAL_DEFAULT
 from .models import Flag
+from .rulebook import PORTAL_DEFAULT
 
 FLAG_COLUMNS = ("rule", "clause", "compact", "organisation_org_id", "record", "due_date", "status")
 

@@ -1,7 +1,7 @@
 """The figure registry: every figure the dashboards, health checks, drill-downs, the report and its CSVs show,
 declared by the app that owns its records.
 
-As with the compliance rules (``commitments/compliance.py``), each app lists its figures in its own
+As with the compliance rules (``commitments/rulebook.py``), each app lists its figures in its own
 ``figures.py``, imported when the apps are ready (``CommitmentsConfig.ready``); this app builds its pages from
 the registry alone and never imports another app to count.
 

@@ -7,7 +7,6 @@ from django.db.models import Exists, OuterRef, Q
 
 from compact_portal.filters import PortalFilterSet, StableOrdering
 
-from .compliance import PORTAL_DEFAULT
 from .models import (
     LIVE_STATUSES,
     Community,
@@ -20,6 +19,7 @@ from .models import (
     Signature,
     SignatureStatus,
 )
+from .rulebook import PORTAL_DEFAULT
 
 
 class SignatoryFilter(PortalFilterSet):

@@ -9,7 +9,7 @@ import datetime
 from celery import group, shared_task
 from django.utils import timezone
 
-from . import compliance
+from . import rulebook
 from .models import Compact, Trigger
 from .services.compliance import compliance_run_start, rule_check_run
 from .services.digest import flag_digest_send
@@ -31,7 +31,7 @@ def scan_compliance(
     today = datetime.date.fromisoformat(as_of_iso) if as_of_iso else timezone.localdate()
     compact = Compact.objects.get(pk=compact_id) if compact_id else None
     if payments_only:
-        rule_keys = [str(rule.key) for rule in compliance.payment_rules()]
+        rule_keys = [str(rule.key) for rule in rulebook.payment_rules()]
     run, check_ids = compliance_run_start(today=today, trigger=trigger, compact=compact, rule_keys=rule_keys)
     if check_ids:
         group(check_compliance_rule.s(check_id) for check_id in check_ids).apply_async()

@@ -275,7 +275,7 @@ class FlagEvent(models.Model):
 
 
 class BreachRow(models.Model):
-    """One row of a rule's statement (``commitments/compliance.py``, ``breach_rows``), held in a temporary table
+    """One row of a rule's statement (``commitments/rulebook.py``, ``breach_rows``), held in a temporary table
     for the length of one check, so that the check runs the rule's statement once and compares the flags with
     what it holds. Never migrated: each check creates and drops the table in its own transaction."""
 

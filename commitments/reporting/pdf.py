@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from compact_portal.figures import Verdict
 from compact_portal.periods import Period
 
-from ..compliance import PORTAL_DEFAULT
 from ..models import Compact
+from ..rulebook import PORTAL_DEFAULT
 from ..selectors.dashboard import compact_figures, report_lists
 from .tables import (
     NO_OPEN_FLAGS,

@@ -17,9 +17,9 @@ from django.utils.safestring import SafeString
 from compact_portal.charts import NOTHING, Chart, bar_chart, column_chart, share_bar
 from compact_portal.figures import Share, Verdict
 
-from ..compliance import PORTAL_DEFAULT
 from ..filters import PORTAL_DEFAULT_VALUE
 from ..models import RuleKey, Side
+from ..rulebook import PORTAL_DEFAULT
 from ..selectors.dashboard import Figures, ShareFigure
 from ..standing import NO_RECORDS, Standing, describe_thresholds, kept_or_explained, standing
 

@@ -10,7 +10,6 @@ from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, Qu
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 
-from ..compliance import PORTAL_DEFAULT
 from ..models import (
     LIVE_STATUSES,
     Champion,
@@ -27,6 +26,7 @@ from ..models import (
     Signature,
     SignatureStatus,
 )
+from ..rulebook import PORTAL_DEFAULT
 
 
 def compact_list() -> QuerySet[Compact]:

@@ -17,7 +17,6 @@ from compact_portal.figures import Share, add_shares, shares_by_window_and_group
 from compact_portal.periods import Period
 
 from .. import figures as registry
-from ..compliance import PORTAL_DEFAULT
 from ..models import (
     Champion,
     Compact,
@@ -28,6 +27,7 @@ from ..models import (
     Side,
     Signature,
 )
+from ..rulebook import PORTAL_DEFAULT
 from . import (
     SIGNED,
     FlagCount,

@@ -39,7 +39,7 @@ from compact_portal.bulk_sql import (
     write_with_history,
 )
 
-from .. import compliance, selectors
+from .. import rulebook, selectors
 from ..models import (
     FINISHED_CHECKS,
     LIVE_STATUSES,
@@ -89,7 +89,7 @@ def compliance_run_start(
 
     Raises ``ValueError`` for an unknown rule key. A run with nothing to check is finished at once.
     """
-    rules = [compliance.rule(key) for key in rule_keys] if rule_keys else compliance.all_rules()
+    rules = [rulebook.rule(key) for key in rule_keys] if rule_keys else rulebook.all_rules()
     run = ComplianceRun.objects.create(
         trigger=Trigger(trigger), as_of=today, compact=compact, rules=[str(r.key) for r in rules] if rule_keys else []
     )
@@ -232,7 +232,7 @@ def compliance_recheck(
     in the next scheduled run's digest. Returns the run, or None when no rule reads those records.
     """
     compact_ids = tuple(sorted(set(compact_ids)))
-    rules = [r for r in compliance.all_rules() if compact_ids or records.get(r.record_type)]
+    rules = [r for r in rulebook.all_rules() if compact_ids or records.get(r.record_type)]
     if not rules:
         return None
     with transaction.atomic():
@@ -268,10 +268,10 @@ def _scoped(rows: QuerySet, flags: QuerySet[Flag], scope: Scope) -> tuple[QueryS
     return rows.filter(in_rows), flags.filter(in_flags)
 
 
-def _commitment_columns(rule: compliance.Rule) -> dict[str, object]:
+def _commitment_columns(rule: rulebook.Rule) -> dict[str, object]:
     """The clause and commitment each compact's flags of ``rule`` cite: the compact's own commitment carrying the
     rule (its first, by position), or none, where its document holds no such promise and the portal's default
-    applies (a blank clause; ``compliance.citation`` words it). One query, whatever the compacts."""
+    applies (a blank clause; ``rulebook.citation`` words it). One query, whatever the compacts."""
     none = Cast(Value(None), output_field=models.BigIntegerField())
     if rule.commitment_rule is None:
         return {"flag_clause": Value(""), "flag_commitment": none}
@@ -299,7 +299,7 @@ def flags_cite_catalogue(*, compact: Compact) -> int:
     right commitment is not written. Returns how many flags changed."""
     carrying = selectors.commitments_carrying_rules(compact=compact)
     changed = 0
-    for rule in compliance.all_rules():
+    for rule in rulebook.all_rules():
         code, pk = carrying.get((compact.pk, rule.commitment_rule), ("", None))
         changed += (
             Flag.objects.filter(compact=compact, rule=rule.key)
@@ -331,7 +331,7 @@ def _reasons(run: ComplianceRun) -> dict[str, str]:
 
 def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     """Steps 1 to 4 of the module docstring for one rule within ``scope``; returns the check's counts."""
-    rule = compliance.rule(check.rule)
+    rule = rulebook.rule(check.rule)
     run = check.run
     today = run.as_of
     reasons = _reasons(run)
@@ -348,7 +348,7 @@ def _apply_rule(check: RuleCheck, scope: Scope) -> dict[str, int]:
     now = timezone.now()
     changed = {"status_changed_at": now, "status_changed_by": None, "changed_in_run": run.pk}
 
-    columns = {field: column for column, field in compliance.FLAG_FIELD_OF_COLUMN.items()} | {
+    columns = {field: column for column, field in rulebook.FLAG_FIELD_OF_COLUMN.items()} | {
         "clause": "flag_clause",
         "commitment": "flag_commitment",
     }

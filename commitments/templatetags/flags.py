@@ -2,7 +2,7 @@
 
 from django import template
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.selectors import cite as cite_promise
 
 register = template.Library()
@@ -11,14 +11,14 @@ register = template.Library()
 @register.filter
 def citation(flag) -> str:
     """ "clause 11.2", or "portal default: invoices paid within 10 working days; this compact states no such rule"
-    (``compliance.citation``)."""
-    return compliance.citation(flag)
+    (``rulebook.citation``)."""
+    return rulebook.citation(flag)
 
 
 @register.filter
 def clause_or_default(clause: str) -> str:
     """A clause for a table's column: "11.2", or "Portal default" where the compact holds no such promise."""
-    return clause or compliance.PORTAL_DEFAULT
+    return clause or rulebook.PORTAL_DEFAULT
 
 
 @register.filter

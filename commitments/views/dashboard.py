@@ -22,7 +22,6 @@ from compact_portal.periods import Period, PeriodError
 from compact_portal.uploads import attachment_response
 
 from .. import figures as registry
-from ..compliance import PORTAL_DEFAULT
 from ..figures import Listing
 from ..forms import PeriodForm, ReportRequestForm
 from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
@@ -39,6 +38,7 @@ from ..reporting.tables import (
     summary,
     trend_tables,
 )
+from ..rulebook import PORTAL_DEFAULT
 from ..selectors import commitments_carrying_rules
 from ..selectors import dashboard as selectors
 from ..services.reports import report_request

@@ -17,7 +17,7 @@ from compact_portal.csv_export import csv_response
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors, service_error_messages
 from compact_portal.pagination import page_of
 
-from .. import compliance, selectors
+from .. import rulebook, selectors
 from ..exports import flag_rows
 from ..filters import FlagFilter
 from ..forms import FlagDecisionForm
@@ -41,7 +41,7 @@ def flag_list(request):
     today = timezone.localdate()
     flag_filter = _filtered(request, today)
     page, query = page_of(request, flag_filter.qs, per_page=FLAG_PAGE_SIZE)
-    links = compliance.record_links((flag.record_type, flag.record_id, flag.record_label) for flag in page)
+    links = rulebook.record_links((flag.record_type, flag.record_id, flag.record_label) for flag in page)
     rows = [(flag, links.get((flag.record_type, flag.record_id)), (today - flag.first_detected).days) for flag in page]
     return render(
         request,
@@ -70,10 +70,10 @@ def _detail(request, flag: Flag, form: FlagDecisionForm | None = None):
             form = FlagDecisionForm(submit="Waive this flag", help_text=WAIVE_HELP)
         elif flag.status == FlagStatus.WAIVED:
             form = FlagDecisionForm(submit="Reopen this flag", help_text=REOPEN_HELP)
-    link = compliance.record_links([(flag.record_type, flag.record_id, flag.record_label)])
+    link = rulebook.record_links([(flag.record_type, flag.record_id, flag.record_label)])
     context = {
         "flag": flag,
-        "rule": compliance.rule(flag.rule),
+        "rule": rulebook.rule(flag.rule),
         "record_link": link.get((flag.record_type, flag.record_id)),
         "form": form,
         "action": "commitments:flag_waive" if flag.is_live else "commitments:flag_reopen",

@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import (
     CheckStatus,
     Compact,
@@ -70,7 +70,7 @@ def test_check_compliance_checks_every_compact_in_use_and_lists_each_check(scan_
     output = check("--as-of", "2027-04-21")
 
     run = ComplianceRun.objects.get()
-    rules = len(compliance.all_rules())
+    rules = len(rulebook.all_rules())
     lines = output.splitlines()
     assert lines[0] == f"Compliance run {run.pk} as of 21 April 2027: {rules} checks"  # one a rule, across compacts
     assert len(lines) == 1 + rules + 1
@@ -156,8 +156,8 @@ def test_a_failed_check_fails_the_command_after_the_others_are_recorded(scan_com
     def broken(today):
         raise RuntimeError("the rule's query is broken")
 
-    rule = compliance._RULES[RuleKey.INVOICE_PAID_LATE]
-    monkeypatch.setitem(compliance._RULES, RuleKey.INVOICE_PAID_LATE, dataclasses.replace(rule, breaches=broken))
+    rule = rulebook._RULES[RuleKey.INVOICE_PAID_LATE]
+    monkeypatch.setitem(rulebook._RULES, RuleKey.INVOICE_PAID_LATE, dataclasses.replace(rule, breaches=broken))
     out = StringIO()
 
     with pytest.raises(CommandError, match=r"^1 check failed; the others were recorded\.$"):

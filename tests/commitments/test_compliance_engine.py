@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import (
     CheckStatus,
     Compact,
@@ -122,7 +122,7 @@ def test_an_invoice_unpaid_after_its_pay_by_date_is_flagged_against_the_funder(s
     assert flag.status == FlagStatus.OPEN
     assert flag.status_reason == FOUND
     assert flag.clause == ""  # the compact has no commitment carrying the rule: the portal's default applies
-    assert compliance.citation(flag) == (
+    assert rulebook.citation(flag) == (
         "portal default: invoices paid within 10 working days; this compact states no such rule"
     )
     assert flag.commitment is None
@@ -367,7 +367,7 @@ def test_a_rule_that_fails_is_recorded_and_the_other_checks_of_the_run_still_run
     assert not FlagEvent.objects.filter(flag__rule=RuleKey.INVOICE_OVERDUE).exists()
 
     others = run.checks.exclude(pk=failed.pk)
-    assert others.count() == len(compliance.all_rules()) - 1
+    assert others.count() == len(rulebook.all_rules()) - 1
     assert set(others.values_list("status", "error")) == {(CheckStatus.DONE, "")}
     late = check_of(run, RuleKey.INVOICE_PAID_LATE)
     assert (late.status, late.new, late.live) == (CheckStatus.DONE, 1, 1)
@@ -400,9 +400,9 @@ def test_a_run_records_its_day_times_checks_and_what_each_check_found(scan_compa
 
     assert (run.as_of, run.trigger, run.compact, run.rules) == (OVERDUE, Trigger.COMMAND, None, [])
     assert run.started_at <= run.finished_at
-    assert run.checks_total == len(compliance.all_rules())
+    assert run.checks_total == len(rulebook.all_rules())
     assert run.checks.count() == run.checks_total
-    assert set(run.checks.values_list("rule", flat=True)) == {str(rule.key) for rule in compliance.all_rules()}
+    assert set(run.checks.values_list("rule", flat=True)) == {str(rule.key) for rule in rulebook.all_rules()}
     for check in run.checks.all():
         assert (check.status, check.error) == (CheckStatus.DONE, "")
         assert run.started_at <= check.started_at <= check.finished_at <= run.finished_at
@@ -472,7 +472,7 @@ def test_every_compact_in_use_is_scanned_but_not_a_withdrawn_one(scan_compact, u
 
     scanned = {scan_compact.pk, *(compact.pk for compact in in_use.values())}
     assert set(run.checks.values_list("compact", flat=True)) == {None}  # each check reads every compact at once
-    assert run.checks_total == len(compliance.all_rules())
+    assert run.checks_total == len(rulebook.all_rules())
     assert set(Flag.objects.values_list("compact", flat=True)) == scanned
     assert not Flag.objects.filter(record_id=invoices[withdrawn.pk].pk).exists()
 

@@ -29,7 +29,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import CheckStatus, ComplianceRun, Flag, FlagEvent, FlagStatus, RuleKey
 from commitments.services import compliance as engine
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
@@ -158,7 +158,7 @@ def assert_victim_untouched(before_state: dict[tuple, tuple]) -> None:
 def assert_finished_like_an_uninterrupted_run(rerun: ComplianceRun) -> None:
     assert rerun.finished_at is not None
     assert set(rerun.checks.values_list("status", flat=True)) == {CheckStatus.DONE}
-    assert rerun.checks.count() == len(compliance.all_rules())  # one a rule, across the compacts
+    assert rerun.checks.count() == len(rulebook.all_rules())  # one a rule, across the compacts
 
 
 # --- A real process, killed with SIGKILL --------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db.models import F, Q
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import (
     CheckStatus,
     Compact,
@@ -128,24 +128,24 @@ def test_the_review_flag_is_resolved_once_the_compact_is_reviewed_and_a_new_date
 
 
 def test_every_rule_key_has_a_registered_rule_in_the_order_of_the_keys():
-    assert [rule.key for rule in compliance.all_rules()] == list(RuleKey)
+    assert [rule.key for rule in rulebook.all_rules()] == list(RuleKey)
 
 
 @pytest.mark.parametrize("key", list(RuleKey))
 def test_a_second_rule_for_the_same_key_is_refused(key):
-    registered = compliance.rule(key)
+    registered = rulebook.rule(key)
 
     with pytest.raises(ValueError, match="registered twice"):
-        compliance.register(registered)
+        rulebook.register(registered)
 
-    assert compliance.rule(key) is registered
+    assert rulebook.rule(key) is registered
     assert registered.key == key
     assert registered.label == key.label
 
 
 def test_an_unknown_rule_key_is_refused_naming_the_known_ones():
     with pytest.raises(ValueError, match="unknown compliance rule 'review_late'.*compact_review_overdue"):
-        compliance.rule("review_late")
+        rulebook.rule("review_late")
     with pytest.raises(ValueError, match="unknown compliance rule"):
         compliance_scan(today=REVIEW_DUE, rule_keys=["review_late"], send_digest=False)
 
@@ -225,11 +225,11 @@ RECORDS = {
 def test_a_flagged_record_links_to_its_page(record_type):
     record_id, label, address = RECORDS[record_type]()
 
-    assert compliance.record_links([(record_type, record_id, label)]) == {(record_type, record_id): address}
+    assert rulebook.record_links([(record_type, record_id, label)]) == {(record_type, record_id): address}
 
 
 def test_every_kind_of_record_is_flagged_by_some_rule_and_its_page_address_is_tested():
-    assert {rule.record_type for rule in compliance.all_rules()} == set(RecordType) == set(RECORDS)
+    assert {rule.record_type for rule in rulebook.all_rules()} == set(RecordType) == set(RECORDS)
 
 
 def test_links_for_flags_of_every_kind_come_in_one_query_for_the_invoices_and_none_for_the_rest(
@@ -238,7 +238,7 @@ def test_links_for_flags_of_every_kind_come_in_one_query_for_the_invoices_and_no
     records = [(record_type, *build()) for record_type, build in [*RECORDS.items(), (RecordType.INVOICE, _invoice)]]
 
     with django_assert_num_queries(1):
-        links = compliance.record_links((record_type, pk, label) for record_type, pk, label, _address in records)
+        links = rulebook.record_links((record_type, pk, label) for record_type, pk, label, _address in records)
 
     assert links == {(record_type, pk): address for record_type, pk, _label, address in records}
 
@@ -246,7 +246,7 @@ def test_links_for_flags_of_every_kind_come_in_one_query_for_the_invoices_and_no
 def test_a_record_gone_or_of_an_unknown_kind_gets_no_link():
     invoice_id, number, address = _invoice()
 
-    links = compliance.record_links(
+    links = rulebook.record_links(
         [
             (RecordType.INVOICE, invoice_id, number),
             (RecordType.INVOICE, invoice_id + 1000, "INV-GONE"),
@@ -263,7 +263,7 @@ def test_a_record_gone_or_of_an_unknown_kind_gets_no_link():
 def test_breach_rows_gives_the_six_columns_and_every_row_open_without_an_at_risk_condition():
     compact = adopted_compact()
 
-    rows = compliance.breach_rows(
+    rows = rulebook.breach_rows(
         Compact.objects.filter(pk=compact.pk), compact="pk", organisation=None, due="next_review_date", label="slug"
     )
 
@@ -277,14 +277,14 @@ def test_breach_rows_gives_the_six_columns_and_every_row_open_without_an_at_risk
             "flag_status": FlagStatus.OPEN,
         }
     ]
-    assert tuple(rows[0]) == compliance.BREACH_COLUMNS
+    assert tuple(rows[0]) == rulebook.BREACH_COLUMNS
 
 
 def test_breach_rows_marks_the_rows_outside_the_open_condition_at_risk():
     adopted_compact(name="Blaby Compact", next_review_date=REVIEW_DUE - ONE_DAY)
     adopted_compact(name="Charnwood Compact", next_review_date=REVIEW_DUE)
 
-    rows = compliance.breach_rows(
+    rows = rulebook.breach_rows(
         Compact.objects.all(),
         compact="pk",
         organisation=None,
@@ -305,7 +305,7 @@ def test_breach_rows_takes_field_names_or_expressions_and_another_record_column(
     signature = SignatureFactory(compact=compact, organisation=council)
     SignatureFactory(compact=compact, organisation=OrganisationFactory(name="Blaby Food Bank"))
 
-    rows = compliance.breach_rows(
+    rows = rulebook.breach_rows(
         Signature.objects.filter(organisation=council),
         compact="compact_id",
         record="compact_id",

@@ -24,10 +24,10 @@ from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from commitments.compliance import PORTAL_DEFAULT
 from commitments.models import Commitment, Flag, FlagStatus, RecordType, RuleKey
 from commitments.reporting import pdf as report_pdf
 from commitments.reporting.pdf import render_report, report_tables
+from commitments.rulebook import PORTAL_DEFAULT
 from commitments.selectors.dashboard import compact_figures
 from commitments.services import compacts_load
 from commitments.services.compliance import compliance_scan

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import CheckStatus, ComplianceRun, Flag, FlagStatus, RuleKey, Trigger
 from commitments.tasks import check_compliance_rule, scan_compliance
 from compact_portal.celery import BEAT_SCHEDULE
@@ -62,7 +62,7 @@ def test_the_nightly_scan_task_flags_finishes_the_run_and_sends_one_digest_per_p
     assert (run.trigger, run.as_of) == (Trigger.NIGHTLY, datetime.date(2027, 4, 21))
     assert run.finished_at is not None
     assert run.digest_sent_at is not None
-    assert run.checks.count() == len(compliance.all_rules())
+    assert run.checks.count() == len(rulebook.all_rules())
     assert set(run.checks.values_list("status", flat=True)) == {CheckStatus.DONE}
     assert set(Flag.objects.values_list("record_label", "status")) == {
         ("INV-0042", FlagStatus.OPEN),
@@ -200,7 +200,7 @@ def test_a_real_worker_runs_the_scan_through_redis_and_sends_the_digest(
     assert done, f"the run did not finish within 60 s; worker output:\n{output[-3000:]}"
     run = ComplianceRun.objects.get(pk=run_id)
     assert run.trigger == Trigger.NIGHTLY
-    assert run.checks_total == len(compliance.all_rules())
+    assert run.checks_total == len(rulebook.all_rules())
     assert set(run.checks.values_list("status", flat=True)) == {CheckStatus.DONE}
     flag = Flag.objects.get(rule=RuleKey.INVOICE_OVERDUE, record_id=unpaid_invoice.pk)
     assert (flag.status, flag.changed_in_run_id) == (FlagStatus.OPEN, run_id)

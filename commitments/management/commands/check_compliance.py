@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import Compact, CompactStatus, RuleCheck, Trigger
 from commitments.services.compliance import compliance_scan
 from compact_portal.audit import AuditedCommand
@@ -46,7 +46,7 @@ class Command(AuditedCommand):
         failed = 0
         where = chosen.slug if chosen else "every compact"
         for check in RuleCheck.objects.filter(run=run).order_by("rule"):
-            label = compliance.rule(check.rule).label
+            label = rulebook.rule(check.rule).label
             if check.error:
                 failed += 1
                 self.stdout.write(self.style.ERROR(f"  {where} · {label}: FAILED: {check.error}"))

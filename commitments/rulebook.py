@@ -1,7 +1,14 @@
 """The compliance rulebook: every rule the scan checks, declared by the app that owns its records.
 
-Each app lists its rules in its own ``compliance.py`` (funding, consultations, disputes, and this one
-for the compact's own review); Django imports those modules when the apps are ready
+Four things are called "rule" here, each in its own place:
+
+- an app's ``rules.py``: pure date arithmetic (a pay-by date, a consultation's length), no database;
+- an app's ``checks.py``: its rule queries, one set-based query a rule, registered here
+  (funding, consultations, disputes, and ``commitments/checks.py`` for the compact's own review);
+- this module, the rulebook: the registry of those rules and the shape of the rows they return;
+- the engine, ``commitments/services/compliance.py``: runs the rules and turns their rows into flags.
+
+Django imports every app's ``checks.py`` when the apps are ready
 (``CommitmentsConfig.ready``), so the engine in ``commitments/services/compliance.py`` never imports
 another app and each app keeps its queries beside its models.
 
@@ -22,9 +29,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
-from django.urls import reverse
 
-from .models import Compact, CompactStatus, FlagStatus, MeasurableRule, Nation, RecordType, RuleKey
+from .models import Compact, FlagStatus, MeasurableRule, Nation, RecordType, RuleKey
 
 # The columns every rule's query returns, in this order, and the flag field each one fills.
 FLAG_FIELD_OF_COLUMN = {
@@ -202,31 +208,3 @@ def _expression(value):
     if value is None:  # typed, so PostgreSQL can insert it into a bigint column from a subquery
         return Cast(Value(None), output_field=models.BigIntegerField())
     return models.F(value) if isinstance(value, str) else value
-
-
-# --- The compact's own rule ----------------------------------------------------------------------
-
-
-def review_overdue(today: datetime.date) -> QuerySet:
-    """An adopted compact whose next review date has passed (Leicestershire §8)."""
-    overdue = Compact.objects.filter(
-        status=CompactStatus.ADOPTED, next_review_date__isnull=False, next_review_date__lt=today
-    )
-    return breach_rows(overdue, compact="pk", organisation=None, due="next_review_date", label="slug")
-
-
-def compact_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
-    return {pk: reverse("commitments:compact_detail", args=[slug]) for pk, slug in items}
-
-
-register(
-    Rule(
-        key=RuleKey.COMPACT_REVIEW_OVERDUE,
-        clause="8",
-        commitment_rule=MeasurableRule.COMPACT_REVIEW,
-        record_type=RecordType.COMPACT,
-        breaches=review_overdue,
-        explanation="The compact and its action plan are reviewed every year: the next review date has passed.",
-    )
-)
-register_links(RecordType.COMPACT, compact_links)

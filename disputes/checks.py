@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
 from django.urls import reverse
 
-from commitments.compliance import Rule, breach_rows, register, register_links, within_days_by_nation
 from commitments.models import MeasurableRule, RecordType, RuleKey
+from commitments.rulebook import Rule, breach_rows, register, register_links, within_days_by_nation
 
 from . import rules
 from .models import OPEN_STAGES, Concern, Step

@@ -1,7 +1,7 @@
 """Funding's compliance rules (Portsmouth 9.1–9.3, 11.2, 12.1, 13.1, 13.3, 13.4, 19.5).
 
 Each function returns one set-based query, across every compact, over the deadlines the funding services store
-(pay-by dates, decision dates, earliest effective dates), as the rows ``commitments.compliance.breach_rows``
+(pay-by dates, decision dates, earliest effective dates), as the rows ``commitments.rulebook.breach_rows``
 names.
 Everything is judged "as of" ``today``: what is recorded for a later day (a payment, a decision, a notice)
 has not happened yet, so a back-dated scan sees the records as they stood then.
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from commitments.compliance import Rule, breach_rows, register, register_links, within_days_by_nation
 from commitments.models import MeasurableRule, Organisation, RecordType, RuleKey
+from commitments.rulebook import Rule, breach_rows, register, register_links, within_days_by_nation
 
 from . import rules
 from .models import (

@@ -1,4 +1,4 @@
-"""The funding rules of the compliance scan (funding/compliance.py), run by the engine as of a given day.
+"""The funding rules of the compliance scan (funding/checks.py), run by the engine as of a given day.
 
 For each rule a record just inside its limit raises no flag and one just outside raises a flag against the
 funder; where the compact lets a breach be explained (9.1, 9.2, 9.3, 19.5) the explained breach raises none.

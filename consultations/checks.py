@@ -1,7 +1,7 @@
 """Consultations' compliance rules (Portsmouth 3.2, 3.5 and 4.2, 3.7).
 
 Each function returns one set-based query, across every compact, over what the consultation services store
-(length and minimum in days, feedback due date), as the rows ``commitments.compliance.breach_rows`` names.
+(length and minimum in days, feedback due date), as the rows ``commitments.rulebook.breach_rows`` names.
 Only published consultations count: a draft has promised nothing yet.
 """
 
@@ -12,8 +12,8 @@ from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Cast, Concat, LPad
 from django.urls import reverse
 
-from commitments.compliance import Rule, breach_rows, register, register_links
 from commitments.models import MeasurableRule, RecordType, RuleKey
+from commitments.rulebook import Rule, breach_rows, register, register_links
 
 from . import rules
 from .models import Consultation, Feedback, PublicationStatus

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from commitments import compliance
+from commitments import rulebook
 from commitments.models import Champion, CheckStatus, Flag, FlagStatus, MeasurableRule, RecordType
 from commitments.services.compliance import compliance_scan
 from compact_portal.accounts.roles import Role
@@ -228,7 +228,7 @@ def test_the_flag_cites_the_compacts_own_disputes_procedure_where_it_has_one(com
     portal's default procedure, with its limits."""
     case_at("received")
     [default] = scan(compact, ACKNOWLEDGE_BY + ONE_DAY)
-    assert compliance.citation(default) == (
+    assert rulebook.citation(default) == (
         "portal default: a concern acknowledged within 5 working days, the informal stage within 20, the formal "
         "response within 20 and an appeal decided within 20; this compact states no such rule"
     )
@@ -237,7 +237,7 @@ def test_the_flag_cites_the_compacts_own_disputes_procedure_where_it_has_one(com
 
     [flag] = scan(compact, ACKNOWLEDGE_BY + ONE_DAY)
 
-    assert (flag.clause, flag.commitment, compliance.citation(flag)) == ("10", procedure, "clause 10")
+    assert (flag.clause, flag.commitment, rulebook.citation(flag)) == ("10", procedure, "clause 10")
 
 
 # --- Live: a step taken closes its overdue flag at once ----------------------------------------------------------
