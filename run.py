@@ -6,8 +6,10 @@
     python3 run.py test     # set up, then run the whole test suite (extra arguments go to pytest)
 
 Only the standard library is used here, because this script is what creates the environment that
-holds everything else. Re-running is cheap: dependencies are reinstalled only when pyproject.toml
-changes. Settings come from the environment as described in the README (DATABASE_URL, ...).
+holds everything else. Every package is installed at the version and with the hashes pinned in
+requirements.lock (generated from pyproject.toml), so two set-ups months apart install the same
+files. Re-running is cheap: dependencies are reinstalled only when requirements.lock or
+pyproject.toml changes. Settings come from the environment as described in the README (DATABASE_URL, ...).
 """
 
 import contextlib
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("COMPACT_PORTAL_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+LOCK = ROOT / "requirements.lock"
 
 
 def step(message: str) -> None:
@@ -37,12 +40,24 @@ def ensure_environment() -> None:
         step(f"Creating a virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / ".compact-portal-installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = installed_fingerprint()
     if not stamp.exists() or stamp.read_text() != wanted:
-        step("Installing Compact Portal and its dependencies")
-        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        step(f"Installing Compact Portal's dependencies from {LOCK.name}")
+        # The lock pins pip and setuptools too, so nothing here takes whatever is newest on the index;
+        # --require-hashes refuses any file, or any dependency, that the lock does not name.
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
+        # The project itself: its dependencies came from the lock, and building it with the locked setuptools
+        # already in the environment (no isolated build) fetches nothing, so it works offline too.
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
         stamp.write_text(wanted)
+
+
+def installed_fingerprint() -> str:
+    """Changes when the lock (what is installed) or pyproject.toml (the project's own metadata) changes."""
+    digest = hashlib.sha256()
+    for path in (LOCK, ROOT / "pyproject.toml"):
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def manage(*args: str) -> None:
