@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -255,6 +255,52 @@ def _decision_record(
     validated_save(relationship, actor)
     _recheck_relationship(relationship, f"{decision.get_kind_display()} decision recorded on {relationship.reference}")
     return decision
+
+
+class DecisionRefused(Exception):
+    """``relationship_log_with_decision`` refused the decision, so logged nothing. ``error`` is what the decision's
+    service raised (one of ``compact_portal.forms.SERVICE_ERRORS``), for the caller to show on the decision's form
+    rather than on the relationship's."""
+
+    def __init__(self, error: Exception):
+        super().__init__(error)
+        self.error = error
+
+
+@transaction.atomic
+def relationship_log_with_decision(
+    *,
+    actor: User | None,
+    today: datetime.date,
+    decision_kind: str = "",
+    told_date: datetime.date | None = None,
+    rationale: str = "",
+    justification: str = "",
+    feedback: str = "",
+    **fields: Any,
+) -> FundingRelationship:
+    """Log a funding relationship (``relationship_create``) and, when ``decision_kind`` is given, the decision
+    already told to the organisation (``decision_record``), both or neither.
+
+    A refused relationship raises its ValidationError (or IntegrityError) as it is; a refused decision raises
+    ``DecisionRefused`` around its own, and the relationship is not saved either.
+    """
+    relationship = relationship_create(actor=actor, **fields)
+    if decision_kind:
+        try:
+            decision_record(
+                relationship=relationship,
+                actor=actor,
+                kind=decision_kind,
+                told_date=told_date,
+                today=today,
+                rationale=rationale,
+                justification=justification,
+                feedback=feedback,
+            )
+        except (ValidationError, IntegrityError) as error:
+            raise DecisionRefused(error) from error
+    return relationship
 
 
 EXPLANATIONS = {"justification": "Justification", "feedback": "Feedback"}

@@ -7,7 +7,6 @@ with a link to add the explanation later."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -69,26 +68,20 @@ def relationship_create(request):
         fields = {name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS}
         decision = decision_form.cleaned_data
         try:
-            with transaction.atomic():
-                relationship = services.relationship_create(actor=request.user, **fields)
-                if decision["kind"]:
-                    try:
-                        services.decision_record(
-                            relationship=relationship,
-                            actor=request.user,
-                            kind=decision["kind"],
-                            told_date=decision["told_date"],
-                            today=timezone.localdate(),
-                            rationale=decision["rationale"],
-                            justification=decision["justification"],
-                            feedback=decision["feedback"],
-                        )
-                    except SERVICE_ERRORS as error:
-                        add_service_errors(decision_form, error)
-                        raise
+            relationship = services.relationship_log_with_decision(
+                actor=request.user,
+                today=timezone.localdate(),
+                decision_kind=decision["kind"],
+                told_date=decision["told_date"],
+                rationale=decision["rationale"],
+                justification=decision["justification"],
+                feedback=decision["feedback"],
+                **fields,
+            )
+        except services.DecisionRefused as refused:
+            add_service_errors(decision_form, refused.error)
         except SERVICE_ERRORS as error:
-            if not decision_form.errors:
-                add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Funding {relationship.reference} is logged.")
             return redirect(relationship)
