@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 
 from compact_portal.admin_site import CheckedInitialData
 from compact_portal.history_privacy import PrivateHistoryAdmin
@@ -11,15 +11,11 @@ from .models import (
     Compact,
     Organisation,
     Principle,
-    RecordType,
     Section,
     Signature,
 )
-from .services import RULE_SETTING_FIELDS, compact_settings_update
+from .services import compact_save
 from .services.compact_settings import DISPUTE_LIMITS, RULE_SETTINGS
-from .services.live import recheck_on_commit
-
-REVIEW_FIELDS = {"status", "adopted_date", "next_review_date"}
 
 
 class PrincipleInline(admin.TabularInline):
@@ -67,26 +63,10 @@ class CompactAdmin(PrivateHistoryAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        """A changed rule setting of an existing compact goes through ``compact_settings_update``, so the
-        deadlines of its open records follow and its flags are checked again; the other fields are saved as
-        before, in the same transaction."""
-        settings_changed = [name for name in RULE_SETTING_FIELDS if name in form.changed_data]
-        if not change or not settings_changed:
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                if set(form.changed_data) & REVIEW_FIELDS:  # the annual review (Leicestershire §8) reads them
-                    recheck_on_commit(record_type=RecordType.COMPACT, ids=[obj.pk], what=f"{obj.name} changed")
-            return
-        with transaction.atomic():
-            new_settings = {name: getattr(obj, name) for name in settings_changed}
-            stored = Compact.objects.get(pk=obj.pk)
-            for name in settings_changed:
-                setattr(obj, name, getattr(stored, name))
-            if set(form.changed_data) - set(settings_changed):
-                super().save_model(request, obj, form, change)
-            updated = compact_settings_update(compact=obj, actor=request.user, **new_settings)
-            for name in settings_changed:
-                setattr(obj, name, getattr(updated, name))
+        """Saved by ``compact_save``: a changed rule setting of an existing compact goes through
+        ``compact_settings_update``, so the deadlines of its open records follow and its flags are checked
+        again; the other fields are saved as given, in the same transaction."""
+        compact_save(compact=obj, actor=request.user, changed=form.changed_data)
 
 
 @admin.register(Section)

@@ -41,6 +41,7 @@ from ..models import (
     SignatureStatus,
 )
 from .compact_settings import RULE_SETTING_FIELDS as RULE_SETTING_FIELDS  # re-exported: callers use services.*
+from .compact_settings import compact_save as compact_save
 from .compact_settings import compact_settings_update as compact_settings_update
 from .compliance import flags_cite_catalogue
 

@@ -1,6 +1,7 @@
 """Changing a compact's rule settings, and the stored deadlines that follow them."""
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from compact_portal.accounts.models import User
 from compact_portal.services import check_fields, validated_save
 
 from .. import deadlines
-from ..models import Compact
+from ..models import Compact, RecordType
 from .live import recheck_on_commit
 
 # The settings the measurable rules read (each compact's own values, the seeds' by default); the nation
@@ -33,6 +34,35 @@ DISPUTE_LIMITS = (
     "dispute_appeal_decision_days",
 )
 RULE_SETTING_FIELDS = ("nation", *RULE_SETTINGS, *DISPUTE_LIMITS)
+# What the annual review (Leicestershire §8) reads of a compact.
+REVIEW_FIELDS = frozenset({"status", "adopted_date", "next_review_date"})
+
+
+@transaction.atomic
+def compact_save(*, compact: Compact, actor: User | None, changed: Collection[str]) -> Compact:
+    """Save ``compact`` as edited as a whole (the admin's form), ``changed`` naming the fields given new values.
+
+    A new compact, or one whose rule settings did not change, is validated and saved as given; a changed status,
+    adoption or review date has its flags checked again once this commits. For an existing compact, the changed
+    rule settings go through ``compact_settings_update`` (the deadlines of its open records follow, its flags are
+    checked again) after its other changes are saved. Either way ``compact`` ends holding what is stored.
+    """
+    settings_changed = [name for name in RULE_SETTING_FIELDS if name in changed]
+    if compact.pk is None or not settings_changed:
+        validated_save(compact, actor)
+        if REVIEW_FIELDS & set(changed):
+            recheck_on_commit(record_type=RecordType.COMPACT, ids=[compact.pk], what=f"{compact.name} changed")
+        return compact
+    new_settings = {name: getattr(compact, name) for name in settings_changed}
+    stored = Compact.objects.get(pk=compact.pk)
+    for name in settings_changed:
+        setattr(compact, name, getattr(stored, name))
+    if set(changed) - set(settings_changed):
+        validated_save(compact, actor)
+    updated = compact_settings_update(compact=compact, actor=actor, **new_settings)
+    for name in settings_changed:
+        setattr(compact, name, getattr(updated, name))
+    return compact
 
 
 @transaction.atomic
