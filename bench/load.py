@@ -1,6 +1,6 @@
 """Load test: signed-in people on gunicorn and PostgreSQL, then a check that no concern was lost or doubled.
 
-    pip install -e '.[bench]'                               # locust, once
+    .venv/bin/python -m pip install --require-hashes -r bench/requirements.lock   # locust, once
     python bench/load.py                                    # 50 users for 120 s
     python bench/load.py --users 10 --duration 20           # a short run
     python bench/load.py --keep                             # keep the filled database, then:
@@ -1143,7 +1143,9 @@ def main() -> None:
     try:
         import locust  # noqa: F401  (patches the standard library for gevent: first, before Django)
     except ImportError:
-        sys.exit("This benchmark needs locust: pip install -e '.[bench]' (or .venv/bin/pip install 'locust>=2.30,<3').")
+        sys.exit(
+            "This benchmark needs locust: .venv/bin/python -m pip install --require-hashes -r bench/requirements.lock"
+        )
 
     url = urlparse(options.database_url)
     folder = Path(tempfile.mkdtemp(prefix="compact-portal-load-"))
