@@ -14,11 +14,19 @@ Social Care Ombudsman's Complaint Handling Code):
 
 A deadline is the n-th working day after the day the step began (that day never counts), in the
 compact's nation. No database, no clock: callers pass dates and settings in.
+
+Which steps a person may take on a case now is decided here, once: ``available_steps`` for the case page
+(what it offers) and ``step_refusal`` for the services (what they refuse, and in which words). Both read a
+``CaseFacts`` (the case's stage, dates and its compact's extension limit, on a given day) and the person's
+parts in the case (``selectors.case_access``: conflicts of interest are already taken out of those parts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from compact_portal.working_days import add_working_days, working_days_after
 
@@ -71,15 +79,24 @@ def formal_response_due_by(escalated: date, *, nation: str, days: int = 20, exte
     return add_working_days(escalated, days + extension_days, nation=nation)
 
 
+def extension_closed(*, most_days: int, already_extended: bool) -> str | None:
+    """Why the formal stage cannot be extended whatever is asked for, or None when it may be: it is extended
+    once only, and not at all under a compact whose limit is 0."""
+    if already_extended:
+        return "The formal stage has already been extended once; it cannot be extended again."
+    if most_days < 1:
+        return "This compact does not allow the formal stage to be extended."
+    return None
+
+
 def extension_refusal(*, requested_days: int, most_days: int, already_extended: bool, reason: str) -> str | None:
     """Why an extension of the formal stage may not be granted, or None when it may.
 
     One extension only, of 1 to ``most_days`` working days, and only with reasons.
     """
-    if already_extended:
-        return "The formal stage has already been extended once; it cannot be extended again."
-    if most_days < 1:
-        return "This compact does not allow the formal stage to be extended."
+    closed = extension_closed(most_days=most_days, already_extended=already_extended)
+    if closed:
+        return closed
     if not 1 <= requested_days <= most_days:
         return f"An extension can be from 1 to {most_days} working days."
     if not reason.strip():
@@ -127,9 +144,223 @@ def conflicted(*, member_organisation_ids: set[int], party_organisation_ids: set
     return not member_organisation_ids.isdisjoint(party_organisation_ids)
 
 
-STEP_AT_RISK_WORKING_DAYS = 3  # issue 7: warn when a case's step falls due within three working days
+STEP_AT_RISK_WORKING_DAYS = 3  # a case's step is "at risk" when it falls due within three working days
 
 
 def step_at_risk_until(today: date, *, nation: str) -> date:
     """The last step deadline that counts as "at risk" on ``today``: the third working day after it."""
     return add_working_days(today, STEP_AT_RISK_WORKING_DAYS, nation=nation)
+
+
+# --- The steps a person may take on a case ------------------------------------------------------------------------
+
+
+class CaseStep(StrEnum):
+    """Every step a person can take on a case, in the order the case page offers them; the values are the
+    page's step keys (and the last part of each step's address)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    START_INFORMAL = "start-informal"
+    ESCALATE = "escalate"
+    EXTEND = "extend"
+    RESPOND = "respond"
+    FORMAL_OUTCOME = "formal-outcome"
+    APPEAL = "appeal"
+    ASSIGN_PANEL = "assign-panel"
+    DECIDE_APPEAL = "decide-appeal"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    MEETING = "meeting"
+    NOTE = "note"
+    DOCUMENTS = "documents"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What decides the steps open on a case on ``today``, read from the case and its compact."""
+
+    stage: str
+    today: date
+    formal_response_due: date | None = None
+    responded: bool = False  # the body has given its formal response
+    decided: bool = False  # the formal outcome has been given
+    extended: bool = False  # the formal stage has been extended (it may be, once)
+    most_extension_days: int = 0  # the compact's limit on that extension, in working days
+    appeal_lodge_by: date | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a step may not be taken, in words for the person who tried. ``by_part`` is True when their part in
+    the case does not allow it (a permission refusal), False when the case's state does not (yet, or any more)."""
+
+    message: str
+    by_part: bool
+
+
+# The parts as the refusals name them (the lower-case labels of ``models.Party``), in the order they are named.
+PARTY_NAMES = {
+    RAISER: "the organisation that raised the concern",
+    RESPONDENT: "the body the concern is about",
+    CHAMPION: "compact champion",
+    PANEL: "dispute panel",
+}
+# When someone plays several parts, they take a step in the first of these that the step allows.
+SIDE_ORDER = (CHAMPION, PANEL, RAISER, RESPONDENT)
+ANYONE_IN_THE_CASE = frozenset(SIDE_ORDER)
+STAGES = (*OPEN, CLOSED, WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class _StepRule:
+    parties: frozenset[str]  # the parts that may take the step
+    stages: frozenset[str]  # the stages at which the step exists at all
+    not_at_stage: Callable[[str], str]  # the refusal at any other stage (given the case's stage)
+    not_by_them: str  # the refusal for someone playing none of ``parties``
+    # True: someone of no part the step allows is refused before the stage is looked at.
+    part_first: bool = False
+    # The refusal at one of ``stages`` when the case is not ready for the step (or no longer), else None.
+    not_ready: Callable[[CaseFacts], str | None] = lambda case: None
+
+
+def _moving(to_stage: str, doing: str, *, from_stages=OPEN, not_ready=lambda case: None) -> _StepRule:
+    """A stage change: allowed from those of ``from_stages`` that TRANSITIONS moves on to ``to_stage``, by the
+    parties TRANSITIONS names for those moves (the same from each of them)."""
+    stages = frozenset(stage for stage in from_stages if (stage, to_stage) in TRANSITIONS)
+    (parties,) = {TRANSITIONS[(stage, to_stage)] for stage in stages}
+    who = " or ".join(PARTY_NAMES[party] for party in PARTY_NAMES if party in parties)
+    return _StepRule(
+        parties=parties,
+        stages=stages,
+        not_at_stage=lambda stage: f"This case is at the {stage} stage, so you cannot {doing} now.",
+        not_by_them=f"Only {who} can {doing}.",
+        not_ready=not_ready,
+    )
+
+
+def _at_formal(parties: frozenset[str], doing: str, not_ready) -> _StepRule:
+    """A step within the formal stage, which does not change the stage."""
+    return _StepRule(
+        parties=parties,
+        stages=frozenset({FORMAL}),
+        not_at_stage=lambda stage: f"This case is not at the formal stage, so you cannot {doing}.",
+        not_by_them=f"You cannot {doing} on this case.",
+        not_ready=not_ready,
+    )
+
+
+def _extension_not_ready(case: CaseFacts) -> str | None:
+    if case.decided:
+        return "The formal outcome has been given; the formal stage can no longer be extended."
+    if case.responded:
+        return "The body has already responded; there is nothing to extend."
+    if step_overdue(due_by=case.formal_response_due, today=case.today):
+        return "The response deadline has passed, so it can no longer be extended."
+    return extension_closed(most_days=case.most_extension_days, already_extended=case.extended)
+
+
+def _response_not_ready(case: CaseFacts) -> str | None:
+    if case.responded:
+        return "The body has already given its formal response."
+    if case.decided:
+        return "The formal outcome has been given; the body can no longer respond at this stage."
+    return None
+
+
+def _outcome_not_ready(case: CaseFacts) -> str | None:
+    if case.decided:
+        return "The formal outcome has already been given."
+    if not case.responded and not step_overdue(due_by=case.formal_response_due, today=case.today):
+        return f"Wait for the body's response, due by {case.formal_response_due:%-d %B %Y}, before giving the outcome."
+    return None
+
+
+def _appeal_not_ready(case: CaseFacts) -> str | None:
+    if may_appeal(lodge_by=case.appeal_lodge_by, today=case.today):
+        return None
+    lodge_by = case.appeal_lodge_by
+    return "An appeal can be lodged only after the formal outcome, up to " + (
+        f"{lodge_by:%-d %B %Y}." if lodge_by else "the compact's limit."
+    )
+
+
+def _closing_not_ready(case: CaseFacts) -> str | None:
+    # An informal case closes on agreement at any time; a formal one once its appeal window has passed unused.
+    if case.stage != FORMAL or may_close_formal(lodge_by=case.appeal_lodge_by, today=case.today):
+        return None
+    if case.appeal_lodge_by is None:
+        return "Give the formal outcome first; the case closes once the appeal window has passed."
+    return f"Either party may still appeal until {case.appeal_lodge_by:%-d %B %Y}; close the case after that."
+
+
+STEP_RULES: dict[CaseStep, _StepRule] = {
+    CaseStep.ACKNOWLEDGE: _moving(ACKNOWLEDGED, "acknowledge the concern"),
+    CaseStep.START_INFORMAL: _moving(INFORMAL, "start the informal stage"),
+    CaseStep.ESCALATE: _moving(FORMAL, "take the concern to the formal stage"),
+    CaseStep.EXTEND: _at_formal(frozenset({RESPONDENT, CHAMPION}), "extend the formal stage", _extension_not_ready),
+    CaseStep.RESPOND: _at_formal(frozenset({RESPONDENT}), "give the body's formal response", _response_not_ready),
+    CaseStep.FORMAL_OUTCOME: _at_formal(frozenset({CHAMPION}), "give the formal outcome", _outcome_not_ready),
+    CaseStep.APPEAL: _moving(APPEAL, "appeal", not_ready=_appeal_not_ready),
+    CaseStep.ASSIGN_PANEL: _StepRule(
+        parties=frozenset({CHAMPION}),
+        stages=frozenset({FORMAL, APPEAL}),
+        not_at_stage=lambda stage: "A panel is assigned when a case reaches the formal or appeal stage.",
+        not_by_them="Only the compact's champions can assign the panel.",
+        part_first=True,
+    ),
+    CaseStep.DECIDE_APPEAL: _moving(CLOSED, "decide the appeal", from_stages=(APPEAL,)),
+    CaseStep.CLOSE: _moving(CLOSED, "close the case", from_stages=(INFORMAL, FORMAL), not_ready=_closing_not_ready),
+    CaseStep.WITHDRAW: _moving(WITHDRAWN, "withdraw the concern"),
+    CaseStep.MEETING: _StepRule(
+        parties=frozenset({CHAMPION, PANEL}),
+        stages=frozenset(OPEN),
+        not_at_stage=lambda stage: "The case is finished; meetings can no longer be recorded.",
+        not_by_them="You cannot record meetings on this case.",
+        part_first=True,
+    ),
+    # A note may be added to a finished case too: what happened after it, or why it was closed.
+    CaseStep.NOTE: _StepRule(
+        parties=ANYONE_IN_THE_CASE,
+        stages=frozenset(STAGES),
+        not_at_stage=lambda stage: "",
+        not_by_them="You cannot add notes on this case.",
+        part_first=True,
+    ),
+    CaseStep.DOCUMENTS: _StepRule(
+        parties=ANYONE_IN_THE_CASE,
+        stages=frozenset(OPEN),
+        not_at_stage=lambda stage: "The case is finished; documents can no longer be added.",
+        not_by_them="You cannot add documents on this case.",
+        part_first=True,
+    ),
+}
+
+
+def step_refusal(step: CaseStep | str, case: CaseFacts, parties: Collection[str]) -> Refusal | None:
+    """Why someone playing ``parties`` in the case may not take ``step`` now, or None when they may.
+
+    A step that does not exist at the case's stage is refused whoever asks, except that the steps which are
+    only ever some parts' (assigning the panel, meetings, notes and documents) refuse everyone else first;
+    then a part the step does not allow; then a case not ready for the step.
+    """
+    rule = STEP_RULES[CaseStep(step)]
+    not_theirs = rule.parties.isdisjoint(parties)
+    if rule.part_first and not_theirs:
+        return Refusal(rule.not_by_them, by_part=True)
+    if case.stage not in rule.stages:
+        return Refusal(rule.not_at_stage(case.stage), by_part=False)
+    if not_theirs:
+        return Refusal(rule.not_by_them, by_part=True)
+    why = rule.not_ready(case)
+    return Refusal(why, by_part=False) if why else None
+
+
+def available_steps(case: CaseFacts, parties: Collection[str]) -> frozenset[CaseStep]:
+    """Every step someone playing ``parties`` in the case may take now: exactly those ``step_refusal`` allows."""
+    return frozenset(step for step in CaseStep if step_refusal(step, case, parties) is None)
+
+
+def acting_side(step: CaseStep | str, parties: Collection[str]) -> str:
+    """The part someone playing ``parties`` takes ``step`` in (the first of SIDE_ORDER the step allows)."""
+    allowed = STEP_RULES[CaseStep(step)].parties
+    return next(side for side in SIDE_ORDER if side in allowed and side in parties)

@@ -50,7 +50,7 @@ def concerns_visible_to(*, user: User) -> QuerySet[Concern]:
 
 @dataclass(frozen=True)
 class CaseAccess:
-    """What one person is in one case. ``parties`` are the parts they may act in (see rules.TRANSITIONS)."""
+    """What one person is in one case. ``parties`` are the parts they may act in (rules.available_steps)."""
 
     parties: frozenset[str]
     raiser_side: bool
@@ -119,6 +119,24 @@ def case_access(*, user: User, concern: Concern) -> CaseAccess:
         respondent_side=respondent_side,
         panel_member=on_panel,
         sees_raiser=raiser_side or not respondent_side or not concern.withhold_identity,
+    )
+
+
+def case_facts(concern: Concern, *, today: datetime.date) -> rules.CaseFacts:
+    """What ``rules.available_steps`` and ``rules.step_refusal`` need to know of ``concern`` on ``today``.
+
+    Reads only the case's own fields and its compact: no query when the compact is loaded with the case (as
+    ``case_detail`` and the services' locked case load it).
+    """
+    return rules.CaseFacts(
+        stage=concern.stage,
+        today=today,
+        formal_response_due=concern.formal_response_due,
+        responded=concern.formal_responded_on is not None,
+        decided=concern.formal_decided_on is not None,
+        extended=concern.formal_extension_days is not None,
+        most_extension_days=concern.compact.dispute_formal_extension_days,
+        appeal_lodge_by=concern.appeal_lodge_by,
     )
 
 

@@ -1,8 +1,9 @@
 """Every write to concerns: raising one (and keeping a draft), documents, notes and meetings.
 
 The stage changes are in ``stages.py`` and the e-mails in ``emails.py``; all are re-exported here so
-callers use ``services.*``. Each function works in one transaction, checks the actor's part in the case
-(``selectors.case_access``) and records what happened on the case's timeline.
+callers use ``services.*``. Each function works in one transaction, refuses a step the actor may not take
+on the case now (``rules.step_refusal``, through ``stages.acting_side``) and records what happened on the
+case's timeline.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from compact_portal.one_time import once
 from compact_portal.services import validated_save
 from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields
 
-from .. import selectors
+from .. import rules, selectors
 from ..models import (
     CaseDocument,
     CaseEvent,
@@ -34,10 +35,11 @@ from ..models import (
     Stage,
     Step,
 )
+from ..rules import CaseStep
 from .deadlines import step_due_by
 from .emails import case_emails_send as case_emails_send  # re-exported
 from .emails import case_notify
-from .stages import acting_side
+from .stages import acting_side, refuse, side_or_refusal
 from .stages import appeal_decide as appeal_decide
 from .stages import appeal_lodge as appeal_lodge
 from .stages import concern_acknowledge as concern_acknowledge
@@ -50,8 +52,6 @@ from .stages import formal_respond as formal_respond
 from .stages import informal_start as informal_start
 from .stages import locked_case as locked_case
 from .stages import panel_assign as panel_assign
-
-ANYONE_IN_THE_CASE = (Party.CHAMPION, Party.PANEL, Party.RAISER, Party.RESPONDENT)
 
 
 def _lock_reference_counter(year: int) -> ConcernSequence:
@@ -260,7 +260,7 @@ def note_add(*, concern: Concern, actor: User, text: str, submission_key: uuid.U
     """Add a note to the case's timeline (either party, the champion or the panel); once per ``submission_key``
     (the form's one-time key)."""
     concern = locked_case(concern)
-    side = acting_side(concern, actor, ANYONE_IN_THE_CASE, refusal="You cannot add notes on this case.")
+    side = acting_side(concern, actor, CaseStep.NOTE)
 
     def create() -> CaseEvent:
         if not text.strip():
@@ -285,15 +285,16 @@ def meeting_record(
     """Record a mediation, conciliation or other meeting on an open case (the champion or the panel); once per
     ``submission_key`` (the form's one-time key)."""
     concern = locked_case(concern)
-    side = acting_side(
-        concern, actor, (Party.CHAMPION, Party.PANEL), refusal="You cannot record meetings on this case."
-    )
+    side, refusal = side_or_refusal(concern, actor, CaseStep.MEETING, today=today)
+    if refusal is not None and refusal.by_part:
+        refuse(refusal)
 
     def create() -> CaseEvent:
         return _meeting_record(
             concern=concern,
             actor=actor,
             side=side,
+            refusal=refusal,
             kind=kind,
             held_on=held_on,
             attendees=attendees,
@@ -308,7 +309,8 @@ def _meeting_record(
     *,
     concern: Concern,
     actor: User,
-    side: str,
+    side: str | None,
+    refusal: rules.Refusal | None,
     kind: str,
     held_on: datetime.date,
     attendees: str,
@@ -316,8 +318,8 @@ def _meeting_record(
     today: datetime.date,
 ) -> CaseEvent:
     errors = {}
-    if not concern.is_open:
-        errors["__all__"] = "The case is finished; meetings can no longer be recorded."
+    if refusal is not None:  # a finished case: said together with anything wrong in the form
+        errors["__all__"] = refusal.message
     if kind not in MeetingKind.values:
         errors["meeting_kind"] = "Choose the kind of meeting."
     if held_on > today:
@@ -342,9 +344,7 @@ def _meeting_record(
 def document_add(*, concern: Concern, actor: User, files, description: str = "") -> list[CaseDocument]:
     """Add documents to an open case, up to the per-case limit of the side adding them."""
     concern = locked_case(concern)
-    side = acting_side(concern, actor, ANYONE_IN_THE_CASE, refusal="You cannot add documents on this case.")
-    if not concern.is_open:
-        raise ValidationError("The case is finished; documents can no longer be added.")
+    side = acting_side(concern, actor, CaseStep.DOCUMENTS)
     if not files:
         raise ValidationError({"documents": "Choose at least one file."})
     _check_document_count(concern.documents.filter(side=side).count(), len(files))

@@ -1,8 +1,8 @@
 """The state machine: received → acknowledged → informal → formal → appeal → closed, or withdrawn.
 
-Every stage change goes through ``_move``, which locks the case, refuses a change ``rules.TRANSITIONS``
-does not allow from the current stage (ValidationError) or by the actor's part in the case
-(PermissionDenied), stores the next step's deadline, writes the timeline and queues the e-mails.
+Every step locks the case and asks ``acting_side``, which refuses what ``rules.step_refusal`` refuses
+(PermissionDenied when the actor's part in the case does not allow the step, ValidationError when the case's
+state does not); then it stores the next step's deadline, writes the timeline and queues the e-mails.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from commitments.models import Commitment, RecordType
 from commitments.services.live import recheck_on_commit
@@ -18,12 +19,10 @@ from compact_portal.accounts.models import User
 from compact_portal.services import validated_save
 
 from .. import rules, selectors
-from ..models import FINDINGS, CaseEvent, Concern, EventKind, Outcome, PanelAssignment, Party, Stage, Step
+from ..models import FINDINGS, CaseEvent, Concern, EventKind, Outcome, PanelAssignment, Stage, Step
+from ..rules import CaseStep
 from .deadlines import step_due_by
 from .emails import case_notify
-
-# When someone plays several parts, they act in the first that the step allows.
-_SIDE_ORDER = (Party.CHAMPION, Party.PANEL, Party.RAISER, Party.RESPONDENT)
 
 
 def locked_case(concern: Concern) -> Concern:
@@ -35,28 +34,38 @@ def locked_case(concern: Concern) -> Concern:
     )
 
 
-def acting_side(concern: Concern, actor: User, allowed, *, refusal: str) -> str:
-    """The part ``actor`` acts in on ``concern`` for a step open to ``allowed`` parties; PermissionDenied
-    with ``refusal`` when they play none of them."""
+def side_or_refusal(
+    concern: Concern, actor: User, step: CaseStep, *, today: datetime.date | None = None
+) -> tuple[str, None] | tuple[None, rules.Refusal]:
+    """The part ``actor`` takes ``step`` in on ``concern`` (locked) on ``today``, or why they may not: exactly
+    ``rules.step_refusal``, so a step is taken when, and only when, the case page offers it. The steps that do
+    not depend on the day (notes, documents, the panel) pass no ``today``; the day it is stands in."""
     parties = selectors.case_access(user=actor, concern=concern).parties
-    side = next((side for side in _SIDE_ORDER if side in allowed and side in parties), None)
-    if side is None:
-        raise PermissionDenied(refusal)
+    refusal = rules.step_refusal(step, selectors.case_facts(concern, today=today or timezone.localdate()), parties)
+    if refusal is not None:
+        return None, refusal
+    return rules.acting_side(step, parties), None
+
+
+def refuse(refusal: rules.Refusal) -> None:
+    """Raise ``refusal``: PermissionDenied when the person's part in the case does not allow the step, else
+    ValidationError (the case's state does not), with the refusal's words."""
+    raise (PermissionDenied if refusal.by_part else ValidationError)(refusal.message)
+
+
+def acting_side(concern: Concern, actor: User, step: CaseStep, *, today: datetime.date | None = None) -> str:
+    """The part ``actor`` takes ``step`` in on ``concern`` (locked) on ``today``; raises the refusal instead
+    when they may not take it now (``side_or_refusal``)."""
+    side, refusal = side_or_refusal(concern, actor, step, today=today)
+    if refusal is not None:
+        refuse(refusal)
     return side
 
 
-def _move(
-    concern: Concern, actor: User, to_stage: str, *, doing: str, from_stages: tuple[str, ...] = rules.OPEN
-) -> tuple[Concern, str]:
+def _take(concern: Concern, actor: User, step: CaseStep, *, today: datetime.date | None) -> tuple[Concern, str]:
+    """The case locked, and the part ``actor`` takes ``step`` in; raises when they may not (``acting_side``)."""
     concern = locked_case(concern)
-    if concern.stage not in from_stages or (concern.stage, to_stage) not in rules.TRANSITIONS:
-        raise ValidationError(
-            f"This case is at the {concern.get_stage_display().lower().removesuffix(' stage')} stage, "
-            f"so you cannot {doing} now."
-        )
-    allowed = rules.TRANSITIONS[(concern.stage, to_stage)]
-    who = " or ".join(Party(party).label.lower() for party in allowed)
-    return concern, acting_side(concern, actor, allowed, refusal=f"Only {who} can {doing}.")
+    return concern, acting_side(concern, actor, step, today=today)
 
 
 def _save_step(concern: Concern, actor: User) -> None:
@@ -85,7 +94,7 @@ def _record(concern: Concern, actor: User, side: str, from_stage: str, text: str
 @transaction.atomic
 def concern_acknowledge(*, concern: Concern, actor: User, today: datetime.date, note: str = "") -> Concern:
     """A champion acknowledges the concern and takes it on; the informal stage's clock starts."""
-    concern, side = _move(concern, actor, Stage.ACKNOWLEDGED, doing="acknowledge the concern")
+    concern, side = _take(concern, actor, CaseStep.ACKNOWLEDGE, today=today)
     compact = concern.compact
     concern.stage = Stage.ACKNOWLEDGED
     concern.acknowledged_on = today
@@ -105,7 +114,7 @@ def concern_acknowledge(*, concern: Concern, actor: User, today: datetime.date, 
 @transaction.atomic
 def informal_start(*, concern: Concern, actor: User, today: datetime.date, note: str = "") -> Concern:
     """The champion opens the informal stage: dialogue between the parties, facilitated by the champion."""
-    concern, side = _move(concern, actor, Stage.INFORMAL, doing="start the informal stage")
+    concern, side = _take(concern, actor, CaseStep.START_INFORMAL, today=today)
     concern.stage = Stage.INFORMAL
     concern.informal_started_on = today
     _save_step(concern, actor)
@@ -117,7 +126,7 @@ def informal_start(*, concern: Concern, actor: User, today: datetime.date, note:
 @transaction.atomic
 def formal_escalate(*, concern: Concern, actor: User, today: datetime.date, reasons: str) -> Concern:
     """The raiser takes the concern to the formal stage when informal dialogue has failed."""
-    concern, side = _move(concern, actor, Stage.FORMAL, doing="take the concern to the formal stage")
+    concern, side = _take(concern, actor, CaseStep.ESCALATE, today=today)
     if not reasons.strip():
         raise ValidationError({"reasons": "Say why the informal dialogue has not resolved the concern."})
     compact = concern.compact
@@ -135,23 +144,10 @@ def formal_escalate(*, concern: Concern, actor: User, today: datetime.date, reas
     return concern
 
 
-def _formal_case(concern: Concern, actor: User, allowed: tuple[str, ...], doing: str) -> tuple[Concern, str]:
-    concern = locked_case(concern)
-    if concern.stage != Stage.FORMAL:
-        raise ValidationError(f"This case is not at the formal stage, so you cannot {doing}.")
-    return concern, acting_side(concern, actor, allowed, refusal=f"You cannot {doing} on this case.")
-
-
 @transaction.atomic
 def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: int, reasons: str) -> Concern:
     """Extend the body's formal response deadline once, by up to the compact's limit, with reasons."""
-    concern, side = _formal_case(concern, actor, (Party.RESPONDENT, Party.CHAMPION), "extend the formal stage")
-    if concern.formal_decided_on:
-        raise ValidationError("The formal outcome has been given; the formal stage can no longer be extended.")
-    if concern.formal_responded_on:
-        raise ValidationError("The body has already responded; there is nothing to extend.")
-    if rules.step_overdue(due_by=concern.formal_response_due, today=today):
-        raise ValidationError("The response deadline has passed, so it can no longer be extended.")
+    concern, side = _take(concern, actor, CaseStep.EXTEND, today=today)
     refusal = rules.extension_refusal(
         requested_days=days,
         most_days=concern.compact.dispute_formal_extension_days,
@@ -178,11 +174,7 @@ def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: 
 @transaction.atomic
 def formal_respond(*, concern: Concern, actor: User, today: datetime.date, response: str) -> Concern:
     """The body concerned gives its written formal response to the Dispute Resolution Subgroup."""
-    concern, side = _formal_case(concern, actor, (Party.RESPONDENT,), "give the body's formal response")
-    if concern.formal_responded_on:
-        raise ValidationError("The body has already given its formal response.")
-    if concern.formal_decided_on:
-        raise ValidationError("The formal outcome has been given; the body can no longer respond at this stage.")
+    concern, side = _take(concern, actor, CaseStep.RESPOND, today=today)
     if not response.strip():
         raise ValidationError({"response": "Write the body's response."})
     concern.formal_response = response.strip()
@@ -222,13 +214,7 @@ def formal_outcome_record(
 ) -> Concern:
     """The champion gives the formal outcome once the body has responded or its deadline has passed;
     either party may then appeal within the compact's limit."""
-    concern, side = _formal_case(concern, actor, (Party.CHAMPION,), "give the formal outcome")
-    if concern.formal_decided_on:
-        raise ValidationError("The formal outcome has already been given.")
-    if not concern.formal_responded_on and not rules.step_overdue(due_by=concern.formal_response_due, today=today):
-        raise ValidationError(
-            f"Wait for the body's response, due by {concern.formal_response_due:%-d %B %Y}, before giving the outcome."
-        )
+    concern, side = _take(concern, actor, CaseStep.FORMAL_OUTCOME, today=today)
     _check_findings(outcome, commitments_found_broken, concern)
     if not reasons.strip():
         raise ValidationError({"reasons": "Give the reasons for the outcome."})
@@ -260,12 +246,7 @@ def formal_outcome_record(
 @transaction.atomic
 def appeal_lodge(*, concern: Concern, actor: User, today: datetime.date, grounds: str) -> Concern:
     """Either party appeals the formal outcome within the compact's limit; the panel's clock starts."""
-    concern, side = _move(concern, actor, Stage.APPEAL, doing="appeal")
-    if not rules.may_appeal(lodge_by=concern.appeal_lodge_by, today=today):
-        raise ValidationError(
-            "An appeal can be lodged only after the formal outcome, up to "
-            + (f"{concern.appeal_lodge_by:%-d %B %Y}." if concern.appeal_lodge_by else "the compact's limit.")
-        )
+    concern, side = _take(concern, actor, CaseStep.APPEAL, today=today)
     if not grounds.strip():
         raise ValidationError({"grounds": "Give the grounds of the appeal."})
     compact = concern.compact
@@ -289,10 +270,7 @@ def appeal_lodge(*, concern: Concern, actor: User, today: datetime.date, grounds
 def panel_assign(*, concern: Concern, actor: User, member: User) -> PanelAssignment:
     """A champion puts a panel member of the compact on the case; one with a membership in either
     organisation in the case has a conflict of interest and is refused."""
-    concern = locked_case(concern)
-    acting_side(concern, actor, (Party.CHAMPION,), refusal="Only the compact's champions can assign the panel.")
-    if concern.stage not in (Stage.FORMAL, Stage.APPEAL):
-        raise ValidationError("A panel is assigned when a case reaches the formal or appeal stage.")
+    concern, side = _take(concern, actor, CaseStep.ASSIGN_PANEL, today=None)
     candidate = selectors.panel_candidates(concern=concern).filter(pk=member.pk).first()
     if candidate is None:
         raise ValidationError({"member": f"{member} is not a dispute panel member of this compact."})
@@ -308,9 +286,7 @@ def panel_assign(*, concern: Concern, actor: User, member: User) -> PanelAssignm
     if created:
         assignment = PanelAssignment(concern=concern, member=member, assigned_by=actor)
         validated_save(assignment, actor)
-        CaseEvent.objects.create(
-            concern=concern, kind=EventKind.PANEL, actor=actor, side=Party.CHAMPION, text=member.full_name
-        )
+        CaseEvent.objects.create(concern=concern, kind=EventKind.PANEL, actor=actor, side=side, text=member.full_name)
         case_notify(concern=concern, headline="a panel member has been assigned")
     return assignment
 
@@ -359,7 +335,7 @@ def appeal_decide(
     lessons_learned: str = "",
 ) -> Concern:
     """A panel member assigned to the case records the panel's decision, which closes it."""
-    concern, side = _move(concern, actor, Stage.CLOSED, doing="decide the appeal", from_stages=(Stage.APPEAL,))
+    concern, side = _take(concern, actor, CaseStep.DECIDE_APPEAL, today=today)
     _check_findings(outcome, commitments_found_broken, concern)
     if not reasons.strip():
         raise ValidationError({"reasons": "Give the panel's reasons."})
@@ -390,21 +366,12 @@ def concern_close(
 ) -> Concern:
     """The champion closes a case: an informal one resolved by agreement, or a formal one on its formal
     outcome once the appeal window has passed without an appeal."""
-    concern, side = _move(
-        concern, actor, Stage.CLOSED, doing="close the case", from_stages=(Stage.INFORMAL, Stage.FORMAL)
-    )
+    concern, side = _take(concern, actor, CaseStep.CLOSE, today=today)
     if concern.stage == Stage.INFORMAL:
         outcome = Outcome.RESOLVED_BY_AGREEMENT
         commitments_found_broken = list(commitments_found_broken)
         _check_of_this_compact(commitments_found_broken, concern)
     else:
-        if not rules.may_close_formal(lodge_by=concern.appeal_lodge_by, today=today):
-            raise ValidationError(
-                "Give the formal outcome first; the case closes once the appeal window has passed."
-                if concern.appeal_lodge_by is None
-                else f"Either party may still appeal until {concern.appeal_lodge_by:%-d %B %Y}; "
-                "close the case after that."
-            )
         outcome = concern.formal_outcome
         commitments_found_broken = list(concern.commitments_found_broken.all())
     if not reasons.strip():
@@ -425,5 +392,5 @@ def concern_close(
 @transaction.atomic
 def concern_withdraw(*, concern: Concern, actor: User, today: datetime.date, reasons: str = "") -> Concern:
     """The raiser withdraws the concern at any open stage."""
-    concern, side = _move(concern, actor, Stage.WITHDRAWN, doing="withdraw the concern")
+    concern, side = _take(concern, actor, CaseStep.WITHDRAW, today=today)
     return _finish(concern, actor, side, stage=Stage.WITHDRAWN, outcome=Outcome.WITHDRAWN, reasons=reasons, today=today)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from compact_portal.uploads import attachment_response
 from .. import forms, rules, selectors, services
 from ..filters import CaseFilter
 from ..models import CaseEvent, Concern, Stage
+from ..rules import CaseStep
 
 LIST_PAGE_SIZE = 25
 CASE_ROLES = (Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER)
@@ -32,26 +32,16 @@ CASE_ROLES = (Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER)
 
 @dataclass(frozen=True)
 class Step:
-    """One thing a person may do on a case: its form, the service it calls, and when it is offered.
+    """One thing a person may do on a case: its form and the service it calls. Whether it is offered is
+    ``rules.available_steps``, which the service also asks before it takes the step."""
 
-    ``offered`` only decides whether the page shows the form; the service checks again and refuses.
-    """
-
-    key: str
+    key: CaseStep
     title: str
     button: str
     form: type
     run: Callable[..., object]
-    offered: Callable[[Concern, selectors.CaseAccess, datetime.date], bool]
     done: str
     form_kwargs: Callable[[Concern], dict] = lambda concern: {}
-
-
-def _can_move(to_stage: str) -> Callable:
-    def offered(concern, access, today):
-        return rules.may_move(from_stage=concern.stage, to_stage=to_stage, parties=access.parties)
-
-    return offered
 
 
 def _commitments(concern):
@@ -63,61 +53,49 @@ STEPS: dict[str, Step] = {
     step.key: step
     for step in (
         Step(
-            "acknowledge",
+            CaseStep.ACKNOWLEDGE,
             "Acknowledge the concern",
             "Acknowledge and take it on",
             forms.NoteForm,
             lambda c, u, t, d: services.concern_acknowledge(concern=c, actor=u, today=t, note=d["note"]),
-            _can_move(Stage.ACKNOWLEDGED),
             "The concern is acknowledged; you are its champion.",
         ),
         Step(
-            "start-informal",
+            CaseStep.START_INFORMAL,
             "Start the informal stage",
             "Start the informal stage",
             forms.NoteForm,
             lambda c, u, t, d: services.informal_start(concern=c, actor=u, today=t, note=d["note"]),
-            _can_move(Stage.INFORMAL),
             "The informal stage has begun.",
         ),
         Step(
-            "escalate",
+            CaseStep.ESCALATE,
             "Take the concern to the formal stage",
             "Go to the formal stage",
             forms.ReasonsForm,
             lambda c, u, t, d: services.formal_escalate(concern=c, actor=u, today=t, reasons=d["reasons"]),
-            _can_move(Stage.FORMAL),
             "The concern is at the formal stage; the body has been asked for its written response.",
         ),
         Step(
-            "extend",
+            CaseStep.EXTEND,
             "Extend the formal stage",
             "Extend",
             forms.ExtendForm,
             lambda c, u, t, d: services.formal_extend(
                 concern=c, actor=u, today=t, days=d["days"], reasons=d["reasons"]
             ),
-            lambda c, a, t: (
-                c.stage == Stage.FORMAL
-                and not c.formal_responded_on
-                and not rules.step_overdue(due_by=c.formal_response_due, today=t)
-                and c.formal_extension_days is None
-                and c.compact.dispute_formal_extension_days > 0
-                and bool({rules.RESPONDENT, rules.CHAMPION} & a.parties)
-            ),
             "The formal stage is extended.",
         ),
         Step(
-            "respond",
+            CaseStep.RESPOND,
             "Give the body's formal response",
             "Send the response",
             forms.RespondForm,
             lambda c, u, t, d: services.formal_respond(concern=c, actor=u, today=t, response=d["response"]),
-            lambda c, a, t: c.stage == Stage.FORMAL and not c.formal_responded_on and rules.RESPONDENT in a.parties,
             "The body's response is recorded and the parties are told.",
         ),
         Step(
-            "formal-outcome",
+            CaseStep.FORMAL_OUTCOME,
             "Give the formal outcome",
             "Give the outcome",
             forms.OutcomeForm,
@@ -129,36 +107,28 @@ STEPS: dict[str, Step] = {
                 reasons=d["reasons"],
                 commitments_found_broken=list(d["commitments_found_broken"]),
             ),
-            lambda c, a, t: (
-                c.stage == Stage.FORMAL
-                and not c.formal_decided_on
-                and rules.CHAMPION in a.parties
-                and (bool(c.formal_responded_on) or rules.step_overdue(due_by=c.formal_response_due, today=t))
-            ),
             "The formal outcome is recorded; the appeal window is open.",
             _commitments,
         ),
         Step(
-            "appeal",
+            CaseStep.APPEAL,
             "Appeal the formal outcome",
             "Lodge the appeal",
             forms.AppealForm,
             lambda c, u, t, d: services.appeal_lodge(concern=c, actor=u, today=t, grounds=d["grounds"]),
-            lambda c, a, t: _can_move(Stage.APPEAL)(c, a, t) and rules.may_appeal(lodge_by=c.appeal_lodge_by, today=t),
             "The appeal is lodged; the dispute panel will decide it.",
         ),
         Step(
-            "assign-panel",
+            CaseStep.ASSIGN_PANEL,
             "Assign a panel member",
             "Assign",
             forms.AssignPanelForm,
             lambda c, u, t, d: services.panel_assign(concern=c, actor=u, member=d["member"]),
-            lambda c, a, t: c.stage in (Stage.FORMAL, Stage.APPEAL) and rules.CHAMPION in a.parties,
             "The panel member is assigned.",
             lambda concern: {"candidates": selectors.panel_candidates(concern=concern)},
         ),
         Step(
-            "decide-appeal",
+            CaseStep.DECIDE_APPEAL,
             "Record the panel's decision",
             "Record the decision and close the case",
             forms.FindingForm,
@@ -171,35 +141,29 @@ STEPS: dict[str, Step] = {
                 commitments_found_broken=list(d["commitments_found_broken"]),
                 lessons_learned=d["lessons_learned"],
             ),
-            lambda c, a, t: c.stage == Stage.APPEAL and rules.PANEL in a.parties,
             "The panel's decision is recorded and the case is closed.",
             _commitments,
         ),
         Step(
-            "close",
+            CaseStep.CLOSE,
             "Close the case",
             "Close the case",
             forms.CloseForm,
             lambda c, u, t, d: services.concern_close(
                 concern=c, actor=u, today=t, reasons=d["reasons"], lessons_learned=d["lessons_learned"]
             ),
-            lambda c, a, t: (
-                _can_move(Stage.CLOSED)(c, a, t)
-                and (c.stage == Stage.INFORMAL or rules.may_close_formal(lodge_by=c.appeal_lodge_by, today=t))
-            ),
             "The case is closed.",
         ),
         Step(
-            "withdraw",
+            CaseStep.WITHDRAW,
             "Withdraw the concern",
             "Withdraw the concern",
             forms.OptionalReasonsForm,
             lambda c, u, t, d: services.concern_withdraw(concern=c, actor=u, today=t, reasons=d["reasons"]),
-            _can_move(Stage.WITHDRAWN),
             "The concern is withdrawn.",
         ),
         Step(
-            "meeting",
+            CaseStep.MEETING,
             "Record a meeting",
             "Record the meeting",
             forms.MeetingForm,
@@ -213,29 +177,26 @@ STEPS: dict[str, Step] = {
                 today=t,
                 submission_key=d["submission_key"],
             ),
-            lambda c, a, t: c.is_open and bool({rules.CHAMPION, rules.PANEL} & a.parties),
             "The meeting is recorded on the timeline.",
         ),
         Step(
-            "note",
+            CaseStep.NOTE,
             "Add a note",
             "Add the note",
             forms.NoteOnlyForm,
             lambda c, u, t, d: services.note_add(
                 concern=c, actor=u, text=d["text"], submission_key=d["submission_key"]
             ),
-            lambda c, a, t: bool(a.parties),
             "The note is added to the timeline.",
         ),
         Step(
-            "documents",
+            CaseStep.DOCUMENTS,
             "Add documents",
             "Upload",
             forms.DocumentForm,
             lambda c, u, t, d: services.document_add(
                 concern=c, actor=u, files=d["documents"], description=d["description"]
             ),
-            lambda c, a, t: c.is_open and bool(a.parties),
             "The documents are added.",
         ),
     )
@@ -258,9 +219,10 @@ def _render_case(
     failed: tuple[str, object] | None = None,
     status: int = 200,
 ):
+    available = rules.available_steps(selectors.case_facts(concern, today=today), access.parties)
     offered = []
     for step in STEPS.values():
-        if not step.offered(concern, access, today):
+        if step.key not in available:
             continue
         if failed and failed[0] == step.key:
             offered.append((step, failed[1]))
@@ -322,7 +284,8 @@ def case_action(request, reference, action):
             return redirect("disputes:case_detail", reference=concern.reference)
     concern = _case_or_404(request, reference)
     access = selectors.case_access(user=request.user, concern=concern)
-    if not step.offered(concern, access, today):  # e.g. someone else took the step first
+    available = rules.available_steps(selectors.case_facts(concern, today=today), access.parties)
+    if step.key not in available:  # e.g. someone else took the step first
         messages.error(request, " ".join(form.non_field_errors()) or "That step is not open to you on this case now.")
         return redirect("disputes:case_detail", reference=concern.reference)
     return _render_case(request, concern, access, today=today, failed=(step.key, form), status=400)
