@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -257,14 +257,9 @@ def _decision_record(
     return decision
 
 
-class DecisionRefused(Exception):
-    """``relationship_log_with_decision`` refused the decision, so logged nothing. ``error`` is what the decision's
-    service raised (one of ``compact_portal.forms.SERVICE_ERRORS``), for the caller to show on the decision's form
-    rather than on the relationship's."""
-
-    def __init__(self, error: Exception):
-        super().__init__(error)
-        self.error = error
+class DecisionRefused(ValidationError):
+    """``relationship_log_with_decision`` refused the decision (and so logged nothing): the decision's own
+    ValidationError, as a kind its caller can tell from the relationship's and show on the decision's form."""
 
 
 @transaction.atomic
@@ -282,8 +277,9 @@ def relationship_log_with_decision(
     """Log a funding relationship (``relationship_create``) and, when ``decision_kind`` is given, the decision
     already told to the organisation (``decision_record``), both or neither.
 
-    A refused relationship raises its ValidationError (or IntegrityError) as it is; a refused decision raises
-    ``DecisionRefused`` around its own, and the relationship is not saved either.
+    A refused relationship raises its ValidationError as it is, a refused decision its ValidationError as
+    ``DecisionRefused``; either way nothing is saved. An IntegrityError (a clash with a record saved at the same
+    moment) is raised as it is.
     """
     relationship = relationship_create(actor=actor, **fields)
     if decision_kind:
@@ -298,7 +294,7 @@ def relationship_log_with_decision(
                 justification=justification,
                 feedback=feedback,
             )
-        except (ValidationError, IntegrityError) as error:
+        except ValidationError as error:
             raise DecisionRefused(error) from error
     return relationship
 

@@ -78,10 +78,8 @@ def relationship_create(request):
                 feedback=decision["feedback"],
                 **fields,
             )
-        except services.DecisionRefused as refused:
-            add_service_errors(decision_form, refused.error)
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            add_service_errors(decision_form if isinstance(error, services.DecisionRefused) else form, error)
         else:
             messages.success(request, f"Funding {relationship.reference} is logged.")
             return redirect(relationship)
