@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, ValidatedByService, form_helper
 from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.periods import Period, PeriodError
 
@@ -16,7 +16,7 @@ FIRST_YEAR = 1998  # the national Compact was agreed in 1998: no period before i
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-class SignUpForm(OneTimeKeyForm, forms.ModelForm):
+class SignUpForm(OneTimeKeyForm, ValidatedByService, forms.ModelForm):
     """An organisation applies to sign a compact: its details, and who is applying. The organisation is checked
     by ``organisation_sign_up``, after it looks for the same organisation's application already waiting."""
 
@@ -57,9 +57,6 @@ class SignUpForm(OneTimeKeyForm, forms.ModelForm):
             Fieldset("Contact details", "address", "postcode", "email", "phone", "website"),
         )
         self.helper.add_input(Submit("submit", "Apply to sign"))
-
-    def _post_clean(self):
-        pass  # organisation_sign_up checks the organisation (an Org-ID already taken included)
 
 
 class DecisionForm(forms.Form):

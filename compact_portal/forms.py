@@ -40,6 +40,30 @@ class PlausibleDates:
                 field.validators.append(plausible_date)
 
 
+class ValidatedByService:
+    """ModelForm mixin for a form whose record a service makes or changes: the form checks what was typed, the
+    service checks the record. Put it before ``forms.ModelForm`` in the bases.
+
+    It guarantees that, once the form is cleaned:
+
+    - ``is_valid()`` means each field cleaned and the form's own ``clean()`` passed, and nothing more: the model's
+      ``clean()``, its unique checks and its constraints have not run;
+    - ``form.instance`` is as the form was given it: the typed values are not copied onto it (read them from
+      ``cleaned_data``; ``save()`` would store the instance unchanged, so the view calls the service instead).
+
+    Why: the service validates the whole record with ``full_clean()`` inside its own transaction, with what only it
+    knows (the compact's settings, the record the new one belongs to, today's date), and the view shows what it
+    refuses on the form (``add_service_errors``). Validating the model here as well would check a half-built record
+    (its service sets the rest) and the same rules twice, in two places that could disagree.
+
+    How: Django has no public switch for this. ``ModelForm`` copies the values onto the instance and validates it
+    in ``_post_clean()``, the hook ``forms.Form`` leaves empty; this mixin leaves it empty again, in this one place.
+    """
+
+    def _post_clean(self):
+        pass  # forms.Form's own: no instance to build, no model validation (see the docstring)
+
+
 def form_helper(submit: str | None, *layout) -> FormHelper:
     """A crispy helper for a form inside the page's own <form> tag, with an optional submit button."""
     helper = FormHelper()

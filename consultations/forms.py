@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 
 from commitments.models import Compact, MeasurableRule
 from commitments.selectors import cite
-from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, ValidatedByService, form_helper
 from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.uploads import MultipleSniffedFileField, SniffedFileField
 
@@ -20,7 +20,7 @@ DATE = DATE_INPUT
 CONSULTATION_FORM_FIELDS = list(CONSULTATION_DETAIL_FIELDS)
 
 
-class ConsultationForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelForm):
+class ConsultationForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, ValidatedByService, forms.ModelForm):
     """A consultation's details. A formal consultation shorter than the compact's minimum without an explanation
     (3.7) is warned of, then saved if the officer says so."""
 
@@ -96,9 +96,6 @@ class ConsultationForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelFor
             ),
         )
 
-    def _post_clean(self):
-        pass  # consultation_create/update validate the whole consultation with the compact's settings
-
     def compliance_gaps(self) -> dict[str, str]:
         data = self.cleaned_data
         return gaps.length_warnings(
@@ -135,7 +132,7 @@ class DocumentForm(forms.Form):
         return cleaned
 
 
-class ResponseForm(forms.ModelForm):
+class ResponseForm(ValidatedByService, forms.ModelForm):
     attachments = MultipleSniffedFileField(
         required=False,
         label="Attach files",
@@ -162,9 +159,6 @@ class ResponseForm(forms.ModelForm):
             "may_publish",
             "attachments",
         )  # the page adds "Save as draft" and "Submit" while the consultation is open
-
-    def _post_clean(self):
-        pass  # response_save checks the consultation is open and the response complete
 
 
 class FeedbackForm(forms.Form):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from compact_portal.forms import DATE_INPUT, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, PlausibleDates, ValidatedByService, form_helper
 from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.uploads import MAX_FILES_PER_ITEM, MultipleSniffedFileField
 
@@ -17,7 +17,7 @@ class CommitmentChoices(forms.ModelMultipleChoiceField):
         return f"{commitment.code} {commitment.summary}"
 
 
-class ConcernForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
+class ConcernForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
     """The concern form, for one compact: its public-body signatories and its catalogue of commitments.
 
     Its one-time key (``OneTimeKeyForm``) is kept with a draft, so a concern finished from its draft is raised once.
@@ -98,9 +98,6 @@ class ConcernForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
         if cleaned.get("raiser") and cleaned.get("raiser") == cleaned.get("respondent"):
             self.add_error("respondent", "An organisation cannot raise a concern about itself.")
         return cleaned
-
-    def _post_clean(self):
-        pass  # concern_raise builds and checks the case
 
 
 # The forms of the steps on a case page. Each is shown with a prefix (the step's key), so many fit one page.

@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from commitments.forms import ImportForm
 from commitments.models import Compact, MeasurableRule, Organisation, Side, SignatureStatus
 from commitments.selectors import cite
-from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, form_helper
+from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, ValidatedByService, form_helper
 from compact_portal.one_time import OneTimeKeyForm
 
 from . import gaps, rules
@@ -160,7 +160,7 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         )
 
 
-class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelForm):
+class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, ValidatedByService, forms.ModelForm):
     """A decision on a relationship. A late award without a justification (9.2) or a decline without feedback
     (9.3) is warned of, then recorded if the officer says so."""
 
@@ -196,10 +196,6 @@ class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, forms.ModelForm):
             "feedback",
             "new_amount",
         )
-
-    def _post_clean(self):
-        # The service validates the decision against its relationship; nothing to check here yet.
-        pass
 
     def compliance_gaps(self) -> dict[str, str]:
         data = self.cleaned_data
@@ -313,7 +309,7 @@ class DecisionExplainForm(forms.Form):
         self.helper = form_helper(f"Save the {name}", name)
 
 
-class InvoiceForm(PlausibleDates, forms.ModelForm):
+class InvoiceForm(PlausibleDates, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Invoice
         fields = ["invoice_number", "amount", "received_date"]
@@ -325,11 +321,8 @@ class InvoiceForm(PlausibleDates, forms.ModelForm):
             "Save the invoice", "invoice_number", "amount", "received_date", _computed("pay_by", "Pay by")
         )
 
-    def _post_clean(self):
-        pass  # invoice_record/invoice_update validate the whole invoice, pay-by date included
 
-
-class PaymentForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
+class PaymentForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["paid_date", "amount"]
@@ -339,11 +332,8 @@ class PaymentForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = form_helper("Record the payment", "paid_date", "amount")
 
-    def _post_clean(self):
-        pass  # payment_record validates against the invoice
 
-
-class NoticeForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
+class NoticeForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Notice
         fields = list(NOTICE_DETAIL_FIELDS)
@@ -377,9 +367,6 @@ class NoticeForm(OneTimeKeyForm, PlausibleDates, forms.ModelForm):
         else:
             del self.fields["reallocation_assessment"]
         self.helper = form_helper("Save the notice", *layout)
-
-    def _post_clean(self):
-        pass  # notice_record/notice_update validate the whole notice
 
 
 class NoticeResponseForm(forms.Form):

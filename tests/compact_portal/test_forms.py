@@ -3,7 +3,9 @@ import datetime
 import pytest
 from django import forms
 
-from compact_portal.forms import PlausibleDates
+from commitments.models import Organisation
+from compact_portal.forms import PlausibleDates, ValidatedByService
+from tests.commitments.factories import PublicBodyFactory
 
 
 class MeetingForm(PlausibleDates, forms.Form):
@@ -36,3 +38,37 @@ def test_only_date_fields_are_checked():
     form = MeetingForm(data={"held_on": "2026-11-22", "note": "0002-01-22"})
 
     assert form.is_valid()
+
+
+ORGANISATION_FIELDS = ["name", "side", "organisation_type", "org_id"]
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ORGANISATION_FIELDS
+
+
+class OrganisationFormForAService(ValidatedByService, OrganisationForm):
+    pass
+
+
+# A local authority on the voluntary side (the model's clean() refuses it), with an Org-ID already registered (its
+# unique constraint refuses it).
+REFUSED_BY_THE_MODEL = {"name": "Eastney Council", "side": "vcs", "organisation_type": "local_authority"}
+
+
+@pytest.mark.django_db
+def test_a_form_validated_by_its_service_checks_its_fields_and_leaves_the_model_to_the_service():
+    PublicBodyFactory(org_id="GB-LAE-EAS")
+    data = {**REFUSED_BY_THE_MODEL, "org_id": "GB-LAE-EAS"}
+    assert set(OrganisationForm(data=data).errors) == {"organisation_type", "__all__"}  # the model refuses both
+    instance = Organisation(name="As it was")
+
+    form = OrganisationFormForAService(data=data, instance=instance)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["name"] == "Eastney Council"
+    assert form.instance is instance
+    assert (instance.name, instance.side, instance.organisation_type, instance.org_id) == ("As it was", "", "", "")
+    assert not OrganisationFormForAService(data={**data, "name": ""}).is_valid()  # its own fields are still checked
