@@ -10,21 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from commitments.models import Compact, Organisation, Side
+from compact_portal.models import Recorded, actor_field
 from compact_portal.uploads import get_private_storage, private_upload_to
 
 from . import rules
 
 
-class PolicyArea(models.Model):
+class PolicyArea(Recorded):
     """A subject consultations are about; VCS members choose the ones they want to hear of."""
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -61,7 +59,7 @@ CONSULTATION_DETAIL_FIELDS = (
 )
 
 
-class Consultation(models.Model):
+class Consultation(Recorded):
     """A consultation a public-body signatory runs under a compact."""
 
     compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="consultations")
@@ -108,13 +106,9 @@ class Consultation(models.Model):
     opening_alert_sent_on = models.DateField(null=True, blank=True)
     reminder_sent_on = models.DateField(null=True, blank=True)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-open_date", "title"]
@@ -163,7 +157,7 @@ class Consultation(models.Model):
             raise ValidationError(errors)
 
 
-class ConsultationDocument(models.Model):
+class ConsultationDocument(Recorded):
     """A consultation document: an uploaded file (checked by its content) or a link."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="documents")
@@ -172,12 +166,8 @@ class ConsultationDocument(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     original_name = models.CharField(max_length=200, blank=True)
     link = models.URLField(blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = actor_field()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at"]
@@ -203,9 +193,7 @@ class DateChange(models.Model):
     previous_close = models.DateField()
     new_close = models.DateField()
     reason = models.TextField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = actor_field()
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -229,7 +217,7 @@ class ResponseStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
-class Response(models.Model):
+class Response(Recorded):
     """A VCS organisation's response to a consultation: one per organisation, drafted then submitted."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="responses")
@@ -249,12 +237,8 @@ class Response(models.Model):
     status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published = models.BooleanField(default=False, help_text="The body published it with its feedback.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = actor_field()
     updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation__name"]
@@ -281,15 +265,13 @@ class Response(models.Model):
             raise ValidationError("Responses here come from voluntary and community organisations.")
 
 
-class ResponseAttachment(models.Model):
+class ResponseAttachment(Recorded):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=private_upload_to, storage=get_private_storage)
     content_type = models.CharField(max_length=100)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at"]
@@ -298,7 +280,7 @@ class ResponseAttachment(models.Model):
         return self.original_name
 
 
-class Feedback(models.Model):
+class Feedback(Recorded):
     """The body's "you said, we did" outcome after close (3.5, 4.2)."""
 
     consultation = models.OneToOneField(Consultation, on_delete=models.CASCADE, related_name="feedback")
@@ -306,11 +288,7 @@ class Feedback(models.Model):
     what_changed = models.TextField("what changed because of the responses")
     what_did_not_change = models.TextField("what did not change, and why")
     published_on = models.DateField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    history = HistoricalRecords()
+    published_by = actor_field()
 
     def __str__(self) -> str:
         return f"Feedback on {self.consultation}"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from compact_portal.models import Recorded, actor_field
 from compact_portal.uploads import get_private_storage, private_upload_to
 
 
@@ -79,9 +80,7 @@ class Concern(models.Model):
         related_name="concerns_raised",
         verbose_name="raised by",
     )
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="concerns_raised"
-    )
+    raised_by = actor_field(blank=False, related_name="concerns_raised")
     respondent = models.ForeignKey(
         "commitments.Organisation",
         on_delete=models.PROTECT,
@@ -179,13 +178,11 @@ class Concern(models.Model):
         return self.stage in OPEN_STAGES
 
 
-class PanelAssignment(models.Model):
+class PanelAssignment(Recorded):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="panel_assignments")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_by = actor_field(blank=False)
     assigned_at = models.DateTimeField(default=timezone.now)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["assigned_at"]
@@ -210,20 +207,18 @@ class ConcernDraft(models.Model):
         return f"Draft concern by {self.user}"
 
 
-class CaseDocument(models.Model):
+class CaseDocument(Recorded):
     """Evidence or a paper on a case; while the concern is being drafted it belongs to the draft."""
 
     concern = models.ForeignKey(Concern, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
     draft = models.ForeignKey(ConcernDraft, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = actor_field(blank=False)
     side = models.CharField(max_length=20, choices=Party.choices)
     file = models.FileField(upload_to=private_upload_to, storage=get_private_storage)
     content_type = models.CharField(max_length=100)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -261,7 +256,7 @@ class CaseEvent(models.Model):
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = actor_field(blank=False)
     side = models.CharField(max_length=20, choices=Party.choices)
     at = models.DateTimeField(default=timezone.now)
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)

@@ -7,15 +7,14 @@ compliance jobs scan them with one query per rule.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from commitments.models import Compact, Organisation, Side
+from compact_portal.models import Recorded, actor_field
 
 from . import rules
 
@@ -101,7 +100,7 @@ NOTICE_DETAIL_FIELDS = (
 )
 
 
-class FundingRelationship(models.Model):
+class FundingRelationship(Recorded):
     """Money or support a public body (the funder) gives a VCS organisation (the recipient) under a compact."""
 
     compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="funding_relationships")
@@ -146,13 +145,9 @@ class FundingRelationship(models.Model):
         help_text="The start plus the compact's minimum term.",
     )
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-expected_start", "reference"]
@@ -209,7 +204,7 @@ class FundingRelationship(models.Model):
             raise ValidationError(errors)
 
 
-class Decision(models.Model):
+class Decision(Recorded):
     """A funding decision and the day the organisation was told of it."""
 
     relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="decisions")
@@ -230,12 +225,8 @@ class Decision(models.Model):
     due_by = models.DateField(
         "to be told by", db_index=True, help_text="Stored: the relationship's day to tell the decision by."
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = actor_field()
     recorded_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["told_date", "recorded_at"]
@@ -275,7 +266,7 @@ PAID_LATE = Q(paid_date__gt=F("pay_by"))  # 11.2: paid in full after the pay-by 
 NOTICE_TOO_SHORT = Q(notice_owed=True, effective_date__lt=F("earliest_effective_date"))  # 13.3
 
 
-class Invoice(models.Model):
+class Invoice(Recorded):
     """An invoice from the recipient; it must be paid by its pay-by date (11.2)."""
 
     relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="invoices")
@@ -297,12 +288,8 @@ class Invoice(models.Model):
         editable=False,
         help_text="Stored once paid in full: the working days after receipt up to the payment.",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_date", "invoice_number"]
@@ -335,18 +322,14 @@ class Invoice(models.Model):
             raise ValidationError({"amount": f"£{self.amount_paid} has already been paid against this invoice."})
 
 
-class Payment(models.Model):
+class Payment(Recorded):
     """A payment (perhaps a part payment) against an invoice."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     paid_date = models.DateField("date paid")
     amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paid_date", "created_at"]
@@ -360,7 +343,7 @@ class Payment(models.Model):
             raise ValidationError({"paid_date": "A payment cannot be made before the invoice was received."})
 
 
-class Notice(models.Model):
+class Notice(Recorded):
     """Written notice that funding will end, be reduced or change (13.1–13.4, 19.5)."""
 
     relationship = models.ForeignKey(FundingRelationship, on_delete=models.CASCADE, related_name="notices")
@@ -382,9 +365,7 @@ class Notice(models.Model):
     )
     response = models.TextField("the organisation's response", blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    responded_by = actor_field()
     final_decision_date = models.DateField("final decision on", null=True, blank=True)
     reallocation_assessment = models.TextField(
         "reallocation assessment",
@@ -399,12 +380,8 @@ class Notice(models.Model):
         default=True, help_text="False where the compact excepts funding whose end date was fixed from the start."
     )
 
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-notice_date", "-created_at"]

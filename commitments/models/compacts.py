@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from compact_portal.models import Recorded, actor_field
+
 from .. import validators
 from ..standing import DEFAULT_MEETING, DEFAULT_SLIPPING, threshold_errors
 
@@ -62,7 +64,7 @@ class MeasurableRule(models.TextChoices):
     PAYMENT_IN_ADVANCE = "payment_in_advance", "Payment in advance where it is needed and good value"
 
 
-class Compact(models.Model):
+class Compact(Recorded):
     """A local compact and the values of its measurable rules (defaults: the seeds', DOMAIN.md)."""
 
     name = models.CharField(max_length=200)
@@ -141,8 +143,6 @@ class Compact(models.Model):
         help_text="Below the meeting threshold but at least this: slipping. Below this: not met. "
         "No higher than the meeting threshold.",
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -419,7 +419,7 @@ class SignatureStatus(models.TextChoices):
 ACTIVE_SIGNATURE_STATUSES = (SignatureStatus.APPLIED, SignatureStatus.APPROVED)
 
 
-class Signature(models.Model):
+class Signature(Recorded):
     """An organisation's application to sign a compact, and what became of it."""
 
     compact = models.ForeignKey(Compact, on_delete=models.PROTECT, related_name="signatures")
@@ -427,20 +427,14 @@ class Signature(models.Model):
     status = models.CharField(max_length=10, choices=SignatureStatus.choices, default=SignatureStatus.APPLIED)
     applicant_name = models.CharField(max_length=150, blank=True)
     applicant_email = models.EmailField(blank=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    applied_by = actor_field()
     applied_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = actor_field()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     signed_date = models.DateField(null=True, blank=True)
     withdrawn_date = models.DateField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-applied_at"]
@@ -460,7 +454,7 @@ class Signature(models.Model):
         return f"{self.organisation} – {self.compact} ({self.get_status_display()})"
 
 
-class Champion(models.Model):
+class Champion(Recorded):
     """A Compact champion appointed in an organisation or one of its service teams."""
 
     compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="champions")
@@ -468,8 +462,6 @@ class Champion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="championships")
     service_team = models.CharField(max_length=200, blank=True, help_text="Leave blank for the whole organisation.")
     appointed_on = models.DateField(default=datetime.date.today)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation__name", "service_team"]

@@ -7,10 +7,11 @@ record and due date (a database constraint), so re-running a scan, or two scans 
 one.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from compact_portal.models import actor_field
 
 
 class RuleKey(models.TextChoices):
@@ -190,12 +191,7 @@ class Flag(models.Model):
     first_detected = models.DateField()
     status = models.CharField(max_length=10, choices=FlagStatus.choices)
     status_changed_at = models.DateTimeField()
-    status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+    status_changed_by = actor_field(
         db_index=False,  # as commitment: only deleting a person's account looks flags up by it
         help_text="Blank: changed by the compliance scan.",
     )
@@ -251,7 +247,7 @@ class FlagEvent(models.Model):
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     status = models.CharField("new status", max_length=10, choices=FlagStatus.choices)
     reason = models.TextField(blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = actor_field()
     run = models.ForeignKey(
         ComplianceRun,
         null=True,

@@ -1,9 +1,9 @@
 """Compliance reports for Local Strategic Partnership meetings: asked for in the browser, rendered by a job."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from compact_portal.models import actor_field
 from compact_portal.periods import Period
 from compact_portal.uploads import get_private_storage, private_upload_to
 
@@ -22,13 +22,7 @@ class ComplianceReport(models.Model):
     period_start = models.DateField("from")
     period_end = models.DateField("to")
     meeting = models.CharField("for the meeting of", max_length=200, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,  # kept when the person's account is deleted
-        related_name="compliance_reports",
-    )
+    requested_by = actor_field(related_name="compliance_reports")
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)

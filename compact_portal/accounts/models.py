@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+
+from compact_portal.models import Recorded
 
 from .roles import ROLE_REQUIRES_SIDE, Role
 
@@ -91,15 +92,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_administrator
 
 
-class Membership(models.Model):
-    """A person's role in an organisation. One person may hold several roles in several organisations."""
+class Membership(Recorded):
+    """A person's role in an organisation. One person may hold several roles in several organisations; its history
+    says who gave or took away each role, and when (the audit trail)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey("commitments.Organisation", on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()  # who gave or took away the role, and when (the audit trail)
 
     class Meta:
         ordering = ["organisation__name", "role"]
