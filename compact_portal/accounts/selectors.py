@@ -1,6 +1,9 @@
 """Reads about people and their roles, shared by views, navigation and later the access checks."""
 
+from __future__ import annotations
+
 import base64
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
@@ -9,9 +12,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments.models import Organisation
-
 from .models import Membership, User
+
+if TYPE_CHECKING:
+    from commitments.models import Organisation
 
 
 def memberships_for_user(*, user: User, roles: tuple[str, ...] = ()) -> QuerySet[Membership]:
@@ -24,9 +28,11 @@ def memberships_for_user(*, user: User, roles: tuple[str, ...] = ()) -> QuerySet
 
 def organisations_where(*, user: User, role: str) -> QuerySet[Organisation]:
     """The organisations in which the person holds ``role`` (none for a visitor who is not signed in)."""
+    # The organisation model as Membership names it: the project package does not import the apps.
+    organisations = Membership._meta.get_field("organisation").related_model._default_manager
     if not user.is_authenticated:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user, memberships__role=role).distinct()
+        return organisations.none()
+    return organisations.filter(memberships__user=user, memberships__role=role).distinct()
 
 
 def two_factor_device(*, user: User):

@@ -1,14 +1,19 @@
 """Every write to people and memberships goes through these functions."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments.models import Organisation
-
 from .models import Membership, User
 from .roles import Role
+
+if TYPE_CHECKING:  # named in the signatures only: the project package does not import the apps
+    from commitments.models import Organisation
 
 
 @transaction.atomic
