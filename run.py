@@ -9,7 +9,7 @@ Only the standard library is used here, because this script is what creates the 
 holds everything else. Every package is installed at the version and with the hashes pinned in
 requirements.lock (generated from pyproject.toml), so two set-ups months apart install the same
 files. Re-running is cheap: dependencies are reinstalled only when requirements.lock or
-pyproject.toml changes. Settings come from the environment as described in the README (DATABASE_URL, ...).
+pyproject.toml changes. Settings come from the environment as docs/operations.md describes them (DATABASE_URL, ...).
 """
 
 import contextlib

@@ -460,7 +460,7 @@ def free_port() -> int:
 
 
 def server_environment(options, database_url: str, folder: Path) -> dict[str, str]:
-    """Production settings, as the README's Production section sets them, with throwaway values."""
+    """Production settings, as docs/operations.md's "Setting up" sets them, with throwaway values."""
     env = {key: value for key, value in os.environ.items() if key not in ("CELERY_BROKER_URL", "CACHE_URL")}
     env.update(
         DEBUG="false",
@@ -486,7 +486,7 @@ def collect_static(env: dict[str, str]) -> subprocess.Popen:
 
 
 def check_deployment(collecting: subprocess.Popen, env: dict[str, str]) -> None:
-    """Wait for the static files, then check the deployment settings as the README asks (no issues)."""
+    """Wait for the static files, then check the deployment settings as docs/operations.md asks (no issues)."""
     if collecting.wait():
         sys.exit(f"collectstatic failed:\n{collecting.stderr.read()[-3000:]}")
     args = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]

@@ -31,7 +31,7 @@ BEAT_SCHEDULE = {
         "task": "consultations.send_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
-    "compliance-nightly": {  # every rule, every adopted compact (issue 7)
+    "compliance-nightly": {  # every rule, every adopted compact
         "task": "commitments.scan_compliance",
         "schedule": crontab(hour=2, minute=0),
     },

@@ -22,7 +22,7 @@ from compact_portal.forms import EARLIEST_DATE, LATEST_DATE
 
 logger = logging.getLogger(__name__)
 
-# Shown on the file field when the database fails during an import (README, "When things fail").
+# Shown on the file field when the database fails during an import (docs/operations.md, "When things fail").
 IMPORT_FAILED = (
     "Nothing was imported: the database failed while saving this file, so none of its rows were kept. "
     "Choose the same file and import it again in a few minutes; if it fails again, tell the portal's "

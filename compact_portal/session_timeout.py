@@ -6,7 +6,7 @@ script, but its script needs jQuery and is started by an inline <script> (the po
 allows none), it has no absolute limit, and a form sent after the timeout is lost. django-auto-logout has both
 limits but no release since 2022, writes its redirect script inline too, and also loses the form.
 django-session-timeout has one limit, not both. None keeps what was typed, which the portal promises everywhere
-else (README, "Security").
+else (docs/security.md, "Sessions").
 
 - ``SessionTimeoutMiddleware`` (after the message middleware) ends the session. A GET goes on as a visitor's,
   with a message saying why (a page that needs signing in then asks for it, with ``next``). A POST is kept:

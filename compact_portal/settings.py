@@ -219,7 +219,8 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)  # p
 UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100, minimum=1)
 # A request body over this is answered 413 before it is read (compact_portal.uploads.RequestSizeLimitMiddleware):
-# by default five files at the limit and 1 MB of form. The proxy in front should refuse the same (README).
+# by default five files at the limit and 1 MB of form. The proxy in front should refuse the same
+# (docs/security.md, "Uploads").
 UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 5 * UPLOAD_MAX_BYTES + 1024 * 1024, minimum=1)
 # Django's own limits, at their defaults, said here: form fields other than files may take 2.5 MB in all (more
 # is refused with 400), and an uploaded file over 2.5 MB is streamed to a temporary file, not held in memory.
@@ -276,7 +277,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # connection dropped by a restarted Redis. Redis down: queuing fails in well under a second; hung (accepting
 # connections, never answering): in about 10 s at worst, where the defaults wait for ever. The result store
 # (the same Redis unless CELERY_RESULT_BACKEND says otherwise) gets the same bounds. What cannot be queued is
-# not lost: case e-mails wait in their outbox for the scheduled run (README, "When things fail").
+# not lost: case e-mails wait in their outbox for the scheduled run (docs/operations.md, "When things fail").
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 3}
 _ONE_QUICK_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_TIMEOUTS)

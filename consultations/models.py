@@ -1,6 +1,6 @@
 """Consultations run by public bodies, the VCS's responses, and the feedback on what changed.
 
-The rules (Portsmouth 2.1, 3.2–3.8, 4.2–4.5; ../shared/DOMAIN.md) are computed in
+The rules (Portsmouth 2.1, 3.2–3.8, 4.2–4.5; docs/domain.md) are computed in
 ``consultations/rules.py``. Their results are stored here when a service saves a consultation
 (length, minimum, feedback due date), and indexed, so the compliance jobs scan them in one query.
 """

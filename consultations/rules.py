@@ -1,4 +1,4 @@
-"""The consultation rules of a compact as pure date arithmetic (DOMAIN.md, "The measurable rules").
+"""The consultation rules of a compact as pure date arithmetic (docs/domain.md).
 
 Every function takes dates and settings and returns a date or a verdict: no database, no clock, no Django.
 Callers pass "today" in themselves, so the same inputs always give the same answer.
@@ -141,7 +141,7 @@ def closes_after_extension_valid(*, current_close: date, new_close: date, today:
     return new_close > current_close and new_close >= today
 
 
-FEEDBACK_AT_RISK_DAYS = 14  # issue 7: warn when feedback falls due within two weeks
+FEEDBACK_AT_RISK_DAYS = 14  # warn when feedback falls due within two weeks
 
 
 def feedback_at_risk_until(today: date) -> date:

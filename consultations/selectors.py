@@ -1,6 +1,6 @@
 """Reads about consultations, shared by the register, the management pages, exports and jobs.
 
-Who sees what (issue 5): published consultations are public; drafts only to the body's officers,
+Who sees what: published consultations are public; drafts only to the body's officers,
 the compact's champions and administrators. A response is seen by its own organisation's members;
 once submitted, by the consulting body's officers and the compact's champions; and, if the
 organisation allowed it and the body published it with its feedback, by everyone.

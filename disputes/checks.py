@@ -1,4 +1,4 @@
-"""Disputes' compliance rule: a case step that overruns the compact's limit (DOMAIN.md, Disputes).
+"""Disputes' compliance rule: a case step that overruns the compact's limit (docs/domain.md, disputes).
 
 One set-based query over the stored ``step`` and ``step_due_by`` (indexed with the stage). The body
 concerned answers for the informal and formal stages; acknowledging a concern and deciding an appeal

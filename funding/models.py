@@ -1,6 +1,6 @@
 """Funding relationships between public bodies and VCS organisations, and what happens to them.
 
-The rules (../shared/DOMAIN.md; Portsmouth clauses in brackets) are computed in ``funding/rules.py``.
+The rules (docs/domain.md; Portsmouth clauses in brackets) are computed in ``funding/rules.py``.
 Their deadlines are stored on the records here when a service saves them, and indexed, so the
 compliance jobs scan them with one query per rule.
 """

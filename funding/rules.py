@@ -1,4 +1,4 @@
-"""The funding rules of a compact as pure date arithmetic (DOMAIN.md, "The measurable rules").
+"""The funding rules of a compact as pure date arithmetic (docs/domain.md).
 
 Every function takes dates and settings and returns a date or a verdict: no database, no clock, no Django.
 Callers pass "today" in themselves, so the same inputs always give the same answer.
@@ -186,7 +186,7 @@ def notice_owed(*, end_date_defined_at_start: bool, fixed_end_excepted: bool) ->
     return not (end_date_defined_at_start and fixed_end_excepted)
 
 
-PAYMENT_AT_RISK_WORKING_DAYS = 2  # issue 7: warn while an unpaid invoice is this close to its pay-by date
+PAYMENT_AT_RISK_WORKING_DAYS = 2  # warn while an unpaid invoice is this close to its pay-by date
 
 
 def payment_at_risk_until(today: date, *, nation: str) -> date:

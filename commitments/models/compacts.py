@@ -41,7 +41,7 @@ class CompactStatus(models.TextChoices):
 
 
 class MeasurableRule(models.TextChoices):
-    """The promises the portal can check (../shared/DOMAIN.md, "The measurable rules")."""
+    """The promises the portal can check (docs/domain.md)."""
 
     CONSULTATION_LENGTH = "consultation_length", "Formal consultations last the minimum length"
     CONSULTATION_ANNOUNCED = "consultation_announced", "Consultations are announced before they open"
@@ -65,7 +65,7 @@ class MeasurableRule(models.TextChoices):
 
 
 class Compact(Recorded):
-    """A local compact and the values of its measurable rules (defaults: the seeds', DOMAIN.md)."""
+    """A local compact and the values of its measurable rules (defaults: the source compacts', docs/domain.md)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -84,7 +84,7 @@ class Compact(Recorded):
         help_text="Whose bank holidays count when working days are counted.",
     )
 
-    # Rule settings (DOMAIN.md; Portsmouth clause in brackets).
+    # Rule settings (docs/domain.md; Portsmouth clause in brackets).
     consultation_min_weeks = models.PositiveSmallIntegerField(
         "minimum consultation (weeks)", default=12, validators=[MinValueValidator(1), MaxValueValidator(52)]
     )  # 3.7
@@ -265,7 +265,7 @@ PUBLIC_TYPES = frozenset(
     }
 )
 
-SMALL_GROUP_MAX_PAID_STAFF = 2  # DOMAIN.md: a "small group" has at most two paid staff
+SMALL_GROUP_MAX_PAID_STAFF = 2  # a "small group" has at most two paid staff (docs/domain.md)
 
 
 class TidiedCharField(models.CharField):

@@ -15,7 +15,7 @@ from compact_portal.models import actor_field
 
 
 class RuleKey(models.TextChoices):
-    """The rules the scan checks (DOMAIN.md, "The measurable rules"; Portsmouth clauses unless noted)."""
+    """The rules the scan checks (docs/domain.md; Portsmouth clauses unless noted)."""
 
     CONSULTATION_TOO_SHORT = "consultation_too_short", "Consultation shorter than the minimum"
     CONSULTATION_NOT_ANNOUNCED = "consultation_not_announced", "Consultation not announced before it opened"

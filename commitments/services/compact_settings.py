@@ -114,7 +114,7 @@ def compact_deadlines_recompute(
     of now; returns how many records were saved (only those whose dates moved, each with a history record).
 
     For when what the deadlines are counted with changed without a settings change: GOV.UK's bank holidays
-    (``manage.py recompute_deadlines``, README "Bank holidays"). The same registered functions as
+    (``manage.py recompute_deadlines``, docs/operations.md, "Bank holidays"). The same registered functions as
     ``compact_settings_update``, so open and closed records are told apart the same way, and closed ones keep
     their deadlines. When anything moved, the compact's flags are checked again once the transaction commits.
     """

@@ -187,7 +187,7 @@ def _add(total, now: int, awards: int, amount: Decimal):
 
 # --- Equality: who the money reaches (19.3, 19.5, 20.3) --------------------------------------------------------------
 
-# A small group (DOMAIN.md): a VCS organisation with at most two paid staff (``Organisation.is_small_group``).
+# A small group (docs/domain.md): a VCS organisation with at most two paid staff (``Organisation.is_small_group``).
 SMALL_GROUP = Q(
     relationship__recipient__side=Side.VCS, relationship__recipient__paid_staff__lte=SMALL_GROUP_MAX_PAID_STAFF
 )
