@@ -1,6 +1,6 @@
 """The disputes process as pure rules: which step may follow which, by whom, and each step's deadline.
 
-DOMAIN.md, Disputes (Leicestershire §10; Nottinghamshire's champions "unblock" matters). The seeds set no
+The seed compacts' disputes procedure (Leicestershire §10; Nottinghamshire's champions "unblock" matters) sets no
 time limits, so each limit is a compact setting in working days (defaults from the Local Government and
 Social Care Ombudsman's Complaint Handling Code):
 

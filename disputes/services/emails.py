@@ -1,6 +1,6 @@
 """Case e-mails: written to an outbox with the step they report, sent after commit, retried until sent.
 
-Who is told at each step (issue 6): the person who raised the concern, the champions appointed in the
+Who is told at each step: the person who raised the concern, the champions appointed in the
 body concerned, and the case's champion; a new concern also goes to the compact's champions who could
 acknowledge it. The body's champions never see the raiser's identity when it is withheld.
 """

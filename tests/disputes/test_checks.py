@@ -1,5 +1,5 @@
 """The disputes rule of the compliance scan: a case step that overruns the compact's limit in working days
-(DOMAIN.md, Disputes; Leicestershire §10), run on fixed days over cases taken along by the services."""
+(Leicestershire §10), run on fixed days over cases taken along by the services."""
 
 import datetime
 
