@@ -1,12 +1,16 @@
-"""Role fixtures shared by every test: one signed-in person per role, and an outsider."""
+"""Role fixtures shared by every test: one signed-in person per role, and an outsider; and what keeps the
+pytest-xdist workers that run the suite at once (pyproject.toml's addopts) out of each other's way."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -17,6 +21,81 @@ from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
+
+# --- One run, several processes -------------------------------------------------------------------------------
+# pytest-xdist runs the tests in a worker process per core (gw0, gw1, ...). pytest-django gives each worker a
+# database of its own (test_<name>_gw0, ...); the temporary directories are each worker's own too. What is left
+# to share is set apart here: the Redis databases of the broker (a test that starts a real Celery worker empties
+# the queue first, and that worker would take another worker's tasks) and of a Redis cache (tests empty the
+# cache, the rate-limit counts, before each test), and the folder of the browser tests' screenshots.
+
+REDIS_DATABASES = 16  # a Redis server's, unless its configuration says otherwise
+CONFIGURED_REDIS: dict[str, str] = {}  # in a worker, the broker's and results' URLs as configured, before the above
+
+
+def xdist_worker_number() -> int | None:
+    """0 in pytest-xdist's worker gw0, 1 in gw1, ...; None in a run without workers (-n 0) or in the process
+    that hands the tests out."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return int(worker.removeprefix("gw")) if worker else None
+
+
+def redis_url_of_worker(url: str, number: int) -> str:
+    """The Redis database ``number`` below the URL's, counting down from 15 after 0: gw0 keeps the configured
+    database (CI's broker is 15, so gw1's is 14). A URL that is not Redis's is returned as it is."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return url
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database - number) % REDIS_DATABASES}"))
+
+
+def pytest_configure(config):
+    number = xdist_worker_number()
+    if number is None:
+        return
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", number + 1))
+    changed = []
+    broker = django_settings.CELERY_BROKER_URL
+    if broker:
+        CONFIGURED_REDIS.update(broker=broker, results=django_settings.CELERY_RESULT_BACKEND)
+        # Read by the Celery app in this process (its environment variable comes before its configuration) and
+        # by the workers the tests start in other processes, which inherit this environment.
+        django_settings.CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = redis_url_of_worker(broker, number)
+        if "CELERY_RESULT_BACKEND" in os.environ:
+            os.environ["CELERY_RESULT_BACKEND"] = redis_url_of_worker(os.environ["CELERY_RESULT_BACKEND"], number)
+        if django_settings.CELERY_RESULT_BACKEND:
+            django_settings.CELERY_RESULT_BACKEND = redis_url_of_worker(django_settings.CELERY_RESULT_BACKEND, number)
+        celery_app.conf.broker_url = django_settings.CELERY_BROKER_URL
+        celery_app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
+        changed.append(broker)
+    for alias in django_settings.CACHES.values():
+        if alias["BACKEND"].endswith("RedisCache"):
+            locations = alias["LOCATION"]
+            locations = re.split("[;,]", locations) if isinstance(locations, str) else list(locations)
+            alias["LOCATION"] = [redis_url_of_worker(location, number) for location in locations]
+            changed.extend(locations)
+    # No two workers may share a Redis database, whatever the URLs: a cache's clear() empties its whole database.
+    each = [{redis_url_of_worker(url, n) for url in changed} for n in range(workers)]
+    if len(set().union(*each)) < sum(map(len, each)):
+        raise pytest.UsageError(
+            f"{workers} test workers cannot each have Redis databases of their own from {changed}: run fewer "
+            f"(-n), or set CELERY_BROKER_URL and CACHE_URL to databases {workers} or more apart."
+        )
+
+
+def pytest_sessionstart(session):
+    # pytest-playwright empties its output folder in each process (delete_output_dir, below); with several
+    # workers one would delete another's screenshots of a failure. The process that starts the run empties it,
+    # before any worker starts.
+    output = session.config.getoption("--output", None)  # None without pytest-playwright
+    if output and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(output, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir():
+    """Replaces pytest-playwright's fixture of this name: see pytest_sessionstart."""
 
 
 @pytest.fixture(autouse=True)

@@ -166,9 +166,10 @@ def assert_finished_like_an_uninterrupted_run(rerun: ComplianceRun) -> None:
 
 def _pg_activity(cursor, *, waiting: bool) -> list[tuple]:
     """The killed process's database sessions (those waiting for a lock), with their transaction ids: a
-    transaction gets one when it first writes."""
+    transaction gets one when it first writes. Only this database's: another run of the suite on the same server,
+    in a test database of its own, may be running this test at the same moment."""
     cursor.execute(
-        "SELECT pid, backend_xid FROM pg_stat_activity WHERE application_name = %s"
+        "SELECT pid, backend_xid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s"
         + (" AND wait_event_type = 'Lock'" if waiting else ""),
         [APPLICATION_NAME],
     )
