@@ -8,6 +8,7 @@ import pytest
 
 from commitments.models import Commitment, MeasurableRule
 from commitments.services import COMPACT_FIXTURES, compacts_load
+from tests.worlds import shared_world
 
 R = MeasurableRule
 
@@ -72,6 +73,19 @@ NOTTINGHAMSHIRE = {
 }
 
 KNOWN_ANSWERS = {"portsmouth": PORTSMOUTH, "leicestershire": LEICESTERSHIRE, "nottinghamshire": NOTTINGHAMSHIRE}
+
+
+@pytest.fixture(scope="module")
+def seed_compacts(django_db_setup, django_db_blocker, tmp_path_factory):
+    with shared_world(django_db_blocker, tmp_path_factory):
+        yield {compact.slug: compact for compact in compacts_load()}
+
+
+@pytest.fixture
+def compacts(seed_compacts, db):
+    """tests/conftest.py's three seed compacts, loaded once for this module (tests/worlds.py): most of its tests
+    only read them, and what the others load again or add goes with their own transaction."""
+    return seed_compacts
 
 
 def cited(compact, rule) -> str | None:

@@ -41,6 +41,7 @@ from tests.funding.factories import (
     NoticeFactory,
     pay_in_full,
 )
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +78,20 @@ def raised(world, raiser: str, respondent: str, received: datetime.date):
     )
 
 
+@pytest.fixture(scope="module")
+def shared_world_of_the_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world below, built once for the module (tests/worlds.py): its tests read it, and the few that add
+    records (the query counts) lose them with their own transaction."""
+    with shared_world(django_db_blocker, tmp_path_factory):
+        yield build_world()
+
+
 @pytest.fixture
-def world(db):
+def world(shared_world_of_the_module, db):
+    return shared_world_of_the_module
+
+
+def build_world():
     """The Southsea Compact (10 working days to pay, 3 months' notice and lead time, 3-year terms, 12-week
     consultations with feedback 12 weeks after closing), between the city council and the fire service (public)
     and the food bank and the youth club (VCS). Q1 2026 is the previous period, Q2 2026 the current one.

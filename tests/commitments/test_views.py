@@ -5,9 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Organisation, Signature, SignatureStatus
-from commitments.services import champion_appoint, signature_record_signed
+from commitments.services import champion_appoint, compacts_load, signature_record_signed
 from tests.commitments.factories import OrganisationFactory, SignatureFactory
 from tests.commitments.test_imports import GOOD
+from tests.worlds import shared_world
 
 SIGNED_ON = datetime.date(2026, 4, 1)
 SIGN_UP = {
@@ -20,6 +21,19 @@ SIGN_UP = {
     "email": "allotments@example.org",
     "paid_staff": "0",
 }
+
+
+@pytest.fixture(scope="module")
+def seed_compacts(django_db_setup, django_db_blocker, tmp_path_factory):
+    with shared_world(django_db_blocker, tmp_path_factory):
+        yield {compact.slug: compact for compact in compacts_load()}
+
+
+@pytest.fixture
+def compacts(seed_compacts, db):
+    """tests/conftest.py's three seed compacts, loaded once for this module (tests/worlds.py): its tests read
+    them, and what a test adds goes with its own transaction."""
+    return seed_compacts
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from tests.commitments.factories import (
 from tests.consultations.factories import ConsultationFactory
 from tests.disputes.factories import ConcernFactory
 from tests.funding.factories import FundingRelationshipFactory, InvoiceFactory, NoticeFactory, pay_in_full
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -149,9 +150,30 @@ def media_root(settings, tmp_path):
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def shared_southsea(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The council, the food bank (as tests/conftest.py names them) and their compact, made once for the module
+    (tests/worlds.py): its tests read them, and what a test adds (people, reports, more records) goes with its own
+    transaction."""
+    with shared_world(django_db_blocker, tmp_path_factory):
+        council = PublicBodyFactory(name="Portsmouth City Council")
+        charity = OrganisationFactory(name="Southsea Community Food Bank")
+        yield {"council": council, "charity": charity, "compact": southsea(council, charity)}
+
+
 @pytest.fixture
-def compact(council, charity):
-    return southsea(council, charity)
+def council(shared_southsea, db):
+    return shared_southsea["council"]
+
+
+@pytest.fixture
+def charity(shared_southsea, db):
+    return shared_southsea["charity"]
+
+
+@pytest.fixture
+def compact(shared_southsea, db):
+    return shared_southsea["compact"]
 
 
 @pytest.fixture

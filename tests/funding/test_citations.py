@@ -17,9 +17,11 @@ from django.urls import reverse
 
 from commitments.models import MeasurableRule
 from commitments.selectors import clauses_of
+from commitments.services import compacts_load
 from funding import selectors, services
 from funding.models import FundingRelationship
 from tests.funding.factories import FundingRelationshipFactory, NoticeFactory
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +84,19 @@ def main(response) -> str:
     assert response.status_code == 200
     page = response.content.decode()
     return html.unescape(page[page.index("<main") : page.index("</main>")])
+
+
+@pytest.fixture(scope="module")
+def seed_compacts(django_db_setup, django_db_blocker, tmp_path_factory):
+    with shared_world(django_db_blocker, tmp_path_factory):
+        yield {compact.slug: compact for compact in compacts_load()}
+
+
+@pytest.fixture
+def compacts(seed_compacts, db):
+    """tests/conftest.py's three seed compacts, loaded once for this module (tests/worlds.py): its tests read
+    them, and what a test adds goes with its own transaction."""
+    return seed_compacts
 
 
 @pytest.fixture(params=["portsmouth", "leicestershire", "nottinghamshire"])

@@ -25,6 +25,7 @@ from commitments.models import Champion, Commitment, Community, MeasurableRule, 
 from commitments.reporting.pdf import REPORT_TABLES, report_sections, report_tables
 from commitments.reporting.tables import Link, funding_practice_tables
 from commitments.selectors.dashboard import compact_figures, figure_records
+from commitments.services import compacts_load
 from compact_portal.accounts.roles import Role
 from compact_portal.charts import NOTHING
 from compact_portal.figures import Share
@@ -35,6 +36,7 @@ from funding.selectors.figures import awards_by_mechanism_and_funder, equality_f
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 from tests.funding.factories import FundingRelationshipFactory
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +69,26 @@ def serving(*names: str) -> list[Community]:
     return list(Community.objects.filter(name__in=names))
 
 
+@pytest.fixture(scope="module")
+def shared_awards(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The seed compacts and ``awards`` below, made once for the module (tests/worlds.py): its tests read them,
+    and what a test adds goes with its own transaction."""
+    with shared_world(django_db_blocker, tmp_path_factory):
+        yield make_awards({compact.slug: compact for compact in compacts_load()})
+
+
 @pytest.fixture
-def awards(compacts):
+def awards(shared_awards, db):
+    return shared_awards
+
+
+@pytest.fixture
+def compacts(shared_awards, db):
+    """tests/conftest.py's three seed compacts, by slug: here, those of the module's ``awards``."""
+    return {slug: made["compact"] for slug, made in shared_awards.items()}
+
+
+def make_awards(compacts):
     """On each compact, the same funding (its own organisations, so nothing is counted twice):
 
     Recipients: a women's refuge serving Sex and Pregnancy and maternity, with two paid staff (a small group); a
