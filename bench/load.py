@@ -153,10 +153,10 @@ def fill(*, today: datetime.date, users: int, champions: int) -> None:
     the load's accounts (``champions`` of the ``users`` are the compact's champions)."""
     from django.db import connection
 
+    from commitments.demo import seed_demo
     from commitments.models import Compact, Organisation, Side, Trigger
     from commitments.services.compliance import compliance_scan
     from commitments.services.imports import organisations_import
-    from compact_portal.demo import seed_demo
     from funding.services.imports import funding_import
 
     rng = random.Random(2026)

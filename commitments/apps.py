@@ -6,9 +6,11 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Compacts, commitments and signatories"
 
     def ready(self):
-        # Each app declares its compliance rules in its own checks.py (commitments/rulebook.py explains)
-        # and its figures in its own figures.py (commitments/figures.py).
+        # Each app declares its compliance rules in its own checks.py (commitments/rulebook.py explains),
+        # its figures in its own figures.py (commitments/figures.py) and its part of the demo in its own
+        # demo.py (commitments/demo.py).
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("checks")
         autodiscover_modules("figures")
+        autodiscover_modules("demo")

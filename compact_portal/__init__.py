@@ -1,4 +1,4 @@
-"""Compact Portal: settings, URLs, Celery and the project-wide pieces (accounts, layout, demo data)."""
+"""Compact Portal: settings, URLs, Celery and the project-wide pieces (accounts, layout, the audit trail)."""
 
 from .celery import app as celery_app
 

@@ -1,8 +1,8 @@
 from django.utils import timezone
 
+from commitments.demo import DEMO_PASSWORD, seed_demo
 from compact_portal.accounts.roles import Role
 from compact_portal.audit import AuditedCommand
-from compact_portal.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(AuditedCommand):

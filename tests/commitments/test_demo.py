@@ -1,14 +1,19 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from commitments import demo
+from commitments.demo import DEMO_PASSWORD
 from commitments.models import Organisation
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
-from compact_portal.demo import DEMO_PASSWORD
 from consultations.models import Consultation, Feedback
 from disputes.models import Concern
 from funding.models import FundingRelationship, Invoice, Notice
+
+TODAY = datetime.date(2027, 3, 1)
 
 
 def counts() -> tuple[int, ...]:
@@ -60,3 +65,50 @@ def test_seed_demo_gives_one_person_per_role_who_can_sign_in(client, capsys):
         holder = User.objects.filter(memberships__role=role).distinct().get()
         assert holder.email in printed
         assert client.login(username=holder.email, password=DEMO_PASSWORD)
+
+
+# --- Each app's part, in the declared order -------------------------------------------------------------------
+
+
+def test_each_app_registers_its_part_and_the_parts_run_in_the_declared_order():
+    from consultations.demo import seed_consultations
+    from disputes.demo import seed_disputes
+    from funding.demo import seed_funding
+
+    assert demo.parts() == [
+        ("funding", seed_funding),
+        ("consultations", seed_consultations),
+        ("disputes", seed_disputes),
+    ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_the_parts_in_order_after_the_people_and_organisations(monkeypatch):
+    calls = []
+
+    def part(name):
+        def seed(*, compact, organisations, today):
+            calls.append((name, compact.slug, len(organisations), User.objects.count(), today))
+
+        return seed
+
+    monkeypatch.setattr(demo, "_parts", {name: part(name) for name in reversed(demo.PARTS)})
+    demo.seed_demo(today=TODAY)
+
+    assert calls == [(name, "portsmouth", 7, 5, TODAY) for name in ("funding", "consultations", "disputes")]
+
+
+def test_a_part_is_registered_once_under_a_name_the_order_declares(monkeypatch):
+    monkeypatch.setattr(demo, "_parts", {})
+
+    def seed(**kwargs):
+        pass
+
+    assert demo.register("funding", seed) is seed
+    assert demo.register("funding", seed) is seed  # again: nothing changes
+    with pytest.raises(ValueError, match="registered twice"):
+        demo.register("funding", lambda **kwargs: None)
+    with pytest.raises(ValueError, match="no place in PARTS"):
+        demo.register("grants", seed)
+    with pytest.raises(LookupError, match="consultations, disputes"):
+        demo.parts()  # a demo without an app's records is never seeded
