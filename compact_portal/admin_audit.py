@@ -9,13 +9,16 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from .forms import DATE_INPUT, PlausibleDates
-from .selectors.audit import ACTION_CHOICES, KIND_CHOICES, AuditFilters, audit_entries
+from .selectors.audit import ACTION_CHOICES, AuditFilters, audit_entries, kind_choices
 
 PAGE_SIZES = (25, 50)
 
 
 class AuditFilterForm(PlausibleDates, forms.Form):
-    kind = forms.ChoiceField(label="Kind of record", required=False, choices=[("", "Every kind"), *KIND_CHOICES])
+    # Read from the registry each time a form is made, so the choices never depend on when this module is imported.
+    kind = forms.ChoiceField(
+        label="Kind of record", required=False, choices=lambda: [("", "Every kind"), *kind_choices()]
+    )
     person = forms.CharField(label="Person's e-mail contains", required=False, max_length=254)
     date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)

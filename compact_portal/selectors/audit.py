@@ -2,8 +2,8 @@
 
 It reads django-simple-history's tables (one per tracked model: who, when, created/changed/deleted and the
 record's values after the change, ``history_change_reason`` naming an import, command or job, see
-``compact_portal/audit.py``) and the compliance flags' ``FlagEvent`` rows (each a change of a flag's status,
-by a person or by a compliance run).
+``compact_portal/audit.py``) and the changes kept as rows of their own: the compliance flags' events (each a
+change of a flag's status, by a person or by a compliance run).
 
 A page costs the same number of queries however many changes are stored:
 
@@ -17,11 +17,17 @@ Two rules keep private what the case pages keep private:
 
 - what a record says is never shown, only that it changed: the private fields of ``PRIVATE_FIELDS``
   (``compact_portal/history_privacy.py``), which the admin's History pages honour too;
-- a Compact concern's rows (the concern's, its panel assignments' and its documents') are listed only to an
-  administrator who may open the case (``disputes.selectors.concerns_visible_to``, the case page's rule), and
-  for a concern whose raiser asked to be withheld, the raising organisation, the person who raised it, the
+- a case's rows (a Compact concern's, its panel assignments' and its documents') are listed only to an
+  administrator who may open the case (the case page's rule, which the case's app gives as ``Cases.visible_to``),
+  and for a case whose raiser asked to be withheld, the raising organisation, the person who raised it, the
   uploader of the raiser's documents and "who" of each change made by the raising side are shown as withheld
   (nor does filtering by a person's e-mail find those changes).
+
+This module names no app: each app registers its sources in its own ``audit.py`` (``register``), imported when
+the apps are ready (``CompactPortalConfig.ready``), as it registers its compliance rules and figures with
+``commitments``: its ``Kind``s (a tracked model, its name in the filter, how a row of it is described and
+linked, and for a case's records their ``Cases``), changes kept as rows of their own (``Events``: a compliance
+flag's changes of status), and how the records its rows point to are named (``register_label``).
 """
 
 import datetime
@@ -44,34 +50,51 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
-from commitments.models import FlagEvent, FlagStatus
 from compact_portal.accounts.models import Membership, User
 from compact_portal.history_privacy import NOT_SHOWN, private_fields
-from consultations.rules import consultation_reference
-from disputes.models import Concern, Party
-from disputes.selectors import concerns_visible_to
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 ACTIONS = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}
 ACTION_CHOICES = [("created", "Created"), ("changed", "Changed"), ("deleted", "Deleted")]
 _TYPE_OF_ACTION = {action: code for code, action in ACTIONS.items()}
-FLAG = "flag"
-FLAG_LABEL = "Compliance flag"
 EMPTY = "—"
 WITHHELD = "(withheld)"
 WHO_WITHHELD = "The organisation that raised the concern (identity withheld)"
 
 
-def _choice(row, name: str) -> str:
+def shown_choice(row, name: str) -> str:
+    """The label of the choice a history row's field ``name`` holds (its stored value if it is no choice)."""
     field = row.instance_type._meta.get_field(name)
     return str(dict(field.flatchoices).get(getattr(row, name), getattr(row, name)))
 
 
-def _day(value: datetime.date | None) -> str:
+def shown_day(value: datetime.date | None) -> str:
+    """A date as the trail shows it, or a dash for none."""
     return date_format(value) if value else EMPTY
 
 
 Ref = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Cases:
+    """Records private to a case (a Compact concern): who may see a case and whose identity may be withheld.
+
+    ``visible_to(user=viewer)`` gives the cases ``viewer`` may open (the case page's rule); ``withheld`` is true of
+    a case whose raiser asked to be withheld; ``raiser`` and ``raised_by`` are the case's fields naming the raising
+    organisation and the person who raised it: a change by that person or by a member of that organisation is
+    the raising side's.
+    """
+
+    model_path: str
+    visible_to: Callable[..., models.QuerySet]
+    withheld: Q
+    raiser: str
+    raised_by: str
+
+    @cached_property
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_path)
 
 
 @dataclass(frozen=True)
@@ -84,12 +107,17 @@ class Kind:
     describe: Callable[[Any, Ref], str]
     link: str | None = "self"  # "self": the record's admin page; a field name: that record's; None: no link
     field_labels: tuple[tuple[str, str], ...] = ()  # (field, label) where the field's own name is ambiguous
-    # A Compact concern's records: the field naming the concern ("self" for the concern itself) and the fields
-    # naming its raising side, withheld when the raiser asked (always for the concern; for a record with
+    # A case's records: the field naming the case ("self" for the case itself), the rules of its cases, and the
+    # fields naming its raising side, withheld when the raiser asked (always for the case; for a record with
     # ``raisers_record``, only when it holds: a document of the raiser's side, whose saving is withheld too).
     case: str | None = None
+    cases: Cases | None = None
     raising_fields: tuple[str, ...] = ()
     raisers_record: Q | None = None
+
+    def __post_init__(self):
+        if (self.case is None) != (self.cases is None):
+            raise ValueError(f"the audit trail's kind {self.key!r} needs both ``case`` and ``cases``, or neither")
 
     @cached_property
     def hidden(self) -> frozenset[str]:
@@ -121,90 +149,70 @@ class Kind:
         return list(getattr(self.history_model, "_history_m2m_fields", []))
 
 
-KINDS = (
-    Kind("compact", "Compact", "commitments.Compact", lambda r, ref: r.name),
-    Kind("organisation", "Organisation", "commitments.Organisation", lambda r, ref: r.name),
-    Kind(
-        "signature", "Signature", "commitments.Signature",
-        lambda r, ref: f"{ref('organisation')} – {ref('compact')}",
-    ),
-    Kind(
-        "champion", "Champion", "commitments.Champion",
-        lambda r, ref: f"{ref('user')}, champion of {ref('compact')} at {ref('organisation')}"
-        + (f" ({r.service_team})" if r.service_team else ""),
-    ),
-    Kind(
-        "membership", "Membership", "accounts.Membership",
-        lambda r, ref: f"{ref('user')} – {_choice(r, 'role')} at {ref('organisation')}",
-    ),
-    Kind("funding_relationship", "Funding relationship", "funding.FundingRelationship",
-         lambda r, ref: f"{r.reference}: {r.title}"),
-    Kind(
-        "decision", "Funding decision", "funding.Decision",
-        lambda r, ref: f"{_choice(r, 'kind')} (told {_day(r.told_date)}) on {ref('relationship')}",
-    ),
-    Kind(
-        "invoice", "Invoice", "funding.Invoice",
-        lambda r, ref: f"Invoice {r.invoice_number} on {ref('relationship')}",
-    ),
-    Kind(
-        "payment", "Payment", "funding.Payment",
-        lambda r, ref: f"£{r.amount:,} paid {_day(r.paid_date)} against {ref('invoice')}",
-    ),
-    Kind(
-        "notice", "Notice", "funding.Notice",
-        lambda r, ref: f"{_choice(r, 'kind')} notice of {_day(r.notice_date)} on {ref('relationship')}",
-    ),
-    Kind(
-        "consultation", "Consultation", "consultations.Consultation",
-        lambda r, ref: f"{consultation_reference(r.id)}: {r.title}",
-    ),
-    Kind(
-        "consultation_document", "Consultation document", "consultations.ConsultationDocument",
-        lambda r, ref: f"{r.title} ({ref('consultation')})", link="consultation",
-    ),
-    Kind(
-        "response", "Consultation response", "consultations.Response",
-        lambda r, ref: f"{ref('organisation')} on {ref('consultation')}",
-    ),
-    Kind(
-        "response_attachment", "Response attachment", "consultations.ResponseAttachment",
-        lambda r, ref: f"Attachment to the response of {ref('response')}", link="response",
-    ),
-    Kind(
-        "feedback", "Consultation feedback", "consultations.Feedback",
-        lambda r, ref: f"Feedback on {ref('consultation')}", link="consultation",
-    ),
-    Kind("policy_area", "Policy area", "consultations.PolicyArea", lambda r, ref: r.name),
-    # A case opens only on its own page, to the people in it (README, "Who sees a case"): no links to them.
-    Kind(
-        "concern", "Compact concern", "disputes.Concern", lambda r, ref: r.reference, link=None,
-        field_labels=(("raiser", "Raised by (organisation)"), ("raised_by", "Raised by (person)")),
-        case="self", raising_fields=("raiser", "raised_by"),
-    ),
-    Kind(
-        "panel_assignment", "Panel assignment", "disputes.PanelAssignment",
-        lambda r, ref: f"{ref('member')} on the panel of {ref('concern')}", link=None, case="concern",
-    ),
-    Kind(
-        "case_document", "Case document", "disputes.CaseDocument",
-        lambda r, ref: f"Document on {ref('concern')}" if r.concern_id else "Document on a draft concern",
-        link=None, case="concern", raising_fields=("uploaded_by",), raisers_record=Q(side=Party.RAISER),
-    ),
-)  # fmt: skip
-KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
-KIND_CHOICES = [*((kind.key, kind.label) for kind in KINDS), (FLAG, "Compliance flag (status)")]
+@dataclass(frozen=True)
+class Events:
+    """Changes kept as rows of their own, not in a history table (a compliance flag's changes of status).
 
+    ``person`` and ``date`` name the rows' fields for who made the change and when (the filters by e-mail and by
+    date use them). ``of_action(rows, action)`` narrows the rows to those of an action ("created", "changed" or
+    "deleted"), or gives None where there can be none. ``entries(ids)`` gives the entries of the rows with those
+    ids, by id, in a fixed number of queries.
+    """
+
+    key: str
+    label: str  # in the filter of kinds
+    model_path: str
+    person: str
+    date: str
+    of_action: Callable[[models.QuerySet, str], models.QuerySet | None]
+    entries: Callable[[list[int]], dict[int, "AuditEntry"]]
+
+    @cached_property
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_path)
+
+
+_KINDS: dict[str, Kind] = {}
+_EVENTS: dict[str, Events] = {}
 # How a record named by another is labelled: related rows to fetch with it, and the label.
 _TARGET_LABELS: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "accounts.User": ((), lambda user: user.full_name or user.email),
-    "funding.FundingRelationship": ((), lambda funding: funding.reference),
-    "funding.Invoice": ((), lambda invoice: f"invoice {invoice.invoice_number}"),
-    "consultations.Consultation": ((), lambda consultation: consultation.title),
-    "consultations.Response": (("organisation", "consultation"), lambda r: f"{r.organisation} on {r.consultation}"),
 }
-# Named without a query: a concern's draft is its raiser's, and is gone once the concern is sent.
-_FIXED_LABELS = {"disputes.ConcernDraft": "the raiser's draft"}
+# Records named without a query, by a fixed phrase.
+_FIXED_LABELS: dict[str, str] = {}
+
+
+def register(*sources: Kind | Events) -> None:
+    """Add an app's sources of changes to the trail, listed in the filter in the order registered (the apps' order
+    in ``INSTALLED_APPS``), kinds of record before ``Events``; a key registered twice is refused."""
+    for source in sources:
+        if source.key in _KINDS or source.key in _EVENTS:
+            raise ValueError(f"the audit trail's kind {source.key!r} is registered twice")
+        if isinstance(source, Events):
+            _EVENTS[source.key] = source
+        else:
+            _KINDS[source.key] = source
+
+
+def register_label(model_path: str, label: Callable[[Any], str], *, related: tuple[str, ...] = ()) -> None:
+    """Name a record of ``model_path`` that a row points to by ``label(record)`` (fetched with ``related``),
+    rather than by ``str(record)``."""
+    _TARGET_LABELS[model_path] = (related, label)
+
+
+def register_fixed_label(model_path: str, text: str) -> None:
+    """Name every record of ``model_path`` that a row points to by ``text``, without a query."""
+    _FIXED_LABELS[model_path] = text
+
+
+def kinds() -> list[Kind]:
+    """Every registered kind of record with a history, in the order registered."""
+    return list(_KINDS.values())
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The filter's kinds as (key, label): the kinds of record, then the ``Events``."""
+    return [(source.key, source.label) for source in [*_KINDS.values(), *_EVENTS.values()]]
 
 
 @dataclass(frozen=True)
@@ -248,11 +256,22 @@ def _people(part_of_email: str):
     return User.objects.filter(email__icontains=part_of_email).values("pk")
 
 
-# --- Compact concerns: whose rows an administrator sees, and what is withheld -----------------------------
+def _made_by_and_when(rows, filters: AuditFilters, *, person: str, date: str):
+    """``rows`` made by a person whose e-mail contains the filter's text, on or between its dates."""
+    if filters.person:
+        rows = rows.filter(**{f"{person}__in": _people(filters.person)})
+    if filters.date_from:
+        rows = rows.filter(**{f"{date}__gte": _aware(filters.date_from)})
+    if filters.date_to:
+        rows = rows.filter(**{f"{date}__lt": _aware(filters.date_to + datetime.timedelta(days=1))})
+    return rows
+
+
+# --- Cases: whose rows an administrator sees, and what is withheld --------------------------------------
 
 
 def _case_of(kind: Kind):
-    """The concern a history row of ``kind`` belongs to. A document kept on a draft belongs to none until the
+    """The case a history row of ``kind`` belongs to. A document kept on a draft belongs to none until the
     concern is sent; then to the concern that any version of it joined."""
     pk = kind.model._meta.pk.attname
     if kind.case == "self":
@@ -262,26 +281,29 @@ def _case_of(kind: Kind):
     return Coalesce(F(column), Subquery(joined.order_by().values(column)[:1]), output_field=models.BigIntegerField())
 
 
-def _withheld_case():
-    """The row's concern (``a_case``), if its raiser asked for their identity to be withheld."""
-    return Concern.objects.filter(pk=OuterRef("a_case"), withhold_identity=True)
+def _withheld_case(cases: Cases):
+    """The row's case (``a_case``), if its raiser asked for their identity to be withheld."""
+    return cases.model._default_manager.filter(cases.withheld, pk=OuterRef("a_case"))
 
 
 def _who_withheld(kind: Kind):
-    """Whether the row's change was made by the raising side of a withheld concern: the person who raised it or
+    """Whether the row's change was made by the raising side of a withheld case: the person who raised it or
     a member of the raising organisation (or, for a raiser's document, whoever saved it)."""
-    on_raising_side = Q(raised_by_id=OuterRef("history_user_id")) | Exists(
-        Membership.objects.filter(organisation_id=OuterRef("raiser_id"), user_id=OuterRef(OuterRef("history_user_id")))
+    cases = kind.cases
+    raised_by = cases.model._meta.get_field(cases.raised_by).attname
+    raiser = cases.model._meta.get_field(cases.raiser).attname
+    on_raising_side = Q(**{raised_by: OuterRef("history_user_id")}) | Exists(
+        Membership.objects.filter(organisation_id=OuterRef(raiser), user_id=OuterRef(OuterRef("history_user_id")))
     )
-    withheld = Exists(_withheld_case().filter(on_raising_side))
+    withheld = Exists(_withheld_case(cases).filter(on_raising_side))
     if kind.raisers_record is not None:
-        withheld = withheld | (Exists(_withheld_case()) & kind.raisers_record)
+        withheld = withheld | (Exists(_withheld_case(cases)) & kind.raisers_record)
     return withheld
 
 
 def _cases_only(rows, kind: Kind, viewer: User):
-    """A concern's rows for a viewer who may open its case (the case page's rule), each with its ``a_case``."""
-    return rows.alias(a_case=_case_of(kind)).filter(a_case__in=concerns_visible_to(user=viewer).values("pk"))
+    """A case's rows for a viewer who may open the case (the case page's rule), each with its ``a_case``."""
+    return rows.alias(a_case=_case_of(kind)).filter(a_case__in=kind.cases.visible_to(user=viewer).values("pk"))
 
 
 def _history_branch(kind: Kind, filters: AuditFilters, viewer: User):
@@ -290,14 +312,9 @@ def _history_branch(kind: Kind, filters: AuditFilters, viewer: User):
         if not viewer.is_authenticated:
             return None
         rows = _cases_only(rows, kind, viewer)
-    if filters.person:
-        rows = rows.filter(history_user__in=_people(filters.person))
-        if kind.case:  # a withheld "who" is not found by its e-mail either
-            rows = rows.exclude(_who_withheld(kind))
-    if filters.date_from:
-        rows = rows.filter(history_date__gte=_aware(filters.date_from))
-    if filters.date_to:
-        rows = rows.filter(history_date__lt=_aware(filters.date_to + datetime.timedelta(days=1)))
+    rows = _made_by_and_when(rows, filters, person="history_user", date="history_date")
+    if filters.person and kind.case:  # a withheld "who" is not found by its e-mail either
+        rows = rows.exclude(_who_withheld(kind))
     if filters.action:
         rows = rows.filter(history_type=_TYPE_OF_ACTION[filters.action])
     return rows.annotate(
@@ -305,28 +322,16 @@ def _history_branch(kind: Kind, filters: AuditFilters, viewer: User):
     ).values_list("a_kind", "a_id", "a_date")
 
 
-def _earlier_events():
-    """The same flag's events before this one (ordered by time, then id)."""
-    return FlagEvent.objects.filter(flag_id=OuterRef("flag_id")).filter(
-        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
+def _events_branch(source: Events, filters: AuditFilters):
+    events = _made_by_and_when(
+        source.model._default_manager.order_by(), filters, person=source.person, date=source.date
     )
-
-
-def _flag_branch(filters: AuditFilters):
-    events = FlagEvent.objects.order_by()
-    if filters.person:
-        events = events.filter(by__in=_people(filters.person))
-    if filters.date_from:
-        events = events.filter(at__gte=_aware(filters.date_from))
-    if filters.date_to:
-        events = events.filter(at__lt=_aware(filters.date_to + datetime.timedelta(days=1)))
-    if filters.action == "deleted":
-        return None  # flags are never deleted, only resolved or waived
-    if filters.action:  # a flag's first event raised it (created); the others changed its status
-        earlier = Exists(_earlier_events())
-        events = events.filter(earlier if filters.action == "changed" else ~earlier)
+    if filters.action:
+        events = source.of_action(events, filters.action)
+        if events is None:
+            return None
     return events.annotate(
-        a_kind=Value(FLAG, output_field=models.CharField()), a_id=F("pk"), a_date=F("at")
+        a_kind=Value(source.key, output_field=models.CharField()), a_id=F("pk"), a_date=F(source.date)
     ).values_list("a_kind", "a_id", "a_date")
 
 
@@ -338,15 +343,18 @@ def _page_keys(
     Where the database allows it (PostgreSQL), each source is cut to its own newest ``offset + limit`` rows first,
     read backwards along its date index, so a page never sorts every change ever recorded.
     """
-    if filters.kind and filters.kind != FLAG and filters.kind not in KINDS_BY_KEY:
+    if filters.kind and filters.kind not in _KINDS and filters.kind not in _EVENTS:
         return []
     branches = [
         (_history_branch(kind, filters, viewer), ("-history_date", "-history_id"))
-        for kind in KINDS
+        for kind in _KINDS.values()
         if not filters.kind or filters.kind == kind.key
     ]
-    if not filters.kind or filters.kind == FLAG:
-        branches.append((_flag_branch(filters), ("-at", "-pk")))
+    branches += [
+        (_events_branch(source, filters), (f"-{source.date}", "-pk"))
+        for source in _EVENTS.values()
+        if not filters.kind or filters.kind == source.key
+    ]
     branches = [(branch, order) for branch, order in branches if branch is not None]
     if not branches:
         return []
@@ -365,7 +373,7 @@ def _page_keys(
 def _load_history(kind: Kind, ids: list[int]) -> tuple[dict[int, Any], dict[int, Any]]:
     """The page's rows of ``kind`` by history id, and the previous versions of the changed ones (2 queries).
 
-    A concern's rows say whether their concern is withheld (``a_withheld``), whether the record is the raising
+    A case's rows say whether their case is withheld (``a_withheld``), whether the record is the raising
     side's (``a_raisers``) and whether who made the change is withheld (``a_who_withheld``)."""
     manager = kind.history_model._default_manager
     pk = kind.model._meta.pk.attname
@@ -381,7 +389,7 @@ def _load_history(kind: Kind, ids: list[int]) -> tuple[dict[int, Any], dict[int,
     loaded = manager.filter(history_id__in=ids).select_related("history_user").annotate(previous_id=previous)
     if kind.case:
         loaded = loaded.alias(a_case=_case_of(kind)).annotate(
-            a_withheld=Exists(_withheld_case()),
+            a_withheld=Exists(_withheld_case(kind.cases)),
             a_raisers=(
                 ExpressionWrapper(kind.raisers_record, output_field=BooleanField())
                 if kind.raisers_record is not None
@@ -535,29 +543,11 @@ def _history_entry(kind: Kind, row, before, m2m: dict, labels: _Labels) -> Audit
     )
 
 
-def _flag_entry(event) -> AuditEntry:
-    statuses = dict(FlagStatus.choices)
-    before = statuses.get(event.previous_status, event.previous_status) if event.previous_status else None
-    run = f"Compliance check (run {event.run_id})" if event.run_id else "Compliance check"
-    return AuditEntry(
-        kind=FLAG,
-        kind_label=FLAG_LABEL,
-        at=event.at,
-        action="changed" if event.previous_status else "created",
-        person=event.by,
-        via="" if event.by_id else run,
-        record=str(event.flag),
-        url=reverse("commitments:flag_detail", args=[event.flag_id]),
-        changes=(Change("Status", before, statuses.get(event.status, event.status)),),
-        note=f"Reason: {event.reason}" if event.reason else "",
-    )
-
-
 def audit_entries(
     *, filters: AuditFilters, viewer: User, offset: int = 0, limit: int = 25
 ) -> tuple[list[AuditEntry], bool]:
     """One page of the trail for ``viewer`` (an administrator), newest first, and whether there are older
-    changes after it. A concern's rows are listed only if ``viewer`` may open its case."""
+    changes after it. A case's rows are listed only if ``viewer`` may open the case."""
     keys = _page_keys(filters, viewer, offset, limit + 1)
     more = len(keys) > limit
     keys = keys[:limit]
@@ -567,10 +557,12 @@ def audit_entries(
 
     labels = _Labels()
     loaded: dict[str, tuple[dict, dict, dict]] = {}
+    events: dict[str, dict[int, AuditEntry]] = {}
     for key, ids in ids_by_kind.items():
-        if key == FLAG:
+        if key in _EVENTS:
+            events[key] = _EVENTS[key].entries(ids)
             continue
-        kind = KINDS_BY_KEY[key]
+        kind = _KINDS[key]
         rows, earlier = _load_history(kind, ids)
         m2m = _load_m2m(kind, [*rows, *earlier]) if kind.m2m_fields else {}
         loaded[key] = (rows, earlier, m2m)
@@ -583,25 +575,16 @@ def audit_entries(
                 if name == field.name:
                     for target in targets:
                         labels.want(field.related_model, target)
-    events = {}
-    if ids_by_kind.get(FLAG):
-        previous_status = _earlier_events().order_by("-at", "-pk").values("status")[:1]
-        events = {
-            event.pk: event
-            for event in FlagEvent.objects.filter(pk__in=ids_by_kind[FLAG])
-            .select_related("flag", "by")
-            .annotate(previous_status=Subquery(previous_status))
-        }
     labels.fetch()
 
     entries = []
     for key, pk, _ in keys:
-        if key == FLAG:
-            if pk in events:
-                entries.append(_flag_entry(events[pk]))
+        if key in events:
+            if pk in events[key]:
+                entries.append(events[key][pk])
             continue
         rows, earlier, m2m = loaded[key]
         if pk in rows:
             row = rows[pk]
-            entries.append(_history_entry(KINDS_BY_KEY[key], row, earlier.get(row.previous_id), m2m, labels))
+            entries.append(_history_entry(_KINDS[key], row, earlier.get(row.previous_id), m2m, labels))
     return entries, more

@@ -20,7 +20,7 @@ from commitments.services.flags import flag_waive
 from compact_portal.accounts.models import Membership
 from compact_portal.accounts.roles import Role
 from compact_portal.audit import audit_context, current_audit_context
-from compact_portal.selectors.audit import AuditFilters, audit_entries
+from compact_portal.selectors.audit import AuditFilters, Kind, audit_entries, kind_choices, register
 from consultations.models import PolicyArea
 from disputes.models import Concern
 from funding.models import Invoice
@@ -442,3 +442,23 @@ def test_the_page_has_a_query_budget_that_does_not_grow_with_the_data(
 
     assert len(small.context["entries"]) == len(large.context["entries"]) == len(deeper.context["entries"]) == per_page
     assert len({entry.kind for entry in deeper.context["entries"]}) >= 5
+
+
+# --- Each app's records, registered from its own audit.py ----------------------------------------------------
+
+
+def test_the_filter_lists_each_apps_kinds_in_the_apps_order_and_the_flags_last():
+    assert [key for key, _label in kind_choices()] == [
+        *("compact", "organisation", "signature", "champion", "membership"),
+        *("funding_relationship", "decision", "invoice", "payment", "notice"),
+        *("consultation", "consultation_document", "response", "response_attachment", "feedback", "policy_area"),
+        *("concern", "panel_assignment", "case_document"),
+        "flag",
+    ]
+
+
+def test_a_kind_is_registered_once_and_a_cases_record_names_its_case_and_their_rules():
+    with pytest.raises(ValueError, match="registered twice"):
+        register(Kind("invoice", "Invoice", "funding.Invoice", lambda row, ref: ""))
+    with pytest.raises(ValueError, match="both"):
+        Kind("panel_assignment", "Panel assignment", "disputes.PanelAssignment", lambda row, ref: "", case="concern")

@@ -1,0 +1,82 @@
+"""This app's records in the administrators' audit trail (``compact_portal/selectors/audit.py``): compacts,
+organisations, signatures, champions and the people's memberships of organisations, and each compliance flag's
+changes of status (its ``FlagEvent`` rows, by a person or by a compliance run). Imported when the apps are
+ready (``CompactPortalConfig.ready``)."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+
+from compact_portal.selectors.audit import AuditEntry, Change, Events, Kind, register, shown_choice
+
+from .models import FlagEvent, FlagStatus
+
+FLAG = "flag"
+
+
+def _earlier_events():
+    """The same flag's events before this one (ordered by time, then id)."""
+    return FlagEvent.objects.filter(flag_id=OuterRef("flag_id")).filter(
+        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
+    )
+
+
+def _of_action(events: QuerySet, action: str) -> QuerySet | None:
+    """A flag's first event raised it (created); the others changed its status. Flags are never deleted, only
+    resolved or waived."""
+    if action == "deleted":
+        return None
+    earlier = Exists(_earlier_events())
+    return events.filter(earlier if action == "changed" else ~earlier)
+
+
+def _flag_entry(event) -> AuditEntry:
+    statuses = dict(FlagStatus.choices)
+    before = statuses.get(event.previous_status, event.previous_status) if event.previous_status else None
+    run = f"Compliance check (run {event.run_id})" if event.run_id else "Compliance check"
+    return AuditEntry(
+        kind=FLAG,
+        kind_label="Compliance flag",
+        at=event.at,
+        action="changed" if event.previous_status else "created",
+        person=event.by,
+        via="" if event.by_id else run,
+        record=str(event.flag),
+        url=reverse("commitments:flag_detail", args=[event.flag_id]),
+        changes=(Change("Status", before, statuses.get(event.status, event.status)),),
+        note=f"Reason: {event.reason}" if event.reason else "",
+    )
+
+
+def _flag_entries(ids: list[int]) -> dict[int, AuditEntry]:
+    previous_status = _earlier_events().order_by("-at", "-pk").values("status")[:1]
+    events = (
+        FlagEvent.objects.filter(pk__in=ids)
+        .select_related("flag", "by")
+        .annotate(previous_status=Subquery(previous_status))
+    )
+    return {event.pk: _flag_entry(event) for event in events}
+
+
+register(
+    Kind("compact", "Compact", "commitments.Compact", lambda r, ref: r.name),
+    Kind("organisation", "Organisation", "commitments.Organisation", lambda r, ref: r.name),
+    Kind(
+        "signature", "Signature", "commitments.Signature",
+        lambda r, ref: f"{ref('organisation')} – {ref('compact')}",
+    ),
+    Kind(
+        "champion", "Champion", "commitments.Champion",
+        lambda r, ref: f"{ref('user')}, champion of {ref('compact')} at {ref('organisation')}"
+        + (f" ({r.service_team})" if r.service_team else ""),
+    ),
+    # A person's role at one of these organisations (a membership names its organisation, so it has none
+    # without this app): listed with them.
+    Kind(
+        "membership", "Membership", "accounts.Membership",
+        lambda r, ref: f"{ref('user')} – {shown_choice(r, 'role')} at {ref('organisation')}",
+    ),
+    Events(
+        FLAG, "Compliance flag (status)", "commitments.FlagEvent", person="by", date="at",
+        of_action=_of_action, entries=_flag_entries,
+    ),
+)  # fmt: skip
