@@ -2,11 +2,12 @@
 UK bank holidays (as the ``holidays`` library and GOV.UK publish them)."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from disputes import rules
+from disputes.models import Party, Stage
 
 ENG = "england_wales"
 SCT = "scotland"
@@ -15,7 +16,7 @@ NIR = "northern_ireland"
 STAGES = ("received", "acknowledged", "informal", "formal", "appeal", "closed", "withdrawn")
 PARTIES = ("raiser", "respondent", "champion", "panel")
 
-# Written out from DOMAIN.md and the issue rather than copied from the code: forward one step at a time,
+# Written out from the disputes procedure rather than copied from the code: forward one step at a time,
 # withdrawal by the raiser from every open stage, nothing out of a finished case.
 ALLOWED = {
     ("received", "acknowledged"): {"champion"},
@@ -273,3 +274,136 @@ def test_working_days_left_and_overdue(today, nation, left, overdue):
 )
 def test_a_panel_member_from_either_organisation_is_conflicted(member_of, conflicted):
     assert rules.conflicted(member_organisation_ids=member_of, party_organisation_ids={1, 2}) is conflicted
+
+
+# --- the steps a person may take, and the words of a refusal ---------------------------------------------------------
+
+TODAY = date(2026, 12, 1)
+DUE = date(2026, 12, 21)
+
+
+def facts(stage: str, **kwargs) -> rules.CaseFacts:
+    """A case at ``stage`` on TODAY: at the formal stage, its response due on DUE, under a compact allowing an
+    extension of up to 10 working days (``kwargs`` change any of it)."""
+    formal = {"formal_response_due": DUE} if stage in ("formal", "appeal", "closed") else {}
+    return rules.CaseFacts(**({"stage": stage, "today": TODAY, "most_extension_days": 10} | formal | kwargs))
+
+
+DECIDED = {"decided": True, "responded": True, "appeal_lodge_by": LODGE_BY}
+
+# Each refusal with its words as the services said them before the rules decided (written out, not copied), and
+# whether it is about the person's part (PermissionDenied) rather than the case's state (ValidationError).
+REFUSALS = [
+    ("acknowledge", facts("acknowledged"), {"champion"}, False,
+     "This case is at the acknowledged stage, so you cannot acknowledge the concern now."),
+    ("acknowledge", facts("received"), {"raiser"}, True, "Only compact champion can acknowledge the concern."),
+    ("start-informal", facts("received"), {"champion"}, False,
+     "This case is at the received stage, so you cannot start the informal stage now."),
+    ("start-informal", facts("acknowledged"), {"respondent"}, True,
+     "Only compact champion can start the informal stage."),
+    ("escalate", facts("formal"), {"raiser"}, False,
+     "This case is at the formal stage, so you cannot take the concern to the formal stage now."),
+    ("escalate", facts("informal"), {"respondent", "champion"}, True,
+     "Only the organisation that raised the concern can take the concern to the formal stage."),
+    ("extend", facts("informal"), {"champion"}, False,
+     "This case is not at the formal stage, so you cannot extend the formal stage."),
+    ("extend", facts("formal"), {"raiser", "panel"}, True, "You cannot extend the formal stage on this case."),
+    ("extend", facts("formal", decided=True), {"respondent"}, False,
+     "The formal outcome has been given; the formal stage can no longer be extended."),
+    ("extend", facts("formal", responded=True), {"champion"}, False,
+     "The body has already responded; there is nothing to extend."),
+    ("extend", facts("formal", today=DUE + timedelta(days=1)), {"champion"}, False,
+     "The response deadline has passed, so it can no longer be extended."),
+    ("extend", facts("formal", extended=True), {"respondent"}, False,
+     "The formal stage has already been extended once; it cannot be extended again."),
+    ("extend", facts("formal", most_extension_days=0), {"respondent"}, False,
+     "This compact does not allow the formal stage to be extended."),
+    ("respond", facts("appeal"), {"respondent"}, False,
+     "This case is not at the formal stage, so you cannot give the body's formal response."),
+    ("respond", facts("formal"), {"champion"}, True, "You cannot give the body's formal response on this case."),
+    ("respond", facts("formal", responded=True), {"respondent"}, False,
+     "The body has already given its formal response."),
+    ("respond", facts("formal", decided=True), {"respondent"}, False,
+     "The formal outcome has been given; the body can no longer respond at this stage."),
+    ("formal-outcome", facts("informal"), {"champion"}, False,
+     "This case is not at the formal stage, so you cannot give the formal outcome."),
+    ("formal-outcome", facts("formal", responded=True), {"respondent"}, True,
+     "You cannot give the formal outcome on this case."),
+    ("formal-outcome", facts("formal", **DECIDED), {"champion"}, False, "The formal outcome has already been given."),
+    ("formal-outcome", facts("formal"), {"champion"}, False,
+     "Wait for the body's response, due by 21 December 2026, before giving the outcome."),
+    ("appeal", facts("informal"), {"raiser"}, False, "This case is at the informal stage, so you cannot appeal now."),
+    ("appeal", facts("formal", **DECIDED), {"champion", "panel"}, True,
+     "Only the organisation that raised the concern or the body the concern is about can appeal."),
+    ("appeal", facts("formal", responded=True), {"raiser"}, False,
+     "An appeal can be lodged only after the formal outcome, up to the compact's limit."),
+    ("appeal", facts("formal", **DECIDED, today=date(2027, 1, 19)), {"respondent"}, False,
+     "An appeal can be lodged only after the formal outcome, up to 18 January 2027."),
+    ("assign-panel", facts("informal"), {"champion"}, False,
+     "A panel is assigned when a case reaches the formal or appeal stage."),
+    ("assign-panel", facts("received"), {"raiser", "panel"}, True,
+     "Only the compact's champions can assign the panel."),
+    ("decide-appeal", facts("formal", **DECIDED), {"panel"}, False,
+     "This case is at the formal stage, so you cannot decide the appeal now."),
+    ("decide-appeal", facts("appeal"), {"champion", "raiser"}, True, "Only dispute panel can decide the appeal."),
+    ("close", facts("appeal", today=date(2027, 2, 1)), {"champion"}, False,
+     "This case is at the appeal stage, so you cannot close the case now."),
+    ("close", facts("informal"), {"raiser"}, True, "Only compact champion can close the case."),
+    ("close", facts("formal", responded=True), {"champion"}, False,
+     "Give the formal outcome first; the case closes once the appeal window has passed."),
+    ("close", facts("formal", **DECIDED), {"champion"}, False,
+     "Either party may still appeal until 18 January 2027; close the case after that."),
+    ("withdraw", facts("closed"), {"raiser"}, False,
+     "This case is at the closed stage, so you cannot withdraw the concern now."),
+    ("withdraw", facts("received"), {"respondent", "champion"}, True,
+     "Only the organisation that raised the concern can withdraw the concern."),
+    ("meeting", facts("closed"), {"champion"}, False, "The case is finished; meetings can no longer be recorded."),
+    ("meeting", facts("received"), {"raiser", "respondent"}, True, "You cannot record meetings on this case."),
+    ("meeting", facts("closed"), {"raiser"}, True, "You cannot record meetings on this case."),
+    ("note", facts("withdrawn"), set(), True, "You cannot add notes on this case."),
+    ("documents", facts("withdrawn"), {"raiser"}, False, "The case is finished; documents can no longer be added."),
+    ("documents", facts("closed"), set(), True, "You cannot add documents on this case."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("step", "case", "parties", "by_part", "message"),
+    [pytest.param(*refusal, id=f"{refusal[0]}-{n}") for n, refusal in enumerate(REFUSALS)],
+)
+def test_a_refused_step_says_why_in_the_services_words(step, case, parties, by_part, message):
+    assert rules.step_refusal(step, case, parties) == rules.Refusal(message, by_part=by_part)
+    assert step not in rules.available_steps(case, parties)
+
+
+def test_every_refusal_message_is_tried():
+    """Each step's refusals above cover its wrong stage (where it has one), its wrong part and each way its case
+    can be not ready."""
+    assert {refusal[0] for refusal in REFUSALS} == set(rules.CaseStep)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_someone_with_no_part_in_a_case_may_take_no_step(stage):
+    assert rules.available_steps(facts(stage, **DECIDED), set()) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("step", "parties", "side"),
+    [
+        pytest.param("note", {"raiser", "champion"}, "champion", id="a-champion-who-raised-it-notes-as-champion"),
+        pytest.param("meeting", {"panel", "champion"}, "champion", id="champion-before-panel"),
+        pytest.param("documents", {"respondent", "panel"}, "panel", id="panel-before-the-body"),
+        pytest.param("appeal", {"respondent", "raiser"}, "raiser", id="the-raiser-before-the-body"),
+        pytest.param("extend", {"respondent", "champion"}, "champion", id="extending-as-champion"),
+        pytest.param("extend", {"respondent", "raiser"}, "respondent", id="extending-as-the-body"),
+    ],
+)
+def test_someone_with_several_parts_takes_a_step_in_the_first_it_allows(step, parties, side):
+    assert rules.acting_side(step, parties) == side
+
+
+def test_the_refusals_name_the_parts_as_the_models_label_them():
+    assert {party: label.lower() for party, label in Party.choices} == rules.PARTY_NAMES
+    # "This case is at the informal stage": each stage's label without " stage" is its value.
+    assert {stage: label.lower().removesuffix(" stage") for stage, label in Stage.choices} == {
+        stage: stage for stage in rules.STAGES
+    }
