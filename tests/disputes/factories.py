@@ -145,3 +145,19 @@ def take_to(concern: Concern, state: str, *, cast: Cast) -> Concern:
         concern = step_to(concern, step, cast=cast)
     concern.refresh_from_db()
     return concern
+
+
+def case_snapshot(concern: Concern) -> tuple:
+    """What a refused step must leave as it was: the case's stage, deadlines and outcome as stored, and how many
+    events, documents and panel members it has."""
+    concern = Concern.objects.get(pk=concern.pk)
+    return (
+        concern.stage,
+        concern.step_due_by,
+        concern.formal_extension_days,
+        concern.formal_responded_on,
+        concern.formal_outcome,
+        concern.events.count(),
+        concern.documents.count(),
+        concern.panel_assignments.count(),
+    )

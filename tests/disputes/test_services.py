@@ -1,10 +1,10 @@
-"""The disputes services on fixed dates: the state machine by person, what each step stores (deadlines in working
-days), what is refused and how, the timeline, documents and drafts, and the e-mails written to the outbox."""
+"""The disputes services on fixed dates: what each step stores (deadlines in working days), what is refused and how
+(who may take which step in which state is tests/disputes/test_steps.py's), the timeline, documents and drafts, and
+the e-mails written to the outbox."""
 
 import datetime
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,141 +54,14 @@ from tests.disputes.factories import (
 pytestmark = pytest.mark.django_db
 
 ONE_DAY = datetime.timedelta(days=1)
-STATES = (*PATH, "withdrawn")
 OPEN_STATES = PATH[:-1]
-
-# The side each person of the matrix acts in when a step is theirs.
-SIDE = {"raiser": "raiser", "respondent": "respondent", "champion": "champion", "panel": "panel"}
 
 
 def _people(request, *keys):
     return [request.getfixturevalue(PEOPLE[key]) for key in keys]
 
 
-# --- the state machine: every step, in every state, by every person -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Action:
-    stages: tuple[str, ...]  # the case stages at which the step exists at all
-    parts: frozenset[str]  # who may take it (keys of conftest.PEOPLE)
-    ready: tuple[str, ...]  # the states in which it then succeeds
-    to_stage: str | None  # the stage it moves the case to; None: the stage stays
-    kind: str  # the timeline event it writes
-    person_first: bool = False  # refuses the person before looking at the stage
-
-
-ACTIONS = {
-    "acknowledge": Action(("received",), frozenset({"champion"}), ("received",), "acknowledged", EventKind.STAGE),
-    "informal_start": Action(
-        ("acknowledged",), frozenset({"champion"}), ("acknowledged",), "informal", EventKind.STAGE
-    ),
-    "escalate": Action(("informal",), frozenset({"raiser"}), ("informal",), "formal", EventKind.STAGE),
-    "extend": Action(("formal",), frozenset({"respondent", "champion"}), ("formal",), None, EventKind.EXTENSION),
-    "respond": Action(("formal",), frozenset({"respondent"}), ("formal",), None, EventKind.RESPONSE),
-    # due date passed on the day used below, so the champion need not wait for a response
-    "outcome": Action(("formal",), frozenset({"champion"}), ("formal", "responded"), None, EventKind.OUTCOME),
-    "appeal": Action(("formal",), frozenset({"raiser", "respondent"}), ("decided",), "appeal", EventKind.STAGE),
-    "panel_assign": Action(
-        ("formal", "appeal"),
-        frozenset({"champion"}),
-        ("formal", "responded", "decided", "appeal"),
-        None,
-        EventKind.PANEL,
-        person_first=True,
-    ),
-    "decide": Action(("appeal",), frozenset({"panel"}), ("appeal",), "closed", EventKind.STAGE),
-    "close": Action(
-        ("informal", "formal"), frozenset({"champion"}), ("informal", "decided"), "closed", EventKind.STAGE
-    ),
-    "withdraw": Action(
-        ("received", "acknowledged", "informal", "formal", "appeal"),
-        frozenset({"raiser"}),
-        OPEN_STATES,
-        "withdrawn",
-        EventKind.STAGE,
-    ),
-}
-
-
-def _act(action: str, concern: Concern, actor, *, spare_panel_member):
-    match action:
-        case "acknowledge":
-            return services.concern_acknowledge(concern=concern, actor=actor, today=ACKNOWLEDGED_ON)
-        case "informal_start":
-            return services.informal_start(concern=concern, actor=actor, today=INFORMAL_ON)
-        case "escalate":
-            return services.formal_escalate(concern=concern, actor=actor, today=ESCALATED_ON, reasons="No agreement.")
-        case "extend":
-            return services.formal_extend(
-                concern=concern, actor=actor, today=datetime.date(2026, 12, 1), days=5, reasons="Officer on leave."
-            )
-        case "respond":
-            return services.formal_respond(concern=concern, actor=actor, today=RESPONDED_ON, response="Our reply.")
-        case "outcome":
-            return services.formal_outcome_record(
-                concern=concern,
-                actor=actor,
-                today=FORMAL_RESPONSE_DUE + ONE_DAY,
-                outcome=Outcome.NOT_UPHELD,
-                reasons="Notice was given.",
-            )
-        case "appeal":
-            return services.appeal_lodge(concern=concern, actor=actor, today=APPEALED_ON, grounds="Evidence missed.")
-        case "panel_assign":
-            return services.panel_assign(concern=concern, actor=actor, member=spare_panel_member)
-        case "decide":
-            return services.appeal_decide(
-                concern=concern, actor=actor, today=APPEAL_DECIDED_ON, outcome=Outcome.NOT_UPHELD, reasons="Upheld."
-            )
-        case "close":
-            return services.concern_close(concern=concern, actor=actor, today=LODGE_BY + ONE_DAY, reasons="Agreed.")
-        case "withdraw":
-            return services.concern_withdraw(concern=concern, actor=actor, today=LODGE_BY + ONE_DAY, reasons="Done.")
-    raise ValueError(action)
-
-
-def _expected_refusal(action: Action, state: str, who: str):
-    if action.person_first and who not in action.parts:
-        return PermissionDenied
-    if STAGE_OF[state] not in action.stages:
-        return ValidationError
-    if who not in action.parts:
-        return PermissionDenied
-    if state not in action.ready:
-        return ValidationError
-    return None
-
-
-@pytest.mark.parametrize("who", list(PEOPLE))
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("action", list(ACTIONS))
-def test_every_step_in_every_state_by_every_person(action, state, who, case_at, second_panel_member, request):
-    """A step that does not exist at the case's stage is a ValidationError whoever asks (panel assignment asks who
-    first); one the person's part does not allow is PermissionDenied; a refusal changes nothing and sends nothing."""
-    concern = case_at(state)
-    (actor,) = _people(request, who)
-    events, emails = concern.events.count(), CaseEmail.objects.count()
-    refusal = _expected_refusal(ACTIONS[action], state, who)
-
-    if refusal is not None:
-        with pytest.raises(refusal):
-            _act(action, concern, actor, spare_panel_member=second_panel_member)
-        concern.refresh_from_db()
-        assert concern.stage == STAGE_OF[state]
-        assert concern.events.count() == events
-        assert CaseEmail.objects.count() == emails
-        return
-
-    _act(action, concern, actor, spare_panel_member=second_panel_member)
-
-    concern.refresh_from_db()
-    assert concern.stage == (ACTIONS[action].to_stage or STAGE_OF[state])
-    event = concern.events.last()
-    assert (event.kind, event.actor, event.side) == (ACTIONS[action].kind, actor, SIDE[who])
-    if event.kind == EventKind.STAGE:
-        assert (event.from_stage, event.to_stage) == (STAGE_OF[state], concern.stage)
-    assert CaseEmail.objects.count() > emails
+# Which steps each person may take in each state, and what a refused step leaves, are tests/disputes/test_steps.py's.
 
 
 def test_a_stale_copy_of_the_case_does_not_let_a_step_repeat(concern, champion):

@@ -21,11 +21,11 @@ from commitments.models import OrganisationType
 from compact_portal.accounts.roles import Role
 from disputes import services
 from disputes.models import CaseDocument, CaseEvent, Concern, ConcernDraft, EventKind, Outcome, Stage
-from disputes.views.cases import LIST_PAGE_SIZE, STEPS
+from disputes.views.cases import LIST_PAGE_SIZE
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import CommitmentFactory, CompactFactory, PublicBodyFactory, SignatureFactory
 from tests.disputes.conftest import PEOPLE
-from tests.disputes.factories import PDF, uploads
+from tests.disputes.factories import PDF, case_snapshot, uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -741,165 +741,8 @@ def test_a_side_may_add_no_more_than_five_documents_to_a_case(case_in, signed_in
 
 # --- The steps of a case -------------------------------------------------------------------------------------------
 
-# What each person is offered on the case page at each state (conftest.PEOPLE keys; anyone not named: nothing).
-OFFERED = {
-    "received": {
-        "raiser": {"withdraw", "note", "documents"},
-        "respondent": {"note", "documents"},
-        "champion": {"acknowledge", "meeting", "note", "documents"},
-    },
-    "acknowledged": {
-        "raiser": {"withdraw", "note", "documents"},
-        "respondent": {"note", "documents"},
-        "champion": {"start-informal", "meeting", "note", "documents"},
-    },
-    "informal": {
-        "raiser": {"escalate", "withdraw", "note", "documents"},
-        "respondent": {"note", "documents"},
-        "champion": {"close", "meeting", "note", "documents"},
-    },
-    "formal": {
-        "raiser": {"withdraw", "note", "documents"},
-        "respondent": {"extend", "respond", "note", "documents"},
-        "champion": {"extend", "assign-panel", "meeting", "note", "documents"},
-    },
-    "responded": {
-        "raiser": {"withdraw", "note", "documents"},
-        "respondent": {"note", "documents"},
-        "champion": {"formal-outcome", "assign-panel", "meeting", "note", "documents"},
-    },
-    "decided": {
-        "raiser": {"appeal", "withdraw", "note", "documents"},
-        "respondent": {"appeal", "note", "documents"},
-        "champion": {"assign-panel", "meeting", "note", "documents"},
-    },
-    "appeal": {
-        "raiser": {"withdraw", "note", "documents"},
-        "respondent": {"note", "documents"},
-        "champion": {"assign-panel", "meeting", "note", "documents"},
-        "panel": {"decide-appeal", "meeting", "note", "documents"},
-    },
-    "closed": {"raiser": {"note"}, "respondent": {"note"}, "champion": {"note"}, "panel": {"note"}},
-    "withdrawn": {"raiser": {"note"}, "respondent": {"note"}, "champion": {"note"}},
-}
-
-
-@pytest.mark.parametrize("state", list(OFFERED))
-@pytest.mark.parametrize("viewer", sorted(SEES_CASE), indirect=True)
-def test_each_step_is_offered_only_to_the_people_who_may_take_it(request, viewer, state, case_in, signed_in):
-    concern = case_in(state)
-    key = _key(request)
-
-    response = signed_in(viewer).get(concern.get_absolute_url())
-
-    assert response.status_code == 200
-    expected = OFFERED[state].get(key, set())
-    assert _steps_offered(response) == expected
-    if not expected:
-        assert "There is nothing for you to do on this case now." in _page(response)
-
-
-def _step_data(action: str, concern, request) -> dict:
-    """Valid form data for ``action`` on ``concern`` (fields prefixed with the step's key, as on the page)."""
-    today = timezone.localdate()
-    commitment = concern.commitments.first()
-    data = {
-        "acknowledge": {"note": "Taking it on."},
-        "start-informal": {"note": "First meeting next week."},
-        "escalate": {"reasons": "Two meetings, no agreement."},
-        "extend": {"days": "5", "reasons": "The chief executive is away."},
-        "respond": {"response": "Notice was given in June."},
-        "formal-outcome": {
-            "outcome": Outcome.UPHELD,
-            "commitments_found_broken": [commitment.pk],
-            "reasons": "Two weeks is not three months.",
-        },
-        "appeal": {"grounds": "The notice letter was missed."},
-        "assign-panel": {"member": request.getfixturevalue("second_panel_member").pk},
-        "decide-appeal": {"outcome": Outcome.NOT_UPHELD, "reasons": "The letter was sent.", "lessons_learned": ""},
-        "close": {"reasons": "Agreed at the second meeting.", "lessons_learned": "Talk early."},
-        "withdraw": {"reasons": "Sorted out between us."},
-        "meeting": {"meeting_kind": "mediation", "meeting_date": today.isoformat(), "attendees": "Both sides."},
-        "note": {"text": "Papers sent to both sides."},
-        "documents": {"documents": [_pdf("minutes.pdf")], "description": "Minutes"},
-    }[action]
-    return {f"{action}-{field}": value for field, value in data.items()}
-
-
-def _snapshot(concern) -> tuple:
-    concern = Concern.objects.get(pk=concern.pk)
-    return (
-        concern.stage,
-        concern.step_due_by,
-        concern.formal_extension_days,
-        concern.formal_responded_on,
-        concern.formal_outcome,
-        concern.events.count(),
-        concern.documents.count(),
-        concern.panel_assignments.count(),
-    )
-
-
-def _taken(action: str, concern) -> bool:
-    concern = Concern.objects.get(pk=concern.pk)
-    return {
-        "acknowledge": lambda: concern.stage == Stage.ACKNOWLEDGED,
-        "start-informal": lambda: concern.stage == Stage.INFORMAL,
-        "escalate": lambda: concern.stage == Stage.FORMAL,
-        "extend": lambda: concern.formal_extension_days == 5,
-        "respond": lambda: concern.formal_response == "Notice was given in June.",
-        "formal-outcome": lambda: concern.formal_outcome == Outcome.UPHELD and concern.appeal_lodge_by is not None,
-        "appeal": lambda: concern.stage == Stage.APPEAL,
-        "assign-panel": lambda: concern.panel_assignments.filter(member__full_name="Quinn Panel").exists(),
-        "decide-appeal": lambda: concern.stage == Stage.CLOSED and concern.outcome == Outcome.NOT_UPHELD,
-        "close": lambda: concern.stage == Stage.CLOSED and concern.outcome == Outcome.RESOLVED_BY_AGREEMENT,
-        "withdraw": lambda: concern.stage == Stage.WITHDRAWN,
-        "meeting": lambda: concern.events.filter(kind=EventKind.MEETING).exists(),
-        "note": lambda: concern.events.filter(kind=EventKind.NOTE, text="Papers sent to both sides.").exists(),
-        "documents": lambda: concern.documents.filter(original_name="minutes.pdf").exists(),
-    }[action]()
-
-
-# action, the state it is tried at, and the people (conftest.PEOPLE keys) who may take it there.
-STEP_RIGHTS = [
-    ("acknowledge", "received", {"champion"}),
-    ("start-informal", "acknowledged", {"champion"}),
-    ("escalate", "informal", {"raiser"}),
-    ("extend", "formal", {"respondent", "champion"}),
-    ("respond", "formal", {"respondent"}),
-    ("formal-outcome", "responded", {"champion"}),
-    ("appeal", "decided", {"raiser", "respondent"}),
-    ("assign-panel", "formal", {"champion"}),
-    ("decide-appeal", "appeal", {"panel"}),
-    ("close", "informal", {"champion"}),
-    ("withdraw", "received", {"raiser"}),
-    ("meeting", "appeal", {"champion", "panel"}),
-    ("note", "appeal", {"raiser", "respondent", "champion", "panel"}),
-    ("documents", "appeal", {"raiser", "respondent", "champion", "panel"}),
-]
-
-
-@pytest.mark.parametrize(("action", "state", "allowed"), STEP_RIGHTS, ids=[right[0] for right in STEP_RIGHTS])
-@pytest.mark.parametrize("viewer", ["anonymous", *VIEWERS], indirect=True)
-def test_each_step_can_be_taken_by_its_people_only(request, viewer, action, state, allowed, case_in, client):
-    concern = case_in(state)
-    key = _key(request)
-    before = _snapshot(concern)
-    if viewer is not None:
-        client.force_login(viewer)
-
-    response = client.post(_url("case_action", concern.reference, action), _step_data(action, concern, request))
-
-    if key == "anonymous":
-        assert _is_sign_in_redirect(response)
-    elif key in allowed:
-        assert response.status_code == 302
-        assert response.url == concern.get_absolute_url()
-        assert _taken(action, concern)
-        return
-    else:
-        assert response.status_code == (403 if key in SEES_CASE else 404)
-    assert _snapshot(concern) == before
+# Who is offered which step in which state, and who may take it through the page, are tests/disputes/test_steps.py's
+# (one table for the rules, the page and the services).
 
 
 def test_a_step_taken_through_the_page_emails_the_parties(
@@ -915,24 +758,9 @@ def test_a_step_taken_through_the_page_emails_the_parties(
     assert f"{concern.reference}: the concern is acknowledged" in [email.subject for email in to_raiser]
 
 
-@pytest.mark.parametrize(("action", "state", "allowed"), STEP_RIGHTS, ids=[right[0] for right in STEP_RIGHTS])
-def test_a_step_taken_shows_its_message_and_the_new_state(request, action, state, allowed, case_in, client):
-    concern = case_in(state)
-    client.force_login(request.getfixturevalue(PEOPLE[sorted(allowed)[0]]))
-
-    response = client.post(
-        _url("case_action", concern.reference, action), _step_data(action, concern, request), follow=True
-    )
-
-    assert response.redirect_chain == [(concern.get_absolute_url(), 302)]
-    assert _messages(response) == [STEPS[action].done]
-    concern.refresh_from_db()
-    assert f'<p class="lead">{concern.get_stage_display()}' in _page(response)
-
-
 def test_a_refused_step_with_an_incomplete_form_says_it_is_not_open_and_changes_nothing(case_in, signed_in, champion):
     concern = case_in("informal")
-    before = _snapshot(concern)
+    before = case_snapshot(concern)
 
     response = signed_in(champion).post(
         _url("case_action", concern.reference, "escalate"), {"escalate-reasons": ""}, follow=True
@@ -940,7 +768,7 @@ def test_a_refused_step_with_an_incomplete_form_says_it_is_not_open_and_changes_
 
     assert response.redirect_chain == [(concern.get_absolute_url(), 302)]
     assert _messages(response) == ["That step is not open to you on this case now."]
-    assert _snapshot(concern) == before
+    assert case_snapshot(concern) == before
 
 
 def test_a_step_someone_else_took_first_says_why_and_changes_nothing(case_in, signed_in, champion, cast):
@@ -948,13 +776,13 @@ def test_a_step_someone_else_took_first_says_why_and_changes_nothing(case_in, si
     page = signed_in(champion).get(concern.get_absolute_url())
     assert "acknowledge" in _steps_offered(page)
     services.concern_acknowledge(concern=concern, actor=cast.champion, today=timezone.localdate())
-    before = _snapshot(concern)
+    before = case_snapshot(concern)
 
     response = signed_in(champion).post(_url("case_action", concern.reference, "acknowledge"), follow=True)
 
     assert response.redirect_chain == [(concern.get_absolute_url(), 302)]
     assert _messages(response) == ["This case is at the acknowledged stage, so you cannot acknowledge the concern now."]
-    assert _snapshot(concern) == before
+    assert case_snapshot(concern) == before
 
 
 @pytest.mark.parametrize(
@@ -994,7 +822,7 @@ def test_invalid_input_re_renders_the_case_with_the_error_and_a_400(
     request, action, state, who, data, error, case_in, signed_in
 ):
     concern = case_in(state)
-    before = _snapshot(concern)
+    before = case_snapshot(concern)
 
     response = signed_in(request.getfixturevalue(PEOPLE[who])).post(
         _url("case_action", concern.reference, action), {f"{action}-{field}": value for field, value in data.items()}
@@ -1008,7 +836,7 @@ def test_invalid_input_re_renders_the_case_with_the_error_and_a_400(
     for value in data.values():
         if value.strip():
             assert value in page
-    assert _snapshot(concern) == before
+    assert case_snapshot(concern) == before
 
 
 @pytest.fixture
