@@ -6,9 +6,9 @@ service takes it, or none of the three does, and the service refuses with the ru
 the code. Everything else here is derived from it: who may take each step at all, the stages at which it exists,
 and so whether a refusal is about the person's part (PermissionDenied) or the case's state (ValidationError).
 
-The cases live in one world for the module (``world``), built once in a transaction rolled back at the end; each
-test's own changes are in its own savepoint (``db``), rolled back after it, so no test sees another's. The world's
-dates are counted back from the day it is built, which is the day the pages and the services are asked about.
+The cases live in one world for the module (``world``; tests/worlds.py), built once in a transaction rolled back at
+the end; each test's own changes are in its own savepoint (``db``), rolled back after it, so no test sees another's.
+The world's dates are counted back from the day it is built, which is the day the pages and services are asked about.
 """
 
 import datetime
@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
 from tests.disputes.conftest import catalogue
 from tests.disputes.factories import PDF, ConcernFactory, case_snapshot, pdfs
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -370,18 +370,9 @@ def media_root(settings, module_media_root):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One world for the module, built in a transaction that is rolled back at the end; each test's own
-    transaction (``db``) is a savepoint inside it."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            # as tests/conftest.py's _bank_holidays_as_shipped, for the deadlines the world's steps store
-            BANK_HOLIDAYS_DIR=tmp_path_factory.getbasetemp() / "no-stored-bank-holidays",
-        ),
-        transaction.atomic(),
-    ):
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the module (tests/worlds.py): built once, rolled back after the module's last test."""
+    with shared_world(django_db_blocker, tmp_path_factory):
         council = PublicBodyFactory(name="Portsmouth City Council")
         trust = PublicBodyFactory(name="Portsmouth Hospitals NHS Trust", organisation_type=OrganisationType.NHS_BODY)
         charity = OrganisationFactory(name="Southsea Community Food Bank")
@@ -404,7 +395,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             if isinstance(callback, _Batch):
                 callback.sealed = True
         yield built
-        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(shared, db) -> World:
+    """The module's world, each test's changes to it in the test's own transaction, nested in the world's."""
+    return shared
 
 
 # --- Offered, taken, or refused: the rules, the services ------------------------------------------------------------
