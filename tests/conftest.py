@@ -21,6 +21,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
+from tests.worlds import FAST_PASSWORD_HASHERS, no_stored_bank_holidays
 
 # --- One run, several processes -------------------------------------------------------------------------------
 # pytest-xdist runs the tests in a worker process per core (gw0, gw1, ...). pytest-django gives each worker a
@@ -100,8 +101,7 @@ def delete_output_dir():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # Real hashing costs ~0.3 s a password; tests check behaviour, not hash strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -112,9 +112,7 @@ def _rate_limits_start_at_zero():
 
 @pytest.fixture(autouse=True)
 def _bank_holidays_as_shipped(settings, tmp_path_factory):
-    """Working days come from GOV.UK's list as shipped in govuk-bank-holidays, never from a copy a developer's
-    refresh task stored (compact_portal/working_days.py): the directory of stored copies is an empty one."""
-    settings.BANK_HOLIDAYS_DIR = tmp_path_factory.getbasetemp() / "no-stored-bank-holidays"
+    settings.BANK_HOLIDAYS_DIR = no_stored_bank_holidays(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,15 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.test import override_settings
 
+# Real hashing costs ~0.3 s a password; tests check behaviour, not hash strength.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def no_stored_bank_holidays(tmp_path_factory):
+    """An empty directory of stored bank-holiday copies, so working days come from GOV.UK's list as shipped in
+    govuk-bank-holidays, never from a copy a developer's refresh task stored (compact_portal/working_days.py)."""
+    return tmp_path_factory.getbasetemp() / "no-stored-bank-holidays"
+
 
 @contextmanager
 def shared_world(django_db_blocker, tmp_path_factory):
@@ -29,8 +38,7 @@ def shared_world(django_db_blocker, tmp_path_factory):
     with (
         django_db_blocker.unblock(),
         override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            BANK_HOLIDAYS_DIR=tmp_path_factory.getbasetemp() / "no-stored-bank-holidays",
+            PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, BANK_HOLIDAYS_DIR=no_stored_bank_holidays(tmp_path_factory)
         ),
         transaction.atomic(),
     ):

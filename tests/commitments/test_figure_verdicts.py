@@ -16,8 +16,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
 from commitments.models import Flag, FlagStatus, RecordType, RuleKey
 from commitments.selectors.dashboard import compact_figures, figure_records
@@ -40,6 +38,7 @@ from tests.commitments.factories import (
 )
 from tests.consultations.factories import ConsultationFactory, publish_feedback
 from tests.funding.factories import FundingRelationshipFactory, InvoiceFactory, NoticeFactory, pay_in_full
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -242,16 +241,11 @@ def _build() -> dict:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The Verdict Compact: built once in a transaction rolled back at the end; each test's own transaction
     nests inside it (the few that add a flag lose it when theirs is rolled back)."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with shared_world(django_db_blocker, tmp_path_factory):
         yield _build()
-        transaction.set_rollback(True)
 
 
 def figures_of(world, organisation=None):

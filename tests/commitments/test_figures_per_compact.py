@@ -18,9 +18,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -45,6 +43,7 @@ from tests.commitments.factories import ChampionFactory, OrganisationFactory, Pu
 from tests.consultations.factories import ConsultationFactory, publish_feedback
 from tests.disputes.factories import ConcernFactory
 from tests.funding.factories import FundingRelationshipFactory, InvoiceFactory, NoticeFactory, pay_in_full
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -300,20 +299,15 @@ def _build(compact) -> dict:
 
 
 @pytest.fixture(scope="module")
-def worlds(django_db_setup, django_db_blocker):
+def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
     """The three seed compacts, each with its records: built once in a transaction rolled back at the end."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with shared_world(django_db_blocker, tmp_path_factory):
         compacts = {compact.slug: compact for compact in compacts_load()}
         administrator = MembershipFactory(
             organisation=PublicBodyFactory(name="Portal Administrators"), role=Role.ADMINISTRATOR
         ).user
         built = {slug: _build(compacts[slug]) | {"administrator": administrator} for slug in SLUGS}
         yield built
-        transaction.set_rollback(True)
 
 
 def figures_of(world, **scope):

@@ -10,8 +10,6 @@ import re
 from collections import Counter
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from commitments.models import Flag, FlagStatus, RecordType
@@ -20,6 +18,7 @@ from compact_portal.accounts.roles import Role
 from compact_portal.figures import Verdict
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.test_figure_verdicts import CASES, Q2_2026, TODAY, _build
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +37,11 @@ WALK = [pytest.param(key, name, verdict, id=f"{key}-{name}") for key, name, verd
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with shared_world(django_db_blocker, tmp_path_factory):
         built = _build()
         built["administrator"] = MembershipFactory(organisation=built["city"], role=Role.ADMINISTRATOR).user
         yield built
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ clock, and a decision cannot be told after today.
 import datetime
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -25,6 +24,7 @@ from funding.models import Decision, FundingRelationship
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
 from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -261,15 +261,11 @@ def test_moving_the_start_so_that_a_recorded_award_is_late_is_warned_of(
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """A council's late unjustified award with a short term, and a decline without feedback; its officer, the
     charity's member and an officer of another body, each with a client. Built once in a transaction rolled
     back at the end; each test's own transaction nests inside it."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with shared_world(django_db_blocker, tmp_path_factory):
         compact = CompactFactory(name="Gaps Compact")
         council, charity = PublicBodyFactory(name="Gosport Borough Council"), OrganisationFactory(name="Gosport Shed")
         late = FundingRelationshipFactory(
@@ -300,7 +296,6 @@ def world(django_db_setup, django_db_blocker):
             clients[name] = Client()
             clients[name].force_login(MembershipFactory(organisation=organisation, role=role).user)
         yield {"late": late, "award": award, "bare": bare, "decline": decline, "clients": clients}
-        transaction.set_rollback(True)
 
 
 def explain_url(decision: Decision) -> str:
