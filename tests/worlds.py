@@ -32,13 +32,16 @@ def no_stored_bank_holidays(tmp_path_factory):
 
 
 @contextmanager
-def shared_world(django_db_blocker, tmp_path_factory):
+def shared_world(django_db_blocker, tmp_path_factory, **settings):
     """Open the database to a module-scoped fixture, with the settings every test's set-up runs with
-    (tests/conftest.py's autouse fixtures), in a transaction rolled back at the end."""
+    (tests/conftest.py's autouse fixtures) and any ``settings`` the module adds, in a transaction rolled back at
+    the end."""
     with (
         django_db_blocker.unblock(),
         override_settings(
-            PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, BANK_HOLIDAYS_DIR=no_stored_bank_holidays(tmp_path_factory)
+            PASSWORD_HASHERS=FAST_PASSWORD_HASHERS,
+            BANK_HOLIDAYS_DIR=no_stored_bank_holidays(tmp_path_factory),
+            **settings,
         ),
         transaction.atomic(),
     ):

@@ -37,8 +37,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -50,6 +49,7 @@ from funding.forms import RelationshipForm
 from funding.models import Decision, FundingRelationship, Invoice, Notice, Payment
 from tests.compact_portal import access_world
 from tests.compact_portal.access_world import PEOPLE, World, build_world
+from tests.worlds import shared_world
 
 ROLES = ("anonymous", *PEOPLE)
 LOGIN = "login"
@@ -439,22 +439,14 @@ def refusals_not_logged():
 def world_and_clients(django_db_setup, django_db_blocker, tmp_path_factory):
     """One world for the module, built in a transaction that is rolled back at the end; each test's own
     transaction (``db``) nests inside it. One test client per column, signed in once."""
-    with (
-        django_db_blocker.unblock(),
-        refusals_not_logged(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            MEDIA_ROOT=tmp_path_factory.mktemp("access-matrix-media"),
-        ),
-        transaction.atomic(),
-    ):
+    media = tmp_path_factory.mktemp("access-matrix-media")
+    with refusals_not_logged(), shared_world(django_db_blocker, tmp_path_factory, MEDIA_ROOT=media):
         world = build_world(timezone.localdate())
         clients = {"anonymous": Client()}
         for person in PEOPLE:
             clients[person] = Client()
             clients[person].force_login(getattr(world, person))
         yield world, clients
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
