@@ -1,7 +1,8 @@
 """Flags follow every write: a change re-checks its records once it commits, without waiting for a scheduled run.
 
 The live re-check works as of the real today (``timezone.localdate()``, as the task does), so the dates here are
-counted from it. An invoice received 30 days ago is past its pay-by date today.
+counted from it. An invoice received 30 days ago is past its pay-by date today. Today is held at the day this module
+was loaded (``same_day``), so a run that goes past midnight does not see two days.
 """
 
 import datetime
@@ -27,6 +28,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_in_proce
 
 TODAY = timezone.localdate()
 LONG_AGO = TODAY - datetime.timedelta(days=30)  # an invoice received then is past its pay-by date today
+
+
+@pytest.fixture(autouse=True)
+def same_day(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
 
 
 @pytest.fixture
