@@ -18,3 +18,5 @@ class CompactPortalConfig(AppConfig):
         # explains), so this package never imports the apps. This package's own audit.py, imported above,
         # registers nothing.
         autodiscover_modules("audit")
+        # Likewise each app says what waits for whom in its own waiting.py (compact_portal/worklist.py).
+        autodiscover_modules("waiting")
