@@ -42,6 +42,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True, help_text="Untick instead of deleting, so that the person's history is kept."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # What the person chooses to be sent (their account page). E-mails the disputes process requires are sent
+    # whatever they choose here.
+    digest_frequency = models.CharField(
+        "e-mail digest of what is waiting for you",
+        max_length=10,
+        choices=[("daily", "Every day"), ("weekly", "Every Monday"), ("off", "Never")],
+        default="daily",
+    )
+    case_emails = models.BooleanField(
+        "e-mails about Compact concerns beyond those the disputes process requires", default=True
+    )
+    # The secret part of the address of the person's calendar feed of deadlines: anyone holding the address can
+    # read the feed (calendar programs cannot sign in), so the person can reset it from their account page.
+    calendar_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     objects = UserManager()
 
