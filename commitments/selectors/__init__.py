@@ -26,7 +26,7 @@ from ..models import (
     Signature,
     SignatureStatus,
 )
-from ..rulebook import PORTAL_DEFAULT
+from ..rulebook import PORTAL_DEFAULT, PORTAL_DEFAULTS
 
 
 def compact_list() -> QuerySet[Compact]:
@@ -192,6 +192,30 @@ def cite(*, compact: Compact, rule: str) -> str:
     "commitment PSA 18" (Leicestershire), or "the portal's default (this compact states no such rule)"."""
     clause = clauses_of(compact=compact).get(rule)
     return f"commitment {clause}" if clause else "the portal's default (this compact states no such rule)"
+
+
+class Promise:
+    """The promise of the measurable rule ``rule`` in each compact, in words, for lists that name the promise
+    behind each of their records (the "Waiting for you" items): one query reads the clause every compact gives
+    the rule, on first use, whatever the number of records or compacts."""
+
+    def __init__(self, rule: str):
+        self.rule = rule
+        self._clauses: dict[int, str] | None = None
+
+    def why(self, compact: Compact) -> str:
+        """The commitment in plain words, in the compact's own settings: "Invoices paid within 10 working days"."""
+        text = PORTAL_DEFAULTS[self.rule](compact)
+        return text[:1].upper() + text[1:]
+
+    def clause(self, compact: Compact) -> str:
+        """The clause, "clause 11.2"; or where the compact's document makes no such promise, the portal's default,
+        as a flag cites it (``rulebook.citation``): "portal default; this compact states no such rule"."""
+        if self._clauses is None:
+            carried = commitments_carrying_rules(rule_key=self.rule)
+            self._clauses = {compact_id: code for (compact_id, _rule), (code, _pk) in carried.items()}
+        code = self._clauses.get(compact.pk)
+        return f"clause {code}" if code else f"{PORTAL_DEFAULT.lower()}; this compact states no such rule"
 
 
 def flags_raised_in(*, run: ComplianceRun, earlier_runs: list[int] = ()) -> QuerySet[Flag]:
