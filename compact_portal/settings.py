@@ -353,7 +353,18 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_without_traceback": {"()": "compact_portal.log_filters.RefusalsWithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_without_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own "django" logger writes to a console of its own when DEBUG is on, and then passes the record on
+    # to the root's: every refusal and error was written twice. Its records go to the root's handler alone.
+    # A refusal's record loses its traceback where it is made (django.request), before any handler sees it; the
+    # console's filter does the same for the refusals Django logs elsewhere (django.security.*).
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["refusals_without_traceback"], "propagate": True},
+    },
 }
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
