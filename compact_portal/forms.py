@@ -1,13 +1,17 @@
 """Pieces every app's forms and form views share."""
 
+import copy
 import datetime
 import logging
+from collections.abc import Callable
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.forms.models import construct_instance
+from django.utils import timezone
 from django.utils.html import format_html
 
 logger = logging.getLogger(__name__)
@@ -40,7 +44,60 @@ class PlausibleDates:
                 field.validators.append(plausible_date)
 
 
-class ValidatedByService:
+class ChecksWithItsService:
+    """Form mixin: a form that has an error also reports what its service would refuse in the values typed, so
+    one post shows every mistake instead of one layer of them at a time (the fields, then the record, then the
+    service's own checks).
+
+    A form lists the service's own checks of typed values in ``service_checks()``: functions of the service's
+    module (the one source of each rule), each raising a ValidationError that names its fields. They run only once
+    the form (or another form of its page, see ``all_valid``) has an error: on a clean form the service runs them
+    itself, once. An error on a field that already has one is not added: the first says what to fix there.
+    """
+
+    def service_checks(self) -> list[Callable[[], None]]:
+        """The service's checks of what was typed; read ``cleaned_data`` with ``.get()``, as fields may have failed."""
+        return []
+
+    @property
+    def today(self) -> datetime.date:
+        return timezone.localdate()  # the day the views give their services
+
+    def report_service_checks(self) -> None:
+        """Run ``service_checks()`` once and show what they refuse on the form (see ``add_unreported_errors``)."""
+        if getattr(self, "_service_checked", False):
+            return
+        self._service_checked = True
+        for check in self.service_checks():
+            try:
+                check()
+            except ValidationError as error:
+                add_unreported_errors(self, error)
+
+
+def add_unreported_errors(form, error: ValidationError) -> None:
+    """Add ``error`` to ``form`` on each field it names that the form has and that has no error yet; an error
+    naming no field, or a field the form does not show, is left for the service to report once the form is clean
+    (it may be about what the service itself sets)."""
+    if not hasattr(error, "error_dict"):
+        return
+    for field, field_errors in error.error_dict.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, field_errors)
+
+
+def all_valid(*forms_on_page) -> bool:
+    """Validate every form of a page (no stopping at the first that fails) and, if any has an error, have each
+    also report its service's checks (``ChecksWithItsService``): one post shows every mistake on the page."""
+    valid = [form.is_valid() for form in forms_on_page]
+    if not all(valid):
+        for form in forms_on_page:
+            if isinstance(form, ChecksWithItsService):
+                form.report_service_checks()
+    return all(valid)
+
+
+class ValidatedByService(ChecksWithItsService):
     """ModelForm mixin for a form whose record a service makes or changes: the form checks what was typed, the
     service checks the record. Put it before ``forms.ModelForm`` in the bases.
 
@@ -49,19 +106,33 @@ class ValidatedByService:
     - ``is_valid()`` means each field cleaned and the form's own ``clean()`` passed, and nothing more: the model's
       ``clean()``, its unique checks and its constraints have not run;
     - ``form.instance`` is as the form was given it: the typed values are not copied onto it (read them from
-      ``cleaned_data``; ``save()`` would store the instance unchanged, so the view calls the service instead).
+      ``cleaned_data``; ``save()`` would store the instance unchanged, so the view calls the service instead);
+    - a form with an error says everything else that is wrong too: the model's checks of the fields that did clean
+      (on a copy of the instance) and the service's checks of what was typed (``service_checks()``), each on its
+      field, so the person fixes every mistake in one go rather than meeting them one post at a time.
 
     Why: the service validates the whole record with ``full_clean()`` inside its own transaction, with what only it
     knows (the compact's settings, the record the new one belongs to, today's date), and the view shows what it
     refuses on the form (``add_service_errors``). Validating the model here as well would check a half-built record
-    (its service sets the rest) and the same rules twice, in two places that could disagree.
+    (its service sets the rest) and the same rules twice, in two places that could disagree. Only once the form
+    has already failed, and so the service will not run, does the form ask the model and the service's own checks
+    about what was typed, keeping their errors on the form's own fields.
 
     How: Django has no public switch for this. ``ModelForm`` copies the values onto the instance and validates it
-    in ``_post_clean()``, the hook ``forms.Form`` leaves empty; this mixin leaves it empty again, in this one place.
+    in ``_post_clean()``, the hook ``forms.Form`` leaves empty; this mixin replaces it, in this one place.
     """
 
     def _post_clean(self):
-        pass  # forms.Form's own: no instance to build, no model validation (see the docstring)
+        if not self._errors:
+            return  # the service validates the record (see the docstring)
+        # The form has failed, so the service will not run: say now what the model would also refuse.
+        record = copy.copy(self.instance)
+        construct_instance(self, record, self._meta.fields, self._meta.exclude)
+        try:
+            record.full_clean(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            add_unreported_errors(self, error)
+        self.report_service_checks()
 
 
 def form_helper(submit: str | None, *layout) -> FormHelper:

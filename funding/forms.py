@@ -3,6 +3,8 @@ of an explanation missing (9.1, 9.2, 9.3) from ``funding/gaps.py``. Help texts n
 own words (``commitments.selectors.cite``) where the form knows the compact, and name no clause where it does not
 (a new relationship, before its compact is chosen)."""
 
+from functools import partial
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
@@ -12,10 +14,17 @@ from django.utils.text import capfirst
 from commitments.forms import ImportForm
 from commitments.models import Compact, MeasurableRule, Organisation, Side, SignatureStatus
 from commitments.selectors import cite
-from compact_portal.forms import DATE_INPUT, FlagsGaps, PlausibleDates, ValidatedByService, form_helper
+from compact_portal.forms import (
+    DATE_INPUT,
+    ChecksWithItsService,
+    FlagsGaps,
+    PlausibleDates,
+    ValidatedByService,
+    form_helper,
+)
 from compact_portal.one_time import OneTimeKeyForm
 
-from . import gaps, rules
+from . import gaps, rules, services
 from .models import (
     NOTICE_DETAIL_FIELDS,
     RELATIONSHIP_DETAIL_FIELDS,
@@ -49,6 +58,15 @@ def citing(compact: Compact | None, rule: str, text: str) -> str:
 
 
 RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
+
+
+class HappenedByToday(ChecksWithItsService):
+    """Form mixin: once the form (or its page) has an error, a decision told, invoice received, payment made or
+    notice given after today is reported with the rest, in the service's words (``refuse_after_today``)."""
+
+    def service_checks(self):
+        dates = {name: self.cleaned_data.get(name) for name in services.HAPPENED_BY_TODAY if name in self.fields}
+        return [*super().service_checks(), partial(services.refuse_after_today, self.today, **dates)]
 
 
 class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
@@ -160,7 +178,7 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         )
 
 
-class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, ValidatedByService, forms.ModelForm):
+class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, HappenedByToday, ValidatedByService, forms.ModelForm):
     """A decision on a relationship. A late award without a justification (9.2) or a decline without feedback
     (9.3) is warned of, then recorded if the officer says so."""
 
@@ -210,7 +228,7 @@ class DecisionForm(OneTimeKeyForm, FlagsGaps, PlausibleDates, ValidatedByService
         )
 
 
-class InitialDecisionForm(FlagsGaps, PlausibleDates, forms.Form):
+class InitialDecisionForm(FlagsGaps, PlausibleDates, HappenedByToday, forms.Form):
     """The optional first decision on a new relationship (awarded or declined), named as on Decision.
 
     Its decision date (9.2) comes from the relationship's form on the same page, ``relationship_form``.
@@ -309,7 +327,7 @@ class DecisionExplainForm(forms.Form):
         self.helper = form_helper(f"Save the {name}", name)
 
 
-class InvoiceForm(PlausibleDates, ValidatedByService, forms.ModelForm):
+class InvoiceForm(PlausibleDates, HappenedByToday, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Invoice
         fields = ["invoice_number", "amount", "received_date"]
@@ -322,7 +340,7 @@ class InvoiceForm(PlausibleDates, ValidatedByService, forms.ModelForm):
         )
 
 
-class PaymentForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
+class PaymentForm(OneTimeKeyForm, PlausibleDates, HappenedByToday, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["paid_date", "amount"]
@@ -333,7 +351,7 @@ class PaymentForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.Mode
         self.helper = form_helper("Record the payment", "paid_date", "amount")
 
 
-class NoticeForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
+class NoticeForm(OneTimeKeyForm, PlausibleDates, HappenedByToday, ValidatedByService, forms.ModelForm):
     class Meta:
         model = Notice
         fields = list(NOTICE_DETAIL_FIELDS)

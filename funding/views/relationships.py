@@ -15,7 +15,7 @@ from commitments.models import FlagStatus, Organisation, RecordType, RuleKey
 from compact_portal.accounts.permissions import role_required
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.selectors import organisations_where
-from compact_portal.forms import SERVICE_ERRORS, add_service_errors, gaps_held
+from compact_portal.forms import SERVICE_ERRORS, add_service_errors, all_valid, gaps_held
 from compact_portal.one_time import announce, repeat_of
 from compact_portal.pagination import page_of
 
@@ -64,7 +64,8 @@ def relationship_create(request):
     funders = organisations_where(user=request.user, role=Role.OFFICER)
     form = RelationshipForm(request.POST or None, funders=funders)
     decision_form = InitialDecisionForm(request.POST or None, prefix="decision", relationship_form=form)
-    if request.method == "POST" and form.is_valid() and decision_form.is_valid() and not gaps_held(form, decision_form):
+    # Both forms are checked, and what the service would refuse too, so one post shows every mistake on the page.
+    if request.method == "POST" and all_valid(form, decision_form) and not gaps_held(form, decision_form):
         fields = {name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS}
         decision = decision_form.cleaned_data
         try:
@@ -80,6 +81,7 @@ def relationship_create(request):
             )
         except SERVICE_ERRORS as error:
             add_service_errors(decision_form if isinstance(error, services.DecisionRefused) else form, error)
+            decision_form.report_service_checks()  # a refused relationship stops the service before the decision
         else:
             messages.success(request, f"Funding {relationship.reference} is logged.")
             return redirect(relationship)
