@@ -37,8 +37,8 @@ from ..models import (
 )
 from ..rules import CaseStep
 from .deadlines import step_due_by
+from .emails import Notice, case_notify
 from .emails import case_emails_send as case_emails_send  # re-exported
-from .emails import case_notify
 from .stages import acting_side, refuse, side_or_refusal
 from .stages import appeal_decide as appeal_decide
 from .stages import appeal_lodge as appeal_lodge
@@ -210,6 +210,7 @@ def _concern_raise(
         draft.delete()
     case_notify(
         concern=concern,
+        notice=Notice.RECEIVED,
         headline="a Compact concern has been received",
         detail=(
             f"A champion will acknowledge it by {concern.step_due_by:%-d %B %Y}. "

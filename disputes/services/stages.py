@@ -22,7 +22,7 @@ from .. import rules, selectors
 from ..models import FINDINGS, CaseEvent, Concern, EventKind, Outcome, PanelAssignment, Stage, Step
 from ..rules import CaseStep
 from .deadlines import step_due_by
-from .emails import case_notify
+from .emails import Notice, case_notify
 
 
 def locked_case(concern: Concern) -> Concern:
@@ -105,6 +105,7 @@ def concern_acknowledge(*, concern: Concern, actor: User, today: datetime.date, 
     _record(concern, actor, side, Stage.RECEIVED, note)
     case_notify(
         concern=concern,
+        notice=Notice.ACKNOWLEDGED,
         headline="the concern is acknowledged",
         detail=f"{actor.full_name} will facilitate the informal dialogue between the parties.",
     )
@@ -119,7 +120,7 @@ def informal_start(*, concern: Concern, actor: User, today: datetime.date, note:
     concern.informal_started_on = today
     _save_step(concern, actor)
     _record(concern, actor, side, Stage.ACKNOWLEDGED, note)
-    case_notify(concern=concern, headline="the informal stage has begun", detail=note.strip())
+    case_notify(concern=concern, notice=Notice.INFORMAL, headline="the informal stage has begun", detail=note.strip())
     return concern
 
 
@@ -138,6 +139,7 @@ def formal_escalate(*, concern: Concern, actor: User, today: datetime.date, reas
     _record(concern, actor, side, Stage.INFORMAL, reasons)
     case_notify(
         concern=concern,
+        notice=Notice.FORMAL,
         headline="the concern has gone to the formal stage",
         detail=f"{concern.respondent} is asked for a written response by {concern.formal_response_due:%-d %B %Y}.",
     )
@@ -165,6 +167,7 @@ def formal_extend(*, concern: Concern, actor: User, today: datetime.date, days: 
     CaseEvent.objects.create(concern=concern, kind=EventKind.EXTENSION, actor=actor, side=side, text=reasons.strip())
     case_notify(
         concern=concern,
+        notice=Notice.EXTENDED,
         headline=f"the formal response is extended by {days} working days",
         detail=f"New deadline: {concern.formal_response_due:%-d %B %Y}. Reasons: {reasons.strip()}",
     )
@@ -183,7 +186,7 @@ def formal_respond(*, concern: Concern, actor: User, today: datetime.date, respo
     concern.step_due_by = None
     _save_step(concern, actor)
     CaseEvent.objects.create(concern=concern, kind=EventKind.RESPONSE, actor=actor, side=side, text=response.strip())
-    case_notify(concern=concern, headline="the body has given its formal response")
+    case_notify(concern=concern, notice=Notice.RESPONDED, headline="the body has given its formal response")
     return concern
 
 
@@ -237,6 +240,7 @@ def formal_outcome_record(
     )
     case_notify(
         concern=concern,
+        notice=Notice.FORMAL_OUTCOME,
         headline=f"formal outcome: {concern.get_formal_outcome_display().lower()}",
         detail=f"Either party may appeal until {concern.appeal_lodge_by:%-d %B %Y}. Reasons: {reasons.strip()}",
     )
@@ -260,6 +264,7 @@ def appeal_lodge(*, concern: Concern, actor: User, today: datetime.date, grounds
     _record(concern, actor, side, Stage.FORMAL, grounds)
     case_notify(
         concern=concern,
+        notice=Notice.APPEALED,
         headline="the formal outcome has been appealed",
         detail=f"The dispute panel will decide by {concern.step_due_by:%-d %B %Y}.",
     )
@@ -287,7 +292,7 @@ def panel_assign(*, concern: Concern, actor: User, member: User) -> PanelAssignm
         assignment = PanelAssignment(concern=concern, member=member, assigned_by=actor)
         validated_save(assignment, actor)
         CaseEvent.objects.create(concern=concern, kind=EventKind.PANEL, actor=actor, side=side, text=member.full_name)
-        case_notify(concern=concern, headline="a panel member has been assigned")
+        case_notify(concern=concern, notice=Notice.PANEL_ASSIGNED, headline="a panel member has been assigned")
     return assignment
 
 
@@ -317,6 +322,7 @@ def _finish(
     _record(concern, actor, side, from_stage, reasons)
     case_notify(
         concern=concern,
+        notice=Notice.FINISHED,
         headline=f"the case is {concern.get_stage_display().lower()}: {concern.get_outcome_display().lower()}",
         detail=reasons.strip(),
     )
