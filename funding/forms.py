@@ -118,13 +118,13 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
         self.fields["compact"].queryset = self.signed_compacts(funders)
         if self.fields["compact"].queryset.count() == 1:
             self.fields["compact"].initial = self.fields["compact"].queryset.first()
+        # The essentials first (who, what, when, and on a new relationship the decision), the terms second.
         self.helper = form_helper(
-            None,  # the page places the button after the optional first decision
+            None,  # the page places the button after the terms
+            Fieldset("Who", "compact", "funder", "recipient"),
+            Fieldset("What", "mechanism", "amount", "reference", "title", "purpose"),
             Fieldset(
-                "Who and what", "compact", "funder", "recipient", "reference", "title", "purpose", "mechanism", "amount"
-            ),
-            Fieldset(
-                "Dates",
+                "When",
                 "expected_start",
                 _computed("decision_due_by", "Tell the organisation the decision by"),
                 "start_date",
@@ -133,6 +133,8 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
                 "end_date_defined_at_start",
                 "term_explanation",
             ),
+            # The page's first decision (InitialDecisionForm), when it has one, belongs with the essentials.
+            HTML("{% load crispy_forms_tags %}{% if decision_form %}{% crispy decision_form %}{% endif %}"),
             Fieldset(
                 "Terms",
                 "strategic",

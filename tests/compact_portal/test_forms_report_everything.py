@@ -103,3 +103,17 @@ def test_a_clean_form_leaves_the_service_to_check_it_once(client_for, council, c
     page = response.content.decode()
     assert page.count(escape("An invoice cannot be received after today")) == 2  # the summary and the field
     assert not Invoice.objects.exists()
+
+
+def test_log_funding_shows_the_essentials_and_the_decision_before_the_terms(client_for, council):
+    page = client_for("officer").get(reverse("funding:relationship_create")).content.decode()
+
+    legends = [page.index(f"<legend>{legend}") if f"<legend>{legend}" in page else -1 for legend in LEGENDS]
+    assert -1 not in legends, legends
+    assert legends == sorted(legends)
+    terms = page[page.index("<legend>Terms") :]
+    assert 'name="amount"' not in terms and 'name="decision-kind"' not in terms
+    assert 'name="risk_notes"' in terms
+
+
+LEGENDS = ["Who", "What", "When", "The decision", "Terms"]
