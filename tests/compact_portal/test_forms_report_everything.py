@@ -112,7 +112,8 @@ def test_log_funding_shows_the_essentials_and_the_decision_before_the_terms(clie
     assert -1 not in legends, legends
     assert legends == sorted(legends)
     terms = page[page.index("<legend>Terms") :]
-    assert 'name="amount"' not in terms and 'name="decision-kind"' not in terms
+    assert 'name="amount"' not in terms
+    assert 'name="decision-kind"' not in terms
     assert 'name="risk_notes"' in terms
 
 
