@@ -1,9 +1,10 @@
-"""UK date formats in the GOV.UK style: 5 January 2026, 05/01/2026 when typed."""
+"""UK date formats in the GOV.UK style: "5 January 2026" in prose, "5 Jan 2026" in tables (SHORT_DATE_FORMAT, the one
+compact style of every table), 05/01/2026 or 2026-01-05 when typed."""
 
 DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j F Y, H:i"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATETIME_FORMAT = "j M Y, H:i"
 TIME_FORMAT = "H:i"
 MONTH_DAY_FORMAT = "j F"
 YEAR_MONTH_FORMAT = "F Y"
