@@ -23,7 +23,7 @@ parts in the case (``selectors.case_access``: conflicts of interest are already 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -142,6 +142,81 @@ def working_days_overdue(*, due_by: date, today: date, nation: str) -> int:
 def conflicted(*, member_organisation_ids: set[int], party_organisation_ids: set[int]) -> bool:
     """A panel member with a membership in either organisation in the case has a conflict of interest."""
     return not member_organisation_ids.isdisjoint(party_organisation_ids)
+
+
+# --- Conflicts of interest, and a case no champion can steer ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ties:
+    """A person's ties to the organisations of one case: where they hold any role (``member_of``), where they are
+    appointed a champion of the case's compact (``appointed_in``), and whether they raised the concern themselves."""
+
+    member_of: frozenset[int] = frozenset()
+    appointed_in: frozenset[int] = frozenset()
+    raised_it: bool = False
+
+
+def sides(ties: Ties, *, raiser_id: int, respondent_id: int) -> tuple[bool, bool]:
+    """Whether the person is on the raising side and on the body's side of the case. Whoever raised the concern,
+    or holds any role in the raising organisation, is on its side; any role in the body concerned, or a champion's
+    appointment there, puts them on the body's side (so a withheld identity stays hidden from them)."""
+    raiser_side = ties.raised_it or raiser_id in ties.member_of
+    respondent_side = respondent_id in ties.member_of or respondent_id in ties.appointed_in
+    return raiser_side, respondent_side
+
+
+def sees_raiser(ties: Ties, *, raiser_id: int, respondent_id: int, withheld: bool) -> bool:
+    """Whether the person may see who raised the concern: everyone but the body's side, when the raiser asked for
+    their identity to be withheld (unless they are on the raising side too)."""
+    raiser_side, respondent_side = sides(ties, raiser_id=raiser_id, respondent_id=respondent_id)
+    return raiser_side or not respondent_side or not withheld
+
+
+def has_conflict(ties: Ties, *, raiser_id: int, respondent_id: int) -> bool:
+    """A champion or panel member on either side of a case has a conflict of interest: they may follow it as a
+    party would, but not steer or decide it (the compact's disputes procedure, Leicestershire §10)."""
+    return any(sides(ties, raiser_id=raiser_id, respondent_id=respondent_id))
+
+
+def party_sat_in(ties: Ties, *, raiser_id: int, respondent_id: int) -> int | None:
+    """The organisation of the case that gives the person their conflict: the body concerned first (so a withheld
+    raiser is never named to the body's side), else the raising organisation; None when there is no conflict."""
+    raiser_side, respondent_side = sides(ties, raiser_id=raiser_id, respondent_id=respondent_id)
+    if respondent_side:
+        return respondent_id
+    return raiser_id if raiser_side else None
+
+
+def nobody_to_steer(champions: Iterable[Ties], *, raiser_id: int, respondent_id: int) -> bool:
+    """True when no champion of the compact may steer the case: every one has a conflict of interest (or the
+    compact has none). Such a case needs someone from outside: a champion of another compact, the dispute panel
+    or an independent facilitator, appointed a champion of this compact (Leicestershire §10's subgroup oversees
+    disputes; Nottinghamshire KP3.4's disputes system draws on people from across the partnership)."""
+    return all(has_conflict(ties, raiser_id=raiser_id, respondent_id=respondent_id) for ties in champions)
+
+
+NO_FREE_CHAMPION = "No champion without a conflict"
+
+
+def cannot_steer(*, sits_in: str, nobody_else: bool) -> str:
+    """What the case page tells a champion with a conflict of interest, instead of "nothing to do"."""
+    said = f"You sit in {sits_in}, a party to this concern, so you cannot steer it."
+    if nobody_else:
+        return (
+            f"{said} Every champion of this compact has a conflict; the administrators and the panel have been "
+            "told it needs someone else."
+        )
+    return f"{said} A champion of this compact without a conflict steers it."
+
+
+def needs_someone_else(*, compact: str) -> str:
+    """Why a case no champion can steer waits for an administrator or the panel (their "Waiting for you" lists)."""
+    return (
+        f"{NO_FREE_CHAMPION}: every champion of {compact} sits in an organisation that is a party to it. A champion "
+        "of another compact, a panel member or an independent facilitator without a conflict can take it on once "
+        "appointed a champion of this compact."
+    )
 
 
 STEP_AT_RISK_WORKING_DAYS = 3  # a case's step is "at risk" when it falls due within three working days

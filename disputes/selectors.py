@@ -9,7 +9,7 @@ has signed the compact). Everyone else, administrators included, is told the cas
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min, OuterRef, Prefetch, Q, QuerySet
@@ -57,6 +57,9 @@ class CaseAccess:
     respondent_side: bool
     panel_member: bool
     sees_raiser: bool
+    # For a champion of the case's compact who may not steer it, being on one of its sides (rules.has_conflict):
+    # the organisation of the case that gives them the conflict (rules.party_sat_in); None for anyone else.
+    champion_conflict_in: int | None = None
 
     @property
     def is_party(self) -> bool:
@@ -98,8 +101,8 @@ def case_access(*, user: User, concern: Concern) -> CaseAccess:
         Champion.objects.filter(user=user, compact_id=concern.compact_id).values_list("organisation_id", flat=True)
     )
     raised_it = concern.raised_by_id == user.pk
-    raiser_side = raised_it or concern.raiser_id in member_of
-    respondent_side = concern.respondent_id in member_of or concern.respondent_id in appointments
+    ties = rules.Ties(member_of=frozenset(member_of), appointed_in=frozenset(appointments), raised_it=raised_it)
+    raiser_side, respondent_side = rules.sides(ties, raiser_id=concern.raiser_id, respondent_id=concern.respondent_id)
     conflicted = raiser_side or respondent_side
     steers = bool(appointments) and not conflicted
     on_panel = _panel_memberships(user, concern.compact_id).exists()
@@ -118,8 +121,50 @@ def case_access(*, user: User, concern: Concern) -> CaseAccess:
         raiser_side=raiser_side,
         respondent_side=respondent_side,
         panel_member=on_panel,
-        sees_raiser=raiser_side or not respondent_side or not concern.withhold_identity,
+        sees_raiser=rules.sees_raiser(
+            ties, raiser_id=concern.raiser_id, respondent_id=concern.respondent_id, withheld=concern.withhold_identity
+        ),
+        champion_conflict_in=(
+            rules.party_sat_in(ties, raiser_id=concern.raiser_id, respondent_id=concern.respondent_id)
+            if appointments
+            else None
+        ),
     )
+
+
+def cases_nobody_can_steer(concerns: Iterable[Concern]) -> set[int]:
+    """The ids of those of ``concerns`` that no active champion of their compact may steer, each champion having a
+    conflict of interest (``rules.nobody_to_steer``, the one decision the case page and the worklists share).
+    Two queries whatever the number of cases (none for no cases); the cases' own fields are all it reads."""
+    concerns = list(concerns)
+    if not concerns:
+        return set()
+    appointments: dict[int, dict[int, set[int]]] = {}  # {compact: {champion: organisations appointed in}}
+    for compact_id, user_id, organisation_id in Champion.objects.filter(
+        compact_id__in={concern.compact_id for concern in concerns}, user__is_active=True
+    ).values_list("compact_id", "user_id", "organisation_id"):
+        appointments.setdefault(compact_id, {}).setdefault(user_id, set()).add(organisation_id)
+    member_of: dict[int, set[int]] = {}
+    champions = {user_id for by_user in appointments.values() for user_id in by_user}
+    if champions:
+        parties = {organisation for concern in concerns for organisation in (concern.raiser_id, concern.respondent_id)}
+        for user_id, organisation_id in Membership.objects.filter(
+            user_id__in=champions, organisation_id__in=parties
+        ).values_list("user_id", "organisation_id"):
+            member_of.setdefault(user_id, set()).add(organisation_id)
+    stuck = set()
+    for concern in concerns:
+        ties = (
+            rules.Ties(
+                member_of=frozenset(member_of.get(user_id, ())),
+                appointed_in=frozenset(organisations),
+                raised_it=concern.raised_by_id == user_id,
+            )
+            for user_id, organisations in appointments.get(concern.compact_id, {}).items()
+        )
+        if rules.nobody_to_steer(ties, raiser_id=concern.raiser_id, respondent_id=concern.respondent_id):
+            stuck.add(concern.pk)
+    return stuck
 
 
 def case_facts(concern: Concern, *, today: datetime.date) -> rules.CaseFacts:
@@ -195,6 +240,11 @@ def panel_cases(*, user: User) -> QuerySet[Concern]:
         .select_related("compact", "respondent")
         .distinct()
     )
+
+
+def open_cases_of_panel(*, user: User) -> QuerySet[Concern]:
+    """The open cases of every compact on whose dispute panel ``user`` sits (all of which they may open)."""
+    return Concern.objects.filter(stage__in=rules.OPEN).filter(Exists(_panel_memberships(user, OuterRef("compact_id"))))
 
 
 def compacts_for_raising() -> QuerySet[Compact]:

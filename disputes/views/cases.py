@@ -234,6 +234,11 @@ def _render_case(
         due_left = rules.working_days_left(due_by=concern.step_due_by, today=today, nation=nation)
         overdue = rules.working_days_overdue(due_by=concern.step_due_by, today=today, nation=nation)
     documents = selectors.documents_visible(concern=concern, access=access)
+    cannot_steer = ""
+    if concern.is_open and access.champion_conflict_in is not None:
+        sits_in = concern.respondent if access.champion_conflict_in == concern.respondent_id else concern.raiser
+        nobody_else = concern.pk in selectors.cases_nobody_can_steer([concern])
+        cannot_steer = rules.cannot_steer(sits_in=sits_in.name, nobody_else=nobody_else)
     return render(
         request,
         "disputes/case_detail.html",
@@ -246,6 +251,7 @@ def _render_case(
             "stages": [(value, label) for value, label in Stage.choices if value != Stage.WITHDRAWN],
             "due_left": due_left,
             "overdue": overdue,
+            "cannot_steer": cannot_steer,
             "flags": flags_on_records(records={RecordType.CONCERN: [concern.pk]}, user=request.user),
             "today": today,
         },
