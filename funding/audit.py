@@ -2,6 +2,7 @@
 relationships, decisions, invoices, payments and notices. Imported when the apps are ready
 (``CompactPortalConfig.ready``)."""
 
+from compact_portal.formatting import money
 from compact_portal.selectors.audit import Kind, register, register_label, shown_choice, shown_day
 
 register(
@@ -17,7 +18,7 @@ register(
     ),
     Kind(
         "payment", "Payment", "funding.Payment",
-        lambda r, ref: f"£{r.amount:,} paid {shown_day(r.paid_date)} against {ref('invoice')}",
+        lambda r, ref: f"{money(r.amount)} paid {shown_day(r.paid_date)} against {ref('invoice')}",
     ),
     Kind(
         "notice", "Notice", "funding.Notice",

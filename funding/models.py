@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from commitments.models import Compact, Organisation, Side
+from compact_portal.formatting import long_date, money
 from compact_portal.models import Recorded, actor_field
 
 from . import rules
@@ -241,7 +242,7 @@ class Decision(Recorded):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.told_date:%d/%m/%Y})"
+        return f"{self.get_kind_display()} ({long_date(self.told_date)})"
 
     @property
     def told_in_time(self) -> bool:
@@ -319,7 +320,7 @@ class Invoice(Recorded):
     def clean(self):
         super().clean()
         if self.amount is not None and self.amount_paid and self.amount < self.amount_paid:
-            raise ValidationError({"amount": f"£{self.amount_paid} has already been paid against this invoice."})
+            raise ValidationError({"amount": f"{money(self.amount_paid)} has already been paid against this invoice."})
 
 
 class Payment(Recorded):
@@ -335,7 +336,7 @@ class Payment(Recorded):
         ordering = ["paid_date", "created_at"]
 
     def __str__(self) -> str:
-        return f"£{self.amount} on {self.paid_date:%d/%m/%Y}"
+        return f"{money(self.amount)} on {long_date(self.paid_date)}"
 
     def clean(self):
         super().clean()
@@ -388,7 +389,7 @@ class Notice(Recorded):
         indexes = [models.Index(fields=["effective_date", "earliest_effective_date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} notice of {self.notice_date:%d/%m/%Y}"
+        return f"{self.get_kind_display()} notice of {long_date(self.notice_date)}"
 
     def get_absolute_url(self) -> str:
         return reverse("funding:notice_detail", args=[self.pk])

@@ -17,6 +17,7 @@ from commitments.selectors import cite, flags_on_records
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.figures import Verdict
+from compact_portal.formatting import long_date, money
 
 from .. import rules
 from ..models import (
@@ -204,9 +205,9 @@ def relationship_timeline(
         if decision.kind == DecisionKind.AWARDED:
             standing = decision.lead_verdict
             verdict = (
-                f"Told by {decision.due_by:%d/%m/%Y}, at least {compact.decision_lead_months} months before the start"
+                f"Told by {long_date(decision.due_by)}, at least {compact.decision_lead_months} months before the start"
                 if decision.told_in_time
-                else f"Told after {decision.due_by:%d/%m/%Y}, later than "
+                else f"Told after {long_date(decision.due_by)}, later than "
                 f"{cites(MeasurableRule.DECISION_LEAD_TIME)} asks"
                 + ("; justification recorded" if decision.justification else "; no justification")
             )
@@ -256,16 +257,18 @@ def relationship_timeline(
         )
         for payment in invoice.payments.all():
             entries.append(
-                TimelineEntry(payment.paid_date, f"Payment of £{payment.amount:,} on invoice {invoice.invoice_number}")
+                TimelineEntry(
+                    payment.paid_date, f"Payment of {money(payment.amount)} on invoice {invoice.invoice_number}"
+                )
             )
     for notice in relationship.notices.all():
         entries.append(
             TimelineEntry(
                 notice.notice_date,
-                f"{notice.get_kind_display()} notice given, taking effect {notice.effective_date:%d/%m/%Y}",
+                f"{notice.get_kind_display()} notice given, taking effect {long_date(notice.effective_date)}",
                 notice.rationale,
                 f"{compact.notice_months} months' notice under {cites(MeasurableRule.NOTICE_PERIOD)} runs to "
-                f"{notice.earliest_effective_date:%d/%m/%Y}"
+                f"{long_date(notice.earliest_effective_date)}"
                 if notice.notice_owed
                 else "No notice owed: the end date was fixed from the start",
                 notice.notice_verdict if notice.notice_owed else "",
@@ -303,7 +306,7 @@ def relationship_timeline(
 
 
 def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date, overdue_waived: bool) -> TimelineEntry:
-    title = f"Invoice {invoice.invoice_number} for £{invoice.amount:,} received; pay by {invoice.pay_by:%d/%m/%Y}"
+    title = f"Invoice {invoice.invoice_number} for {money(invoice.amount)} received; pay by {long_date(invoice.pay_by)}"
     return TimelineEntry(
         invoice.received_date,
         title,
@@ -325,11 +328,11 @@ def invoice_verdict(invoice: Invoice, nation: str, today: datetime.date) -> str:
     """Plain words for an invoice's 11.2 standing: paid on time, paid N working days late, due, or overdue."""
     if invoice.paid_date:
         if rules.invoice_paid_on_time(due_by=invoice.pay_by, paid=invoice.paid_date):
-            return f"Paid on {invoice.paid_date:%d/%m/%Y}, on time"
+            return f"Paid on {long_date(invoice.paid_date)}, on time"
         late = rules.working_days_late(due_by=invoice.pay_by, paid_or_today=invoice.paid_date, nation=nation)
         if late == 0:  # paid on the weekend or bank holiday after the pay-by date
-            return f"Paid on {invoice.paid_date:%d/%m/%Y}, after its pay-by date"
-        return f"Paid on {invoice.paid_date:%d/%m/%Y}, {late} working day{'s' if late != 1 else ''} late"
+            return f"Paid on {long_date(invoice.paid_date)}, after its pay-by date"
+        return f"Paid on {long_date(invoice.paid_date)}, {late} working day{'s' if late != 1 else ''} late"
     if today <= invoice.pay_by:
         return "Due" + (" (part paid)" if invoice.amount_paid else "")
     late = rules.working_days_late(due_by=invoice.pay_by, paid_or_today=today, nation=nation)

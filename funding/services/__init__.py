@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from commitments.models import RecordType, Signature, SignatureStatus
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.formatting import money
 from compact_portal.one_time import once
 from compact_portal.services import check_fields, validated_save
 
@@ -447,7 +448,7 @@ def payment_record(
 def _payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("compact").get(pk=invoice.pk)
     if amount > invoice.outstanding:
-        raise ValidationError({"amount": f"Only £{invoice.outstanding} is still owed on this invoice."})
+        raise ValidationError({"amount": f"Only {money(invoice.outstanding)} is still owed on this invoice."})
     payment = Payment(invoice=invoice, paid_date=paid_date, amount=amount, recorded_by=actor)
     validated_save(payment, actor)
     invoice.amount_paid += amount
