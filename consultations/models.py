@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from commitments.models import Compact, Organisation, Side
+from compact_portal.formatting import long_date
 from compact_portal.models import Recorded, actor_field
 from compact_portal.uploads import get_private_storage, private_upload_to
 
@@ -200,7 +201,7 @@ class DateChange(models.Model):
         ordering = ["changed_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.new_close:%d/%m/%Y}"
+        return f"{self.get_kind_display()} to {long_date(self.new_close)}"
 
 
 class Represents(models.TextChoices):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from compact_portal.formatting import long_date
 from compact_portal.models import actor_field
 
 
@@ -88,7 +89,7 @@ class ComplianceRun(models.Model):
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Compliance run {self.pk} ({self.get_trigger_display()}, as of {self.as_of:%d/%m/%Y})"
+        return f"Compliance run {self.pk} ({self.get_trigger_display()}, as of {long_date(self.as_of)})"
 
 
 class CheckStatus(models.TextChoices):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 
 from compact_portal.figures import Verdict
+from compact_portal.formatting import long_date
 from compact_portal.periods import Period
 
 from ..models import Compact
@@ -209,7 +210,7 @@ def _feedback_published(consultation) -> str:
     feedback = getattr(consultation, "feedback", None)
     if feedback is None or feedback.published_on is None:
         return "not yet"
-    return feedback.published_on.strftime("%d/%m/%Y")
+    return long_date(feedback.published_on)
 
 
 def render_report(

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 
 from compact_portal.charts import NOTHING, Chart, bar_chart, column_chart, share_bar
 from compact_portal.figures import Share, Verdict
+from compact_portal.formatting import money
 
 from ..filters import PORTAL_DEFAULT_VALUE
 from ..models import RuleKey, Side
@@ -84,7 +85,7 @@ def share_text(share: Share, by_value: bool = False) -> str:
     if share.percent is None:
         return "none in the period"
     if by_value:
-        return f"{share.percent}% (£{share.met:,} of £{share.total:,})"
+        return f"{share.percent}% ({money(share.met)} of {money(share.total)})"
     return str(share)
 
 
@@ -205,7 +206,7 @@ def _part_text(verdict: str, share: Share, percent: int | None, by_value: bool) 
         return "–"
     count = {Verdict.KEPT: share.met, Verdict.EXPLAINED: share.explained, Verdict.BROKEN: share.broken}[verdict]
     if by_value:
-        return f"{percent}% (£{count:,} of £{share.total:,})"
+        return f"{percent}% ({money(count)} of {money(share.total)})"
     return f"{percent}% ({count} of {share.total})"
 
 
@@ -294,7 +295,7 @@ def headline_table(
         now, before = share_text(figure.current, figure.by_value), share_text(figure.previous, figure.by_value)
         share, counts = figure.current, []
         for verdict, count in zip(Verdict.values, (share.met, share.explained, share.broken), strict=True):
-            text = (f"£{count:,}" if figure.by_value else str(count)) if share.total else "–"
+            text = (money(count) if figure.by_value else str(count)) if share.total else "–"
             counts.append(
                 Link(text, records_url(figures, figure.key, verdict=verdict, **narrowing))
                 if links and share.total
@@ -501,15 +502,22 @@ def _bars(slug, title, columns, rows, items, note="", empty_text=NOTHING):
     return Table(slug, title, columns, rows, chart, note, empty_text=empty_text, charted=True)
 
 
-def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
-    """Open flags by rule and clause, disputes by stage, funding by mechanism and by funder."""
+def breakdown_tables(figures: Figures, *, links: bool = True, flag_links: bool = True) -> list[Table]:
+    """Open flags by rule and clause, disputes by stage, funding by mechanism and by funder. With ``links``, each
+    count links to its records; the flags' counts only with ``flag_links`` too (False for a reader the flag list
+    does not open for)."""
 
     def link(text, url):
         return Link(str(text), url) if links else text
 
-    by_rule = [[RuleKey(f.key).label, link(f.count, flags_url(figures, rule=f.key))] for f in figures.flags_by_rule]
+    def flag_link(text, url):
+        return link(text, url) if flag_links else text
+
+    by_rule = [
+        [RuleKey(f.key).label, flag_link(f.count, flags_url(figures, rule=f.key))] for f in figures.flags_by_rule
+    ]
     by_clause = [
-        [f.label, link(f.count, flags_url(figures, clause=f.key or PORTAL_DEFAULT_VALUE))]
+        [f.label, flag_link(f.count, flags_url(figures, clause=f.key or PORTAL_DEFAULT_VALUE))]
         for f in figures.flags_by_clause
     ]
     stages = [
@@ -522,11 +530,11 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
     ]
     received = any(s.count for s in figures.stages)  # every stage is listed, with none received: nothing to show
     mechanisms = [
-        [t.label, link(t.awards, records_url(figures, "awards", mechanism=t.key)), f"£{t.amount:,.0f}"]
+        [t.label, link(t.awards, records_url(figures, "awards", mechanism=t.key)), money(t.amount)]
         for t in figures.by_mechanism
     ]
     funders = [
-        [t.label, link(t.awards, records_url(figures, "awards", funder=t.key)), f"£{t.amount:,.0f}"]
+        [t.label, link(t.awards, records_url(figures, "awards", funder=t.key)), money(t.amount)]
         for t in figures.by_funder
     ]
     return [
@@ -560,14 +568,14 @@ def breakdown_tables(figures: Figures, *, links: bool = True) -> list[Table]:
             "Funding awarded in the period, by mechanism",
             ["Mechanism", "Awards", "Amount"],
             mechanisms,
-            [(t.label, float(t.amount), f"£{t.amount:,.0f}") for t in figures.by_mechanism],
+            [(t.label, float(t.amount), money(t.amount)) for t in figures.by_mechanism],
         ),
         _bars(
             "funding-by-funder",
             "Funding awarded in the period, by funder",
             ["Funder", "Awards", "Amount"],
             funders,
-            [(t.label, float(t.amount), f"£{t.amount:,.0f}") for t in figures.by_funder],
+            [(t.label, float(t.amount), money(t.amount)) for t in figures.by_funder],
         ),
     ]
 
@@ -645,22 +653,22 @@ def health_check_sections(figures: Figures, *, links: bool = True) -> list[Healt
 
 
 def of_awards_text(share: Share, by_value: bool = False) -> str:
-    """A share that is no verdict, in words: "40% of awards (2 of 5)", "55% of the money (£5,500 of £10,000)"."""
+    """A share that is no verdict, in words: "40% of awards (2 of 5)", "55% of the money (£5,500.00 of £10,000.00)"."""
     if share.percent is None:
         return "no awards in the period"
     if by_value:
-        return f"{share.percent}% of the money (£{share.met:,} of £{share.total:,})"
+        return f"{share.percent}% of the money ({money(share.met)} of {money(share.total)})"
     return f"{share.percent}% of awards ({share.met} of {share.total})"
 
 
 def _pounds(amount) -> str:
-    return f"£{amount:,.0f}"
+    return money(amount)
 
 
 def _pounds_change(amount) -> str:
     if not amount:
         return "no change"
-    return f"+£{amount:,.0f}" if amount > 0 else f"−£{-amount:,.0f}"
+    return f"+{money(amount)}" if amount > 0 else f"−{money(-amount)}"
 
 
 def _money_columns(figures: Figures, first: str) -> list[str]:
