@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("account/", include("compact_portal.accounts.urls")),
     path("", include("commitments.urls")),
+    path("", include("consultations.calendar_urls")),  # /compacts/<slug>/consultations.ics
     path("funding/", include("funding.urls")),
     path("consultations/", include("consultations.urls")),
     path("concerns/", include("disputes.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,19 @@ def membership_revoke(*, user: User, organisation: Organisation, role: str) -> b
     deleted, _ = Membership.objects.filter(user=user, organisation=organisation, role=role).delete()
     user.__dict__.pop("_portal_roles", None)
     return bool(deleted)
+
+
+@transaction.atomic
+def user_calendar_token_reset(*, user: User) -> str:
+    """Give the person a new secret for the address of their calendar feed of deadlines, and return it.
+
+    The old address stops working at once: the feed finds its owner by this secret alone, and a calendar program
+    cannot sign in, so a new secret is how a person takes back an address they shared by mistake.
+    """
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token
 
 
 # --- Two-factor sign-in (django-otp) -------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import secrets
 import time
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -8,12 +9,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from compact_portal import calendar
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 
 from . import selectors, services
@@ -136,7 +141,58 @@ def account(request):
             "memberships": memberships_for_user(user=request.user),
             "may_use_two_factor": may_use_two_factor,
             "two_factor_on": may_use_two_factor and selectors.two_factor_device(user=request.user) is not None,
+            "calendar_url": calendar_feed_url(request.user),
         },
+    )
+
+
+# A calendar program asks for the feed every few hours; far more from one secret is a script gone wrong.
+CALENDAR_FEED_RATE = "60/h"
+
+
+def calendar_feed_url(user: User) -> str:
+    """The whole address of the person's calendar feed of deadlines; "" until they ask for one."""
+    if not user.calendar_token:
+        return ""
+    return calendar.full_url(reverse("calendar_feed", args=[user.calendar_token]))
+
+
+@login_required
+@require_POST
+def calendar_address(request):
+    """Give the signed-in person the address of their calendar feed, or a new one (the old one stops working)."""
+    had_one = bool(request.user.calendar_token)
+    services.user_calendar_token_reset(user=request.user)
+    if had_one:
+        messages.success(
+            request,
+            "Your calendar has a new address. The old address no longer works: "
+            "remove the old calendar from your calendar program and add the new address.",
+        )
+    else:
+        messages.success(request, "Your calendar address is ready. Copy it into your calendar program.")
+    return redirect(reverse("account") + "#calendar")
+
+
+def calendar_feed(request, token):
+    """The person's deadlines as an iCalendar feed, for a calendar program that cannot sign in: the secret in the
+    address names the person, and the feed holds only what their own worklist holds (compact_portal/calendar.py).
+
+    An unknown or empty secret, an old one replaced by a reset, or a person no longer active answers 404, the same
+    as any address that does not exist.
+    """
+    user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+    # The query found the row; comparing in constant time as well keeps the check itself from leaking the secret.
+    if user is None or not secrets.compare_digest(user.calendar_token.encode(), token.encode()):
+        raise Http404("No such calendar")
+    if rate_limited(request, group="calendar_feed", key=lambda group, request: token, rate=CALENDAR_FEED_RATE):
+        return HttpResponse(
+            "This calendar has been asked for too often. Try again in an hour.",
+            status=TOO_MANY_REQUESTS,
+            content_type="text/plain; charset=utf-8",
+        )
+    return calendar.calendar_response(
+        calendar.deadlines_calendar(user, timezone.localdate()), filename="deadlines.ics", private=True
     )
 
 

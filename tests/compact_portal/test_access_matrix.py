@@ -98,6 +98,9 @@ PAGES = {
     # The second step of signing in with two-factor: without a password typed just now, back to the first.
     "login_code": (None, *(To("login"),) * 9),
     "two_factor": (None, LOGIN, 403, 403, 200, 403, 200, 403, 403, 200),  # for champions and administrators
+    "calendar_address": (None, LOGIN, *(405,) * 8),  # gives or resets the person's own calendar address: POST only
+    # A calendar feed opens by the secret in its address alone: one no one holds finds no one.
+    "calendar_feed": (lambda w: ["no-one-holds-this-secret"], *(404,) * 9),
     "logout": (None, *POST_ONLY),
     "account": (None, *SIGNED_IN),
     # How long the session has left, for the warning script: JSON for anyone ({"signed_in": false} for a visitor).
@@ -110,6 +113,7 @@ PAGES = {
     # --- compacts, signatories, champions ---
     "commitments:compact_list": (None, *PUBLIC),
     "commitments:compact_detail": (lambda w: {"slug": "portsmouth"}, *PUBLIC),
+    "consultation_calendar": (lambda w: {"slug": "portsmouth"}, *PUBLIC),  # the published consultations' closing dates
     "commitments:sign_up": (lambda w: {"slug": "portsmouth"}, *PUBLIC),
     "commitments:sign_up_existing": (lambda w: ["leicestershire", w.charity.slug], *POST_ONLY),
     "commitments:applications": (None, *CHAMPIONS),
