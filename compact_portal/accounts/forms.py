@@ -86,3 +86,28 @@ class TwoFactorTurnOffForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class EmailPreferencesForm(forms.Form):
+    """The e-mails a person chooses to get: the digest, and the optional case e-mails."""
+
+    digest_frequency = forms.ChoiceField(
+        label="The e-mail digest of what is waiting for you",
+        widget=forms.RadioSelect,
+        help_text="What is waiting for you, as on your home page, with any new compliance flags for you.",
+    )
+    case_emails = forms.BooleanField(
+        label="Optional e-mails about Compact concerns",
+        required=False,
+        help_text=(
+            "Copies sent for information only: a panel member's appointment, and the later steps of a concern in "
+            "your compact before a champion takes it on."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(
+            *args, initial={"digest_frequency": user.digest_frequency, "case_emails": user.case_emails}, **kwargs
+        )
+        self.fields["digest_frequency"].choices = user._meta.get_field("digest_frequency").choices
+        self.helper = _helper("Save my e-mail choices")

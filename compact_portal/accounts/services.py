@@ -64,6 +64,17 @@ def user_calendar_token_reset(*, user: User) -> str:
     return user.calendar_token
 
 
+@transaction.atomic
+def user_email_preferences_update(*, user: User, digest_frequency: str, case_emails: bool) -> User:
+    """Save the e-mails the person chooses: how often their digest comes ("daily", "weekly" on Mondays, "off"), and
+    whether they get optional case e-mails. E-mails a process requires are sent whatever they choose here."""
+    user.digest_frequency = digest_frequency
+    user.case_emails = case_emails
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["digest_frequency", "case_emails"])
+    return user
+
+
 # --- Two-factor sign-in (django-otp) -------------------------------------------------------------------
 RECOVERY_CODE_COUNT = 10
 TWO_FACTOR_ROLES = (Role.CHAMPION, Role.ADMINISTRATOR)

@@ -21,8 +21,9 @@ from django_otp import match_token
 from compact_portal import calendar
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 
-from . import selectors, services
+from . import emails, selectors, services
 from .forms import (
+    EmailPreferencesForm,
     PortalPasswordChangeForm,
     PortalPasswordResetForm,
     PortalSetPasswordForm,
@@ -32,6 +33,7 @@ from .forms import (
     TwoFactorTurnOffForm,
 )
 from .models import User
+from .roles import Role
 from .security import TOO_MANY_REQUESTS, posted_email, rate_limited, refuse_over_limit
 from .selectors import memberships_for_user
 
@@ -132,7 +134,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def account(request):
-    """The signed-in person's own page: who they are and the roles they hold, organisation by organisation."""
+    """The signed-in person's own page: who they are and the roles they hold, organisation by organisation, and
+    the e-mails they get (the form posts here)."""
+    email_form = EmailPreferencesForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and email_form.is_valid():
+        try:
+            services.user_email_preferences_update(user=request.user, **email_form.cleaned_data)
+        except SERVICE_ERRORS as error:
+            add_service_errors(email_form, error)
+        else:
+            messages.success(request, "Your e-mail choices are saved.")
+            return redirect(reverse("account") + "#emails")
     may_use_two_factor = request.user.has_role(*services.TWO_FACTOR_ROLES)
     return render(
         request,
@@ -142,6 +154,10 @@ def account(request):
             "may_use_two_factor": may_use_two_factor,
             "two_factor_on": may_use_two_factor and selectors.two_factor_device(user=request.user) is not None,
             "calendar_url": calendar_feed_url(request.user),
+            "email_form": email_form,
+            "always_sent": emails.always_sent(),
+            # The roles the consultation alerts page opens for (consultations' alert_preferences view).
+            "may_choose_consultation_alerts": request.user.has_role(Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION),
         },
     )
 
