@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
+from compact_portal.formatting import long_date
+
 
 class PeriodError(ValueError):
     """A period that cannot be: it ends before it starts, or names no real quarter."""
@@ -24,7 +26,7 @@ class Period:
     def __post_init__(self):
         if self.end < self.start:
             raise PeriodError(
-                f"The period ends ({self.end:%d/%m/%Y}) before it starts ({self.start:%d/%m/%Y}); "
+                f"The period ends ({long_date(self.end)}) before it starts ({long_date(self.start)}); "
                 "choose an end date on or after the start date."
             )
 

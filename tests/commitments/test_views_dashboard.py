@@ -50,7 +50,7 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 Q2_2026 = {"year": "2026", "quarter": "2"}
 END_BEFORE_START = (
-    "The period ends (01/04/2026) before it starts (30/06/2026); choose an end date on or after the start date."
+    "The period ends (1 April 2026) before it starts (30 June 2026); choose an end date on or after the start date."
 )
 RUNNING = {"expected_start": D(2026, 1, 1), "start_date": D(2026, 1, 1), "end_date": D(2028, 12, 31)}
 

@@ -35,7 +35,7 @@ def test_a_period_that_ends_before_it_starts_is_refused_in_plain_words():
         Period(D(2026, 5, 1), D(2026, 4, 30))
 
     assert str(error.value) == (
-        "The period ends (30/04/2026) before it starts (01/05/2026); choose an end date on or after the start date."
+        "The period ends (30 April 2026) before it starts (1 May 2026); choose an end date on or after the start date."
     )
 
 

@@ -147,5 +147,5 @@ def test_dates_are_shown_and_read_the_uk_way():
     from django import forms
 
     assert date_format(datetime.date(2026, 1, 5)) == "5 January 2026"
-    assert date_format(datetime.date(2026, 1, 5), "SHORT_DATE_FORMAT") == "05/01/2026"
+    assert date_format(datetime.date(2026, 1, 5), "SHORT_DATE_FORMAT") == "5 Jan 2026"
     assert forms.DateField().clean("05/01/2026") == datetime.date(2026, 1, 5)  # 5 January, not 1 May

@@ -18,6 +18,7 @@ from django.urls import reverse
 from commitments.models import MeasurableRule
 from commitments.selectors import clauses_of
 from commitments.services import compacts_load
+from compact_portal.formatting import long_date
 from funding import selectors, services
 from funding.models import FundingRelationship
 from tests.funding.factories import FundingRelationshipFactory, NoticeFactory
@@ -194,7 +195,7 @@ def test_the_timeline_cites_its_compacts_clauses(officer, slug, funding):
 
     verdicts = {entry.title: entry.verdict for entry in timeline}
     assert verdicts["Decision: Awarded"] == (
-        f"Told after {funding.decision_due_by:%d/%m/%Y}, later than {cited(slug, 'decision_lead_time')} asks; "
+        f"Told after {long_date(funding.decision_due_by)}, later than {cited(slug, 'decision_lead_time')} asks; "
         "no justification"
     )
     assert verdicts["Agreement signed"] == (
@@ -202,7 +203,7 @@ def test_the_timeline_cites_its_compacts_clauses(officer, slug, funding):
     )
     assert (
         f"months' notice under {cited(slug, 'notice_period')} runs to"
-        in verdicts["End of funding notice given, taking effect 15/09/2027"]
+        in verdicts["End of funding notice given, taking effect 15 September 2027"]
     )
     assert verdicts["Final decision on the notice"] == (
         f"Before the response window closed, which {cited(slug, 'response_before_decision')} rules out"

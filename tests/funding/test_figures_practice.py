@@ -197,8 +197,8 @@ def test_the_tables_say_n_percent_of_awards_with_the_compacts_clause(awards, slu
         [
             "Full cost recovery, by value",
             clauses["full_cost_recovery"],
-            "33% of the money (£15,000 of £45,000)",
-            "60% of the money (£12,000 of £20,000)",
+            "33% of the money (£15,000.00 of £45,000.00)",
+            "60% of the money (£12,000.00 of £20,000.00)",
             "-27 points",
         ],
         [
@@ -211,8 +211,8 @@ def test_the_tables_say_n_percent_of_awards_with_the_compacts_clause(awards, slu
         [
             "Payment in advance, by value",
             clauses["payment_in_advance"],
-            "33% of the money (£15,000 of £45,000)",
-            "0% of the money (£0 of £20,000)",
+            "33% of the money (£15,000.00 of £45,000.00)",
+            "0% of the money (£0.00 of £20,000.00)",
             "+33 points",
         ],
     ]
@@ -276,11 +276,11 @@ def test_the_equality_table(awards, slug):
         "Change in amount",
     ]
     rows = {row[0]: row[1:] for row in table.rows}
-    assert rows["Serving disability"] == [1, "£30,000", 1, "£12,000", "+£18,000"]
-    assert rows["Serving sex"] == [1, "£10,000", 1, "£8,000", "+£2,000"]
-    assert rows["Serving race"] == [0, "£0", 0, "£0", "no change"]
-    assert rows["Small groups (at most 2 paid staff)"] == [1, "£10,000", 1, "£8,000", "+£2,000"]
-    assert table.rows[-1] == ["All awards", 3, "£45,000", 2, "£20,000", "+£25,000"]
+    assert rows["Serving disability"] == [1, "£30,000.00", 1, "£12,000.00", "+£18,000.00"]
+    assert rows["Serving sex"] == [1, "£10,000.00", 1, "£8,000.00", "+£2,000.00"]
+    assert rows["Serving race"] == [0, "£0.00", 0, "£0.00", "no change"]
+    assert rows["Small groups (at most 2 paid staff)"] == [1, "£10,000.00", 1, "£8,000.00", "+£2,000.00"]
+    assert table.rows[-1] == ["All awards", 3, "£45,000.00", 2, "£20,000.00", "+£25,000.00"]
     assert len(table.rows) == 9 + 2
 
 
@@ -357,13 +357,13 @@ def test_the_money_by_mechanism_and_funder_against_the_period_before(awards, slu
     ]
     tables = {table.slug: table for table in funding_practice_tables(figures, links=False)}
     assert tables["funding-by-mechanism-trend"].rows == [
-        ["Contract", 1, "£30,000", 0, "£0", "+£30,000"],
-        ["Grant", 2, "£15,000", 1, "£8,000", "+£7,000"],
-        ["Service level agreement", 0, "£0", 1, "£12,000", "−£12,000"],
+        ["Contract", 1, "£30,000.00", 0, "£0.00", "+£30,000.00"],
+        ["Grant", 2, "£15,000.00", 1, "£8,000.00", "+£7,000.00"],
+        ["Service level agreement", 0, "£0.00", 1, "£12,000.00", "−£12,000.00"],
     ]
     assert tables["funding-by-funder-trend"].rows == [
-        [world["council"].name, 2, "£40,000", 1, "£8,000", "+£32,000"],
-        [world["health"].name, 1, "£5,000", 1, "£12,000", "−£7,000"],
+        [world["council"].name, 2, "£40,000.00", 1, "£8,000.00", "+£32,000.00"],
+        [world["health"].name, 1, "£5,000.00", 1, "£12,000.00", "−£7,000.00"],
     ]
 
 
@@ -401,8 +401,15 @@ def test_awards_only_in_the_period_before_are_shown_against_none_now(compact, co
     assert shown(practice[2:]) == ["no awards in the period", "100% of awards (1 of 1)", "–"]
     assert isinstance(practice[3], Link)
     assert practice[3].url.endswith("/records/full_cost_recovery/?start=2026-01-01&end=2026-03-31")
-    assert shown(tables["equality-funding"].rows[-1]) == ["All awards", "0", "£0", "1", "£7,000", "−£7,000"]
-    assert shown(tables["funding-by-funder-trend"].rows[0]) == [council.name, "0", "£0", "1", "£7,000", "−£7,000"]
+    assert shown(tables["equality-funding"].rows[-1]) == ["All awards", "0", "£0.00", "1", "£7,000.00", "−£7,000.00"]
+    assert shown(tables["funding-by-funder-trend"].rows[0]) == [
+        council.name,
+        "0",
+        "£0.00",
+        "1",
+        "£7,000.00",
+        "−£7,000.00",
+    ]
 
 
 def test_declines_and_other_compacts_count_for_nothing(awards, compact, council, charity):
@@ -469,7 +476,7 @@ def test_each_new_table_is_a_csv(champion_client, awards):
     rows = list(csv.reader(io.StringIO(equality.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Organisations"
     # A change's sign is kept from being read as a formula (compact_portal/csv_export.py).
-    assert ["Serving disability", "1", "£30,000", "1", "£12,000", "'+£18,000"] in rows
+    assert ["Serving disability", "1", "£30,000.00", "1", "£12,000.00", "'+£18,000.00"] in rows
 
 
 # --- Queries -----------------------------------------------------------------------------------------------------

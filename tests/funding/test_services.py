@@ -390,7 +390,7 @@ def test_a_payment_cannot_exceed_what_is_owed():
             amount=Decimal("1000.01"),
         )
 
-    assert "£1000.00" in error.value.message_dict["amount"][0]
+    assert "£1,000.00" in error.value.message_dict["amount"][0]
     assert not invoice.payments.exists()
 
 

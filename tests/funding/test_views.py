@@ -236,7 +236,7 @@ def test_adding_an_invoice_shows_its_pay_by_date(client_for, funding):
 
     assert Invoice.objects.get().pay_by == datetime.date(2026, 1, 6)
     assert "Pay it by 6 January 2026" in response.content.decode()
-    assert "06/01/2026" in response.content.decode()  # on the relationship's invoice list
+    assert "6 Jan 2026" in response.content.decode()  # on the relationship's invoice list
 
 
 def test_a_duplicate_invoice_number_is_refused_in_plain_english(client_for, funding):
@@ -269,8 +269,8 @@ def test_a_late_payment_shows_how_late(client_for, funding):
     client.post(reverse("funding:payment_create", args=[invoice.pk]), {"paid_date": "2026-04-23", "amount": "2500.00"})
 
     page = client.get(funding.get_absolute_url()).content.decode()
-    assert "Paid on 23/04/2026, 2 working days late" in page
-    assert '<span class="badge text-bg-danger">Broken</span> Paid on 23/04/2026' in page
+    assert "Paid on 23 April 2026, 2 working days late" in page
+    assert '<span class="badge text-bg-danger">Broken</span> Paid on 23 April 2026' in page
 
 
 def test_an_overpayment_is_refused_and_the_form_kept(client_for, funding):
