@@ -93,7 +93,7 @@ def new_flags(person: worklist.Person) -> Iterator[worklist.Waiting]:
     if person.user.last_login is None:
         why = "Found in the last 7 days; you have not signed in before"
     else:
-        why = f"Found since your last visit, on {long_date(since)}"
+        why = f"Found on or after {long_date(since)}, the day you last signed in"
     for row in counts:
         found = row["found"]
         yield worklist.Waiting(
