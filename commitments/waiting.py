@@ -87,7 +87,7 @@ def new_flags(person: worklist.Person) -> Iterator[worklist.Waiting]:
     counts = (
         Flag.objects.filter(compact__in=_championed(person), status__in=LIVE_STATUSES, first_detected__gte=since)
         .values("compact__name", "compact__slug", "compact__nation")
-        .annotate(found=Count("pk"), first=Min("first_detected"))
+        .annotate(found=Count("pk"))
         .order_by("compact__name")
     )
     if person.user.last_login is None:

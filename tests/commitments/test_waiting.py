@@ -143,6 +143,14 @@ def test_every_champion_link_opens_for_them_and_shows_what_it_says(world, client
     assert str(world["application"].organisation) in pages["application_to_sign"].content.decode()
 
 
+def test_the_home_page_shows_them_after_signing_in(world, client):
+    client.force_login(world["champion"])  # signing in makes today the last visit: today's flags are still new
+    page = client.get("/").content.decode()
+    assert "Review of the compact due" in page
+    assert "2 new flags in Portsmouth Compact" in page
+    assert "Havant" not in page
+
+
 @pytest.mark.parametrize(
     ("visited_days_ago", "found_days_ago", "new"),
     [
