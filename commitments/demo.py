@@ -7,29 +7,117 @@ each app on top of it adds its own records in its own ``demo.py`` (``funding/dem
 imports them. The parts run in the order ``PARTS`` declares, each after the people and organisations are made,
 then the first compliance check.
 
+The demo tells a year's story that ends on the day it is built (``today``): the Portsmouth Compact was adopted
+eleven months before and every demo organisation signed it that day; its first yearly review falls due next month.
+Everything after is dated when it happened in the story, relative to ``today``, so the story stays current: the
+services are told the story's day (their ``today``), and what they stamp with the clock (when a record or its
+history was written, a case's timeline, a flag's events) is moved to that day by ``happening_on``. The story leaves
+each person something waiting for them, and breaks every promise the compliance check reads at least once.
+
 Idempotent: records are found by their natural keys (organisation slug, e-mail address, membership,
 signature, champion appointment) and created only when missing, and each part adds its records only when its
-first one is missing, so running it again changes nothing. Funding is dated around the day it is seeded, so the
-demo always has an open response window and an overdue invoice.
+first one is missing, so running it again changes nothing.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import transaction
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
 
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
 
-from .models import Community, Compact, Flag, Organisation, OrganisationType, Side, Trigger
-from .services import champion_appoint, compacts_load, organisation_create, signature_record_signed
+from .models import (
+    Community,
+    Compact,
+    CompactStatus,
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    Organisation,
+    OrganisationType,
+    Side,
+    Signature,
+    Trigger,
+)
+from .services import (
+    champion_appoint,
+    compact_save,
+    compacts_load,
+    organisation_create,
+    organisation_sign_up,
+    signature_record_signed,
+)
 from .services.compliance import compliance_scan
 
 DEMO_PASSWORD = "compact-demo-2026"
 DEMO_COMPACT = "portsmouth"
-DEMO_SIGNED_ON = datetime.date(2026, 4, 1)
+
+
+def adopted_on(today: datetime.date) -> datetime.date:
+    """The day the demo's compact was adopted and signed: eleven months before ``today``, so its first yearly
+    review (a year after adoption) falls due next month."""
+    return today - relativedelta(months=11)
+
+
+# --- The story's clock -----------------------------------------------------------------------------------------
+
+# The apps whose records the demo writes; every date-and-time column of theirs (and of their history tables) is
+# a moment something was written.
+STORY_APPS = ("accounts", "compact_portal", "commitments", "funding", "consultations", "disputes")
+STORY_TIME = datetime.time(10, 0)
+
+
+def story_moment(day: datetime.date) -> datetime.datetime:
+    """When something the story dates ``day`` happened: that morning, in the portal's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, STORY_TIME))
+
+
+def _moment_fields() -> list[tuple[type[models.Model], str]]:
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        if model._meta.app_label in STORY_APPS and not model._meta.proxy and model._meta.managed
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateTimeField)
+    ]
+
+
+@contextmanager
+def happening_on(day: datetime.date) -> Iterator[None]:
+    """What is written inside the block happened on ``day`` of the story: every moment written while it ran
+    (``created_at``, ``recorded_at``, a history row's ``history_date``, a case event's ``at``, a response's
+    ``submitted_at``...) is moved to that morning as the block ends.
+
+    The services date the facts by the ``today`` they are given but stamp when a row was written with the clock
+    (``auto_now_add``, ``default=timezone.now``, django-simple-history), and take no moment to stamp instead: the
+    real portal records what happens as it happens, while the demo tells a year in one run. Only values written
+    between the block's start and end move, so nothing written earlier, or already moved, is touched.
+    """
+    started = timezone.now()
+    yield
+    finished = timezone.now()
+    moment = story_moment(day)
+    for model, name in _moment_fields():
+        model._default_manager.filter(**{f"{name}__range": (started, finished)}).update(**{name: moment})
+
+
+def _date_flags(compact: Compact, today: datetime.date) -> None:
+    """Date the first check's flags of ``compact`` as the nightly check would have raised them: a broken promise
+    the night after its day (capped at ``today``), one at risk on ``today``. The check itself (run as of
+    ``today``) stamps them with the clock, as it must when it runs for real."""
+    for flag in Flag.objects.filter(compact=compact):
+        day = min(today, flag.due_date + datetime.timedelta(days=1)) if flag.status == FlagStatus.OPEN else today
+        moment = story_moment(day)
+        Flag.objects.filter(pk=flag.pk).update(first_detected=day, status_changed_at=moment)
+        FlagEvent.objects.filter(flag=flag).update(at=moment)
+
 
 T = OrganisationType
 DEMO_ORGANISATIONS: list[dict] = [
@@ -119,11 +207,10 @@ class DemoPerson:
 DEMO_PEOPLE: list[DemoPerson] = [
     DemoPerson("officer@demo.example.org", "Priya Shah", (("portsmouth-city-council", Role.OFFICER),)),
     DemoPerson("charity@demo.example.org", "Tom Barker", (("southsea-community-food-bank", Role.VCS_MEMBER),)),
-    DemoPerson(
-        "champion@demo.example.org",
-        "Grace Okafor",
-        (("portsmouth-city-council", Role.CHAMPION), ("solent-voluntary-action", Role.CHAMPION)),
-    ),
+    # Champions on both sides: the council's champion has a conflict of interest in a concern about the council,
+    # which the VCS side's champion (from the CVS) steers instead.
+    DemoPerson("champion@demo.example.org", "Grace Okafor", (("portsmouth-city-council", Role.CHAMPION),)),
+    DemoPerson("vcs-champion@demo.example.org", "Sam Ellis", (("solent-voluntary-action", Role.CHAMPION),)),
     DemoPerson("panel@demo.example.org", "David Lewis", (("solent-voluntary-action", Role.PANEL_MEMBER),)),
     DemoPerson("admin@demo.example.org", "Alex Morgan", (("portsmouth-city-council", Role.ADMINISTRATOR),)),
 ]
@@ -159,38 +246,67 @@ def parts() -> list[tuple[str, DemoPart]]:
     return [(name, _parts[name]) for name in PARTS]
 
 
+# An organisation's application to sign, waiting for a champion or administrator to decide it.
+DEMO_APPLICATION = {
+    "name": "Landport Community Larder",
+    "side": Side.VCS,
+    "organisation_type": T.UNINCORPORATED_COMMUNITY_GROUP,
+    "postcode": "PO1 1QR",
+    "email": "larder@landport.example.org",
+    "paid_staff": 0,
+}
+
+
 @transaction.atomic
 def seed_demo(*, today: datetime.date) -> list[DemoPerson]:
-    """Create whatever part of the demo is missing; returns the demo people for the sign-in list."""
+    """Create whatever part of the demo is missing, its story ending on ``today``; returns the demo people for the
+    sign-in list."""
     if not Compact.objects.filter(slug=DEMO_COMPACT).exists():
         compacts_load()
     compact = Compact.objects.get(slug=DEMO_COMPACT)
+    adopted = adopted_on(today)
     communities = {c.slug: c for c in Community.objects.all()}
 
-    organisations = {
-        org.slug: org for org in Organisation.objects.filter(slug__in=[o["slug"] for o in DEMO_ORGANISATIONS])
-    }
-    for spec in DEMO_ORGANISATIONS:
-        if spec["slug"] not in organisations:
-            fields = dict(spec)
-            fields["communities"] = [communities[slug] for slug in fields.pop("communities", [])]
-            organisations[spec["slug"]] = organisation_create(**fields)
-        signature_record_signed(compact=compact, organisation=organisations[spec["slug"]], signed_date=DEMO_SIGNED_ON)
+    with happening_on(adopted):
+        if compact.status != CompactStatus.ADOPTED:
+            # The compacts' files hold their source documents as published (Portsmouth's is the 2010 draft); the
+            # demo's story adopts it, with its first yearly review a year later (Leicestershire §8).
+            compact.status = CompactStatus.ADOPTED
+            compact.adopted_date = adopted
+            compact.next_review_date = adopted + relativedelta(years=1)
+            compact = compact_save(compact=compact, actor=None, changed={"status", "adopted_date", "next_review_date"})
+        organisations = {
+            org.slug: org for org in Organisation.objects.filter(slug__in=[o["slug"] for o in DEMO_ORGANISATIONS])
+        }
+        for spec in DEMO_ORGANISATIONS:
+            if spec["slug"] not in organisations:
+                fields = dict(spec)
+                fields["communities"] = [communities[slug] for slug in fields.pop("communities", [])]
+                organisations[spec["slug"]] = organisation_create(**fields)
+            signature_record_signed(compact=compact, organisation=organisations[spec["slug"]], signed_date=adopted)
 
-    for person in DEMO_PEOPLE:
-        user = User.objects.filter(email__iexact=person.email).first()
-        if user is None:
-            user = user_create(email=person.email, full_name=person.full_name, password=DEMO_PASSWORD)
-        for slug, role in person.roles:
-            if role == Role.CHAMPION:
-                champion_appoint(
-                    compact=compact, organisation=organisations[slug], user=user, appointed_on=DEMO_SIGNED_ON
-                )
-            else:
-                membership_grant(user=user, organisation=organisations[slug], role=role)
+        for person in DEMO_PEOPLE:
+            user = User.objects.filter(email__iexact=person.email).first()
+            if user is None:
+                user = user_create(email=person.email, full_name=person.full_name, password=DEMO_PASSWORD)
+            for slug, role in person.roles:
+                if role == Role.CHAMPION:
+                    champion_appoint(compact=compact, organisation=organisations[slug], user=user, appointed_on=adopted)
+                else:
+                    membership_grant(user=user, organisation=organisations[slug], role=role)
     for _name, part in parts():
         part(compact=compact, organisations=organisations, today=today)
+    if not Signature.objects.filter(compact=compact, organisation__name=DEMO_APPLICATION["name"]).exists():
+        with happening_on(today - datetime.timedelta(days=4)):
+            organisation_sign_up(
+                compact=compact,
+                applicant_name="Jo Hart",
+                applicant_email="jo.hart@landport.example.org",
+                communities=[communities["people-on-low-incomes"]],
+                **DEMO_APPLICATION,
+            )
     if not Flag.objects.filter(compact=compact).exists():
         # The first compliance check, so the demo opens with its broken promises flagged (no digest e-mails).
         compliance_scan(today=today, trigger=Trigger.MANUAL, send_digest=False)
+        _date_flags(compact, today)
     return DEMO_PEOPLE

@@ -1,5 +1,9 @@
-"""The demo's consultations (``commitments/demo.py`` explains the demo): the council's, one forthcoming, two open,
-one closed with its feedback published and one closed with feedback overdue.
+"""The demo's consultations (``commitments/demo.py`` explains the demo): the council's, one forthcoming, two open
+(the food bank has answered one, not the other), one closed with its feedback published, one closed with feedback
+due within days, one closed with feedback overdue and one that ran too short unexplained.
+
+Each is written and published on the day it was announced (or opened, if never announced), its feedback and
+responses on theirs, inside ``demo.happening_on`` of that day, so their history is dated when it happened.
 
 Registered as the demo's ``consultations`` part; it adds nothing if the council's first consultation is already
 there.
@@ -8,16 +12,17 @@ there.
 import datetime
 
 from commitments import demo
+from commitments.demo import happening_on
 from commitments.models import Compact, Organisation
 from compact_portal.accounts.models import User
 
 from . import services as consultations
-from .models import Consultation, PolicyArea
+from .models import Consultation, PolicyArea, Represents
 
 
 def seed_consultations(*, compact: Compact, organisations: dict[str, Organisation], today: datetime.date) -> None:
-    """Consultations forthcoming, open (one shorter than 12 weeks, explained), closed with feedback, and
-    closed with feedback overdue, dated around ``today``."""
+    """Consultations forthcoming, open (one shorter than 12 weeks, explained), closed with feedback, closed with
+    feedback due soon or overdue, and one closed that ran short unexplained, dated around ``today``."""
     council = organisations["portsmouth-city-council"]
     if Consultation.objects.filter(body=council, title="The future of our community centres").exists():
         return
@@ -82,18 +87,56 @@ def seed_consultations(*, compact: Compact, organisations: dict[str, Organisatio
             "close_date": today - days(200) + days(83),
         },
     ]
+    feedback_days = days(weeks=compact.feedback_due_weeks)
+    plans += [
+        {
+            "title": "Household waste collection days",
+            "summary": "Moving bin collections to a four-day week.",
+            "policy_area": PolicyArea.objects.get(slug="environment-and-climate"),
+            "announced_date": today - days(180),
+            "open_date": today - days(160),
+            # Closed so that its feedback is due in eight days (3.5).
+            "close_date": today + days(8) - feedback_days,
+        },
+        {
+            "title": "Public toilets strategy",
+            "summary": "Which public toilets stay open, and community toilet schemes with local businesses.",
+            "policy_area": PolicyArea.objects.get(slug="health-and-wellbeing"),
+            "announced_date": today - days(60),
+            "open_date": today - days(50),
+            "close_date": today - days(8),  # six weeks, with no reason given (3.7)
+        },
+    ]
     created = {}
     for plan in plans:
-        consultation = consultations.consultation_create(actor=officer, **common, **plan)
-        created[plan["title"]] = consultations.consultation_publish(consultation=consultation, actor=officer)
-    consultations.feedback_publish(
-        consultation=created["Library opening hours"],
-        actor=officer,
-        today=today,
-        summary_of_responses="312 people and 9 organisations responded; most wanted late opening kept on one day.",
-        what_changed="Every branch keeps one late evening a week; Saturday hours are unchanged.",
-        what_did_not_change="Two branches still close on Mondays: the budget reduction is fixed for this year.",
-    )
+        with happening_on(plan["announced_date"] or plan["open_date"]):
+            consultation = consultations.consultation_create(actor=officer, **common, **plan)
+            created[plan["title"]] = consultations.consultation_publish(consultation=consultation, actor=officer)
+    library = created["Library opening hours"]
+    published_on = library.close_date + days(20)
+    with happening_on(published_on):
+        consultations.feedback_publish(
+            consultation=library,
+            actor=officer,
+            today=published_on,
+            summary_of_responses="312 people and 9 organisations responded; most wanted late opening kept on one day.",
+            what_changed="Every branch keeps one late evening a week; Saturday hours are unchanged.",
+            what_did_not_change="Two branches still close on Mondays: the budget reduction is fixed for this year.",
+        )
+    # The food bank has answered the community centres consultation; the winter grants one waits for its answer.
+    with happening_on(today - days(6)):
+        consultations.response_save(
+            consultation=created["The future of our community centres"],
+            organisation=organisations["southsea-community-food-bank"],
+            actor=User.objects.get(email__iexact="charity@demo.example.org"),
+            today=today - days(6),
+            text="We run our Tuesday and Friday sessions from Albert Road community centre. We would be glad to "
+            "share its running with other groups, if the lease keeps rents affordable for volunteers.",
+            represents=Represents.SERVICE_USERS,
+            how_gathered="Conversations with families at our sessions over three weeks.",
+            may_publish=True,
+            submit=True,
+        )
 
 
 demo.register("consultations", seed_consultations)

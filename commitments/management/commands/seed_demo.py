@@ -15,6 +15,6 @@ class Command(AuditedCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Sign in with:"))
         for person in people:
             roles = ", ".join(Role(role).label for role in dict.fromkeys(role for _, role in person.roles))
-            self.stdout.write(f"  {person.email:<28} {roles}")
+            self.stdout.write(f"  {person.email:<30} {roles}")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write("(An account whose password you have since changed keeps your password.)")
