@@ -8,12 +8,19 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from commitments import rulebook
 from commitments.models import ComplianceRun, Flag, FlagStatus, RecordType, RuleKey
+from commitments.services import digest
 from commitments.services.compliance import compliance_scan
 from commitments.services.digest import DIGEST_LISTS_AT_MOST, flag_digest_send
+from compact_portal import worklist
+from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.services import user_email_preferences_update
 from funding import services as funding_services
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import ChampionFactory, CompactFactory, PublicBodyFactory
@@ -275,3 +282,188 @@ def test_a_dead_runs_flags_are_reported_once_and_only_while_live(scan_compact, u
     assert link(flag_for(unpaid_invoice)) not in "".join(first)
     assert link(flag_for(unpaid_invoice, RuleKey.INVOICE_PAID_LATE)) in "".join(first)
     assert mailoutbox == []
+
+
+# --- The "Waiting for you" list in the digest, and each person's choice of how often ---------------------------
+
+MONDAY = datetime.date(2026, 12, 7)
+TUESDAY = datetime.date(2026, 12, 8)
+WAITING: dict[int, list[worklist.Waiting]] = {}
+
+
+def waiting_in_test(person: worklist.Person):
+    """A source of the test's own: what ``WAITING`` holds for the person."""
+    yield from WAITING.get(person.user.pk, ())
+
+
+@pytest.fixture
+def waiting():
+    """Put things on a person's list: ``waiting[user.pk] = [Waiting, ...]`` (as an officer)."""
+    worklist.source(Role.OFFICER)(waiting_in_test)
+    WAITING.clear()
+    yield WAITING
+    WAITING.clear()
+    worklist._SOURCES[Role.OFFICER].remove(waiting_in_test)
+
+
+def item(key: str, due: datetime.date | None, **fields) -> worklist.Waiting:
+    return worklist.Waiting(
+        role=Role.OFFICER,
+        kind="test_thing",
+        key=key,
+        what=f"Thing {key}",
+        action=f"Do thing {key}",
+        url=f"/things/{key}/",
+        nation="england_wales",
+        **({"due": due, "why": "Things are done in time", "clause": "commitment 9.9", "compact": "Southsea"} | fields),
+    )
+
+
+def full_scan(today):
+    return compliance_scan(today=today, send_digest=False)
+
+
+def waiting_section(body: str) -> str:
+    return body[body.index("Waiting for you:") : body.index("You get this e-mail")]
+
+
+def test_the_digest_lists_exactly_the_home_pages_waiting_items_in_its_order_and_words(
+    officer, waiting, client_for, mailoutbox
+):
+    today = timezone.localdate()
+    waiting[officer.pk] = [
+        item("undated", None),
+        item("soon", today + datetime.timedelta(days=14)),
+        item("late", today - datetime.timedelta(days=3), blocked="Every champion has a conflict"),
+        item("today", today, why="", clause=""),
+    ]
+
+    assert flag_digest_send(run_id=full_scan(today).pk) == 1
+
+    message = email_to(mailoutbox, officer)
+    listed = worklist.waiting_for(officer, today)
+    count = sum(len(items) for items in listed.values())
+    assert message.subject == f"Compact Portal: {count} things waiting for you"
+    section = waiting_section(message.body)
+    assert section.startswith(f"Waiting for you: {count} things to do, the most urgent first.\n")
+    home = client_for("officer").get("/").content.decode()
+    on_the_page = re.findall(r'data-waiting="[^"]*">\s*<p class="mb-1"><strong>([^<]*)</strong>', home)
+    in_the_email = re.findall(r"^- (.*?)(?: \([^)]*\))?$", section, re.MULTILINE)
+    assert in_the_email == on_the_page == [thing.what for items in listed.values() for thing in items]
+    assert in_the_email.index("Thing late") < in_the_email.index("Thing today") < in_the_email.index("Thing soon")
+    assert in_the_email.index("Thing soon") < in_the_email.index("Thing undated")
+    late = listed[Role.OFFICER][[thing.key for thing in listed[Role.OFFICER]].index("late")]
+    assert (
+        f"- Thing late (Southsea)\n"
+        f"  Late: By {late.when(today)} · Things are done in time (commitment 9.9)\n"
+        f"  Every champion has a conflict\n"
+        f"  Do thing late: {BASE}/things/late/\n"
+    ) in section
+    assert "\nAs a public-body officer\n" in section  # the home page's heading of the role's list
+    assert "The compliance check" not in message.body  # no new flags, so no flags part
+    assert f"Choose how often you get it (every day, every Monday or never) on your account page: {BASE}/account/" in (
+        message.body
+    )
+
+
+def test_only_people_with_something_waiting_or_new_flags_get_a_digest(
+    unpaid_invoice, officer, county_officer, vcs_member, outsider, waiting, mailoutbox
+):
+    """The council's officer has a new flag, the county's only something waiting; the others neither."""
+    waiting[county_officer.pk] = [item("1", OVERDUE)]
+
+    assert flag_digest_send(run_id=scan().pk) == 2
+
+    assert recipients(mailoutbox) == sorted([officer.email, county_officer.email])
+    county_email = email_to(mailoutbox, county_officer)
+    assert county_email.subject == "Compact Portal: 1 thing waiting for you"
+    assert "Thing 1" in county_email.body
+
+
+def test_new_flags_and_what_is_waiting_come_in_one_email(unpaid_invoice, officer, waiting, mailoutbox):
+    waiting[officer.pk] = [item("1", OVERDUE)]
+
+    assert flag_digest_send(run_id=scan().pk) == 1
+
+    body = email_to(mailoutbox, officer).body
+    assert body.index("found 1 new flag") < body.index("Waiting for you:") < body.index("- Thing 1")
+
+
+@pytest.mark.parametrize(
+    ("frequency", "day", "sent"),
+    [
+        ("daily", MONDAY, True),
+        ("daily", TUESDAY, True),
+        ("weekly", MONDAY, True),
+        ("weekly", TUESDAY, False),
+        ("weekly", MONDAY + datetime.timedelta(days=6), False),  # Sunday
+        ("off", MONDAY, False),
+        ("off", TUESDAY, False),
+    ],
+)
+def test_the_digest_of_whats_waiting_follows_each_persons_choice(officer, waiting, frequency, day, sent, mailoutbox):
+    user_email_preferences_update(user=officer, digest_frequency=frequency, case_emails=True)
+    waiting[officer.pk] = [item("1", day)]
+
+    assert flag_digest_send(run_id=full_scan(day).pk) == int(sent)
+
+    assert recipients(mailoutbox) == ([officer.email] if sent else [])
+
+
+@pytest.mark.parametrize(("frequency", "sent"), [("daily", True), ("weekly", False), ("off", False)])
+def test_new_flags_follow_the_choice_too(unpaid_invoice, officer, frequency, sent, mailoutbox):
+    """21 April 2027 is a Wednesday: a weekly reader's digest is Monday's."""
+    user_email_preferences_update(user=officer, digest_frequency=frequency, case_emails=True)
+
+    flag_digest_send(run_id=scan().pk)
+
+    assert (officer.email in recipients(mailoutbox)) is sent
+
+
+def test_the_waiting_list_goes_once_a_day_with_the_days_first_full_check(officer, waiting, mailoutbox):
+    waiting[officer.pk] = [item("1", TUESDAY)]
+
+    first = flag_digest_send(run_id=full_scan(MONDAY).pk)
+    again = flag_digest_send(run_id=full_scan(MONDAY).pk)
+    payments = compliance_scan(
+        today=MONDAY, send_digest=False, rule_keys=[str(rule.key) for rule in rulebook.payment_rules()]
+    )
+    hourly = flag_digest_send(run_id=payments.pk)
+    next_day = flag_digest_send(run_id=full_scan(TUESDAY).pk)
+
+    assert (first, again, hourly, next_day) == (1, 0, 0, 1)
+
+
+def test_of_two_full_checks_claimed_together_only_the_first_claim_carries_the_list(officer, waiting, mailoutbox):
+    """Two checks of the same day whose digests are both claimed before either is sent: one list goes out."""
+    waiting[officer.pk] = [item("1", TUESDAY)]
+    first, second = full_scan(MONDAY), full_scan(MONDAY)
+    claimed = timezone.now()
+    ComplianceRun.objects.filter(pk__in=[first.pk, second.pk]).update(digest_sent_at=claimed)
+
+    assert (digest._carries_worklist(ComplianceRun.objects.get(pk=second.pk))) is False
+    assert (digest._carries_worklist(ComplianceRun.objects.get(pk=first.pk))) is True
+
+
+def test_the_queries_grow_with_the_people_only_by_what_their_own_lists_ask(council, waiting, mailoutbox):
+    def officers(count):
+        people = [MembershipFactory(organisation=council, role=Role.OFFICER).user for _ in range(count)]
+        for person in people:
+            waiting[person.pk] = [item(str(person.pk), TUESDAY)]
+        return people
+
+    def queries_of_digest(day) -> int:
+        run = full_scan(day)
+        with CaptureQueriesContext(connection) as queries:
+            flag_digest_send(run_id=run.pk)
+        return len(queries)
+
+    officers(2)
+    with_two = queries_of_digest(MONDAY)
+    one_more = officers(2)[0]
+    with_four = queries_of_digest(TUESDAY)
+    with CaptureQueriesContext(connection) as own:
+        worklist.waiting_for(User.objects.get(pk=one_more.pk), TUESDAY)
+
+    assert len(mailoutbox) == 2 + 4
+    assert with_four - with_two <= 2 * len(own)
