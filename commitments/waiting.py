@@ -134,6 +134,33 @@ def applications_to_decide(person: worklist.Person) -> Iterator[worklist.Waiting
         )
 
 
+@worklist.source(Role.VCS_MEMBER)
+def applications_waiting(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """Each application the person's VCS organisations made to sign a compact that no champion has decided yet,
+    oldest first (one query): nothing for them to do but know it waits, so it has no date and says who acts."""
+    applications = (
+        Signature.objects.filter(
+            status=SignatureStatus.APPLIED, organisation__in=person.organisations_as(Role.VCS_MEMBER)
+        )
+        .select_related("compact", "organisation")
+        .order_by("applied_at", "pk")
+    )
+    for signature in applications:
+        compact = signature.compact
+        yield worklist.Waiting(
+            role=Role.VCS_MEMBER,
+            kind="application_made",
+            key=str(signature.pk),
+            what=f"{signature.organisation}'s application to sign {compact} is waiting for a champion",
+            action="Read the compact",
+            url=compact.get_absolute_url(),
+            why="An organisation signs the compact once one of its champions approves its application",
+            compact=compact.name,
+            nation=compact.nation,
+            blocked="A champion of the compact decides it.",
+        )
+
+
 def review_window_ends(today: datetime.date) -> datetime.date:
     """The last review date listed on ``today``: three months ahead (``REVIEW_NOTICE``)."""
     return today + REVIEW_NOTICE
