@@ -4,6 +4,8 @@ For a Compact champion, in the compacts they are appointed to (``Champion``): th
 last visit, one item a compact; the applications to sign those compacts, waiting for a decision; and the
 compact's yearly review, from three months before its date (the compact's review clause, or the portal's default).
 
+For a VCS member: the applications their organisations made to sign a compact, while no champion has decided.
+
 For an administrator: the compliance checks that failed or whose run died since the last full check that
 finished cleanly, and the PDF reports that failed and were not asked for again. Neither is a promise of a
 compact, so they cite no clause: they are the portal's own jobs, and the item says what went wrong instead.
