@@ -6,6 +6,7 @@ members' "Waiting for you" lists until someone without a conflict is appointed a
 """
 
 import pytest
+from django.urls import reverse
 
 from commitments.models import Champion
 from compact_portal import worklist
@@ -147,3 +148,11 @@ def test_the_raiser_is_told_it_waits_for_someone_without_a_conflict(stuck, vcs_m
 
 def test_the_conflicted_champion_has_nothing_to_do_on_their_list(stuck, champion):
     assert items(champion, Role.CHAMPION) == []
+
+
+def test_the_home_page_shows_it_to_the_administrator(client, stuck, administrator):
+    client.force_login(administrator)
+    text = client.get(reverse("home")).content.decode()
+    assert stuck.reference in text
+    assert "Appoint a champion without a conflict" in text
+    assert "No champion without a conflict" in text
