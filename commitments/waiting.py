@@ -63,13 +63,13 @@ def _championed(person: worklist.Person) -> QuerySet[Compact]:
 
 
 def new_flags_since(person: worklist.Person) -> datetime.date:
-    """The first day whose flags are new to ``person``: the day of their last visit (their last sign-in), or,
-    when they have never signed in, the first of the last ``NEW_FLAGS_DAYS`` days. A flag found on the day of
-    the last visit counts as new, as a flag's date (``first_detected``) has no time of day."""
-    last_login = person.user.last_login
-    if last_login is None:
+    """The first day whose flags are new to ``person``: the day of their last visit (``Person.last_visit``: on the
+    first page after signing in, the sign-in before), or, when there was none, the first of the last
+    ``NEW_FLAGS_DAYS`` days. A flag found on the day of the last visit counts as new, as a flag's date
+    (``first_detected``) has no time of day."""
+    if person.last_visit is None:
         return person.today - datetime.timedelta(days=NEW_FLAGS_DAYS - 1)
-    return min(timezone.localdate(last_login), person.today)
+    return min(timezone.localdate(person.last_visit), person.today)
 
 
 def _flag_list_url(compact: str, since: datetime.date, today: datetime.date) -> str:
@@ -92,10 +92,10 @@ def new_flags(person: worklist.Person) -> Iterator[worklist.Waiting]:
         .annotate(found=Count("pk"))
         .order_by("compact__name")
     )
-    if person.user.last_login is None:
-        why = "Found in the last 7 days; you have not signed in before"
+    if person.last_visit is None:
+        why = "Found in the last 7 days; you have not visited before"
     else:
-        why = f"Found on or after {long_date(since)}, the day you last signed in"
+        why = f"Found on or after {long_date(since)}, the day of your last visit"
     for row in counts:
         found = row["found"]
         yield worklist.Waiting(

@@ -13,7 +13,7 @@ def home(request):
     first (compact_portal/worklist.py), then what they can do; for a visitor, what the portal is."""
     roles = request.user.roles if request.user.is_authenticated else frozenset()
     today = timezone.localdate()
-    waiting = worklist.waiting_for(request.user, today) if roles else {}
+    waiting = worklist.waiting_for(request.user, today, signed_in_now=True) if roles else {}
     sections = [(Role(role).label, role, items) for role, items in waiting.items()]
     return render(
         request,

@@ -39,6 +39,8 @@ class Person:
     today: datetime.date
     # The organisations in which the person holds each role: {role: frozenset of organisation ids}.
     organisations: dict[str, frozenset[int]] = field(default_factory=dict)
+    # When they were last here: their last sign-in, or, on a page of the visit that sign-in began, the one before.
+    last_visit: datetime.datetime | None = None
 
     def organisations_as(self, role: str) -> frozenset[int]:
         return self.organisations.get(role, frozenset())
@@ -120,25 +122,34 @@ def sources_of(role: str) -> list[Source]:
     return list(_SOURCES.get(str(role), ()))
 
 
-def person_for(user: User, today: datetime.date) -> Person:
-    """The person with the organisations of each role they hold (one query)."""
+def person_for(user: User, today: datetime.date, *, signed_in_now: bool = False) -> Person:
+    """The person with the organisations of each role they hold (one query). ``signed_in_now``: asked during a
+    visit (a page), so their last visit is the sign-in before this one; otherwise (an e-mail, a feed) their last
+    sign-in."""
     from compact_portal.accounts.models import Membership
 
     organisations: dict[str, set[int]] = {}
     if user.is_authenticated and user.is_active:
         for role, organisation_id in Membership.objects.filter(user=user).values_list("role", "organisation_id"):
             organisations.setdefault(role, set()).add(organisation_id)
-    return Person(user=user, today=today, organisations={role: frozenset(ids) for role, ids in organisations.items()})
+    last_visit = getattr(user, "previous_login", None) if signed_in_now else getattr(user, "last_login", None)
+    return Person(
+        user=user,
+        today=today,
+        organisations={role: frozenset(ids) for role, ids in organisations.items()},
+        last_visit=last_visit,
+    )
 
 
-def waiting_for(user: User, today: datetime.date) -> dict[str, list[Waiting]]:
+def waiting_for(user: User, today: datetime.date, *, signed_in_now: bool = False) -> dict[str, list[Waiting]]:
     """Everything waiting for ``user`` on ``today``, by role (in the order of ``Role``), each list most urgent
-    first; a role with nothing waiting is left out. The same thing is listed once per role."""
+    first; a role with nothing waiting is left out. The same thing is listed once per role. ``signed_in_now`` as
+    ``person_for``: True on a page the person is looking at."""
     from compact_portal.accounts.roles import Role
 
     if not user.is_authenticated or not user.is_active:
         return {}
-    person = person_for(user, today)
+    person = person_for(user, today, signed_in_now=signed_in_now)
     held = user.roles
     found: dict[str, list[Waiting]] = {}
     for role in Role.values:

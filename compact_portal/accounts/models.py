@@ -42,6 +42,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True, help_text="Untick instead of deleting, so that the person's history is kept."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # The sign-in before ``last_login``: on the first page after signing in, "new since your last visit" counts from
+    # it (``last_login`` is already this visit's). Kept by ``signals.record_sign_in``.
+    previous_login = models.DateTimeField("signed in before that", null=True, blank=True)
     # What the person chooses to be sent (their account page). E-mails the disputes process requires are sent
     # whatever they choose here.
     digest_frequency = models.CharField(

@@ -109,7 +109,7 @@ def test_a_champion_sees_their_own_compacts_review_application_and_new_flags_in_
     assert (applied.action, applied.due, applied.clause) == ("Decide the application", None, "")
     assert flagged.action == "See the new flags"
     assert flagged.due is None
-    assert flagged.why.startswith("Found in the last 7 days; you have not signed in before")
+    assert flagged.why.startswith("Found in the last 7 days; you have not visited before")
 
 
 def test_a_champion_of_another_compact_sees_only_theirs(world):
@@ -174,6 +174,25 @@ def test_new_flags_are_those_found_since_the_last_visit(world, visited_days_ago,
     FlagFactory(compact=havant, first_detected=today - datetime.timedelta(days=found_days_ago), record_label="X")
     found = [item for item in _items(champion, today, Role.CHAMPION) if item.kind == "new_flags"]
     assert [item.compact for item in found if item.compact == "Havant Compact"] == (["Havant Compact"] if new else [])
+
+
+def test_on_the_first_page_after_signing_in_the_last_visit_is_the_sign_in_before(world, client):
+    """Signing in keeps the sign-in before as ``previous_login``; the page counts from it, an e-mail from the last."""
+    today, champion = world["today"], world["champion"]
+    champion.last_login = timezone.now() - datetime.timedelta(days=20)
+    champion.save(update_fields=["last_login"])
+    FlagFactory(compact=world["portsmouth"], first_detected=today - datetime.timedelta(days=15), record_label="MID")
+
+    client.force_login(champion)  # a sign-in now
+
+    champion.refresh_from_db()
+    assert timezone.localdate(champion.previous_login) == today - datetime.timedelta(days=20)
+    assert timezone.localdate(champion.last_login) == today
+    assert new_flags_since(worklist.person_for(champion, today, signed_in_now=True)) == today - datetime.timedelta(
+        days=20
+    )
+    assert new_flags_since(worklist.person_for(champion, today)) == today
+    assert "3 new flags in Portsmouth Compact" in client.get("/").content.decode()
 
 
 def test_since_the_last_visit_the_link_lists_older_flags_too(world, client):
