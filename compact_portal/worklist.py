@@ -28,7 +28,7 @@ from compact_portal import formatting, working_days
 if TYPE_CHECKING:
     from compact_portal.accounts.models import User
 
-DEFAULT_NATION = "england-and-wales"
+DEFAULT_NATION = "england_wales"  # the nations of compact_portal.working_days
 
 
 @dataclass(frozen=True)
