@@ -45,12 +45,15 @@ RecordsOf = Callable[["Compact"], QuerySet]
 @dataclass(frozen=True)
 class Listing:
     """How a drill-down lists a figure's records: the template pair ``dashboard/records/<kind>_head.html`` and
-    ``_row.html``, what to fetch with them, their order, and other orders by name (``?sort=``)."""
+    ``_row.html``, what to fetch with them, their order, and other orders by name (``?sort=``). ``record_type``
+    names the records' type in the rulebook where a row links to the record's own page and that page opens for
+    fewer people than see the figure: a row links only for those it opens for (rulebook.records_opening_for)."""
 
     kind: str
     related: tuple[str, ...] = ()
     order: tuple[str, ...] = ("pk",)
     sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    record_type: str = ""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ BREACH_COLUMNS = tuple(FLAG_FIELD_OF_COLUMN)
 
 BreachQuery = Callable[[datetime.date], QuerySet]
 RecordLinks = Callable[[Iterable[tuple[int, str]]], dict[int, str]]
+# opens_for(user, record ids) -> the ids whose page opens for that person, by the page's own check.
+RecordsOpening = Callable[[object, Iterable[int]], set[int]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Rule:
 
 _RULES: dict[str, Rule] = {}
 _LINKS: dict[str, RecordLinks] = {}
+_OPENS_FOR: dict[str, RecordsOpening] = {}
 
 
 # What the portal applies where a compact's document holds no such promise, in the compact's own settings.
@@ -125,9 +128,13 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def register_links(record_type: RecordType, links: RecordLinks) -> None:
-    """``links`` maps (record id, label) pairs to page addresses, in a fixed number of queries."""
+def register_links(record_type: RecordType, links: RecordLinks, *, opens_for: RecordsOpening | None = None) -> None:
+    """``links`` maps (record id, label) pairs to page addresses, in a fixed number of queries. ``opens_for``, for
+    a type whose page opens for fewer people than see its flags, gives the ids whose page opens for a person,
+    by the same check the page makes, in a fixed number of queries."""
     _LINKS[record_type] = links
+    if opens_for is not None:
+        _OPENS_FOR[record_type] = opens_for
 
 
 def all_rules() -> list[Rule]:
@@ -146,8 +153,17 @@ def payment_rules() -> list[Rule]:
     return [r for r in all_rules() if r.payments]
 
 
-def record_links(pairs: Iterable[tuple[str, int, str]]) -> dict[tuple[str, int], str]:
-    """Page addresses for (record type, id, label) triples: one call per record type present."""
+def records_opening_for(record_type: str, user, record_ids: Iterable[int]) -> set[int]:
+    """Of ``record_ids`` of ``record_type``, those whose page opens for ``user`` (all of them for a type that
+    registered no ``opens_for``: its page opens for whoever sees its flags)."""
+    opens_for = _OPENS_FOR.get(record_type)
+    return set(record_ids) if opens_for is None else opens_for(user, record_ids)
+
+
+def record_links(pairs: Iterable[tuple[str, int, str]], *, user=None) -> dict[tuple[str, int], str]:
+    """Page addresses for (record type, id, label) triples: one call per record type present. With ``user``, only
+    for the records whose page opens for that person (``records_opening_for``), so nobody is offered a link
+    that refuses them."""
     by_type: dict[str, list[tuple[int, str]]] = {}
     for record_type, record_id, label in pairs:
         by_type.setdefault(record_type, []).append((record_id, label))
@@ -156,6 +172,9 @@ def record_links(pairs: Iterable[tuple[str, int, str]]) -> dict[tuple[str, int],
         resolve = _LINKS.get(record_type)
         if resolve is None:
             continue
+        if user is not None:
+            opening = records_opening_for(record_type, user, [record_id for record_id, _ in items])
+            items = [(record_id, label) for record_id, label in items if record_id in opening]
         for record_id, url in resolve(items).items():
             links[(record_type, record_id)] = url
     return links

@@ -17,6 +17,7 @@ from commitments.rulebook import Rule, breach_rows, register, register_links, wi
 
 from . import rules
 from .models import OPEN_STAGES, Concern, Step
+from .selectors import concerns_visible_to
 
 BODY_STEPS = (Step.INFORMAL, Step.FORMAL_RESPONSE)
 
@@ -45,7 +46,14 @@ def case_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
     return {pk: reverse("disputes:case_detail", args=[reference]) for pk, reference in items}
 
 
-register_links(RecordType.CONCERN, case_links)
+def cases_opening_for(user, pks: Iterable[int]) -> set[int]:
+    """Of the cases ``pks``, those whose page opens for ``user``: the case page finds its case among
+    ``concerns_visible_to`` (selectors.case_detail), and so does this. Administrators see every flag, but a
+    case only as a party, champion or panel member does."""
+    return set(concerns_visible_to(user=user).filter(pk__in=list(pks)).values_list("pk", flat=True))
+
+
+register_links(RecordType.CONCERN, case_links, opens_for=cases_opening_for)
 register(
     Rule(
         key=RuleKey.DISPUTE_STEP_OVERDUE,

@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from commitments.figures import Figure, Listing, PanelScope, register, register_panel
+from commitments.models import RecordType
 from compact_portal.figures import Measure
 
 from .models import Concern
@@ -20,7 +21,7 @@ register(
         "Compact concerns received",
         Measure("cases", "received_on", met=Q()),  # a count: a concern is neither kept nor broken
         cases,
-        Listing("cases", (), ("received_on", "pk")),
+        Listing("cases", (), ("received_on", "pk"), record_type=RecordType.CONCERN),
         promiser="respondent",  # the body the concern is about
         recipient="raiser",
         headline=False,

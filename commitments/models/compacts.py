@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from compact_portal.accounts.roles import Role
 from compact_portal.models import Recorded, actor_field
 
 from .. import validators
@@ -299,6 +300,14 @@ class Community(models.Model):
         return self.name
 
 
+# The public registers' entries for a registration number.
+CHARITY_COMMISSION_ENTRY = (
+    "https://register-of-charities.charitycommission.gov.uk/charity-search/-/charity-details/{number}"
+)
+OSCR_ENTRY = "https://www.oscr.org.uk/about-charities/search-the-register/charity-details?number={number}"
+COMPANIES_HOUSE_ENTRY = "https://find-and-update.company-information.service.gov.uk/company/{number}"
+
+
 class Organisation(models.Model):
     """A public body or a voluntary and community sector (VCS) organisation."""
 
@@ -353,6 +362,17 @@ class Organisation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:signatory_detail", args=[self.slug])
+
+    @property
+    def register_entries(self) -> list[tuple[str, str, str]]:
+        """(register, number, address of the entry) for each public registration number stored: the Charity
+        Commission for England and Wales, OSCR (Scotland) and Companies House."""
+        registers = (
+            ("Charity Commission (England and Wales)", self.charity_number, CHARITY_COMMISSION_ENTRY),
+            ("Scottish Charity Regulator (OSCR)", self.scottish_charity_number, OSCR_ENTRY),
+            ("Companies House", self.company_number, COMPANIES_HOUSE_ENTRY),
+        )
+        return [(register, number, entry.format(number=number)) for register, number, entry in registers if number]
 
     @property
     def is_small_group(self) -> bool:
@@ -452,6 +472,12 @@ class Signature(Recorded):
 
     def __str__(self) -> str:
         return f"{self.organisation} – {self.compact} ({self.get_status_display()})"
+
+    @property
+    def applicant_role(self) -> str:
+        """The role the applicant is given in the organisation if the application is approved: officer for a
+        public body, VCS member for a voluntary or community organisation."""
+        return Role.OFFICER if self.organisation.side == Side.PUBLIC else Role.VCS_MEMBER
 
 
 class Champion(Recorded):

@@ -36,7 +36,6 @@ from ..models import (
     Organisation,
     Principle,
     Section,
-    Side,
     Signature,
     SignatureStatus,
 )
@@ -293,8 +292,7 @@ def signature_approve(*, signature: Signature, decided_by: User | None, today: d
             applicant = user_create(email=signature.applicant_email, full_name=signature.applicant_name)
             new_account = True
     if applicant is not None:
-        role = Role.OFFICER if signature.organisation.side == Side.PUBLIC else Role.VCS_MEMBER
-        membership_grant(user=applicant, organisation=signature.organisation, role=role)
+        membership_grant(user=applicant, organisation=signature.organisation, role=signature.applicant_role)
         transaction.on_commit(lambda: _send_approval_email(signature, applicant, new_account))
     return signature
 

@@ -64,8 +64,8 @@ def signatory_detail(request, slug):
     except Organisation.DoesNotExist:
         raise Http404("No such organisation") from None
     can_act = _may_act_for(request.user, organisation)
-    if not can_act and not any(s.status == SignatureStatus.APPROVED for s in organisation.signatures.all()):
-        raise Http404("Not a signatory")  # applicants are not listed publicly until approved
+    if not can_act and not _listed_publicly(organisation):
+        raise Http404("Not a signatory")
     championed = (
         set(compacts_championed(user=request.user).values_list("pk", flat=True))
         if request.user.is_authenticated
@@ -81,6 +81,12 @@ def signatory_detail(request, slug):
             "championed": championed,
         },
     )
+
+
+def _listed_publicly(organisation) -> bool:
+    """Whether the organisation's page opens for everyone: once it has signed a compact. Applicants are not
+    listed publicly until approved; their own members see it before."""
+    return any(signature.status == SignatureStatus.APPROVED for signature in organisation.signatures.all())
 
 
 def _may_act_for(user, organisation) -> bool:
@@ -179,7 +185,9 @@ def applications(request):
 @role_required(Role.CHAMPION, Role.ADMINISTRATOR)
 def application_decide(request, pk):
     signature = get_object_or_404(
-        Signature.objects.select_related("compact", "organisation"),
+        Signature.objects.select_related("compact", "organisation").prefetch_related(
+            "organisation__communities", "organisation__signatures"
+        ),
         pk=pk,
         compact__in=selectors.compacts_decided_by(user=request.user),
     )
@@ -197,7 +205,19 @@ def application_decide(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("commitments:applications")
-    return render(request, "commitments/application_decide.html", {"signature": signature, "form": form})
+    organisation = signature.organisation
+    return render(
+        request,
+        "commitments/application_decide.html",
+        {
+            "signature": signature,
+            "organisation": organisation,
+            "form": form,
+            # The directory's page of an organisation that has signed another compact; an applicant has none yet.
+            "page_opens": _may_act_for(request.user, organisation) or _listed_publicly(organisation),
+            "applicant_role": Role(signature.applicant_role).label,
+        },
+    )
 
 
 @role_required(Role.OFFICER, Role.VCS_MEMBER, Role.ADMINISTRATOR)

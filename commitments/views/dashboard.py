@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from compact_portal.accounts.permissions import may_open
 from compact_portal.csv_export import csv_response, safe_cell
 from compact_portal.figures import Verdict
 from compact_portal.forms import SERVICE_ERRORS, add_service_errors
@@ -22,6 +23,7 @@ from compact_portal.periods import Period, PeriodError
 from compact_portal.uploads import attachment_response
 
 from .. import figures as registry
+from .. import rulebook
 from ..figures import Listing
 from ..forms import PeriodForm, ReportRequestForm
 from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
@@ -70,14 +72,15 @@ def _figures_page(request, template, *, compact, today, organisation=None, extra
         step=form.cleaned_data.get("step") if form.is_bound and not form.errors else None,
         organisation=organisation,
     )
+    sees_flags = may_open(request.user, "commitments:flag_list")  # a health check's readers may not have the list
     context = {
         "compact": compact,
         "form": form,
         "figures": figures,
-        "breakdowns": Group("Flags, disputes and funding", breakdown_tables(figures)),
+        "breakdowns": Group("Flags, disputes and funding", breakdown_tables(figures, flag_links=sees_flags)),
         "years": form.fields["year"].choices,
         "steps": selectors.TREND_STEPS,
-        "flags_url": flags_url(figures),
+        "flags_url": flags_url(figures) if sees_flags else "",
         "funding_practice": funding_practice_tables(figures),
     }
     if organisation is None:  # the dashboard: the compact's promises
@@ -171,6 +174,8 @@ def figure_records(request, slug, key):
     order = listing.sorts.get(request.GET.get("sort", ""), listing.order)
     records = records.select_related(*listing.related).order_by(*order)
     page, query = page_of(request, records, per_page=RECORDS_PAGE_SIZE)
+    ids = [record.pk for record in page]
+    openable = rulebook.records_opening_for(listing.record_type, request.user, ids) if listing.record_type else ids
     keep = {name: value for name, value in request.GET.items() if name in ("start", "end", "organisation", "role")}
     return render(
         request,
@@ -191,6 +196,7 @@ def figure_records(request, slug, key):
             "narrowing": {name: value for name, value in narrowing.items() if value},
             "side_label": Side(narrowing["side"]).label if narrowing["side"] in Side.values else "",
             "page_obj": page,
+            "openable": set(openable),  # the records whose own page opens for the reader
             "query": query,
         },
     )

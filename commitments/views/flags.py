@@ -41,7 +41,9 @@ def flag_list(request):
     today = timezone.localdate()
     flag_filter = _filtered(request, today)
     page, query = page_of(request, flag_filter.qs, per_page=FLAG_PAGE_SIZE)
-    links = rulebook.record_links((flag.record_type, flag.record_id, flag.record_label) for flag in page)
+    links = rulebook.record_links(
+        ((flag.record_type, flag.record_id, flag.record_label) for flag in page), user=request.user
+    )
     rows = [(flag, links.get((flag.record_type, flag.record_id)), (today - flag.first_detected).days) for flag in page]
     return render(
         request,
@@ -70,7 +72,7 @@ def _detail(request, flag: Flag, form: FlagDecisionForm | None = None):
             form = FlagDecisionForm(submit="Waive this flag", help_text=WAIVE_HELP)
         elif flag.status == FlagStatus.WAIVED:
             form = FlagDecisionForm(submit="Reopen this flag", help_text=REOPEN_HELP)
-    link = rulebook.record_links([(flag.record_type, flag.record_id, flag.record_label)])
+    link = rulebook.record_links([(flag.record_type, flag.record_id, flag.record_label)], user=request.user)
     context = {
         "flag": flag,
         "rule": rulebook.rule(flag.rule),
