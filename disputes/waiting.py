@@ -272,7 +272,8 @@ CHAMPION_STEPS = (
 @worklist.source(Role.CHAMPION)
 def concerns_to_steer(person: worklist.Person) -> Iterator[worklist.Waiting]:
     """In each compact the person champions, the cases waiting for a champion's step that no other champion
-    already steers, where the person has no conflict of interest. Three queries."""
+    already steers, where the person has no conflict of interest; and the cases they have a conflict in that no
+    champion can steer, saying so. Five queries at most."""
     appointed = _appointments(person)
     if not appointed:
         return
@@ -284,9 +285,11 @@ def concerns_to_steer(person: worklist.Person) -> Iterator[worklist.Waiting]:
         .order_by("step_due_by", "pk")
     )
     citations = Citations() if cases else None
+    conflicted = []
     for concern in cases:
         ties = _ties(person, concern, appointed)
         if rules.has_conflict(ties, raiser_id=concern.raiser_id, respondent_id=concern.respondent_id):
+            conflicted.append((concern, ties))
             continue
         steps = rules.available_steps(selectors.case_facts(concern, today=person.today), {rules.CHAMPION})
         for step, stages, promise, kind, action in CHAMPION_STEPS:
@@ -305,6 +308,23 @@ def concerns_to_steer(person: worklist.Person) -> Iterator[worklist.Waiting]:
                 due=concern.step_due_by,
             )
             break
+    # A case the person cannot steer for a conflict, that no other champion can either: they are told it waits for
+    # someone else, so it is never missed unseen (one more query, for such cases only).
+    stuck = selectors.cases_nobody_can_steer(concern for concern, _ties in conflicted)
+    for concern, ties in conflicted:
+        if concern.pk not in stuck:
+            continue
+        yield citations.item(
+            concern,
+            _current_promise(concern),
+            role=Role.CHAMPION,
+            kind="concern_without_champion",
+            what=f"{_about(concern, sees_raiser=_sees_raiser(ties, concern))}: {rules.NO_FREE_CHAMPION.lower()}",
+            action="See the case",
+            url=_case_url(concern),
+            due=concern.step_due_by,
+            blocked=rules.needs_someone_else(compact=concern.compact.name),
+        )
 
 
 # --- Panel members: appeals, and cases no champion can steer -----------------------------------------------------

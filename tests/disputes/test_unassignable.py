@@ -146,7 +146,20 @@ def test_the_raiser_is_told_it_waits_for_someone_without_a_conflict(stuck, vcs_m
     assert item.action == "Follow the case"
 
 
-def test_the_conflicted_champion_has_nothing_to_do_on_their_list(stuck, champion):
+def test_the_conflicted_champion_is_told_it_waits_for_someone_else_and_can_read_why(client, stuck, champion):
+    (item,) = items(champion, Role.CHAMPION)
+    assert (item.kind, item.key, item.action) == ("concern_without_champion", stuck.reference, "See the case")
+    assert item.blocked == rules.needs_someone_else(compact="Portsmouth Compact")
+    assert item.due == ACKNOWLEDGE_BY
+    client.force_login(champion)
+    assert client.get(item.url).status_code == 200
+
+
+def test_a_conflicted_champion_is_not_told_of_a_case_another_champion_can_steer(
+    stuck, champion, compact, other_charity
+):
+    free = MembershipFactory(organisation=other_charity, role=Role.CHAMPION, user__full_name="Fay Free").user
+    Champion.objects.create(compact=compact, organisation=other_charity, user=free)
     assert items(champion, Role.CHAMPION) == []
 
 
