@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compact_portal.accounts.roles import Role
+
 
 class CheckedInitialData:
     """ModelAdmin mixin: an add page fills its form in from the query (``?organisation=3``), as Django's admin does,
@@ -35,10 +37,11 @@ class PortalAdminSite(admin.AdminSite):
     site_title = "Compact Portal admin"
     index_title = "Records"
     index_template = "admin/portal_index.html"  # the admin's index, with a link to the audit trail
+    allowed_roles = frozenset({Role.ADMINISTRATOR})  # read by permissions.may_open, so links follow this check
 
     def has_permission(self, request):
         user = request.user
-        if not (user.is_active and getattr(user, "is_administrator", False)):
+        if not (user.is_active and user.is_authenticated and user.has_role(*self.allowed_roles)):
             return False
         return self.two_factor_satisfied(request)
 

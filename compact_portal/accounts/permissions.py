@@ -5,6 +5,7 @@
 
 from functools import wraps
 
+from django.contrib import admin
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -19,11 +20,14 @@ def holds_one_of(user, roles) -> bool:
 
 def allowed_roles(url_name: str, *args) -> frozenset[str] | None:
     """The roles the page at ``url_name`` (with ``args``) lets in, from its own ``role_required`` or
-    ``RoleRequiredMixin``; None for a page without a role check."""
-    view = resolve(reverse(url_name, args=args)).func
+    ``RoleRequiredMixin``, or the admin site's; None for a page without a role check."""
+    match = resolve(reverse(url_name, args=args))
+    view = match.func
     roles = getattr(view, "allowed_roles", None)
     if roles is None and hasattr(view, "view_class") and issubclass(view.view_class, RoleRequiredMixin):
         roles = view.view_class.allowed_roles
+    if roles is None and match.namespace == admin.site.name:
+        roles = admin.site.allowed_roles  # the admin's pages all follow its has_permission
     return None if roles is None else frozenset(roles)
 
 

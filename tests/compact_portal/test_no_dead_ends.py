@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.core.management import call_command
@@ -24,11 +25,15 @@ from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve, reverse
 
+from commitments import rulebook
 from commitments.demo import DEMO_COMPACT, DEMO_PEOPLE
-from commitments.models import Community, Compact, OrganisationType, Side
+from commitments.models import Community, Compact, OrganisationType, RecordType, Side
 from commitments.services import organisation_sign_up
 from compact_portal.accounts.models import User
+from compact_portal.accounts.permissions import may_open
 from compact_portal.accounts.roles import Role
+from disputes.models import Concern
+from disputes.selectors import concerns_visible_to
 from tests.worlds import shared_world
 
 DEAD = {403, 404, 500}
@@ -183,6 +188,51 @@ def test_every_link_a_demo_person_is_offered_opens_for_them(demo, client, role):
         f"  {status} {url}  (linked from {found_on})" for status, url, found_on in dead
     )
     print(f"{role}: {requested} pages in {time.monotonic() - started:.1f} s")  # noqa: T201
+
+
+# --- One condition for the link and the page ----------------------------------------------------------------------
+
+PAGES_BY_ROLE = (
+    "disputes:case_list",
+    "disputes:panel",
+    "commitments:flag_list",
+    "commitments:champion_desk",
+    "commitments:applications",
+    "funding:list",
+    "consultations:manage",
+    "admin:index",
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("url_name", PAGES_BY_ROLE)
+def test_may_open_says_what_the_page_itself_answers(demo, client, role, url_name):
+    person = demo_person(role)
+    client.force_login(person)
+
+    refused = client.get(reverse(url_name)).status_code == 403
+
+    assert may_open(person, url_name) is not refused
+
+
+def test_may_open_refuses_a_visitor_a_page_with_roles_and_opens_a_public_page():
+    assert not may_open(AnonymousUser(), "disputes:case_list")
+    assert may_open(AnonymousUser(), "commitments:directory")
+
+
+@pytest.mark.django_db
+def test_a_flagged_case_links_only_for_the_people_it_opens_for(demo):
+    cases = list(Concern.objects.values_list("pk", "reference"))
+    records = [(RecordType.CONCERN, pk, reference) for pk, reference in cases]
+    assert len(rulebook.record_links(records)) == len(cases)  # without a person: every case's address
+
+    opening = {}
+    for role in (Role.ADMINISTRATOR, Role.CHAMPION, Role.VCS_MEMBER):
+        person = demo_person(role)
+        opening[role] = set(concerns_visible_to(user=person).values_list("pk", flat=True))
+        assert {pk for _, pk in rulebook.record_links(records, user=person)} == opening[role], role
+    assert opening[Role.ADMINISTRATOR] < {pk for pk, _ in cases}, "the administrator is party to every case"
 
 
 # --- An application to sign shows whom it is from -----------------------------------------------------------------
