@@ -1,33 +1,37 @@
 """The main navigation: which links each role sees.
 
-A link with no roles is public. A person sees the public links plus every link one of their roles
-opens; a link they could not use is never shown.
+A link is shown to whoever its page lets in: its roles are the page's own (``role_required``, or the admin
+site's), read through ``permissions.allowed_roles``, so the navigation never offers a link that refuses the
+person following it. A page without a role check is public.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from compact_portal.accounts.roles import Role
+from compact_portal.accounts.permissions import allowed_roles
 
 
 @dataclass(frozen=True)
 class NavLink:
     label: str
     url_name: str
-    roles: frozenset[str] = frozenset()
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The roles the page lets in; empty for a public page."""
+        return allowed_roles(self.url_name) or frozenset()
 
 
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Compacts", "commitments:compact_list"),
     NavLink("Signatories", "commitments:directory"),
     NavLink("Consultations", "consultations:register"),
-    NavLink("Funding", "funding:list", frozenset({Role.OFFICER, Role.VCS_MEMBER, Role.CHAMPION, Role.ADMINISTRATOR})),
-    NavLink(
-        "Concerns", "disputes:case_list", frozenset({Role.VCS_MEMBER, Role.OFFICER, Role.CHAMPION, Role.PANEL_MEMBER})
-    ),
-    NavLink("Flags", "commitments:flag_list", frozenset({Role.OFFICER, Role.CHAMPION, Role.ADMINISTRATOR})),
-    NavLink("Champion's desk", "commitments:champion_desk", frozenset({Role.CHAMPION, Role.ADMINISTRATOR})),
-    NavLink("Panel cases", "disputes:panel", frozenset({Role.PANEL_MEMBER})),
-    NavLink("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),
+    NavLink("Funding", "funding:list"),
+    NavLink("Concerns", "disputes:case_list"),
+    NavLink("Flags", "commitments:flag_list"),
+    NavLink("Champion's desk", "commitments:champion_desk"),
+    NavLink("Panel cases", "disputes:panel"),
+    NavLink("Administration", "admin:index"),
 )
 
 
