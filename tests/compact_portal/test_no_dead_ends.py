@@ -11,7 +11,6 @@ become a page of their own. It follows links but never submits a form, signs out
 
 import io
 import logging
-import time
 from collections import Counter, deque
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -178,7 +177,6 @@ def test_every_link_a_demo_person_is_offered_opens_for_them(demo, client, role):
     person = demo_person(role)
     assert person is not None, f"the demo has nobody who is a {Role(role).label}"
     client.force_login(person)
-    started = time.monotonic()
 
     dead, requested = crawl(client, reverse("home"))
 
@@ -187,7 +185,6 @@ def test_every_link_a_demo_person_is_offered_opens_for_them(demo, client, role):
     assert not dead, f"{Role(role).label} ({person.email}) was offered links that refuse them:\n" + "\n".join(
         f"  {status} {url}  (linked from {found_on})" for status, url, found_on in dead
     )
-    print(f"{role}: {requested} pages in {time.monotonic() - started:.1f} s")  # noqa: T201
 
 
 # --- One condition for the link and the page ----------------------------------------------------------------------
@@ -233,6 +230,17 @@ def test_a_flagged_case_links_only_for_the_people_it_opens_for(demo):
         opening[role] = set(concerns_visible_to(user=person).values_list("pk", flat=True))
         assert {pk for _, pk in rulebook.record_links(records, user=person)} == opening[role], role
     assert opening[Role.ADMINISTRATOR] < {pk for pk, _ in cases}, "the administrator is party to every case"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "told_to_ask"), [(Role.ADMINISTRATOR, False), (Role.OFFICER, True)])
+def test_the_refusal_tells_only_non_administrators_to_ask_their_administrator(demo, client, role, told_to_ask):
+    client.force_login(demo_person(role))
+
+    response = client.get(reverse("disputes:panel"))
+
+    assert response.status_code == 403
+    assert ("ask your organisation's administrator" in response.content.decode()) is told_to_ask
 
 
 # --- An application to sign shows whom it is from -----------------------------------------------------------------
