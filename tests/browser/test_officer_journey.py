@@ -32,14 +32,15 @@ def test_an_officer_logs_a_late_award_and_a_late_payment_and_the_champion_sees_t
     expect(page.get_by_role("heading", level=1)).to_have_text("Log funding")
     audit(page)
 
-    # The funding form, with the keyboard alone; the justification is left out at first.
+    # The funding form, with the keyboard alone, in its order (who, what, when, the decision); the justification is
+    # left out at first.
     choose(page, field(page, "Compact"), "Portsmouth Compact")
     choose(page, field(page, "Funder"), "Portsmouth City Council")
     choose(page, field(page, "Recipient"), "Southsea Community Food Bank")
-    type_into(page, field(page, "Reference"), "PCC-GR-2027-014")
-    type_into(page, field(page, "Title"), "Emergency food parcels")
     choose(page, field(page, "Mechanism"), "Grant")
     type_into(page, field(page, "Amount (£)"), "45000")
+    type_into(page, field(page, "Reference"), "PCC-GR-2027-014")
+    type_into(page, field(page, "Title"), "Emergency food parcels")
     type_date(page, field(page, "Expected start"), start)
     type_date(page, field(page, "Start date"), start)
     type_date(page, field(page, "End date"), start + relativedelta(years=3, days=-1))
