@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Champion
@@ -135,6 +136,7 @@ def case_notify(*, concern: Concern, notice: str, headline: str, detail: str = "
     copies go only to readers who keep optional case e-mails on (``is_required``).
     """
     link = settings.PORTAL_BASE_URL + concern.get_absolute_url()
+    choices = settings.PORTAL_BASE_URL + reverse("account")
     emails = [
         CaseEmail(
             concern=concern,
@@ -142,7 +144,14 @@ def case_notify(*, concern: Concern, notice: str, headline: str, detail: str = "
             subject=f"{concern.reference}: {headline}",
             body=render_to_string(
                 "disputes/email/step.txt",
-                {"concern": concern, "headline": headline, "detail": detail, "link": link, "sees_raiser": sees},
+                {
+                    "concern": concern,
+                    "headline": headline,
+                    "detail": detail,
+                    "link": link,
+                    "sees_raiser": sees,
+                    "choices": choices,
+                },
             ),
         )
         for address, sees in sorted(_recipients(concern, notice=notice, new_case=new_case).items())

@@ -106,3 +106,13 @@ def test_a_panel_appointment_goes_only_to_those_who_keep_optional_case_emails(
     services.panel_assign(concern=concern, actor=champion, member=second_panel_member)
 
     assert set(CaseEmail.objects.exclude(pk__in=before).values_list("to", flat=True)) == {champion.email}
+
+
+def test_every_case_email_says_where_to_choose_which_emails_come(raise_concern, settings):
+    raise_concern()
+
+    bodies = list(CaseEmail.objects.values_list("body", flat=True))
+    assert bodies
+    assert all(
+        f"Choose which e-mails you get on your account page: {settings.PORTAL_BASE_URL}/account/" in b for b in bodies
+    )
