@@ -5,6 +5,8 @@ the e-mails written to the outbox."""
 import datetime
 import threading
 import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,10 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from commitments.models import Champion
+from commitments.models import Champion, Compact, OrganisationType
+from commitments.services.live import _Batch
 from compact_portal.accounts.roles import Role
+from compact_portal.celery import app as celery_app
 from disputes import rules, services
 from disputes.models import (
     CaseDocument,
@@ -28,8 +32,8 @@ from disputes.models import (
     Step,
 )
 from tests.accounts.factories import MembershipFactory, UserFactory
-from tests.commitments.factories import CompactFactory, PublicBodyFactory, SignatureFactory
-from tests.disputes.conftest import PEOPLE, catalogue
+from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
+from tests.disputes.conftest import ADOPTED, PEOPLE, catalogue
 from tests.disputes.factories import (
     ACKNOWLEDGE_BY,
     ACKNOWLEDGED_ON,
@@ -46,10 +50,13 @@ from tests.disputes.factories import (
     RAISED_ON,
     RESPONDED_ON,
     STAGE_OF,
+    Cast,
+    ConcernFactory,
     pdfs,
     step_to,
     take_to,
 )
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +66,241 @@ OPEN_STATES = PATH[:-1]
 
 def _people(request, *keys):
     return [request.getfixturevalue(PEOPLE[key]) for key in keys]
+
+
+# --- The module's worlds -----------------------------------------------------------------------------------------
+# Building the compact, its people and a case in each state for every test cost most of this module's time. They
+# are built once (tests/worlds.py's pattern) and held in a transaction between the tests; each test's own writes
+# are in its savepoint, rolled back after it. A test sees one of three databases, chosen by what it asks for before
+# its savepoint opens (``_django_db_helper`` below):
+#   - the compact and its people, and a case in each state of PATH and a withdrawn one (the default: ``case_at``
+#     hands out those cases, re-fetched, where nothing they were built from has changed);
+#   - the compact and its people only, for tests marked ``@alone`` (they count every concern, e-mail or reference);
+#   - nothing shared, for transactional tests (``transaction=True`` commits and flushes): they build their own.
+# The cases sit in a savepoint of their own, so an ``@alone`` test rolls them back and the next test that needs
+# them builds them again.
+
+CASE_STATES = (*PATH, "withdrawn")
+
+alone = pytest.mark.usefixtures("no_prebuilt_cases")
+
+
+@dataclass
+class Base:
+    """The records tests/conftest.py's and tests/disputes/conftest.py's fixtures make, by fixture name."""
+
+    records: dict[str, object]
+    compact_as_built: dict[str, object]
+
+
+def _build_base() -> Base:
+    """What those fixtures would make, made as they make it."""
+    council = PublicBodyFactory(name="Portsmouth City Council")
+    trust = PublicBodyFactory(name="Portsmouth Hospitals NHS Trust", organisation_type=OrganisationType.NHS_BODY)
+    charity = OrganisationFactory(name="Southsea Community Food Bank")
+    other_charity = OrganisationFactory(name="Fratton Youth Network")
+    compact = CompactFactory(name="Portsmouth Compact", status="adopted", adopted_date=ADOPTED)
+    for organisation in (council, trust, charity, other_charity):
+        SignatureFactory(compact=compact, organisation=organisation)
+    catalogue(compact)
+
+    def member(organisation, role, name):
+        return MembershipFactory(organisation=organisation, role=role, user__full_name=name).user
+
+    champion = member(council, Role.CHAMPION, "Cara Champion")
+    Champion.objects.create(compact=compact, organisation=council, user=champion)
+    respondent_champion = member(trust, Role.CHAMPION, "Tara Trustchampion")
+    Champion.objects.create(compact=compact, organisation=trust, user=respondent_champion)
+    records = {
+        "council": council,
+        "trust": trust,
+        "charity": charity,
+        "other_charity": other_charity,
+        "compact": compact,
+        "officer": member(council, Role.OFFICER, "Olivia Officer"),
+        "vcs_member": member(charity, Role.VCS_MEMBER, "Val Member"),
+        "champion": champion,
+        "panel_member": member(other_charity, Role.PANEL_MEMBER, "Pat Panel"),
+        "administrator": member(council, Role.ADMINISTRATOR, "Ada Admin"),
+        "outsider": member(other_charity, Role.VCS_MEMBER, "Oscar Outsider"),
+        "person_without_roles": UserFactory(full_name="Nadia Noroles"),
+        "respondent_officer": member(trust, Role.OFFICER, "Rhys Respondent"),
+        "respondent_champion": respondent_champion,
+        "second_panel_member": member(other_charity, Role.PANEL_MEMBER, "Quinn Panel"),
+    }
+    return Base(records=records, compact_as_built=_settings_of(compact))
+
+
+def _settings_of(compact: Compact) -> dict[str, object]:
+    return {field.attname: getattr(compact, field.attname) for field in Compact._meta.concrete_fields}
+
+
+def _cast_of(records: dict[str, object]) -> Cast:
+    return Cast(
+        raiser=records["vcs_member"],
+        respondent=records["respondent_officer"],
+        champion=records["champion"],
+        panel=records["panel_member"],
+    )
+
+
+def _seal_batches() -> None:
+    """The world's compliance re-checks never run (its transaction never commits): a test's steps ask for their
+    own (as tests/conftest.py's django_capture_on_commit_callbacks does for a test's set-up)."""
+    for _savepoints, callback, *_rest in connection.run_on_commit:
+        if isinstance(callback, _Batch):
+            callback.sealed = True
+
+
+class Worlds:
+    """The module's shared records, opened, extended and rolled back between tests as each test needs."""
+
+    def __init__(self, django_db_blocker, tmp_path_factory):
+        self.django_db_blocker, self.tmp_path_factory = django_db_blocker, tmp_path_factory
+        self.opened: ExitStack | None = None
+        self.base: Base | None = None
+        self.cases: dict[str, int] | None = None  # each state's case, by pk
+        self.cases_savepoint = None
+
+    def prepare(self, need: str) -> None:
+        """``need``: "none", "base" or "cases"."""
+        if need == "none":
+            self.close()
+            return
+        if self.opened is None:
+            self.opened = ExitStack()
+            self.opened.enter_context(
+                shared_world(
+                    self.django_db_blocker, self.tmp_path_factory, MEDIA_ROOT=self.tmp_path_factory.mktemp("media")
+                )
+            )
+            with self.tasks_in_process():
+                self.base = _build_base()
+            _seal_batches()
+        if need == "cases" and self.cases is None:
+            self.cases_savepoint = transaction.savepoint()
+            cast = _cast_of(self.base.records)
+            records = self.base.records
+            with self.tasks_in_process():
+                self.cases = {
+                    state: take_to(
+                        ConcernFactory(
+                            actor=records["vcs_member"],
+                            raiser=records["charity"],
+                            compact=records["compact"],
+                            respondent=records["trust"],
+                        ),
+                        state,
+                        cast=cast,
+                    ).pk
+                    for state in CASE_STATES
+                }
+            _seal_batches()
+        elif need == "base" and self.cases is not None:
+            transaction.savepoint_rollback(self.cases_savepoint)
+            self.cases = self.cases_savepoint = None
+
+    @staticmethod
+    @contextmanager
+    def tasks_in_process():
+        """As every test's set-up has it (tests/disputes/conftest.py's case_emails_sent_in_process)."""
+        previous = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        try:
+            yield
+        finally:
+            celery_app.conf.task_always_eager = previous
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.close()
+        self.opened = self.base = self.cases = self.cases_savepoint = None
+
+
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
+    built = Worlds(django_db_blocker, tmp_path_factory)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def world_ready(request, worlds) -> Worlds:
+    """The world this test needs, ready before the test's own transaction opens (see ``_django_db_helper``)."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames:
+        worlds.prepare("none")
+    elif "no_prebuilt_cases" in request.fixturenames:
+        worlds.prepare("base")
+    else:
+        worlds.prepare("cases")
+    return worlds
+
+
+@pytest.fixture
+def _django_db_helper(world_ready, _django_db_helper):
+    """pytest-django's, which opens the test's own transaction (through the django_db mark or ``db``), once the
+    world is ready: a fixture of the test's own would run only after that transaction had opened, too late to roll
+    back or build the world's records, which it nests in."""
+    return _django_db_helper
+
+
+@pytest.fixture
+def no_prebuilt_cases():
+    """Asked for by ``@alone`` tests: see ``_django_db_helper``."""
+
+
+@pytest.fixture
+def base(world_ready, db) -> dict[str, object]:
+    """The shared records; a transactional test builds its own, as the fixtures of these names elsewhere would."""
+    return world_ready.base.records if world_ready.base else _build_base().records
+
+
+def _record(name: str):
+    """A fixture of the name that hands the test its own copy of the record (a test may change and save it)."""
+
+    @pytest.fixture(name=name)
+    def fixture(base):
+        record = base[name]
+        return type(record).objects.get(pk=record.pk)
+
+    return fixture
+
+
+council = _record("council")
+trust = _record("trust")
+charity = _record("charity")
+other_charity = _record("other_charity")
+compact = _record("compact")
+officer = _record("officer")
+vcs_member = _record("vcs_member")
+champion = _record("champion")
+panel_member = _record("panel_member")
+administrator = _record("administrator")
+outsider = _record("outsider")
+person_without_roles = _record("person_without_roles")
+respondent_officer = _record("respondent_officer")
+respondent_champion = _record("respondent_champion")
+second_panel_member = _record("second_panel_member")
+
+
+@pytest.fixture
+def case_at(world_ready, raise_concern, cast, compact):
+    """tests/disputes/conftest.py's: a concern raised and taken to ``state``; the world's case in that state where
+    the test asks for no changes to it and its compact is as the world's case was built under (a test may change
+    the compact's deadlines first), else one built now."""
+    worlds = world_ready
+
+    def make(state: str, **overrides):
+        if (
+            overrides
+            or worlds.cases is None
+            or _settings_of(Compact.objects.get(pk=compact.pk)) != worlds.base.compact_as_built
+        ):
+            return take_to(raise_concern(**overrides), state, cast=cast)
+        return Concern.objects.get(pk=worlds.cases[state])
+
+    return make
 
 
 # Which steps each person may take in each state, and what a refused step leaves, are tests/disputes/test_steps.py's.
@@ -106,6 +348,7 @@ def test_each_step_is_credited_to_its_actor_in_the_history(case_at, cast):
 # --- raising a concern -----------------------------------------------------------------------------------------------
 
 
+@alone
 def test_a_raised_concern_is_received_and_waits_for_acknowledgement(concern, vcs_member, charity, trust):
     concern.refresh_from_db()
 
@@ -120,12 +363,14 @@ def test_a_raised_concern_is_received_and_waits_for_acknowledgement(concern, vcs
     assert (event.kind, event.actor, event.side, event.to_stage) == (EventKind.RAISED, vcs_member, "raiser", "received")
 
 
+@alone
 def test_text_is_stored_trimmed(raise_concern):
     concern = raise_concern(what_happened="  Short notice.\n", outcome_sought="\tNotice. ")
 
     assert (concern.what_happened, concern.outcome_sought) == ("Short notice.", "Notice.")
 
 
+@alone
 def test_references_run_on_within_a_year_and_restart_each_year(raise_concern):
     def raised_on(*ymd):
         return raise_concern(today=datetime.date(*ymd), happened_on=datetime.date(2025, 12, 1)).reference
@@ -142,6 +387,7 @@ def test_references_run_on_within_a_year_and_restart_each_year(raise_concern):
     assert dict(ConcernSequence.objects.values_list("year", "last_number")) == {2026: 3, 2027: 2}
 
 
+@alone
 def test_a_refused_concern_uses_no_reference(raise_concern):
     with pytest.raises(ValidationError):
         raise_concern(consent=False)
@@ -149,6 +395,7 @@ def test_a_refused_concern_uses_no_reference(raise_concern):
     assert raise_concern().reference == "CC-2026-0001"
 
 
+@alone
 @pytest.mark.parametrize(
     ("received", "nation", "due"),
     [
@@ -167,6 +414,7 @@ def test_the_acknowledgement_deadline_counts_the_compacts_working_days(compact, 
     assert concern.step_due_by == due
 
 
+@alone
 def test_the_acknowledgement_deadline_follows_the_compacts_setting(compact, raise_concern):
     compact.dispute_acknowledge_days = 2
     compact.save()
@@ -174,12 +422,14 @@ def test_the_acknowledgement_deadline_follows_the_compacts_setting(compact, rais
     assert raise_concern(today=datetime.date(2026, 12, 24)).step_due_by == datetime.date(2026, 12, 30)
 
 
+@alone
 def test_a_public_body_may_raise_a_concern_about_another(raise_concern, officer, council, trust):
     concern = raise_concern(actor=officer, raiser=council, respondent=trust)
 
     assert concern.raiser == council
 
 
+@alone
 def test_a_concern_may_cite_commitments_of_public_bodies_and_of_both_sides(
     raise_concern, public_commitment, shared_commitment
 ):
@@ -188,10 +438,12 @@ def test_a_concern_may_cite_commitments_of_public_bodies_and_of_both_sides(
     assert set(concern.commitments.all()) == {public_commitment, shared_commitment}
 
 
+@alone
 def test_it_may_have_happened_today(raise_concern):
     assert raise_concern(happened_on=RAISED_ON).happened_on == RAISED_ON
 
 
+@alone
 @pytest.mark.parametrize(
     ("who", "for_whom"),
     [
@@ -221,6 +473,7 @@ def other_compacts_commitment(db):
     return other.commitments.get(code="13.3")
 
 
+@alone
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
@@ -263,6 +516,7 @@ def test_a_concern_is_refused_with_the_field_at_fault(raise_concern, request, ov
 # --- documents and drafts ------------------------------------------------------------------------------------------
 
 
+@alone
 def test_documents_raised_with_the_concern_are_the_raisers_and_on_the_timeline(raise_concern, vcs_member, media_root):
     concern = raise_concern(files=pdfs(2))
 
@@ -275,6 +529,7 @@ def test_documents_raised_with_the_concern_are_the_raisers_and_on_the_timeline(r
     assert [e.document for e in concern.events.filter(kind=EventKind.DOCUMENT)] == documents
 
 
+@alone
 def test_a_concern_with_more_than_five_documents_is_refused(raise_concern):
     with pytest.raises(ValidationError) as error:
         raise_concern(files=pdfs(6))
@@ -284,6 +539,7 @@ def test_a_concern_with_more_than_five_documents_is_refused(raise_concern):
     assert not CaseDocument.objects.exists()
 
 
+@alone
 def test_a_draft_keeps_what_was_typed_and_the_files_that_passed(compact, vcs_member):
     draft = services.draft_save(
         actor=vcs_member,
@@ -305,6 +561,7 @@ def test_a_draft_keeps_what_was_typed_and_the_files_that_passed(compact, vcs_mem
     assert again.documents.count() == 5  # the files beyond the limit are not kept
 
 
+@alone
 def test_raising_moves_the_drafts_files_to_the_concern_and_discards_the_draft(compact, vcs_member, raise_concern):
     draft = services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(2, prefix="kept"))
     kept = list(draft.documents.all())
@@ -320,6 +577,7 @@ def test_raising_moves_the_drafts_files_to_the_concern_and_discards_the_draft(co
     assert {(e.actor, e.side) for e in concern.events.filter(kind=EventKind.DOCUMENT)} == {(vcs_member, "raiser")}
 
 
+@alone
 def test_kept_files_and_new_ones_together_are_at_most_five(compact, vcs_member, raise_concern):
     services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(4))
 
@@ -329,6 +587,7 @@ def test_kept_files_and_new_ones_together_are_at_most_five(compact, vcs_member, 
     assert ConcernDraft.objects.get().documents.count() == 4  # nothing lost
 
 
+@alone
 def test_someone_elses_draft_stays_theirs(compact, vcs_member, raise_concern, charity):
     colleague = MembershipFactory(organisation=charity, role=Role.VCS_MEMBER).user
     services.draft_save(actor=colleague, compact=compact, data={}, files=pdfs(1))
@@ -339,6 +598,7 @@ def test_someone_elses_draft_stays_theirs(compact, vcs_member, raise_concern, ch
     assert ConcernDraft.objects.get().user == colleague
 
 
+@alone
 def test_discarding_a_draft_deletes_its_files(compact, vcs_member):
     draft = services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(2))
     paths = [Path(d.file.path) for d in draft.documents.all()]
@@ -350,6 +610,7 @@ def test_discarding_a_draft_deletes_its_files(compact, vcs_member):
     assert not any(path.exists() for path in paths)
 
 
+@alone
 def test_a_file_is_removed_only_from_ones_own_draft(compact, vcs_member, outsider):
     document = services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(2)).documents.first()
     path = Path(document.file.path)
@@ -363,6 +624,7 @@ def test_a_file_is_removed_only_from_ones_own_draft(compact, vcs_member, outside
     assert ConcernDraft.objects.get().documents.count() == 1
 
 
+@alone
 def test_a_document_on_a_case_is_not_removed_as_a_draft_file(raise_concern, vcs_member):
     document = raise_concern(files=pdfs(1)).documents.get()
 
@@ -1278,6 +1540,7 @@ EMAIL_STEPS = {"raised": None, **{state: PATH[i] for i, state in enumerate(PATH[
 EMAIL_STEPS["withdrawn"] = "acknowledged"
 
 
+@alone
 @pytest.mark.parametrize("withhold", [True, False], ids=["withheld", "not-withheld"])
 @pytest.mark.parametrize("step", list(EMAIL_STEPS))
 def test_each_step_emails_the_raiser_the_bodys_champions_and_the_cases_champion(
@@ -1310,6 +1573,7 @@ def test_each_step_emails_the_raiser_the_bodys_champions_and_the_cases_champion(
             assert f"Raised by: {charity.name}" in email.body
 
 
+@alone
 def test_a_new_concern_also_goes_to_the_compacts_other_neutral_champions(
     compact, raise_concern, cast, other_charity, charity, respondent_champion
 ):
@@ -1327,6 +1591,7 @@ def test_a_new_concern_also_goes_to_the_compacts_other_neutral_champions(
     assert later == {cast.raiser.email, cast.champion.email, respondent_champion.email}
 
 
+@alone
 def test_a_concern_withdrawn_before_acknowledgement_is_told_to_the_champions_who_could_have_taken_it(
     concern, vcs_member, respondent_champion, champion
 ):
@@ -1338,6 +1603,7 @@ def test_a_concern_withdrawn_before_acknowledgement_is_told_to_the_champions_who
     assert {email.to for email in emails} == {vcs_member.email, respondent_champion.email, champion.email}
 
 
+@alone
 def test_a_new_concern_detail_gives_the_acknowledgement_deadline(concern, vcs_member):
     email = CaseEmail.objects.get(to=vcs_member.email)
 
@@ -1346,6 +1612,7 @@ def test_a_new_concern_detail_gives_the_acknowledgement_deadline(concern, vcs_me
     assert f"{settings.PORTAL_BASE_URL}/concerns/CC-2026-0001/" in email.body
 
 
+@alone
 def test_people_whose_accounts_are_closed_get_no_email(raise_concern, vcs_member, respondent_champion, champion):
     vcs_member.is_active = False
     vcs_member.save()
@@ -1357,6 +1624,7 @@ def test_people_whose_accounts_are_closed_get_no_email(raise_concern, vcs_member
     assert set(CaseEmail.objects.values_list("to", flat=True)) == {champion.email}
 
 
+@alone
 def test_a_rolled_back_step_leaves_no_email_and_queues_no_sending(
     concern, champion, django_capture_on_commit_callbacks
 ):
@@ -1376,6 +1644,7 @@ def test_a_rolled_back_step_leaves_no_email_and_queues_no_sending(
     assert concern.stage == "received"
 
 
+@alone
 def test_the_emails_are_sent_once_the_step_commits(concern, champion, django_capture_on_commit_callbacks, mailoutbox):
     CaseEmail.objects.update(sent_at=datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC))  # the raising's, already sent
 
@@ -1427,6 +1696,7 @@ def test_a_panel_assignment_is_kept_in_history_with_who_made_it(case_at, champio
     assert (record.history_type, record.member, record.history_user) == ("+", second_panel_member, champion)
 
 
+@alone
 def test_the_history_of_a_drafts_file_shows_its_move_to_the_concern(compact, vcs_member, raise_concern):
     draft = services.draft_save(actor=vcs_member, compact=compact, data={}, files=pdfs(1, prefix="kept"))
     document = draft.documents.get()
@@ -1446,6 +1716,7 @@ def test_the_history_of_a_drafts_file_shows_its_move_to_the_concern(compact, vcs
 # --- The same form sent twice ----------------------------------------------------------------------------------
 
 
+@alone
 def test_the_same_form_sent_twice_raises_one_concern_and_sends_its_emails_once(raise_concern, mailoutbox):
     key = uuid.uuid4()
 
@@ -1460,6 +1731,7 @@ def test_the_same_form_sent_twice_raises_one_concern_and_sends_its_emails_once(r
     assert ConcernSequence.objects.get().last_number == 1  # no reference used up by the repeat
 
 
+@alone
 def test_two_forms_raise_two_concerns(raise_concern):
     raise_concern(submission_key=uuid.uuid4())
     raise_concern(submission_key=uuid.uuid4())
@@ -1467,6 +1739,7 @@ def test_two_forms_raise_two_concerns(raise_concern):
     assert Concern.objects.count() == 2
 
 
+@alone
 def test_someone_else_cannot_send_a_form_key_already_used(raise_concern, charity):
     key = uuid.uuid4()
     raise_concern(submission_key=key)
