@@ -20,13 +20,17 @@ first one is missing, so running it again changes nothing.
 """
 
 import datetime
+import operator
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from compact_portal.accounts.models import User
@@ -79,14 +83,19 @@ def story_moment(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, STORY_TIME))
 
 
-def _moment_fields() -> list[tuple[type[models.Model], str]]:
-    return [
-        (model, field.name)
-        for model in apps.get_models()
-        if model._meta.app_label in STORY_APPS and not model._meta.proxy and model._meta.managed
-        for field in model._meta.concrete_fields
-        if isinstance(field, models.DateTimeField)
-    ]
+def _moment_fields() -> dict[str, tuple[type[models.Model], list[str]]]:
+    """The story apps' date-and-time columns by table: {table: (model, [field name, ...])}."""
+    fields: dict[str, tuple[type[models.Model], list[str]]] = {}
+    for model in apps.get_models():
+        if model._meta.app_label in STORY_APPS and not model._meta.proxy and model._meta.managed:
+            for field in model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField):
+                    fields.setdefault(model._meta.db_table, (model, []))[1].append(field.name)
+    return fields
+
+
+# The table an INSERT or UPDATE writes to, as Django's backends (and raw SQL) spell it.
+_WRITES_TO = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE)\s+[`"]?([\w.]+)', re.IGNORECASE)
 
 
 @contextmanager
@@ -99,13 +108,36 @@ def happening_on(day: datetime.date) -> Iterator[None]:
     (``auto_now_add``, ``default=timezone.now``, django-simple-history), and take no moment to stamp instead: the
     real portal records what happens as it happens, while the demo tells a year in one run. Only values written
     between the block's start and end move, so nothing written earlier, or already moved, is touched.
+
+    Only the tables the block wrote to (its INSERTs and UPDATEs, noted as they run) can hold such a value, so
+    only they are updated, each with one UPDATE for all its date-and-time columns: a story step writes a handful
+    of the story apps' tables, and updating every column of every table after each of the demo's ~100 steps
+    was most of the time the demo took to build.
     """
+    written: set[str] = set()
+
+    def note_writes(execute, sql, params, many, context):
+        if isinstance(sql, str) and (match := _WRITES_TO.match(sql)):
+            written.add(match[1])
+        return execute(sql, params, many, context)
+
     started = timezone.now()
-    yield
+    with connection.execute_wrapper(note_writes):
+        yield
     finished = timezone.now()
     moment = story_moment(day)
-    for model, name in _moment_fields():
-        model._default_manager.filter(**{f"{name}__range": (started, finished)}).update(**{name: moment})
+    columns = _moment_fields()
+    for table in sorted(written):
+        if table not in columns:
+            continue
+        model, names = columns[table]
+        during = {name: Q(**{f"{name}__range": (started, finished)}) for name in names}
+        model._default_manager.filter(reduce(operator.or_, during.values())).update(
+            **{
+                name: Case(When(during[name], then=Value(moment)), default=F(name), output_field=models.DateTimeField())
+                for name in names
+            }
+        )
 
 
 def _date_flags(compact: Compact, today: datetime.date) -> None:
