@@ -1,11 +1,26 @@
-"""Who sees which case and in what part, the raiser's anonymity, the panel, and the anonymised casework record."""
+"""Who sees which case and in what part, the raiser's anonymity, the panel, and the anonymised casework record.
+
+The module shares one world (tests/worlds.py): the organisations, the compact and the people that tests/conftest.py's
+and tests/disputes/conftest.py's fixtures make, built once; the fixtures of those names below hand each test fresh
+copies of them. The cases a test reads and does not build for itself stand in a scene on top of the world
+(``scene_of``): built when a test first asks for them, kept while the next tests ask for the same, and rolled back
+before a test that asks for other cases or none, as most selectors here answer across every case there is. A test
+gets the scene's case from ``raise_concern`` or ``case_at`` when it asks for one made just like it, and otherwise a
+case of its own; its own changes are in its own transaction (``db``), rolled back after it.
+"""
 
 import datetime
+import sys
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Model
 
-from commitments.models import Champion, Organisation, SignatureStatus
+from commitments.models import Champion, Organisation, OrganisationType, SignatureStatus
+from commitments.services.live import _Batch
 from compact_portal.accounts.roles import Role
 from compact_portal.periods import Period
 from disputes import selectors, services
@@ -13,10 +28,18 @@ from disputes.models import Concern, Outcome
 from disputes.selectors import Tally
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
-from tests.disputes.conftest import PEOPLE, catalogue
-from tests.disputes.factories import ACKNOWLEDGE_BY, LODGE_BY, RAISED_ON, pdfs, take_to
-
-pytestmark = pytest.mark.django_db
+from tests.disputes.conftest import ADOPTED, PEOPLE, catalogue
+from tests.disputes.factories import (
+    ACKNOWLEDGE_BY,
+    LODGE_BY,
+    RAISED_ON,
+    Cast,
+    ConcernFactory,
+    pdfs,
+    take_to,
+    uploads,
+)
+from tests.worlds import shared_world
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -29,10 +52,293 @@ VIEWERS = PEOPLE | {
 SEES_CASE = {"raiser", "respondent", "champion", "conflicted_champion", "panel", "unassigned_panel"}
 
 
+# --- The world ------------------------------------------------------------------------------------------------------
+
+# The people of tests/conftest.py's and tests/disputes/conftest.py's fixtures, made as those make them: fixture name ->
+# organisation, role, full name. The champions are also appointed the compact's champions at their organisations.
+PEOPLE_MADE = {
+    "officer": ("council", Role.OFFICER, "Olivia Officer"),
+    "vcs_member": ("charity", Role.VCS_MEMBER, "Val Member"),
+    "champion": ("council", Role.CHAMPION, "Cara Champion"),
+    "panel_member": ("other_charity", Role.PANEL_MEMBER, "Pat Panel"),
+    "administrator": ("council", Role.ADMINISTRATOR, "Ada Admin"),
+    "outsider": ("other_charity", Role.VCS_MEMBER, "Oscar Outsider"),
+    "respondent_officer": ("trust", Role.OFFICER, "Rhys Respondent"),
+    "respondent_champion": ("trust", Role.CHAMPION, "Tara Trustchampion"),
+    "second_panel_member": ("other_charity", Role.PANEL_MEMBER, "Quinn Panel"),
+}
+
+
+def build_world(people_made: dict = PEOPLE_MADE) -> dict[str, Model]:
+    """The records of the conftests' fixtures, by fixture name: the four organisations, the adopted compact they all
+    signed, with its catalogue, and the people; and tests/conftest.py's ``person_without_roles``."""
+    records = {
+        "council": PublicBodyFactory(name="Portsmouth City Council"),
+        "trust": PublicBodyFactory(name="Portsmouth Hospitals NHS Trust", organisation_type=OrganisationType.NHS_BODY),
+        "charity": OrganisationFactory(name="Southsea Community Food Bank"),
+        "other_charity": OrganisationFactory(name="Fratton Youth Network"),
+    }
+    compact = records["compact"] = CompactFactory(name="Portsmouth Compact", status="adopted", adopted_date=ADOPTED)
+    for organisation in ("council", "trust", "charity", "other_charity"):
+        SignatureFactory(compact=compact, organisation=records[organisation])
+    catalogue(compact)
+    for name, (organisation, role, full_name) in people_made.items():
+        user = MembershipFactory(organisation=records[organisation], role=role, user__full_name=full_name).user
+        if role == Role.CHAMPION:
+            Champion.objects.create(compact=compact, organisation=records[organisation], user=user)
+        records[name] = user
+    records["person_without_roles"] = UserFactory(full_name="Nadia Noroles")
+    return records
+
+
+def seal_on_commit_batches() -> None:
+    """What was built never commits, so its re-checks never run: a test's own writes ask for re-checks of their
+    own rather than joining these (tests/conftest.py's ``django_capture_on_commit_callbacks``)."""
+    for _savepoints, callback, *_rest in connection.run_on_commit:
+        if isinstance(callback, _Batch):
+            callback.sealed = True
+
+
+class Scenes:
+    """Layers of records on top of a world, each built by ``build`` (from its key) in a savepoint of its own.
+    ``enter`` keeps the layers asked for that already stand, in the order asked, rolls back the others and builds
+    the rest; what each layer's ``build`` returned is kept with it."""
+
+    def __init__(self, build: Callable[[Hashable], object]) -> None:
+        self.build = build
+        self.layers: list[tuple[Hashable, object, transaction.Atomic]] = []
+
+    def enter(self, wanted: tuple) -> dict:
+        kept = 0
+        while kept < min(len(wanted), len(self.layers)) and self.layers[kept][0] == wanted[kept]:
+            kept += 1
+        while len(self.layers) > kept:
+            self._roll_back_top()
+        for key in wanted[kept:]:
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                built = self.build(key)
+            except BaseException:
+                atomic.__exit__(*sys.exc_info())
+                raise
+            seal_on_commit_batches()
+            self.layers.append((key, built, atomic))
+        return {key: built for key, built, _atomic in self.layers}
+
+    def leave(self) -> None:
+        while self.layers:
+            self._roll_back_top()
+
+    def _roll_back_top(self) -> None:
+        _key, _built, atomic = self.layers.pop()
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@dataclass
+class World:
+    records: dict[str, Model]
+    scenes: Scenes | None = None
+    cases: dict = field(default_factory=dict)  # the current test's scene: layer key -> the pk of its concern
+    claimed: set = field(default_factory=set)  # the layers whose concern the current test has been handed
+
+    def fresh(self, name: str) -> Model:
+        """A copy of the world's record of fixture ``name``, the test's to change."""
+        record = self.records[name]
+        return type(record).objects.get(pk=record.pk)
+
+    def cast(self) -> Cast:
+        return Cast(
+            raiser=self.fresh("vcs_member"),
+            respondent=self.fresh("respondent_officer"),
+            champion=self.fresh("champion"),
+            panel=self.fresh("panel_member"),
+        )
+
+    def raise_concern(self, **overrides) -> Concern:
+        """Raise a concern as tests/disputes/conftest.py's ``raise_concern`` does."""
+        return ConcernFactory(
+            **{
+                "actor": self.fresh("vcs_member"),
+                "raiser": self.fresh("charity"),
+                "compact": self.fresh("compact"),
+                "respondent": self.fresh("trust"),
+            }
+            | overrides
+        )
+
+    def case_at(self, state: str, **overrides) -> Concern:
+        """Raise a concern and take it to ``state``, as tests/disputes/conftest.py's ``case_at`` does."""
+        return take_to(self.raise_concern(**overrides), state, cast=self.cast())
+
+    def claim(self, key) -> Concern | None:
+        """The scene's concern of layer ``key``, the first time the test asks for it."""
+        if key not in self.cases or key in self.claimed:
+            return None
+        self.claimed.add(key)
+        return Concern.objects.get(pk=self.cases[key])
+
+
+def case_key(state: str, overrides: dict) -> tuple | None:
+    """The scene layer of a concern raised with ``overrides`` and taken to ``state``; None if the scenes make no
+    case like it. The layer of a concern raised with files is known by their names (``pdfs`` makes them all alike)."""
+    if not set(overrides) <= {"withhold_identity", "files"}:
+        return None
+    files = tuple(upload.name for upload in overrides.get("files", ()))
+    return (state, overrides.get("withhold_identity", False), files)
+
+
+CASES_IN_Q4 = "cases in Q4 2026"  # the scene layer of ``raise_cases_in_q4``
+
+
+def build_layer(world: World, key) -> int | None:
+    """Build scene layer ``key``: the cases of ``raise_cases_in_q4``, or the one concern ``case_key`` names (its
+    pk)."""
+    if key == CASES_IN_Q4:
+        raise_cases_in_q4(world.raise_concern, world.case_at)
+        return None
+    state, withhold, files = key
+    concern = world.raise_concern(withhold_identity=withhold, **({"files": uploads(*files)} if files else {}))
+    return (concern if state == "received" else take_to(concern, state, cast=world.cast())).pk
+
+
+def appealed(params: dict) -> tuple:
+    return (("appeal", params.get("withhold", False), ()),)
+
+
+def raised(params: dict) -> tuple:
+    return (("received", params.get("withhold", False), ()),)
+
+
+EVIDENCE = ("ours-1.pdf",)  # what test_the_raisers_documents_are_withheld_from_the_body_when_the_raiser_asks raises
+
+# The cases each test reads, by the test's name, from its parameters. A test that takes ``concern`` reads the
+# just-raised one, one that takes ``cases_in_q4`` those; any other test, cases of its own.
+# Tests parametrized on ``withhold`` at module scope are so only to run those reading one scene one after another.
+SCENES: dict[str, Callable[[dict], tuple]] = {
+    "test_who_sees_a_case": appealed,
+    "test_each_persons_part_in_a_case": appealed,
+    "test_an_assigned_panel_member_who_is_conflicted_may_not_decide": appealed,
+    "test_the_case_list_marks_a_withheld_raiser_for_the_body_side_only": raised,
+    # Each reads only its own concern's documents, so the two stand together.
+    "test_the_raisers_documents_are_withheld_from_the_body_when_the_raiser_asks": lambda params: (
+        ("received", False, EVIDENCE),
+        ("received", True, EVIDENCE),
+    ),
+    "test_a_case_waiting_for_a_step_is_overdue_once_its_day_has_passed": lambda params: ((params["state"], False, ()),),
+}
+
+
+def scene_of(request) -> tuple:
+    callspec = getattr(request.node, "callspec", None)
+    params = callspec.params if callspec else {}
+    if request.node.originalname in SCENES:
+        return SCENES[request.node.originalname](params)
+    if "cases_in_q4" in request.fixturenames:
+        return (CASES_IN_Q4,)
+    return raised(params) if "concern" in request.fixturenames else ()
+
+
+@pytest.fixture(scope="module")
+def module_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("test-selectors-media")
+
+
+@pytest.fixture
+def media_root(settings, module_media_root):
+    """tests/disputes/conftest.py's autouse fixture of this name, with one folder for the module, since a scene's
+    uploads outlive the test they were built for (each upload's stored name is its own)."""
+    settings.MEDIA_ROOT = module_media_root
+    return module_media_root
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the module (tests/worlds.py): built once, rolled back after the module's last test."""
+    with shared_world(django_db_blocker, tmp_path_factory):
+        built = World(records=build_world())
+        built.scenes = Scenes(lambda key: build_layer(built, key))
+        seal_on_commit_batches()
+        yield built
+        built.scenes.leave()
+
+
+@pytest.fixture
+def scene(shared, request) -> World:
+    """The module's world with the scene the test reads in place."""
+    shared.cases = shared.scenes.enter(scene_of(request))
+    shared.claimed = set()
+    return shared
+
+
+@pytest.fixture(autouse=True)
+def world(scene, db) -> World:
+    """The module's world and scene, and then the test's own transaction (``db``), nested in theirs. Every test here
+    gets ``db`` from this fixture rather than from a ``django_db`` mark, which would open the test's transaction
+    before the scene is set."""
+    return scene
+
+
+def world_record(name: str):
+    """The fixture ``name`` of tests/conftest.py or tests/disputes/conftest.py, handing out the world's record."""
+
+    def fresh(world):
+        return world.fresh(name)
+
+    return pytest.fixture(fresh, name=name)
+
+
+council, trust, charity, other_charity, compact = map(
+    world_record, ("council", "trust", "charity", "other_charity", "compact")
+)
+officer, vcs_member, champion, panel_member, administrator, outsider, person_without_roles = map(
+    world_record,
+    ("officer", "vcs_member", "champion", "panel_member", "administrator", "outsider", "person_without_roles"),
+)
+respondent_officer, respondent_champion, second_panel_member = map(
+    world_record, ("respondent_officer", "respondent_champion", "second_panel_member")
+)
+
+
+@pytest.fixture
+def new_concern(compact, charity, trust, vcs_member):
+    """Raise a concern by the food bank about the trust, as tests/disputes/conftest.py's ``raise_concern`` does."""
+
+    def make(**overrides):
+        return ConcernFactory(
+            **({"actor": vcs_member, "raiser": charity, "compact": compact, "respondent": trust} | overrides)
+        )
+
+    return make
+
+
+@pytest.fixture
+def raise_concern(world, new_concern):
+    """tests/disputes/conftest.py's, handing out the scene's concern when asked for one raised just like it."""
+
+    def make(**overrides):
+        claimed = world.claim(case_key("received", overrides))
+        return claimed if claimed is not None else new_concern(**overrides)
+
+    return make
+
+
+@pytest.fixture
+def case_at(world, new_concern, cast):
+    """tests/disputes/conftest.py's, handing out the scene's case when asked for one made just like it."""
+
+    def make(state: str, **overrides):
+        claimed = world.claim(case_key(state, overrides))
+        return claimed if claimed is not None else take_to(new_concern(**overrides), state, cast=cast)
+
+    return make
+
+
 # --- visibility ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"], scope="module")
 @pytest.mark.parametrize("who", list(VIEWERS))
 def test_who_sees_a_case(case_at, request, who, withhold):
     concern = case_at("appeal", withhold_identity=withhold)
@@ -109,7 +415,7 @@ PARTS = {
 BODY_SIDE = {"respondent", "conflicted_champion"}
 
 
-@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"], scope="module")
 @pytest.mark.parametrize("who", list(PARTS))
 def test_each_persons_part_in_a_case(case_at, request, who, withhold):
     concern = case_at("appeal", withhold_identity=withhold)
@@ -282,7 +588,7 @@ def test_concerns_are_raised_under_compacts_in_force_with_a_public_body_signator
 # --- the case list ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
+@pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"], scope="module")
 @pytest.mark.parametrize("who", list(PARTS))
 def test_the_case_list_marks_a_withheld_raiser_for_the_body_side_only(raise_concern, request, who, withhold):
     raise_concern(withhold_identity=withhold)
@@ -393,14 +699,19 @@ Q3_2026, Q4_2026 = Period.quarter(2026, 3), Period.quarter(2026, 4)
 OCTOBER, NOVEMBER, DECEMBER = Q4_2026.months()
 
 
-@pytest.fixture
-def cases_in_q4(raise_concern, case_at):
+def raise_cases_in_q4(raise_concern, case_at) -> None:
     """Received in Q4 2026: on 5 October and on 2 November (still received), and on 2 November (acknowledged).
     One more on 30 September, in the quarter before."""
     raise_concern()
     raise_concern(today=datetime.date(2026, 10, 5), happened_on=datetime.date(2026, 10, 1))
     case_at("acknowledged")
     raise_concern(today=datetime.date(2026, 9, 30), happened_on=datetime.date(2026, 9, 1))  # the quarter before
+
+
+@pytest.fixture
+def cases_in_q4(world):
+    """The cases of ``raise_cases_in_q4``, which stand in the scene of every test that takes this fixture."""
+    assert CASES_IN_Q4 in world.cases
 
 
 def test_cases_by_stage_count_a_periods_cases_and_how_long_the_oldest_has_run(compact, cases_in_q4, other_charity):
