@@ -9,25 +9,38 @@ calendar (the formal response deadline, the appeal window) the last step is take
 
 import datetime
 import re
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import OrganisationType
+from commitments.models import Champion, Commitment, Compact, OrganisationType
+from commitments.services.live import _Batch
+from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from disputes import services
 from disputes.models import CaseDocument, CaseEvent, Concern, ConcernDraft, EventKind, Outcome, Stage
 from disputes.views.cases import LIST_PAGE_SIZE
-from tests.accounts.factories import MembershipFactory
-from tests.commitments.factories import CommitmentFactory, CompactFactory, PublicBodyFactory, SignatureFactory
-from tests.disputes.conftest import PEOPLE
-from tests.disputes.factories import PDF, case_snapshot, uploads
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.commitments.factories import (
+    CommitmentFactory,
+    CompactFactory,
+    OrganisationFactory,
+    PublicBodyFactory,
+    SignatureFactory,
+)
+from tests.disputes.conftest import ADOPTED, PEOPLE, catalogue
+from tests.disputes.factories import PDF, Cast, ConcernFactory, case_snapshot, take_to, uploads
 
-pytestmark = pytest.mark.django_db
+# Every test is in a transaction of its own (``db``), asked for after the autouse fixtures, so after ``world``
+# (django_db's mark would open it before them).
+pytestmark = pytest.mark.usefixtures("db")
 
 # A Linux executable, to be sent under a PDF's name.
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 44
@@ -86,10 +99,323 @@ def today():
     return timezone.localdate()
 
 
+# --- Shared worlds -----------------------------------------------------------------------------------------------
+# Most tests here only read: they open pages about cases that are the same from test to test. Those are marked
+# ``@shares(world)`` and find their cases, and the people in them, in one of a few worlds of records built once
+# (BUILD, below) rather than per test; the tests that post steps, raise concerns or count records build their own
+# through the fixtures, as before. The fixtures below that a shared test asks for (``case_in``, ``viewer``,
+# ``everyone``, ``documented``, ``listed``, ... and the disputes conftest's people, ``compact`` and ``concern``)
+# answer from its world, each object fetched afresh for the test, and otherwise as they always have.
+#
+# Only one world is in the database at a time: the worlds cannot share it (the case list and the casework record
+# count every case), so when a test wants another world than the one built, or none, the one built is rolled back
+# first. A world is opened as a test is set up, before the test's own transaction (``db``, here requested after
+# the autouse ``world``; see ``pytestmark``), and stays open, its tests' transactions nesting inside it, until a
+# test wants something else or the module ends. Tests sharing a world are kept together in this file so each
+# world is built once. The world opens in the settings each test is set up with (tests/conftest.py's autouse
+# fixtures, and ``media_root`` below), not in tests/worlds.py's ``shared_world``, whose settings would be undone
+# out of turn with the tests' own (``settings`` changes are undone after each test, while a world outlives tests).
+
+
+def shares(world: str):
+    """Mark a test that only reads as finding its records in ``world`` (a key of BUILD)."""
+
+    def mark(test):
+        test.world = world
+        return test
+
+    return mark
+
+
+class Builder:
+    """Builds a world's records as the fixtures would (tests/conftest.py's and tests/disputes/conftest.py's):
+    the people of VIEWERS, made before any case, and the cases made as the fixtures of this module make them."""
+
+    def __init__(self):
+        self.today = timezone.localdate()
+        self.council = PublicBodyFactory(name="Portsmouth City Council")
+        self.trust = PublicBodyFactory(
+            name="Portsmouth Hospitals NHS Trust", organisation_type=OrganisationType.NHS_BODY
+        )
+        self.charity = OrganisationFactory(name="Southsea Community Food Bank")
+        self.other_charity = OrganisationFactory(name="Fratton Youth Network")
+        self.compact = CompactFactory(name="Portsmouth Compact", status="adopted", adopted_date=ADOPTED)
+        for organisation in (self.council, self.trust, self.charity, self.other_charity):
+            SignatureFactory(compact=self.compact, organisation=organisation)
+        catalogue(self.compact)
+
+        def member(organisation, role, name):
+            return MembershipFactory(organisation=organisation, role=role, user__full_name=name).user
+
+        self.people = {
+            "vcs_member": member(self.charity, Role.VCS_MEMBER, "Val Member"),
+            "respondent_officer": member(self.trust, Role.OFFICER, "Rhys Respondent"),
+            "champion": member(self.council, Role.CHAMPION, "Cara Champion"),
+            "panel_member": member(self.other_charity, Role.PANEL_MEMBER, "Pat Panel"),
+            "respondent_champion": member(self.trust, Role.CHAMPION, "Tara Trustchampion"),
+            "second_panel_member": member(self.other_charity, Role.PANEL_MEMBER, "Quinn Panel"),
+            "outsider": member(self.other_charity, Role.VCS_MEMBER, "Oscar Outsider"),
+            "officer": member(self.council, Role.OFFICER, "Olivia Officer"),
+            "administrator": member(self.council, Role.ADMINISTRATOR, "Ada Admin"),
+            "person_without_roles": UserFactory(full_name="Nadia Noroles"),
+        }
+        Champion.objects.create(compact=self.compact, organisation=self.council, user=self.people["champion"])
+        Champion.objects.create(compact=self.compact, organisation=self.trust, user=self.people["respondent_champion"])
+        self.cast = Cast(
+            raiser=self.people["vcs_member"],
+            respondent=self.people["respondent_officer"],
+            champion=self.people["champion"],
+            panel=self.people["panel_member"],
+        )
+        self.cases = {}  # what the fixtures look up, by key: a concern, or a dict or list of them
+
+    def raise_concern(self, **overrides):
+        defaults = {
+            "actor": self.cast.raiser,
+            "raiser": self.charity,
+            "compact": self.compact,
+            "respondent": self.trust,
+        }
+        return ConcernFactory(**(defaults | overrides))
+
+    def case_at(self, state: str, **overrides):
+        # case_in's "formal" and "decided" take their last step today: no world has them.
+        assert state not in ("formal", "decided"), state
+        return take_to(self.raise_concern(**overrides), state, cast=self.cast)
+
+    def case_in(self, state: str, withhold_identity=False, files=()):
+        """A case as ``case_in`` makes it, kept under the key ``case_in`` looks it up by."""
+        concern = self.case_at(state, withhold_identity=withhold_identity, files=uploads(*files))
+        self.cases[case_key(state, withhold_identity, files)] = concern
+        return concern
+
+    def documented(self, state="informal", withhold_identity=False):
+        """A case as ``documented`` makes it."""
+        concern = self.case_at(state, files=uploads("our-evidence.pdf"), withhold_identity=withhold_identity)
+        services.document_add(concern=concern, actor=self.cast.respondent, files=uploads("trust-letter.pdf"))
+        self.cases[("documented", state, withhold_identity)] = concern
+        return concern
+
+    def havant(self):
+        return make_havant()
+
+
+def case_key(state: str, withhold_identity: bool = False, files=()) -> tuple:
+    """How ``case_in`` finds a world's case: by its state, whether identity is withheld, and its files' names."""
+    return ("case_in", state, withhold_identity, tuple(getattr(file, "name", file) for file in files))
+
+
+def build_cases(world: Builder) -> None:
+    """The cases the tests of who may open what, of documents and of a named raiser look at."""
+    world.case_in("informal")
+    world.case_in("informal", withhold_identity=True)
+    world.case_in("informal", files=("evidence.pdf",))
+    world.case_in("received")
+    world.case_in("appeal")
+    world.case_in("closed")
+    world.documented()
+    world.documented(withhold_identity=True)
+    world.cases["concern"] = world.cases[case_key("received")]  # the disputes conftest's ``concern``: raised
+
+
+def build_withheld_case(world: Builder) -> None:
+    """At appeal, identity withheld: the raiser escalated, wrote a note, and met the trust at a mediation."""
+    concern = world.documented("appeal", withhold_identity=True)
+    services.note_add(concern=concern, actor=world.cast.raiser, text="We can meet on any weekday evening.")
+    services.meeting_record(
+        concern=concern,
+        actor=world.cast.champion,
+        kind="mediation",
+        held_on=datetime.date(2027, 1, 20),
+        attendees=f"{RAISER_PERSON} ({RAISER_ORGANISATION}), Rhys Respondent",
+        notes="Both sides spoke.",
+        today=datetime.date(2027, 1, 20),
+    )
+    world.cases["withheld_case"] = concern
+
+
+def build_listed(world: Builder) -> None:
+    """Cases the food bank's member can follow, whose standing does not change with the calendar, by name.
+
+    ``late`` was raised on 2 November 2026 and never acknowledged (overdue for good); ``fresh`` was raised today
+    (5 working days to go), as was ``havant``, under the Havant Compact; ``responded`` is at the formal stage with
+    nothing owed; and two finished cases.
+    """
+    elsewhere, body, promise = world.havant()
+    world.cases["listed"] = {
+        "late": world.case_at("received"),
+        "fresh": world.raise_concern(today=world.today, respondent=world.council),
+        "havant": world.raise_concern(today=world.today, compact=elsewhere, respondent=body, commitments=[promise]),
+        "responded": world.case_at("responded"),
+        "closed": world.case_at("closed"),
+        "withdrawn": world.case_at("withdrawn"),
+    }
+
+
+def build_casework(world: Builder) -> None:
+    """Under the Portsmouth Compact: a closed and a withdrawn case and one at the formal stage about the trust,
+    and one received about the council citing both commitments; and a case under the Havant Compact."""
+    elsewhere, body, promise = world.havant()
+    public_commitment = Commitment.objects.get(compact=world.compact, code="13.3")
+    shared_commitment = Commitment.objects.get(compact=world.compact, code="2.1")
+    cases = [
+        world.case_at("closed"),
+        world.case_at("withdrawn"),
+        world.case_at("responded"),
+        world.raise_concern(respondent=world.council, commitments=[public_commitment, shared_commitment]),
+    ]
+    services.note_add(concern=cases[2], actor=world.cast.champion, text="Private note about the trust's finance team.")
+    world.raise_concern(compact=elsewhere, respondent=body, commitments=[promise])
+    world.cases["casework"] = cases
+
+
+BUILD = {
+    "cases": build_cases,
+    "withheld": build_withheld_case,
+    "listed": build_listed,
+    "casework": build_casework,
+}
+
+
+@dataclass(frozen=True)
+class World:
+    """A world as its tests are handed it: the people and cases by key, each fetched from the database when asked
+    for, so no test is handed an object another test changed."""
+
+    name: str
+    compact_pk: int
+    people: dict  # fixture name → pk
+    cases: dict  # key → pk, or a dict or list of pks
+
+    def person(self, fixture: str):
+        return User.objects.get(pk=self.people[fixture])
+
+    def case(self, key):
+        found = self.cases.get(key)
+        assert found is not None, f"the {self.name!r} world has no case {key}: build it in BUILD[{self.name!r}]"
+        if isinstance(found, dict):
+            return {name: Concern.objects.get(pk=pk) for name, pk in found.items()}
+        if isinstance(found, list):
+            return [Concern.objects.get(pk=pk) for pk in found]
+        return Concern.objects.get(pk=found)
+
+    def compact(self):
+        return Compact.objects.get(pk=self.compact_pk)
+
+
+class Worlds:
+    """The module's one world at a time: opened when a test wants it, rolled back when a test wants another or
+    none, or when the module ends."""
+
+    def __init__(self, django_db_blocker):
+        self.django_db_blocker = django_db_blocker
+        self.open = None  # the World in the database, if any
+        self.closing = None
+
+    def enter(self, name: str | None) -> World | None:
+        if self.open is not None and self.open.name == name:
+            return self.open
+        self.leave()
+        if name is None:
+            return None
+        with ExitStack() as stack:
+            stack.enter_context(self.django_db_blocker.unblock())
+            stack.enter_context(transaction.atomic())
+            stack.callback(transaction.set_rollback, True)  # runs first, inside the atomic block
+            built = Builder()
+            BUILD[name](built)
+            # The world's re-checks never run (its transaction never commits): a test's own writes ask for theirs.
+            for _savepoints, callback, *_rest in connection.run_on_commit:
+                if isinstance(callback, _Batch):
+                    callback.sealed = True
+            mail.outbox = []  # what building sent is no test's
+            self.open = World(
+                name=name,
+                compact_pk=built.compact.pk,
+                people={fixture: person.pk for fixture, person in built.people.items()},
+                cases={key: pks(found) for key, found in built.cases.items()},
+            )
+            self.closing = stack.pop_all()
+        return self.open
+
+    def leave(self) -> None:
+        if self.closing is not None:
+            self.closing.close()
+        self.open = self.closing = None
+
+
+def pks(found):
+    if isinstance(found, dict):
+        return {name: concern.pk for name, concern in found.items()}
+    if isinstance(found, list):
+        return [concern.pk for concern in found]
+    return found.pk
+
+
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker):
+    worlds = Worlds(django_db_blocker)
+    yield worlds
+    worlds.leave()
+
+
+@pytest.fixture(autouse=True)
+def world(request, worlds) -> World | None:
+    """The world the test shares (``@shares``), opened before the test's own transaction; None for a test that
+    builds its own records, which finds the database empty."""
+    return worlds.enter(getattr(request.function, "world", None))
+
+
+@pytest.fixture(scope="module")
+def module_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("test-views-media")
+
+
 @pytest.fixture
-def viewer(request):
+def media_root(request, settings, tmp_path, module_media_root):
+    """tests/disputes/conftest.py's autouse fixture of this name; a shared world's uploads are in one folder for
+    the module, where its tests download them from."""
+    root = module_media_root if getattr(request.function, "world", None) else tmp_path
+    settings.MEDIA_ROOT = root
+    return root
+
+
+# The disputes conftest's fixtures a shared test asks for: from its world, or as the conftest makes them. (An
+# overriding fixture asking for its own name gets the one it overrides.)
+
+
+@pytest.fixture
+def compact(request, world):
+    return world.compact() if world else request.getfixturevalue("compact")
+
+
+@pytest.fixture
+def vcs_member(request, world):
+    return world.person("vcs_member") if world else request.getfixturevalue("vcs_member")
+
+
+@pytest.fixture
+def champion(request, world):
+    return world.person("champion") if world else request.getfixturevalue("champion")
+
+
+@pytest.fixture
+def respondent_officer(request, world):
+    return world.person("respondent_officer") if world else request.getfixturevalue("respondent_officer")
+
+
+@pytest.fixture
+def concern(request, world):
+    return world.case("concern") if world else request.getfixturevalue("concern")
+
+
+@pytest.fixture
+def viewer(request, world):
     """The person fixture named by a key of VIEWERS (for ``indirect`` parametrisation); None for "anonymous"."""
-    return None if request.param == "anonymous" else request.getfixturevalue(VIEWERS[request.param])
+    if request.param == "anonymous":
+        return None
+    name = VIEWERS[request.param]
+    return world.person(name) if world else request.getfixturevalue(name)
 
 
 @pytest.fixture
@@ -102,16 +428,31 @@ def signed_in(client):
 
 
 @pytest.fixture
-def everyone(request, cast, respondent_champion, second_panel_member, outsider):
+def everyone(request, world):
     """Every person of VIEWERS, made before any case, so each case is raised in the whole world (the trust's own
     champion appointed, both panel members in place) whichever person a test signs in as."""
+    if world:
+        return {key: world.person(name) for key, name in VIEWERS.items()}
+    for name in ("cast", "respondent_champion", "second_panel_member", "outsider"):
+        request.getfixturevalue(name)
     return {key: request.getfixturevalue(name) for key, name in VIEWERS.items()}
 
 
 @pytest.fixture
-def case_in(case_at, cast, today, everyone):
+def case_in(request, world, today):
     """Like ``case_at``, with the formal stage begun today ("formal") or its outcome given today ("decided"),
-    so the extension and the appeal a page offers do not depend on when the tests run."""
+    so the extension and the appeal a page offers do not depend on when the tests run. In a shared world, the
+    world's case made so."""
+    if world:
+
+        def find(state: str, withhold_identity=False, files=()):
+            return world.case(case_key(state, withhold_identity, files))
+
+        return find
+
+    case_at = request.getfixturevalue("case_at")
+    cast = request.getfixturevalue("cast")
+    request.getfixturevalue("everyone")
 
     def make(state: str, **overrides):
         if state == "formal":
@@ -137,6 +478,7 @@ def case_in(case_at, cast, today, everyone):
 # --- Who may open what -------------------------------------------------------------------------------------------
 
 
+@shares("cases")
 @pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
 @pytest.mark.parametrize("viewer", list(VIEWERS), indirect=True)
 def test_a_case_page_opens_for_its_parties_champions_and_panel_and_is_404_for_anyone_else(
@@ -152,6 +494,7 @@ def test_a_case_page_opens_for_its_parties_champions_and_panel_and_is_404_for_an
         assert concern.reference in _page(response)
 
 
+@shares("cases")
 def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in_from_every_case_page(client, case_in):
     concern = case_in("informal", files=uploads("evidence.pdf"))
     document = concern.documents.get()
@@ -171,15 +514,18 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in_from_every_case_page(
     assert CaseEvent.objects.filter(kind=EventKind.NOTE).count() == 0
 
 
+@shares("cases")
 def test_an_unknown_reference_is_404_even_for_a_champion(signed_in, champion, concern):
     assert signed_in(champion).get(_url("case_detail", "CC-2026-9999")).status_code == 404
 
 
+@shares("cases")
 def test_an_unknown_step_is_404(signed_in, champion, concern):
     response = signed_in(champion).post(_url("case_action", concern.reference, "approve-everything"))
     assert response.status_code == 404
 
 
+@shares("cases")
 def test_a_step_cannot_be_taken_with_a_get(signed_in, champion, concern):
     response = signed_in(champion).get(_url("case_action", concern.reference, "acknowledge"))
     assert response.status_code == 405
@@ -191,6 +537,7 @@ CASE_LIST_STATUS = {"administrator": 403, "no_roles": 403}
 RAISE_ALLOWED = {"raiser", "respondent", "outsider", "bystander_officer"}
 
 
+@shares("cases")
 @pytest.mark.parametrize("viewer", list(VIEWERS), indirect=True)
 def test_the_case_list_shows_each_person_only_the_cases_they_may_open(request, viewer, case_in, signed_in):
     concern = case_in("informal")
@@ -204,6 +551,7 @@ def test_the_case_list_shows_each_person_only_the_cases_they_may_open(request, v
         assert ("Raise a Compact concern" in _page(response)) is (key in RAISE_ALLOWED)
 
 
+@shares("cases")
 @pytest.mark.parametrize("viewer", list(VIEWERS), indirect=True)
 def test_only_members_and_officers_may_raise_a_concern(request, viewer, compact, everyone, signed_in):
     key = _key(request)
@@ -225,6 +573,7 @@ def test_only_members_and_officers_may_raise_a_concern(request, viewer, compact,
 PANEL_PAGE = {"panel", "unassigned_panel"}
 
 
+@shares("cases")
 @pytest.mark.parametrize("viewer", list(VIEWERS), indirect=True)
 def test_the_panel_page_is_for_panel_members_only(request, viewer, case_in, signed_in):
     case_in("appeal")
@@ -235,26 +584,7 @@ def test_the_panel_page_is_for_panel_members_only(request, viewer, case_in, sign
     assert response.status_code == (200 if key in PANEL_PAGE else 403)
 
 
-def test_the_panel_page_lists_the_members_appeals_and_appeals_waiting_for_a_panel(
-    signed_in, case_in, panel_member, second_panel_member, cast
-):
-    assigned = case_in("appeal")  # panel_member sits on it
-    waiting = case_in("decided")
-    waiting = services.appeal_lodge(
-        concern=waiting, actor=cast.raiser, today=timezone.localdate(), grounds="The outcome misses the point."
-    )
-    elsewhere = case_in("informal")
-
-    mine = _page(signed_in(panel_member).get(_url("panel")))
-    theirs = _page(signed_in(second_panel_member).get(_url("panel")))
-
-    assert assigned.reference in mine
-    assert waiting.reference in mine
-    assert elsewhere.reference not in mine
-    assert waiting.reference in theirs
-    assert assigned.reference not in theirs
-
-
+@shares("cases")
 @pytest.mark.parametrize("viewer", ["anonymous", *VIEWERS], indirect=True)
 def test_the_casework_record_is_public(viewer, client, case_in):
     case_in("closed")
@@ -266,6 +596,7 @@ def test_the_casework_record_is_public(viewer, client, case_in):
     assert response.status_code == 200
 
 
+@shares("cases")
 def test_the_casework_record_of_an_unknown_compact_is_404(client, db):
     assert client.get(_url("casework_record", "no-such-compact")).status_code == 404
 
@@ -274,17 +605,18 @@ def test_the_casework_record_of_an_unknown_compact_is_404(client, db):
 
 
 @pytest.fixture
-def documented(case_in, cast):
-    """Make a case (raised with the raiser's evidence) to which the trust has added a document of its own."""
+def documented(world):
+    """Find a case (raised with the raiser's evidence) to which the trust has added a document of its own, as
+    Builder.documented makes it."""
+    assert world, "documented's cases are in the shared world"
 
-    def make(state="informal", **overrides):
-        concern = case_in(state, files=uploads("our-evidence.pdf"), **overrides)
-        services.document_add(concern=concern, actor=cast.respondent, files=uploads("trust-letter.pdf"))
-        return concern
+    def find(state="informal", withhold_identity=False):
+        return world.case(("documented", state, withhold_identity))
 
-    return make
+    return find
 
 
+@shares("cases")
 @pytest.mark.parametrize("withhold", [False, True], ids=["named", "withheld"])
 @pytest.mark.parametrize("viewer", list(VIEWERS), indirect=True)
 def test_documents_download_only_for_those_allowed_and_a_withheld_raisers_not_for_the_body(
@@ -309,6 +641,7 @@ def test_documents_download_only_for_those_allowed_and_a_withheld_raisers_not_fo
         assert b"".join(raisers_response.streaming_content) == PDF
 
 
+@shares("cases")
 def test_a_document_is_not_served_under_another_cases_reference(documented, case_in, signed_in, champion):
     concern = documented()
     other = case_in("received")
@@ -322,23 +655,26 @@ def test_a_document_is_not_served_under_another_cases_reference(documented, case
 # --- Identity withholding ------------------------------------------------------------------------------------------
 
 
+@shares("cases")
+def test_without_withholding_the_body_sees_who_raised_the_concern(case_in, signed_in, respondent_officer):
+    concern = case_in("informal")
+
+    page = _page(signed_in(respondent_officer).get(concern.get_absolute_url()))
+
+    assert RAISER_ORGANISATION in page
+    assert RAISER_PERSON in page
+    assert f"{RAISER_PERSON} (the organisation that raised the concern)" in page
+
+
 @pytest.fixture
-def withheld_case(documented, cast):
-    """At appeal, identity withheld: the raiser escalated, wrote a note, and met the trust at a mediation."""
-    concern = documented("appeal", withhold_identity=True)
-    services.note_add(concern=concern, actor=cast.raiser, text="We can meet on any weekday evening.")
-    services.meeting_record(
-        concern=concern,
-        actor=cast.champion,
-        kind="mediation",
-        held_on=datetime.date(2027, 1, 20),
-        attendees=f"{RAISER_PERSON} ({RAISER_ORGANISATION}), Rhys Respondent",
-        notes="Both sides spoke.",
-        today=datetime.date(2027, 1, 20),
-    )
-    return concern
+def withheld_case(world):
+    """At appeal, identity withheld: the raiser escalated, wrote a note, and met the trust at a mediation
+    (build_withheld_case)."""
+    assert world, "withheld_case is in the shared world"
+    return world.case("withheld_case")
 
 
+@shares("withheld")
 @pytest.mark.parametrize("viewer", sorted(SEES_CASE), indirect=True)
 def test_a_withheld_raiser_is_named_nowhere_on_the_pages_the_body_sees(request, viewer, withheld_case, signed_in):
     key = _key(request)
@@ -368,16 +704,6 @@ def test_a_withheld_raiser_is_named_nowhere_on_the_pages_the_body_sees(request, 
         assert "Identity withheld from the body" in case_page
 
 
-def test_without_withholding_the_body_sees_who_raised_the_concern(case_in, signed_in, respondent_officer):
-    concern = case_in("informal")
-
-    page = _page(signed_in(respondent_officer).get(concern.get_absolute_url()))
-
-    assert RAISER_ORGANISATION in page
-    assert RAISER_PERSON in page
-    assert f"{RAISER_PERSON} (the organisation that raised the concern)" in page
-
-
 def test_an_appeal_by_a_withheld_raiser_does_not_name_them_to_the_body(case_in, cast, signed_in, respondent_officer):
     concern = case_in("decided", withhold_identity=True)
     services.appeal_lodge(concern=concern, actor=cast.raiser, today=timezone.localdate(), grounds="Not enough.")
@@ -387,6 +713,26 @@ def test_an_appeal_by_a_withheld_raiser_does_not_name_them_to_the_body(case_in, 
     assert "by the organisation that raised the concern" in page
     assert RAISER_ORGANISATION not in page
     assert RAISER_PERSON not in page
+
+
+def test_the_panel_page_lists_the_members_appeals_and_appeals_waiting_for_a_panel(
+    signed_in, case_in, panel_member, second_panel_member, cast
+):
+    assigned = case_in("appeal")  # panel_member sits on it
+    waiting = case_in("decided")
+    waiting = services.appeal_lodge(
+        concern=waiting, actor=cast.raiser, today=timezone.localdate(), grounds="The outcome misses the point."
+    )
+    elsewhere = case_in("informal")
+
+    mine = _page(signed_in(panel_member).get(_url("panel")))
+    theirs = _page(signed_in(second_panel_member).get(_url("panel")))
+
+    assert assigned.reference in mine
+    assert waiting.reference in mine
+    assert elsewhere.reference not in mine
+    assert waiting.reference in theirs
+    assert assigned.reference not in theirs
 
 
 # --- Raising a concern through the form --------------------------------------------------------------------------
@@ -881,8 +1227,7 @@ def test_a_conflicted_panel_member_cannot_decide_the_appeal(case_in, signed_in, 
     assert concern.stage == Stage.APPEAL
 
 
-@pytest.fixture
-def havant(compact, charity):
+def make_havant():
     """A second compact a concern can be raised under: signed by Havant Borough Council, with one commitment."""
     elsewhere = CompactFactory(name="Havant Compact", status="adopted")
     body = PublicBodyFactory(name="Havant Borough Council", organisation_type=OrganisationType.LOCAL_AUTHORITY)
@@ -891,26 +1236,21 @@ def havant(compact, charity):
     return elsewhere, body, promise
 
 
+@pytest.fixture
+def havant(compact, charity):
+    """make_havant's compact, after the Portsmouth Compact and its signatories."""
+    return make_havant()
+
+
 # --- The case list -----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def listed(case_in, raise_concern, today, council, havant):
-    """Cases the food bank's member can follow, whose standing does not change with the calendar, by name.
-
-    ``late`` was raised on 2 November 2026 and never acknowledged (overdue for good); ``fresh`` was raised today
-    (5 working days to go), as was ``havant``, under the Havant Compact; ``responded`` is at the formal stage with
-    nothing owed; and two finished cases.
-    """
-    elsewhere, body, promise = havant
-    return {
-        "late": case_in("received"),
-        "fresh": raise_concern(today=today, respondent=council),
-        "havant": raise_concern(today=today, compact=elsewhere, respondent=body, commitments=[promise]),
-        "responded": case_in("responded"),
-        "closed": case_in("closed"),
-        "withdrawn": case_in("withdrawn"),
-    }
+def listed(world):
+    """Cases the food bank's member can follow, whose standing does not change with the calendar, by name
+    (build_listed)."""
+    assert world, "listed is in the shared world"
+    return world.case("listed")
 
 
 def _references_in_order(response) -> list[str]:
@@ -921,6 +1261,7 @@ def _references_in_order(response) -> list[str]:
 ALL_LISTED = {"late", "fresh", "havant", "responded", "closed", "withdrawn"}
 
 
+@shares("listed")
 @pytest.mark.parametrize(
     ("params", "shown"),
     [
@@ -945,6 +1286,7 @@ def test_the_case_list_filters(params, shown, listed, signed_in, vcs_member):
         assert "No concerns match. Try fewer filters." in _page(response)
 
 
+@shares("listed")
 @pytest.mark.parametrize(
     "typed", [str.upper, str.lower, lambda reference: reference[-4:]], ids=["upper", "lower", "number"]
 )
@@ -956,6 +1298,7 @@ def test_the_case_list_finds_a_reference(typed, listed, signed_in, vcs_member):
     assert _references_in_order(response) == [reference]
 
 
+@shares("listed")
 def test_the_overdue_case_is_marked_in_the_list(listed, signed_in, vcs_member):
     page = _page(signed_in(vcs_member).get(_url("case_list")))
 
@@ -964,6 +1307,7 @@ def test_the_overdue_case_is_marked_in_the_list(listed, signed_in, vcs_member):
     assert "Overdue" not in rows[listed["fresh"].reference]
 
 
+@shares("listed")
 @pytest.mark.parametrize(
     ("sort", "key", "newest_first"),
     [
@@ -981,6 +1325,7 @@ def test_the_case_list_sorts(sort, key, newest_first, listed, signed_in, vcs_mem
     assert _references_in_order(response) == expected
 
 
+@shares("listed")
 def test_the_case_list_sorts_by_next_deadline_with_the_cases_owing_nothing_last(listed, signed_in, vcs_member):
     response = signed_in(vcs_member).get(_url("case_list"), {"sort": "due", "state": "open"})
 
@@ -1082,19 +1427,12 @@ def test_the_case_page_query_count_does_not_grow_with_the_timeline(
 
 
 @pytest.fixture
-def casework(case_in, raise_concern, council, cast, havant, shared_commitment, public_commitment):
+def casework(world):
     """Under the Portsmouth Compact: a closed and a withdrawn case and one at the formal stage about the trust,
-    and one received about the council citing both commitments; and a case under the Havant Compact."""
-    cases = [
-        case_in("closed"),
-        case_in("withdrawn"),
-        case_in("responded"),
-        raise_concern(respondent=council, commitments=[public_commitment, shared_commitment]),
-    ]
-    services.note_add(concern=cases[2], actor=cast.champion, text="Private note about the trust's finance team.")
-    elsewhere, body, promise = havant
-    raise_concern(compact=elsewhere, respondent=body, commitments=[promise])
-    return cases
+    and one received about the council citing both commitments; and a case under the Havant Compact
+    (build_casework)."""
+    assert world, "casework is in the shared world"
+    return world.case("casework")
 
 
 def _tally(page: str, label: str) -> int:
@@ -1103,6 +1441,7 @@ def _tally(page: str, label: str) -> int:
     return int(match.group(1))
 
 
+@shares("casework")
 def test_the_casework_record_counts_by_stage_commitment_kind_of_body_and_outcome(client, casework):
     response = client.get(_url("casework_record", "portsmouth-compact"))
 
@@ -1128,6 +1467,7 @@ def test_the_casework_record_counts_by_stage_commitment_kind_of_body_and_outcome
     assert "Local authority" not in page
 
 
+@shares("casework")
 def test_the_casework_record_names_no_one_and_quotes_nothing(client, casework, everyone):
     page = _page(client.get(_url("casework_record", "portsmouth-compact")))
 
