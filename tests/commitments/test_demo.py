@@ -199,6 +199,10 @@ def test_nothing_of_the_story_is_stamped_with_the_day_it_was_built(world):
         *Notice.objects.values_list("created_at", flat=True),
         *Consultation.objects.values_list("created_at", flat=True),
         *FundingRelationship.history.values_list("history_date", flat=True),
+        # and what a later step changed in a record (an UPDATE), not only what it added
+        *FundingRelationship.objects.values_list("updated_at", flat=True),
+        *Consultation.objects.values_list("updated_at", flat=True),
+        *Concern.objects.values_list("updated_at", flat=True),
         *FlagEvent.objects.filter(flag__compact__slug="portsmouth", status=FlagStatus.OPEN).values_list(
             "at", flat=True
         ),
