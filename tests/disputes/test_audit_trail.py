@@ -1,7 +1,13 @@
 """Compact concerns in the admin's audit trail (/admin/audit/): listed only to an administrator who may open the
 case (the case page's own rule, disputes.selectors.concerns_visible_to), and, when the raiser asked for their
 identity to be withheld, never naming the raising organisation, the person who raised it, the uploader of the
-raiser's documents, or who on the raising side made a change; a filter by e-mail cannot find those either."""
+raiser's documents, or who on the raising side made a change; a filter by e-mail cannot find those either.
+
+The module shares one world, as tests/disputes/test_selectors.py does (its ``World`` and ``Scenes``): the compact and
+the people, built once; and the concerns a test reads, ``withheld`` and ``named``, each built once in a savepoint of
+its own while the tests that read them run, and rolled back before a test that reads neither (the trail lists every
+case it may, so a test sees only the concerns it takes). Each test's own changes are in its own transaction (``db``).
+"""
 
 import datetime
 
@@ -12,8 +18,11 @@ from commitments.models import Champion
 from compact_portal.accounts.roles import Role
 from compact_portal.selectors.audit import WHO_WITHHELD, WITHHELD, AuditFilters, audit_entries
 from disputes import services
-from tests.accounts.factories import MembershipFactory
+from disputes.models import Concern
 from tests.disputes.factories import RAISED_ON, uploads
+from tests.disputes.test_selectors import PEOPLE_MADE as PEOPLE_MADE_BY_CONFTESTS
+from tests.disputes.test_selectors import Scenes, World, build_world, seal_on_commit_batches, world_record
+from tests.worlds import shared_world
 
 AUDIT = reverse("admin:audit_trail")
 CASE_KINDS = ("concern", "case_document", "panel_assignment")
@@ -21,36 +30,100 @@ RAISER_ORGANISATION = "Southsea Community Food Bank"
 RAISER_PERSON = "Val Member"
 LATER = RAISED_ON + datetime.timedelta(days=3)
 
+# The people the tests here take, made as the conftests make them (tests/disputes/test_selectors.py's PEOPLE_MADE),
+# and the two administrators of this module: ``trust_administrator``, who belongs to the body concerned (the case
+# page opens, without the raiser's identity), and ``champion_administrator``, also a champion of the compact (at the
+# council, neutral in cases about the trust).
+PEOPLE_MADE = {
+    name: PEOPLE_MADE_BY_CONFTESTS[name]
+    for name in ("vcs_member", "champion", "panel_member", "administrator", "respondent_officer")
+} | {
+    "trust_administrator": ("trust", Role.ADMINISTRATOR, "Tom Trustadmin"),
+    "champion_administrator": ("council", Role.ADMINISTRATOR, "Abe Championadmin"),
+}
+CASES = ("withheld", "named")  # the scene layers, in the order they are built
 
-@pytest.fixture
-def trust_administrator(trust):
-    """An administrator who belongs to the body concerned: the case page opens, without the raiser's identity."""
-    return MembershipFactory(organisation=trust, role=Role.ADMINISTRATOR, user__full_name="Tom Trustadmin").user
 
-
-@pytest.fixture
-def champion_administrator(compact, council):
-    """An administrator who is also a champion of the compact (at the council, neutral in cases about the trust)."""
-    user = MembershipFactory(organisation=council, role=Role.ADMINISTRATOR, user__full_name="Abe Championadmin").user
-    Champion.objects.create(compact=compact, organisation=council, user=user)
-    return user
-
-
-@pytest.fixture
-def withheld(compact, case_at, vcs_member, respondent_officer):
+def raise_withheld(world: World) -> Concern:
     """A withheld concern taken to its appeal (a panel member assigned), with a document from each side added
     later; the raiser's first file was kept on their draft before the concern was sent."""
-    services.draft_save(actor=vcs_member, compact=compact, data={}, files=uploads("kept-on-draft.pdf"))
-    concern = case_at("appeal", withhold_identity=True, files=uploads("withheld-evidence.pdf"))
+    vcs_member = world.fresh("vcs_member")
+    services.draft_save(actor=vcs_member, compact=world.fresh("compact"), data={}, files=uploads("kept-on-draft.pdf"))
+    concern = world.case_at("appeal", withhold_identity=True, files=uploads("withheld-evidence.pdf"))
     services.document_add(concern=concern, actor=vcs_member, files=uploads("raiser-later.pdf"))
-    services.document_add(concern=concern, actor=respondent_officer, files=uploads("trust-reply.pdf"))
+    services.document_add(concern=concern, actor=world.fresh("respondent_officer"), files=uploads("trust-reply.pdf"))
     return concern
 
 
-@pytest.fixture
-def named(raise_concern):
+def raise_named(world: World) -> Concern:
     """A concern whose raiser did not ask to be withheld."""
-    return raise_concern(files=uploads("named-evidence.pdf"))
+    return world.raise_concern(files=uploads("named-evidence.pdf"))
+
+
+@pytest.fixture(scope="module")
+def module_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("test-audit-trail-media")
+
+
+@pytest.fixture
+def media_root(settings, module_media_root):
+    """tests/disputes/conftest.py's autouse fixture of this name, with one folder for the module, since the scene's
+    uploads outlive the test they were built for (each upload's stored name is its own)."""
+    settings.MEDIA_ROOT = module_media_root
+    return module_media_root
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the module (tests/worlds.py): built once, rolled back after the module's last test."""
+    with shared_world(django_db_blocker, tmp_path_factory):
+        built = World(records=build_world(PEOPLE_MADE, without_roles=False))
+        Champion.objects.create(
+            compact=built.records["compact"],
+            organisation=built.records["council"],
+            user=built.records["champion_administrator"],
+        )
+        layers = {"withheld": raise_withheld, "named": raise_named}
+        built.scenes = Scenes(lambda key: layers[key](built).pk)
+        seal_on_commit_batches()
+        yield built
+        built.scenes.leave()
+
+
+@pytest.fixture
+def scene(shared, request) -> World:
+    """The module's world with the concerns the test takes standing, and no other."""
+    shared.cases = shared.scenes.enter(tuple(name for name in CASES if name in request.fixturenames))
+    return shared
+
+
+@pytest.fixture(autouse=True)
+def world(scene, db) -> World:
+    """The module's world and scene, and then the test's own transaction (``db``), nested in theirs. Every test here
+    gets ``db`` from this fixture rather than from a ``django_db`` mark, which would open the test's transaction
+    before the scene is set."""
+    return scene
+
+
+council, trust, charity, other_charity, compact = map(
+    world_record, ("council", "trust", "charity", "other_charity", "compact")
+)
+vcs_member, champion, panel_member, administrator, respondent_officer = map(
+    world_record, ("vcs_member", "champion", "panel_member", "administrator", "respondent_officer")
+)
+trust_administrator, champion_administrator = map(world_record, ("trust_administrator", "champion_administrator"))
+
+
+@pytest.fixture
+def withheld(world):
+    """``raise_withheld``'s concern."""
+    return Concern.objects.get(pk=world.cases["withheld"])
+
+
+@pytest.fixture
+def named(world):
+    """``raise_named``'s concern."""
+    return Concern.objects.get(pk=world.cases["named"])
 
 
 def trail(client, **query) -> str:

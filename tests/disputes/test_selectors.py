@@ -69,9 +69,10 @@ PEOPLE_MADE = {
 }
 
 
-def build_world(people_made: dict = PEOPLE_MADE) -> dict[str, Model]:
+def build_world(people_made: dict = PEOPLE_MADE, *, without_roles: bool = True) -> dict[str, Model]:
     """The records of the conftests' fixtures, by fixture name: the four organisations, the adopted compact they all
-    signed, with its catalogue, and the people; and tests/conftest.py's ``person_without_roles``."""
+    signed, with its catalogue, and the people; and tests/conftest.py's ``person_without_roles`` unless not
+    ``without_roles``."""
     records = {
         "council": PublicBodyFactory(name="Portsmouth City Council"),
         "trust": PublicBodyFactory(name="Portsmouth Hospitals NHS Trust", organisation_type=OrganisationType.NHS_BODY),
@@ -87,7 +88,8 @@ def build_world(people_made: dict = PEOPLE_MADE) -> dict[str, Model]:
         if role == Role.CHAMPION:
             Champion.objects.create(compact=compact, organisation=records[organisation], user=user)
         records[name] = user
-    records["person_without_roles"] = UserFactory(full_name="Nadia Noroles")
+    if without_roles:
+        records["person_without_roles"] = UserFactory(full_name="Nadia Noroles")
     return records
 
 
