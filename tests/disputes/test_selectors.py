@@ -278,7 +278,7 @@ def scene(shared, request) -> World:
 def world(scene, db) -> World:
     """The module's world and scene, and then the test's own transaction (``db``), nested in theirs. Every test here
     gets ``db`` from this fixture rather than from a ``django_db`` mark, which would open the test's transaction
-    before the scene is set."""
+    before the scene is set; ``scene`` is set first, as it comes first here."""
     return scene
 
 
