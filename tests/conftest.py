@@ -1,6 +1,7 @@
 """Role fixtures shared by every test: one signed-in person per role, and an outsider; and what keeps the
 pytest-xdist workers that run the suite at once (pyproject.toml's addopts) out of each other's way."""
 
+import importlib
 import os
 import re
 import shutil
@@ -13,6 +14,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.signals import post_migrate
+from django.utils.text import slugify
 
 from commitments.services import compacts_load
 from commitments.services.live import _Batch
@@ -22,6 +25,32 @@ from compact_portal.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 from tests.worlds import FAST_PASSWORD_HASHERS, no_stored_bank_holidays
+
+# --- Reference data a transactional test's flush empties ------------------------------------------------------
+# The communities and policy areas come from data migrations. A transactional test (``transaction=True``) ends by
+# flushing every table, and the next test on that worker would find none, so whether a test passed hung on the
+# order tests ran in. A flush ends with Django's post_migrate signal (as migrate does), so they are put back then,
+# from the migrations' own lists, as the migrations made them: without history records (``bulk_create``).
+
+
+def _reference_data_back(sender, **kwargs):
+    from commitments.models import Community
+    from consultations.models import PolicyArea
+
+    if sender.label == "commitments" and not Community.objects.exists():
+        listed = importlib.import_module("commitments.migrations.0002_communities")
+        Community.objects.bulk_create(
+            Community(slug=slugify(name), name=name, protected_characteristic=protected)
+            for names, protected in ((listed.PROTECTED, True), (listed.OTHER, False))
+            for name in names
+        )
+    elif sender.label == "consultations" and not PolicyArea.objects.exists():
+        listed = importlib.import_module("consultations.migrations.0002_policy_areas")
+        PolicyArea.objects.bulk_create(PolicyArea(slug=slugify(name), name=name) for name in listed.POLICY_AREAS)
+
+
+post_migrate.connect(_reference_data_back, dispatch_uid="tests_reference_data_back")
+
 
 # --- One run, several processes -------------------------------------------------------------------------------
 # pytest-xdist runs the tests in a worker process per core (gw0, gw1, ...). pytest-django gives each worker a
