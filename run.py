@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -44,12 +45,29 @@ def ensure_environment() -> None:
     if not stamp.exists() or stamp.read_text() != wanted:
         step(f"Installing Compact Portal's dependencies from {LOCK.name}")
         # The lock pins pip and setuptools too, so nothing here takes whatever is newest on the index;
-        # --require-hashes refuses any file, or any dependency, that the lock does not name.
+        # --require-hashes refuses any file, or any dependency, that the lock does not name. The locked pip goes
+        # in first, on its own: the pip a new virtual environment starts with (23.2 on Python 3.11) takes a
+        # dependency asking for a pinned package with an extra (WeasyPrint's fonttools[woff]) as unpinned once the
+        # index has a newer release, and refuses the whole lock.
+        with tempfile.TemporaryDirectory() as folder:
+            pip_only = Path(folder) / "pip.lock"
+            pip_only.write_text(locked_block(LOCK.read_text(), "pip"))
+            run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", pip_only)
         run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
         # The project itself: its dependencies came from the lock, and building it with the locked setuptools
         # already in the environment (no isolated build) fetches nothing, so it works offline too.
         run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
         stamp.write_text(wanted)
+
+
+def locked_block(lock: str, name: str) -> str:
+    """The lines of ``lock`` that pin ``name`` (its ``name==version`` line and the hash lines continuing it)."""
+    lines = lock.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lower().startswith(f"{name}=="))
+    end = start
+    while lines[end].rstrip().endswith("\\"):
+        end += 1
+    return "\n".join(lines[start : end + 1]) + "\n"
 
 
 def installed_fingerprint() -> str:

@@ -7,6 +7,7 @@ These tests read the files only: no network, no install.
 
 import hashlib
 import importlib.util
+import re
 import tomllib
 from pathlib import Path
 
@@ -129,25 +130,39 @@ def run_script(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "PYTHON", python)
     monkeypatch.setattr(module, "LOCK", lock)
     commands: list[list[str]] = []
-    monkeypatch.setattr(module, "run", lambda *args: commands.append([str(a) for a in args[1:]]))
+
+    def record(*args):
+        command = [str(a) for a in args[1:]]
+        if command[-1].endswith("pip.lock"):  # a file of its own, gone once it is installed: keep what it held
+            module.pip_lock_text = Path(command[-1]).read_text()
+            command[-1] = "pip.lock"
+        commands.append(command)
+
+    monkeypatch.setattr(module, "run", record)
     module.commands = commands
     return module
 
 
-def test_run_py_installs_the_lock_with_hashes_then_the_project_without_dependencies(run_script):
+def test_run_py_installs_the_locked_pip_then_the_lock_with_hashes_then_the_project_without_dependencies(run_script):
     run_script.ensure_environment()
 
     assert run_script.commands == [
+        ["-m", "pip", "install", "--quiet", "--require-hashes", "-r", "pip.lock"],
         ["-m", "pip", "install", "--quiet", "--require-hashes", "-r", str(run_script.LOCK)],
         ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", "."],
     ]
+    pinned = run_script.pip_lock_text.splitlines()
+    assert re.fullmatch(r"pip==[\d.]+ \\", pinned[0])
+    assert pinned[1:]
+    assert all(re.fullmatch(r"    --hash=sha256:[0-9a-f]{64}( \\)?", line) for line in pinned[1:])
+    assert run_script.pip_lock_text in run_script.LOCK.read_text()
 
 
 def test_run_py_reinstalls_when_the_lock_changes_and_only_then(run_script):
     run_script.ensure_environment()
     run_script.ensure_environment()
-    assert len(run_script.commands) == 2  # the second run found its stamp current
+    assert len(run_script.commands) == 3  # the second run found its stamp current
 
     run_script.LOCK.write_text(run_script.LOCK.read_text() + "\n")
     run_script.ensure_environment()
-    assert len(run_script.commands) == 4
+    assert len(run_script.commands) == 6
