@@ -32,7 +32,12 @@ LONG_AGO = TODAY - datetime.timedelta(days=30)  # an invoice received then is pa
 
 @pytest.fixture(autouse=True)
 def same_day(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    real = timezone.localdate  # a moment's date (localdate(value)) is still worked out
+
+    def localdate(value=None, timezone=None):
+        return TODAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
 
 
 @pytest.fixture

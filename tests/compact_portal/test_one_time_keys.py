@@ -43,6 +43,17 @@ TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture(autouse=True)
+def same_day(monkeypatch):
+    """Today held at the day this module was loaded, so a run that passes midnight does not see two days."""
+    real = timezone.localdate  # a moment's date (localdate(value)) is still worked out
+
+    def localdate(value=None, timezone=None):
+        return TODAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+
+
 def key_on(page: str, name: str = "submission_key") -> str:
     """The one-time key a page's form carries (its hidden field, as the browser sends it back)."""
     found = re.search(rf'<input type="hidden" name="{name}" value="([0-9a-f-]{{36}})"', page)

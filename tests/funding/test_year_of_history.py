@@ -28,6 +28,18 @@ THREE_YEARS = datetime.date(YEAR + 3, 3, 31)
 ONE_YEAR = datetime.date(YEAR + 1, 3, 31)
 RECEIVED = datetime.date(YEAR, 6, 1)  # pay by the 10th working day after (bank holidays of England and Wales)
 
+
+@pytest.fixture(autouse=True)
+def same_day(monkeypatch):
+    """Today held at the day this module was loaded, so a run that passes midnight does not see two days."""
+    real = timezone.localdate  # a moment's date (localdate(value)) is still worked out
+
+    def localdate(value=None, timezone=None):
+        return TODAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+
+
 RELATIONSHIP_COLUMNS = (
     "reference", "funder_org_id", "recipient_org_id", "compact", "mechanism", "title", "amount", "expected_start",
     "start_date", "end_date", "end_date_defined_at_start", "strategic", "decision", "decision_date",
