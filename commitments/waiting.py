@@ -188,11 +188,8 @@ def compact_reviews(person: worklist.Person) -> Iterator[worklist.Waiting]:
             what=f"Review of the compact due {long_date(due)}",
             action="Plan the review",
             url=compact.get_absolute_url(),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=due,
-            nation=compact.nation,
         )
 
 

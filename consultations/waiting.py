@@ -52,11 +52,8 @@ def consultations_to_publish(person: worklist.Person) -> Iterator[worklist.Waiti
             f"{long_date(consultation.open_date)}",
             action="Publish the consultation",
             url=reverse("consultations:detail", args=[consultation.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=consultation.open_date - _ONE_DAY,
-            nation=compact.nation,
         )
 
 
@@ -85,11 +82,8 @@ def feedback_to_publish(person: worklist.Person) -> Iterator[worklist.Waiting]:
             f"{long_date(consultation.close_date)}",
             action="Publish the feedback",
             url=reverse("consultations:feedback", args=[consultation.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=consultation.feedback_due,
-            nation=compact.nation,
         )
 
 

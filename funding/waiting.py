@@ -44,15 +44,11 @@ def due_soon_until(today: datetime.date, *, nation: str) -> datetime.date:
     return add_working_days(today, DUE_SOON_WORKING_DAYS, nation=nation)
 
 
-def _officer_bodies(person: worklist.Person) -> frozenset[int]:
-    return person.organisations_as(Role.OFFICER)
-
-
 @worklist.source(Role.OFFICER)
 def invoices_to_pay(person: worklist.Person) -> Iterator[worklist.Waiting]:
     """The body's unpaid invoices from two working days before their pay-by date (the compliance check's "at
     risk", ``rules.payment_at_risk_until``) and every one past it (11.2)."""
-    bodies = _officer_bodies(person)
+    bodies = person.organisations_as(Role.OFFICER)
     if not bodies:
         return
     invoices = (
@@ -74,11 +70,8 @@ def invoices_to_pay(person: worklist.Person) -> Iterator[worklist.Waiting]:
             what=what,
             action="Record the payment",
             url=reverse("funding:payment_create", args=[invoice.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=invoice.pay_by,
-            nation=compact.nation,
         )
 
 
@@ -86,7 +79,7 @@ def invoices_to_pay(person: worklist.Person) -> Iterator[worklist.Waiting]:
 def decisions_to_tell(person: worklist.Person) -> Iterator[worklist.Waiting]:
     """The body's funding still awaiting a decision whose day to tell it by (stored, 9.2) is within ten working
     days, or past."""
-    bodies = _officer_bodies(person)
+    bodies = person.organisations_as(Role.OFFICER)
     if not bodies:
         return
     relationships = (
@@ -106,11 +99,8 @@ def decisions_to_tell(person: worklist.Person) -> Iterator[worklist.Waiting]:
             f"{money(relationship.amount)}",
             action="Record the decision",
             url=reverse("funding:decision_create", args=[relationship.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=relationship.decision_due_by,
-            nation=compact.nation,
         )
 
 
@@ -119,7 +109,7 @@ def final_decisions_to_take(person: worklist.Person) -> Iterator[worklist.Waitin
     """The body's notices of ending or reducing funding with no final decision taken by today, from ten working
     days before the day set for it (or, with none set, before the organisation's response window closes), and
     every one past it: the organisation may respond until then, and the decision comes after (13.4)."""
-    bodies = _officer_bodies(person)
+    bodies = person.organisations_as(Role.OFFICER)
     if not bodies:
         return
     notices = (
@@ -143,11 +133,8 @@ def final_decisions_to_take(person: worklist.Person) -> Iterator[worklist.Waitin
             f"({answered})",
             action="Review the response and record the final decision",
             url=reverse("funding:notice_detail", args=[notice.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=notice.decide_by,
-            nation=compact.nation,
         )
 
 
@@ -183,9 +170,6 @@ def notices_to_answer(person: worklist.Person) -> Iterable[worklist.Waiting]:
             what=what,
             action="Respond to the notice",
             url=reverse("funding:notice_detail", args=[notice.pk]),
-            why=promise.why(compact),
-            clause=promise.clause(compact),
-            compact=compact.name,
+            **promise.cited(compact),
             due=notice.response_due_by,
-            nation=compact.nation,
         )

@@ -217,6 +217,16 @@ class Promise:
         code = self._clauses.get(compact.pk)
         return f"clause {code}" if code else f"{PORTAL_DEFAULT.lower()}; this compact states no such rule"
 
+    def cited(self, compact: Compact) -> dict[str, str]:
+        """A worklist item's fields that name the promise in ``compact``: why, its clause, the compact's name and
+        the nation whose bank holidays count its working days."""
+        return {
+            "why": self.why(compact),
+            "clause": self.clause(compact),
+            "compact": compact.name,
+            "nation": compact.nation,
+        }
+
 
 def flags_raised_in(*, run: ComplianceRun, earlier_runs: list[int] = ()) -> QuerySet[Flag]:
     """Flags the run raised, or made open or at risk again: what its digest reports; and those ``earlier_runs``
