@@ -153,6 +153,22 @@ def _appeal_item(citations: Citations, concern: Concern, role: str, about: str) 
     )
 
 
+def _nobody_to_steer_item(citations: Citations, concern: Concern, role: str, *, sees_raiser: bool) -> worklist.Waiting:
+    """A case no champion can steer, for someone who can open it but not steer it (a conflicted champion, a panel
+    member of its compact): it waits for someone without a conflict."""
+    return citations.item(
+        concern,
+        _current_promise(concern),
+        role=role,
+        kind="concern_without_champion",
+        what=f"{_about(concern, sees_raiser=sees_raiser)}: {rules.NO_FREE_CHAMPION.lower()}",
+        action="See the case",
+        url=_case_url(concern),
+        due=concern.step_due_by,
+        blocked=rules.needs_someone_else(compact=concern.compact.name),
+    )
+
+
 @worklist.source(Role.OFFICER)
 def concerns_to_answer(person: worklist.Person) -> Iterator[worklist.Waiting]:
     """Concerns about the officer's bodies at the formal stage waiting for the body's written response, and
@@ -314,17 +330,7 @@ def concerns_to_steer(person: worklist.Person) -> Iterator[worklist.Waiting]:
     for concern, ties in conflicted:
         if concern.pk not in stuck:
             continue
-        yield citations.item(
-            concern,
-            _current_promise(concern),
-            role=Role.CHAMPION,
-            kind="concern_without_champion",
-            what=f"{_about(concern, sees_raiser=_sees_raiser(ties, concern))}: {rules.NO_FREE_CHAMPION.lower()}",
-            action="See the case",
-            url=_case_url(concern),
-            due=concern.step_due_by,
-            blocked=rules.needs_someone_else(compact=concern.compact.name),
-        )
+        yield _nobody_to_steer_item(citations, concern, Role.CHAMPION, sees_raiser=_sees_raiser(ties, concern))
 
 
 # --- Panel members: appeals, and cases no champion can steer -----------------------------------------------------
@@ -380,17 +386,7 @@ def appeals_to_hear(person: worklist.Person) -> Iterator[worklist.Waiting]:
         if concern.pk not in stuck or concern.pk in heard:
             continue
         sees_raiser = _sees_raiser(_ties(person, concern, appointed), concern)
-        yield citations.item(
-            concern,
-            _current_promise(concern),
-            role=Role.PANEL_MEMBER,
-            kind="concern_without_champion",
-            what=f"{_about(concern, sees_raiser=sees_raiser)}: {rules.NO_FREE_CHAMPION.lower()}",
-            action="See the case",
-            url=_case_url(concern),
-            due=concern.step_due_by,
-            blocked=rules.needs_someone_else(compact=concern.compact.name),
-        )
+        yield _nobody_to_steer_item(citations, concern, Role.PANEL_MEMBER, sees_raiser=sees_raiser)
 
 
 # --- Administrators: cases no champion can steer ---------------------------------------------------------------
