@@ -6,8 +6,8 @@
     python3 run.py test     # set up, then run the whole test suite (extra arguments go to pytest)
 
 Only the standard library is used here, because this script is what creates the environment that
-holds everything else. Every package is installed at the version and with the hashes pinned in
-requirements.lock (generated from pyproject.toml), so two set-ups months apart install the same
+holds everything else. Every package is installed (by pip, then uv) at the version and with the
+hashes pinned in requirements.lock (generated from pyproject.toml), so two set-ups months apart install the same
 files. Re-running is cheap: dependencies are reinstalled only when requirements.lock or
 pyproject.toml changes. Settings come from the environment as docs/operations.md describes them (DATABASE_URL, ...).
 """
@@ -44,19 +44,24 @@ def ensure_environment() -> None:
     wanted = installed_fingerprint()
     if not stamp.exists() or stamp.read_text() != wanted:
         step(f"Installing Compact Portal's dependencies from {LOCK.name}")
-        # The lock pins pip and setuptools too, so nothing here takes whatever is newest on the index;
+        # The lock pins pip, setuptools and uv too, so nothing here takes whatever is newest on the index;
         # --require-hashes refuses any file, or any dependency, that the lock does not name. The locked pip goes
         # in first, on its own: the pip a new virtual environment starts with (23.2 on Python 3.11) takes a
         # dependency asking for a pinned package with an extra (WeasyPrint's fonttools[woff]) as unpinned once the
-        # index has a newer release, and refuses the whole lock.
+        # index has a newer release, and refuses the whole lock. pip then installs the locked uv, and uv the rest:
+        # the same files, hash-checked the same way, in about a fifth of pip's time (most of a fresh clone's
+        # first test run was pip unpacking and compiling the lock one package at a time).
         with tempfile.TemporaryDirectory() as folder:
-            pip_only = Path(folder) / "pip.lock"
-            pip_only.write_text(locked_block(LOCK.read_text(), "pip"))
-            run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", pip_only)
-        run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
+            for tool in ("pip", "uv"):
+                only = Path(folder) / f"{tool}.lock"
+                only.write_text(locked_block(LOCK.read_text(), tool))
+                run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", only)
+        uv_pip = (BIN / "uv", "pip", "install", "--quiet", "--python", PYTHON)
+        # --compile-bytecode: uv leaves it out by default, and without it every test worker would compile Django.
+        run(*uv_pip, "--require-hashes", "--compile-bytecode", "-r", LOCK)
         # The project itself: its dependencies came from the lock, and building it with the locked setuptools
         # already in the environment (no isolated build) fetches nothing, so it works offline too.
-        run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
+        run(*uv_pip, "--no-deps", "--no-build-isolation", "-e", ".")
         stamp.write_text(wanted)
 
 

@@ -104,6 +104,7 @@ def test_the_lock_pins_the_build_backend_that_run_py_builds_the_project_with(loc
     for wanted in PYPROJECT["build-system"]["requires"]:
         assert_pinned_within_range(wanted, lock)
     assert "pip" in pins(lock)
+    assert "uv" in pins(lock)
 
 
 def test_the_bench_lock_installs_the_same_versions_as_the_test_lock_where_they_share_a_package():
@@ -132,37 +133,47 @@ def run_script(tmp_path, monkeypatch):
     commands: list[list[str]] = []
 
     def record(*args):
-        command = [str(a) for a in args[1:]]
-        if command[-1].endswith("pip.lock"):  # a file of its own, gone once it is installed: keep what it held
-            module.pip_lock_text = Path(command[-1]).read_text()
-            command[-1] = "pip.lock"
+        command = [str(a) for a in args]
+        command[0] = Path(command[0]).name  # python or uv, wherever the environment is
+        if command[-1].endswith(".lock") and Path(command[-1]).parent != tmp_path:
+            # pip.lock or uv.lock, a file of its own, gone once it is installed: keep what it held
+            tool_lock = Path(command[-1])
+            module.tool_locks[tool_lock.name] = tool_lock.read_text()
+            command[-1] = tool_lock.name
         commands.append(command)
 
+    module.tool_locks = {}
     monkeypatch.setattr(module, "run", record)
     module.commands = commands
     return module
 
 
-def test_run_py_installs_the_locked_pip_then_the_lock_with_hashes_then_the_project_without_dependencies(run_script):
+def test_run_py_installs_the_locked_pip_and_uv_then_the_lock_with_hashes_then_the_project_without_dependencies(
+    run_script,
+):
     run_script.ensure_environment()
 
+    python = str(run_script.PYTHON)
+    uv_pip = ["uv", "pip", "install", "--quiet", "--python", python]
     assert run_script.commands == [
-        ["-m", "pip", "install", "--quiet", "--require-hashes", "-r", "pip.lock"],
-        ["-m", "pip", "install", "--quiet", "--require-hashes", "-r", str(run_script.LOCK)],
-        ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", "."],
+        ["python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r", "pip.lock"],
+        ["python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r", "uv.lock"],
+        [*uv_pip, "--require-hashes", "--compile-bytecode", "-r", str(run_script.LOCK)],
+        [*uv_pip, "--no-deps", "--no-build-isolation", "-e", "."],
     ]
-    pinned = run_script.pip_lock_text.splitlines()
-    assert re.fullmatch(r"pip==[\d.]+ \\", pinned[0])
-    assert pinned[1:]
-    assert all(re.fullmatch(r"    --hash=sha256:[0-9a-f]{64}( \\)?", line) for line in pinned[1:])
-    assert run_script.pip_lock_text in run_script.LOCK.read_text()
+    for tool in ("pip", "uv"):
+        pinned = run_script.tool_locks[f"{tool}.lock"].splitlines()
+        assert re.fullmatch(rf"{tool}==[\d.]+ \\", pinned[0])
+        assert pinned[1:]
+        assert all(re.fullmatch(r"    --hash=sha256:[0-9a-f]{64}( \\)?", line) for line in pinned[1:])
+        assert run_script.tool_locks[f"{tool}.lock"] in run_script.LOCK.read_text()
 
 
 def test_run_py_reinstalls_when_the_lock_changes_and_only_then(run_script):
     run_script.ensure_environment()
     run_script.ensure_environment()
-    assert len(run_script.commands) == 3  # the second run found its stamp current
+    assert len(run_script.commands) == 4  # the second run found its stamp current
 
     run_script.LOCK.write_text(run_script.LOCK.read_text() + "\n")
     run_script.ensure_environment()
-    assert len(run_script.commands) == 6
+    assert len(run_script.commands) == 8
