@@ -27,14 +27,15 @@ from tests.commitments.factories import OrganisationFactory, PublicBodyFactory
 from tests.worlds import FAST_PASSWORD_HASHERS, no_stored_bank_holidays
 
 # --- Reference data a transactional test's flush empties ------------------------------------------------------
-# The communities and policy areas come from data migrations. A transactional test (``transaction=True``) ends by
-# flushing every table, and the next test on that worker would find none, so whether a test passed hung on the
-# order tests ran in. A flush ends with Django's post_migrate signal (as migrate does), so they are put back then,
-# from the migrations' own lists, as the migrations made them: without history records (``bulk_create``).
+# The communities, services and policy areas come from data migrations. A transactional test
+# (``transaction=True``) ends by flushing every table, and the next test on that worker would find none, so whether
+# a test passed hung on the order tests ran in. A flush ends with Django's post_migrate signal (as migrate does), so
+# they are put back then, from the migrations' own lists, as the migrations made them: without history records
+# (``bulk_create``).
 
 
 def _reference_data_back(sender, **kwargs):
-    from commitments.models import Community
+    from commitments.models import Community, Service
     from consultations.models import PolicyArea
 
     if sender.label == "commitments" and not Community.objects.exists():
@@ -44,6 +45,9 @@ def _reference_data_back(sender, **kwargs):
             for names, protected in ((listed.PROTECTED, True), (listed.OTHER, False))
             for name in names
         )
+    if sender.label == "commitments" and not Service.objects.exists():
+        listed = importlib.import_module("commitments.migrations.0017_services")
+        Service.objects.bulk_create(Service(slug=slugify(name), name=name) for name in listed.SERVICES)
     elif sender.label == "consultations" and not PolicyArea.objects.exists():
         listed = importlib.import_module("consultations.migrations.0002_policy_areas")
         PolicyArea.objects.bulk_create(PolicyArea(slug=slugify(name), name=name) for name in listed.POLICY_AREAS)

@@ -55,6 +55,8 @@ class MeasurableRule(models.TextChoices):
     FUNDING_TERM = "funding_term", "Funding lasts the minimum term"
     DECLINE_FEEDBACK = "decline_feedback", "Unsuccessful applicants get constructive feedback"
     MONITORING_AGREED = "monitoring_agreed", "Monitoring agreed before the agreement is signed"
+    MONITORING_PROPORTIONATE = "monitoring_proportionate", "Monitoring is proportionate to the funding"
+    MONITORING_RETURNS = "monitoring_returns", "Monitoring returns are made when they are due"
     IMPROVEMENT_TIMETABLE = "improvement_timetable", "Problems discussed before funding ends"
     REALLOCATION_ASSESSED = "reallocation_assessed", "Reallocation assessed when an equality grant is withdrawn"
     COMPACT_REVIEW = "compact_review", "The compact is reviewed every year"
@@ -145,6 +147,36 @@ class Compact(Recorded):
         "No higher than the meeting threshold.",
     )
 
+    # How many monitoring returns a year are proportionate to the funding's value (Portsmouth 12.3): under the small
+    # limit at most the small number, under the medium limit at most the medium number, above it at most the large.
+    monitoring_small_below = models.PositiveIntegerField(
+        "small funding: under (£)",
+        default=10_000,
+        validators=[MinValueValidator(1)],
+        help_text="Funding under this amount is small: monitored at most the small number of times a year.",
+    )
+    monitoring_small_returns = models.PositiveSmallIntegerField(
+        "returns a year for small funding, at most",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    monitoring_medium_below = models.PositiveIntegerField(
+        "medium funding: under (£)",
+        default=100_000,
+        validators=[MinValueValidator(1)],
+        help_text="Funding from the small limit up to under this amount is medium; at or above it, large.",
+    )
+    monitoring_medium_returns = models.PositiveSmallIntegerField(
+        "returns a year for medium funding, at most",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    monitoring_large_returns = models.PositiveSmallIntegerField(
+        "returns a year for large funding, at most",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -163,6 +195,9 @@ class Compact(Recorded):
         thresholds = threshold_errors(meeting=self.meeting_threshold, slipping=self.slipping_threshold)
         if thresholds and not self._threshold_out_of_range():  # the fields' own validators say that
             raise ValidationError(thresholds)
+        small, medium = self.monitoring_small_below, self.monitoring_medium_below
+        if small and medium and medium <= small:
+            raise ValidationError({"monitoring_medium_below": "The medium limit must be more than the small limit."})
 
     def _threshold_out_of_range(self) -> bool:
         return any(
@@ -300,6 +335,31 @@ class Community(models.Model):
         return self.name
 
 
+class Service(models.Model):
+    """A kind of service an organisation offers, from a fixed list, so the directory can be filtered by it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoverningDocument(models.TextChoices):
+    """The document that sets up an organisation and its purposes (as the Charity Commission lists them)."""
+
+    CONSTITUTION = "constitution", "Constitution"
+    TRUST_DEED = "trust_deed", "Trust deed"
+    ARTICLES = "articles", "Articles of association"
+    CIO_CONSTITUTION = "cio_constitution", "CIO constitution"
+    RULES = "rules", "Rules (community benefit or co-operative society)"
+    STATUTE = "statute", "Act of Parliament, charter or statute"
+    OTHER = "other", "Other"
+
+
 # The public registers' entries for a registration number.
 CHARITY_COMMISSION_ENTRY = (
     "https://register-of-charities.charitycommission.gov.uk/charity-search/-/charity-details/{number}"
@@ -339,11 +399,21 @@ class Organisation(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)
     paid_staff = models.PositiveIntegerField("number of paid staff", null=True, blank=True)
+    governing_document = models.CharField(
+        "governing document", max_length=30, choices=GoverningDocument.choices, blank=True
+    )
+    aims_and_services = models.TextField(
+        "aims and services", blank=True, help_text="What the organisation is for and what it does, in a few lines."
+    )
+    area_served = models.CharField(
+        "area served", max_length=200, blank=True, help_text="Where its work reaches, e.g. Portsmouth, or Southsea."
+    )
     communities = models.ManyToManyField(Community, blank=True, related_name="organisations")
+    services = models.ManyToManyField(Service, blank=True, related_name="organisations")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[communities])
+    history = HistoricalRecords(m2m_fields=[communities, services])
 
     class Meta:
         ordering = ["name"]
@@ -423,6 +493,52 @@ class Organisation(models.Model):
 
 
 # The details an organisation gives about itself (sign-up form, services, imports).
+class IdentifierChangeStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting an administrator"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class IdentifierChange(Recorded):
+    """A member's request to change their organisation's registration numbers: the Org-ID derives from them, so an
+    administrator approves the change before the directory shows it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="identifier_changes")
+    charity_number = TidiedCharField(
+        "charity number (England and Wales)",
+        max_length=7,
+        blank=True,
+        validators=[validators.normalise_charity_number],
+    )
+    scottish_charity_number = TidiedCharField(
+        max_length=8, blank=True, validators=[validators.normalise_scottish_charity_number]
+    )
+    company_number = TidiedCharField(max_length=8, blank=True, validators=[validators.normalise_company_number])
+    reason = models.TextField("why they change", blank=True)
+    status = models.CharField(
+        max_length=10, choices=IdentifierChangeStatus.choices, default=IdentifierChangeStatus.PENDING
+    )
+    requested_by = actor_field()
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = actor_field()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("the administrator's note", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status="pending"),
+                name="identifier_change_one_pending_per_organisation",
+                violation_error_message="A change of this organisation's numbers is already awaiting approval.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Change of registration numbers for {self.organisation}"
+
+
 ORGANISATION_DETAIL_FIELDS = (
     "name", "side", "organisation_type", "charity_number", "scottish_charity_number", "company_number", "org_id",
     "address", "postcode", "email", "phone", "website", "paid_staff",

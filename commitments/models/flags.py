@@ -28,11 +28,17 @@ class RuleKey(models.TextChoices):
     FUNDING_TERM_TOO_SHORT = "funding_term_too_short", "Funding shorter than the minimum term"
     DECLINED_WITHOUT_FEEDBACK = "declined_without_feedback", "Declined without feedback"
     MONITORING_NOT_AGREED = "monitoring_not_agreed", "Monitoring not agreed before signing"
+    MONITORING_DISPROPORTIONATE = "monitoring_disproportionate", "Monitoring asks more often than its band"
+    MONITORING_RETURN_OVERDUE = "monitoring_return_overdue", "Monitoring return not yet made"
     INVOICE_OVERDUE = "invoice_overdue", "Invoice unpaid after its pay-by date"
     INVOICE_PAID_LATE = "invoice_paid_late", "Invoice paid late"
     REALLOCATION_NOT_ASSESSED = (
         "reallocation_not_assessed",
         "Withdrawn equality grant not assessed for reallocation",
+    )
+    IMPROVEMENT_TIMETABLE_MISSING = (
+        "improvement_timetable_missing",
+        "Ended for performance without an improvement timetable",
     )
     DISPUTE_STEP_OVERDUE = "dispute_step_overdue", "Dispute step overdue"
     COMPACT_REVIEW_OVERDUE = "compact_review_overdue", "Compact review overdue"
@@ -54,6 +60,7 @@ class RecordType(models.TextChoices):
     FUNDING_RELATIONSHIP = "funding_relationship", "Funding relationship"
     INVOICE = "invoice", "Invoice"
     NOTICE = "notice", "Notice"
+    MONITORING_RETURN = "monitoring_return", "Monitoring return"
     CONSULTATION = "consultation", "Consultation"
     CONCERN = "concern", "Compact concern"
     COMPACT = "compact", "Compact"

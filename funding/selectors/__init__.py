@@ -1,6 +1,6 @@
 """Reads about funding, shared by the pages, the exports and (later) the compliance jobs.
 
-Who may see what (issue 4): officers see their own bodies' funding; a VCS organisation's members see
+Who may see what: officers see their own bodies' funding; a VCS organisation's members see
 its funding once a decision has been made (not the funder's drafts); champions see everything in
 the compacts they champion; administrators see everything. Everyone else is told the record does
 not exist.

@@ -17,7 +17,7 @@ from commitments.models import Compact, Organisation, Side
 from compact_portal.formatting import long_date, money
 from compact_portal.models import Recorded, actor_field
 
-from . import rules
+from .. import rules
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -98,6 +98,7 @@ NOTICE_DETAIL_FIELDS = (
     "response_due_by",
     "final_decision_date",
     "reallocation_assessment",
+    "for_performance",
 )
 
 
@@ -352,6 +353,12 @@ class Notice(Recorded):
     notice_date = models.DateField("written notice given on")
     effective_date = models.DateField("takes effect on")
     rationale = models.TextField(help_text="Why the funding is ending, reducing or changing.")
+    for_performance = models.BooleanField(
+        "for performance reasons",
+        default=False,
+        help_text="The funding ends or is reduced because of how the project performed: an improvement timetable "
+        "should have been agreed first (12.7).",
+    )
     impact_assessment = models.TextField(
         "impact on beneficiaries, service users and volunteers",
         blank=True,
