@@ -8,8 +8,10 @@ GOV.UK's list, kept on disk, and past its last year the ``holidays`` library (co
 Calendar months clamp at month end (30 November + 3 months is 28 February, or 29 February in a leap year).
 
 Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 9.3 (feedback on a declined bid),
-11.2 (prompt payment), 12.1 (monitoring agreed before signing), 13.1 (impact assessed), 13.3 and Leicestershire
-principle 11 (notice of ending), 13.4 (time to respond). Portsmouth 19.5 (reallocation assessed when an
+11.2 (prompt payment), 12.1 (monitoring agreed before signing), 12.3 (monitoring in proportion to the funding),
+12.7 (an improvement timetable before ending for performance), 13.1 (impact assessed), 13.3 and Leicestershire
+principle 11 (notice of ending), 13.4 (time to respond), and the VCS side's 17.3 (monitoring returns made by
+their due dates). Portsmouth 19.5 (reallocation assessed when an
 equality grant is withdrawn) is a yes/no record with no date arithmetic, so it is checked where it is
 recorded, not here.
 
@@ -21,6 +23,7 @@ such a gap; the forms warn with them and the record pages list them.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -196,3 +199,115 @@ def payment_at_risk_until(today: date, *, nation: str) -> date:
     that date: so on ``today`` those due from today to the second working day after today.
     """
     return add_working_days(today, PAYMENT_AT_RISK_WORKING_DAYS, nation=nation)
+
+
+# --- 12.3 proportionate monitoring, 17.3 returns made when due, 12.7 an improvement timetable ----------------------
+
+
+def monitoring_returns_allowed(
+    amount: Decimal,
+    *,
+    small_below: int,
+    small_returns: int,
+    medium_below: int,
+    medium_returns: int,
+    large_returns: int,
+) -> int:
+    """The most monitoring returns a year the compact's bands allow for funding of ``amount`` (Portsmouth 12.3).
+
+    Funding under ``small_below`` pounds is small (at most ``small_returns``); from there to under
+    ``medium_below`` it is medium (at most ``medium_returns``); at or above ``medium_below`` it is large (at most
+    ``large_returns``). With the shipped bands £9,999.99 allows one return a year, £10,000 two, £99,999.99 two
+    and £100,000 four.
+    """
+    if amount < small_below:
+        return small_returns
+    if amount < medium_below:
+        return medium_returns
+    return large_returns
+
+
+def monitoring_proportionate(*, returns_per_year: int, allowed: int, reason: str | None) -> bool:
+    """True when a monitoring plan asks for no more returns a year than its band allows, or records why more
+    are proportionate here (Portsmouth 12.3). Whitespace alone is no reason."""
+    return returns_per_year <= allowed or explained(reason)
+
+
+def monitoring_reason_missing(*, returns_per_year: int, allowed: int, reason: str | None) -> bool:
+    """True when a plan asks for more returns a year than its band allows and records no reason (Portsmouth
+    12.3): ``monitoring_proportionate`` turned round. The plan is saved as it is, and flagged until the reason is
+    recorded; the form warns with this."""
+    return not monitoring_proportionate(returns_per_year=returns_per_year, allowed=allowed, reason=reason)
+
+
+def return_periods(start: date, end: date | None, *, returns_per_year: int) -> list[tuple[date, date]]:
+    """The periods a plan's returns cover (Portsmouth 12.1, 12.3): consecutive periods of
+    12 / ``returns_per_year`` calendar months from ``start``, the last one cut at ``end``.
+
+    Each period starts ``n`` whole periods after ``start`` (counted from ``start`` each time, so a start on the
+    31st does not drift once a short month clamps it: monthly from 31 January gives 31 January to 27 February,
+    28 February to 30 March, 31 March to 29 April) and ends the day before the next one starts. With no ``end``
+    (open-ended funding) the schedule is one year of periods. An ``end`` before ``start`` gives none.
+    ``returns_per_year`` must divide 12 (1, 2, 3, 4, 6 or 12).
+    """
+    if returns_per_year <= 0 or 12 % returns_per_year:
+        raise ValueError(f"returns a year must divide 12, not {returns_per_year}")
+    months = 12 // returns_per_year
+    last = end if end is not None else add_months(start, 12) - _ONE_DAY
+    periods = []
+    index = 0
+    while (period_start := add_months(start, index * months)) <= last:
+        period_end = min(add_months(start, (index + 1) * months) - _ONE_DAY, last)
+        periods.append((period_start, period_end))
+        index += 1
+    return periods
+
+
+def next_working_day(day: date, *, nation: str) -> date:
+    """``day`` itself when it is a working day of ``nation``, otherwise the first working day after it."""
+    while not is_working_day(day, nation=nation):
+        day += _ONE_DAY
+    return day
+
+
+RETURN_DUE_MONTHS = 1  # a return is due this many calendar months after the period it covers ends
+
+
+def return_due_date(period_end: date, *, nation: str) -> date:
+    """The day a monitoring return for a period ending on ``period_end`` is due (Portsmouth 17.3).
+
+    One calendar month after the period ends (clamped at month end: a period ending 31 January is due
+    28 February, or 29 February in a leap year), moved to the next working day of the compact's nation when that
+    falls on a weekend or a bank holiday.
+    """
+    return next_working_day(add_months(period_end, RETURN_DUE_MONTHS), nation=nation)
+
+
+RETURN_REMINDER_WORKING_DAYS = 10  # a return not yet made is "at risk" (the reminder) this close to its due date
+
+
+def return_at_risk_until(today: date, *, nation: str) -> date:
+    """The last due date for which a return not yet made is "at risk" on ``today`` (Portsmouth 17.3): the
+    reminder to the organisation before its return is due.
+
+    A return not yet made is at risk from ten working days before its due date up to and including that date:
+    so on ``today`` those due from today to the tenth working day after today. Due dates are always working days.
+    """
+    return add_working_days(today, RETURN_REMINDER_WORKING_DAYS, nation=nation)
+
+
+def return_made_on_time(*, due: date, submitted: date | None, today: date) -> bool | None:
+    """Whether a return was made by its due date (Portsmouth 17.3), as of ``today``.
+
+    True when first sent on or before ``due``; False when sent after it, or not sent and ``due`` has passed;
+    None while it is not yet sent and not yet due (no verdict yet). A return sent after ``today`` is not sent yet.
+    """
+    if submitted is not None and submitted <= today:
+        return submitted <= due
+    return False if today > due else None
+
+
+def improvement_timetable_in_time(*, agreed: date | None, notice_given: date) -> bool:
+    """True when an improvement timetable was agreed with the organisation on or before the day notice was given
+    of ending or reducing its funding for performance (Portsmouth 12.7). The same day counts as before."""
+    return agreed is not None and agreed <= notice_given
