@@ -24,6 +24,11 @@ RULE_SETTINGS = (
     "decision_lead_months",
     "min_funding_years",
     "payment_working_days",
+    "monitoring_small_below",
+    "monitoring_small_returns",
+    "monitoring_medium_below",
+    "monitoring_medium_returns",
+    "monitoring_large_returns",
 )
 DISPUTE_LIMITS = (
     "dispute_acknowledge_days",
@@ -78,6 +83,8 @@ def compact_settings_update(
     - funding: unpaid invoices (pay-by date, Portsmouth 11.2); relationships awaiting a decision (the date
       to tell the decision by, 9.2, and the earliest end for the minimum term, 9.1); notices not yet in
       effect (earliest effective date and whether notice is owed, 13.3, Leicestershire principle 11);
+      monitoring plans of funding still running (the returns a year its band allows, 12.3) and returns not yet
+      sent (their due dates, 17.3);
     - consultations that have not closed (minimum length, 3.7; feedback due date, 3.5);
     - concerns not closed or withdrawn (the current step's deadline and the appeal window, Leicestershire §10).
 

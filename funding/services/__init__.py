@@ -138,6 +138,7 @@ def relationship_update(
     recorded before its funder withdrew keeps its compact."""
     check_fields(changes, RELATIONSHIP_FIELDS)
     previous = (relationship.compact_id, relationship.end_date_defined_at_start)
+    band_inputs = (relationship.compact_id, relationship.amount)
     signed_under = (relationship.compact_id, relationship.funder_id)
     for name, value in changes.items():
         setattr(relationship, name, value)
@@ -150,6 +151,8 @@ def relationship_update(
         validated_save(decision, actor)
     if (relationship.compact_id, relationship.end_date_defined_at_start) != previous:
         _deadlines_follow_compact(relationship, actor)
+    if (relationship.compact_id, relationship.amount) != band_inputs:
+        _monitoring_follows(relationship, actor)
     # Its invoices and notices too: their flags name its funder, and 19.5 reads its kind and recipient.
     _recheck_relationship(relationship, f"Funding {relationship.reference} changed", with_records=True)
     return relationship
@@ -160,6 +163,13 @@ def _recheck_relationship(relationship: FundingRelationship, what: str, *, with_
     if with_records:
         recheck_on_commit(record_type=RecordType.INVOICE, ids=relationship.invoices.values_list("pk", flat=True))
         recheck_on_commit(record_type=RecordType.NOTICE, ids=relationship.notices.values_list("pk", flat=True))
+
+
+def _monitoring_follows(relationship: FundingRelationship, actor: User | None) -> None:
+    """The amount or compact changed: the monitoring plan's band (12.3) and its returns' due dates (17.3) follow."""
+    from .monitoring import plan_follows_relationship  # here: that module builds on this one
+
+    plan_follows_relationship(relationship, actor)
 
 
 def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | None) -> None:
@@ -251,9 +261,12 @@ def _decision_record(
     )
     validated_save(decision, actor)
     relationship.status = STATUS_AFTER_DECISION[DecisionKind(kind)]
+    amount_changed = new_amount is not None and new_amount != relationship.amount
     if new_amount is not None:
         relationship.amount = new_amount
     validated_save(relationship, actor)
+    if amount_changed:
+        _monitoring_follows(relationship, actor)
     _recheck_relationship(relationship, f"{decision.get_kind_display()} decision recorded on {relationship.reference}")
     return decision
 
