@@ -92,7 +92,15 @@ PORTAL_DEFAULTS: dict[str, Callable[[Compact], str]] = {
     MeasurableRule.FUNDING_TERM: lambda c: f"funding for {c.min_funding_years} years, or the shorter term explained",
     MeasurableRule.DECLINE_FEEDBACK: lambda c: "feedback on a declined application",
     MeasurableRule.MONITORING_AGREED: lambda c: "monitoring agreed before the agreement is signed",
-    MeasurableRule.IMPROVEMENT_TIMETABLE: lambda c: "an improvement timetable before funding ends",
+    MeasurableRule.MONITORING_PROPORTIONATE: lambda c: (
+        f"monitoring returns a year by the funding's value, at most {c.monitoring_small_returns} under "
+        f"£{c.monitoring_small_below:,}, {c.monitoring_medium_returns} under £{c.monitoring_medium_below:,} and "
+        f"{c.monitoring_large_returns} from there, or the reason for more recorded"
+    ),
+    MeasurableRule.MONITORING_RETURNS: lambda c: "monitoring returns made by their due dates",
+    MeasurableRule.IMPROVEMENT_TIMETABLE: lambda c: (
+        "an improvement timetable agreed before funding ends or is reduced for performance"
+    ),
     MeasurableRule.REALLOCATION_ASSESSED: lambda c: "reallocation assessed when an equality grant is withdrawn",
     MeasurableRule.COMPACT_REVIEW: lambda c: "the compact reviewed every year",
     MeasurableRule.DISPUTES_PROCESS: lambda c: (

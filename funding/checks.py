@@ -1,8 +1,8 @@
-"""Funding's compliance rules (Portsmouth 9.1–9.3, 11.2, 12.1, 13.1, 13.3, 13.4, 19.5).
+"""Funding's compliance rules (Portsmouth 9.1–9.3, 11.2, 12.1, 12.3, 12.7, 13.1, 13.3, 13.4, 17.3, 19.5).
 
 Each function returns one set-based query, across every compact, over the deadlines the funding services store
-(pay-by dates, decision dates, earliest effective dates), as the rows ``commitments.rulebook.breach_rows``
-names.
+(pay-by dates, decision dates, earliest effective dates, monitoring bands, returns' due dates), as the rows
+``commitments.rulebook.breach_rows`` names.
 Everything is judged "as of" ``today``: what is recorded for a later day (a payment, a decision, a notice)
 has not happened yet, so a back-dated scan sees the records as they stood then.
 """
@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 
 from commitments.models import MeasurableRule, Organisation, RecordType, RuleKey
@@ -24,11 +25,15 @@ from .models import (
     DecisionKind,
     FundingRelationship,
     FundingStatus,
+    ImprovementTimetable,
     Invoice,
     Mechanism,
+    MonitoringPlan,
+    MonitoringReturn,
     Notice,
     NoticeKind,
 )
+from .selectors.monitoring import returns_visible_to
 
 ENDINGS = (NoticeKind.END, NoticeKind.REDUCE)  # 13.1: the impact is assessed before funding ends or is reduced
 FUNDED = (FundingStatus.AWARDED, FundingStatus.ENDED)
@@ -124,7 +129,47 @@ def monitoring_not_agreed(today: datetime.date) -> QuerySet:
     return _relationship_rows(relationships, "agreement_signed_date")
 
 
-# --- 13.1, 13.3, 13.4, 19.5 notices -------------------------------------------------------------
+# --- 12.3 proportionate monitoring, 17.3 returns made when due -----------------------------------
+
+
+def monitoring_disproportionate(today: datetime.date) -> QuerySet:
+    """12.3: a plan asking for more returns a year than its compact's band allows for the funding's value, with
+    no reason recorded; due on the day the plan was agreed with the organisation (or, not agreed yet, set up)."""
+    due = Coalesce("relationship__monitoring_agreed_date", TruncDate("created_at"))
+    plans = (
+        MonitoringPlan.objects.filter(returns_per_year__gt=F("returns_allowed_per_year"), disproportion_reason="")
+        .alias(monitoring_due=due)
+        .filter(monitoring_due__lte=today)
+    )  # read through the partial index monitoring_plan_over_band
+    return breach_rows(
+        plans,
+        compact="relationship__compact_id",
+        record="relationship_id",
+        organisation="relationship__funder_id",
+        due=due,
+        label="relationship__reference",
+    )
+
+
+def monitoring_returns_overdue(today: datetime.date) -> QuerySet:
+    """17.3: a return not yet sent after its due date (open), or due within ten working days (at risk: the
+    reminder to the organisation); against the organisation that makes it."""
+    returns = MonitoringReturn.objects.filter(Q(submitted_date__isnull=True) | Q(submitted_date__gt=today)).filter(
+        within_days_by_nation(
+            "due_date", rules.return_at_risk_until, today, nation="plan__relationship__compact__nation"
+        )
+    )  # read through the partial index monitoring_return_outstanding
+    return breach_rows(
+        returns,
+        compact="plan__relationship__compact_id",
+        organisation="plan__relationship__recipient_id",
+        due="due_date",
+        label="plan__relationship__reference",
+        open_when=Q(due_date__lt=today),
+    )
+
+
+# --- 12.7, 13.1, 13.3, 13.4, 19.5 notices -------------------------------------------------------
 
 
 def _notices(today: datetime.date) -> QuerySet[Notice]:
@@ -182,6 +227,16 @@ def reallocations_not_assessed(today: datetime.date) -> QuerySet:
     return _notice_rows(notices, "notice_date")
 
 
+def improvement_timetables_missing(today: datetime.date) -> QuerySet:
+    """12.7: notice of ending or reducing funding for performance, with no improvement timetable agreed with the
+    organisation on or before the day notice was given."""
+    agreed_first = ImprovementTimetable.objects.filter(
+        relationship=OuterRef("relationship_id"), agreed_on__lte=OuterRef("notice_date")
+    )
+    notices = _notices(today).filter(kind__in=ENDINGS, for_performance=True).filter(~Exists(agreed_first))
+    return _notice_rows(notices, "notice_date")
+
+
 # --- Links from flags to the pages ---------------------------------------------------------------
 
 
@@ -200,9 +255,20 @@ def notice_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
     return {pk: reverse("funding:notice_detail", args=[pk]) for pk, _label in items}
 
 
+def return_links(items: Iterable[tuple[int, str]]) -> dict[int, str]:
+    return {pk: reverse("funding:return_detail", args=[pk]) for pk, _label in items}
+
+
+def returns_opening_for(user, pks: Iterable[int]) -> set[int]:
+    """Of the returns ``pks``, those whose page opens for ``user`` (``selectors.monitoring.return_detail`` finds
+    its return among ``returns_visible_to``, and so does this): a champion sees the flag, not the return."""
+    return set(returns_visible_to(user=user).filter(pk__in=list(pks)).values_list("pk", flat=True))
+
+
 register_links(RecordType.FUNDING_RELATIONSHIP, relationship_links)
 register_links(RecordType.INVOICE, invoice_links)
 register_links(RecordType.NOTICE, notice_links)
+register_links(RecordType.MONITORING_RETURN, return_links, opens_for=returns_opening_for)
 
 _RULES = (
     (RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT, "13.1", MeasurableRule.IMPACT_ASSESSMENT, RecordType.NOTICE,
@@ -222,6 +288,14 @@ _RULES = (
     (RuleKey.MONITORING_NOT_AGREED, "12.1", MeasurableRule.MONITORING_AGREED, RecordType.FUNDING_RELATIONSHIP,
      monitoring_not_agreed, "Monitoring arrangements are agreed on or before the day the agreement is signed.",
      False),
+    (RuleKey.MONITORING_DISPROPORTIONATE, "12.3", MeasurableRule.MONITORING_PROPORTIONATE,
+     RecordType.FUNDING_RELATIONSHIP, monitoring_disproportionate, "Monitoring is in proportion to the funding: "
+     "no more returns a year than the compact's band for its value, or the reason for asking more is recorded "
+     "with the plan.", False),
+    (RuleKey.MONITORING_RETURN_OVERDUE, "17.3", MeasurableRule.MONITORING_RETURNS, RecordType.MONITORING_RETURN,
+     monitoring_returns_overdue, "The organisation makes each monitoring return by its due date, a month after "
+     "the period it covers; a reminder shows from ten working days before. A return not yet made can still be "
+     "sent: this clears when it is.", False),
     (RuleKey.INVOICE_OVERDUE, "11.2", MeasurableRule.PROMPT_PAYMENT, RecordType.INVOICE, invoices_overdue,
      "Invoices are paid within the compact's number of working days after receipt.", True),
     (RuleKey.INVOICE_PAID_LATE, "11.2", MeasurableRule.PROMPT_PAYMENT, RecordType.INVOICE, invoices_paid_late,
@@ -229,6 +303,10 @@ _RULES = (
     (RuleKey.REALLOCATION_NOT_ASSESSED, "19.5", MeasurableRule.REALLOCATION_ASSESSED, RecordType.NOTICE,
      reallocations_not_assessed, "When a strategic grant to an organisation serving people with a protected "
      "characteristic is withdrawn, how the money is reallocated is assessed.", False),
+    (RuleKey.IMPROVEMENT_TIMETABLE_MISSING, "12.7", MeasurableRule.IMPROVEMENT_TIMETABLE, RecordType.NOTICE,
+     improvement_timetables_missing, "Before funding is ended or reduced for performance, the problems are "
+     "discussed with the organisation and a timetable of improvement actions agreed, on or before the day "
+     "notice is given.", False),
 )  # fmt: skip
 
 for key, clause, commitment_rule, record_type, breaches, explanation, payments in _RULES:

@@ -24,6 +24,8 @@ PORTSMOUTH = {
     R.FUNDING_TERM: "9.1",
     R.DECLINE_FEEDBACK: "9.3",
     R.MONITORING_AGREED: "12.1",
+    R.MONITORING_PROPORTIONATE: "12.3",  # monitoring in proportion to the nature and size of the work
+    R.MONITORING_RETURNS: "17.3",  # the VCS side: systems in place to deliver the reporting required
     R.IMPROVEMENT_TIMETABLE: "12.7",
     R.REALLOCATION_ASSESSED: "19.5",
     R.COMPACT_REVIEW: None,  # the framework names a review group but promises no review of the compact
@@ -44,6 +46,8 @@ LEICESTERSHIRE = {
     R.FUNDING_TERM: "PSA 11",  # at least three years where appropriate; research may be shorter
     R.DECLINE_FEEDBACK: None,
     R.MONITORING_AGREED: None,  # PSA 10 asks for proportionate monitoring, not monitoring agreed beforehand
+    R.MONITORING_PROPORTIONATE: "PSA 10",  # monitoring and accountability in proportion to the funding's amount
+    R.MONITORING_RETURNS: "VCS 5",  # the sector accepts a contract brings a duty to monitor and report to the funder
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "8",  # section 8: the compact and its action plan reviewed every year (VCS 19: the plan only)
@@ -64,6 +68,11 @@ NOTTINGHAMSHIRE = {
     R.FUNDING_TERM: None,
     R.DECLINE_FEEDBACK: None,
     R.MONITORING_AGREED: None,
+    # Key priority 2 hopes for monitoring in proportion to the funding in its narrative, but none of its numbered
+    # actions promises it (KP2.1 asks for simple funding arrangements in general; PUB 6 for monitoring against the
+    # sector's quality standards, not in proportion to the award).
+    R.MONITORING_PROPORTIONATE: None,
+    R.MONITORING_RETURNS: None,  # VCS 1 meets duties to funders in general; no promise about reports or returns
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "LF.1",  # the framework is reviewed regularly (Looking to the Future, Next steps)

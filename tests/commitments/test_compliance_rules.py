@@ -26,7 +26,7 @@ from tests.commitments.factories import (
     SignatureFactory,
 )
 from tests.consultations.factories import ConsultationFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, NoticeFactory
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, MonitoringReturnFactory, NoticeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +210,15 @@ def _notice():
     return notice.pk, notice.relationship.reference, f"/funding/notices/{notice.pk}/"
 
 
+def _monitoring_return():
+    monitoring_return = MonitoringReturnFactory()
+    return (
+        monitoring_return.pk,
+        monitoring_return.plan.relationship.reference,
+        f"/funding/returns/{monitoring_return.pk}/",
+    )
+
+
 # A builder per record type: it stores a record and returns its id, the label its flags carry, and its page.
 RECORDS = {
     RecordType.COMPACT: _compact,
@@ -218,6 +227,7 @@ RECORDS = {
     RecordType.FUNDING_RELATIONSHIP: _relationship,
     RecordType.INVOICE: _invoice,
     RecordType.NOTICE: _notice,
+    RecordType.MONITORING_RETURN: _monitoring_return,
 }
 
 

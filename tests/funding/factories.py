@@ -12,7 +12,20 @@ import factory
 from commitments.models import Signature
 from commitments.services import signature_record_signed
 from funding import services
-from funding.models import Decision, FundingRelationship, Invoice, Mechanism, Notice
+from funding.models import (
+    ChangeKind,
+    Decision,
+    FundingRelationship,
+    ImprovementTimetable,
+    Invoice,
+    Mechanism,
+    MonitoringPlan,
+    MonitoringReturn,
+    MonitoringTemplate,
+    Notice,
+    SignificantChange,
+)
+from funding.services import monitoring
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
 
 
@@ -112,3 +125,95 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.notice_record(actor=None, **{"today": kwargs["notice_date"], **kwargs})
+
+
+# --- Monitoring (12.1-12.5, 17.3, 17.4) and improvement timetables (12.7) -------------------------------------------
+
+QUESTIONS = "How many people did the project reach?\nWhat difference has it made to them?"
+PURPOSE = "Reported to the cabinet each year, and used to plan next year's funding."
+
+
+class MonitoringTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MonitoringTemplate
+
+    compact = factory.SubFactory(CompactFactory)
+    name = factory.Sequence(lambda n: f"Standard monitoring {n}")
+    questions = QUESTIONS
+    purpose = PURPOSE
+    service_user_views = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return monitoring.monitoring_template_create(actor=None, **kwargs)
+
+
+class MonitoringPlanFactory(factory.django.DjangoModelFactory):
+    """A plan set through the service (its band stored, its returns scheduled) on ``today``: by default once a
+    year, for funding of £30,000 (the shipped bands allow two), not yet agreed. The default award runs from
+    1 April 2027 to 31 March 2030, so the returns cover the years to 31 March 2028, 2029 and 2030."""
+
+    class Meta:
+        model = MonitoringPlan
+
+    relationship = factory.SubFactory(AwardedFundingFactory)
+    questions = QUESTIONS
+    purpose = PURPOSE
+    returns_per_year = 1
+    service_user_views = False
+    agreed_on = None
+    disproportion_reason = ""
+    today = datetime.date(2027, 3, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return monitoring.monitoring_plan_set(actor=None, **kwargs)
+
+
+class MonitoringReturnFactory(factory.django.DjangoModelFactory):
+    """A return recorded as it happened (``return_record``), its due date counted from its period's end: by
+    default the first of a twice-yearly plan's (which the plan scheduled already), due 1 November 2027."""
+
+    class Meta:
+        model = MonitoringReturn
+
+    plan = factory.SubFactory(MonitoringPlanFactory, returns_per_year=2)
+    period_start = datetime.date(2027, 4, 1)
+    period_end = datetime.date(2027, 9, 30)
+    submitted_date = None
+    today = factory.LazyAttribute(lambda o: o.submitted_date or datetime.date(2027, 4, 1))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return monitoring.return_record(actor=None, **kwargs)
+
+
+class ImprovementTimetableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImprovementTimetable
+
+    relationship = factory.SubFactory(AwardedFundingFactory)
+    problems = "Sessions were cancelled for lack of volunteers."
+    agreed_on = datetime.date(2027, 6, 1)
+    review_on = datetime.date(2027, 8, 2)
+    actions = factory.LazyAttribute(lambda o: [("Recruit and train four more volunteers", o.review_on)])
+    today = factory.LazyAttribute(lambda o: o.agreed_on)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return monitoring.improvement_timetable_agree(actor=None, **kwargs)
+
+
+class SignificantChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignificantChange
+
+    relationships = factory.LazyFunction(lambda: [AwardedFundingFactory()])
+    organisation = factory.LazyAttribute(lambda o: o.relationships[0].recipient)
+    kind = ChangeKind.MANAGEMENT
+    description = "Our chief officer leaves at the end of the month; the chair steps in until a new one starts."
+    today = datetime.date(2027, 6, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return monitoring.significant_change_tell(actor=None, **kwargs)
