@@ -1,6 +1,8 @@
 """The funding rules at their edges, with real UK dates (bank holidays as published on GOV.UK)."""
 
 from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -482,3 +484,232 @@ def test_decline_feedback_missing(feedback, missing):
 )
 def test_monitoring_agreed_in_time(agreed, signed, verdict):
     assert rules.monitoring_agreed_in_time(monitoring_agreed=agreed, agreement_signed=signed) is verdict
+
+
+# --- 12.3: monitoring in proportion to the funding ------------------------------------------------------------------
+
+BANDS = {"small_below": 10_000, "small_returns": 1, "medium_below": 100_000, "medium_returns": 2, "large_returns": 4}
+
+
+@pytest.mark.parametrize(
+    ("amount", "allowed"),
+    [
+        pytest.param("0", 1, id="nothing"),
+        pytest.param("9999.99", 1, id="a-penny-under-10000-small"),
+        pytest.param("10000", 2, id="10000-medium"),
+        pytest.param("10000.01", 2, id="a-penny-over-10000"),
+        pytest.param("99999.99", 2, id="a-penny-under-100000-medium"),
+        pytest.param("100000", 4, id="100000-large"),
+        pytest.param("2500000", 4, id="millions-large"),
+    ],
+)
+def test_monitoring_returns_allowed_by_the_shipped_bands(amount, allowed):
+    assert rules.monitoring_returns_allowed(Decimal(amount), **BANDS) == allowed
+
+
+@pytest.mark.parametrize(
+    ("amount", "allowed"),
+    [
+        pytest.param("4999.99", 2, id="under-the-small-limit"),
+        pytest.param("5000", 3, id="at-the-small-limit"),
+        pytest.param("49999.99", 3, id="under-the-medium-limit"),
+        pytest.param("50000", 12, id="at-the-medium-limit"),
+    ],
+)
+def test_monitoring_returns_allowed_by_a_compacts_own_bands(amount, allowed):
+    bands = {"small_below": 5_000, "small_returns": 2, "medium_below": 50_000, "medium_returns": 3, "large_returns": 12}
+
+    assert rules.monitoring_returns_allowed(Decimal(amount), **bands) == allowed
+
+
+@pytest.mark.parametrize(
+    ("returns_per_year", "allowed", "reason", "proportionate"),
+    [
+        pytest.param(1, 2, "", True, id="below-the-band"),
+        pytest.param(2, 2, "", True, id="at-the-band"),
+        pytest.param(4, 2, "", False, id="above-the-band"),
+        pytest.param(4, 2, None, False, id="above-the-band-no-reason"),
+        pytest.param(4, 2, "  \n", False, id="above-the-band-whitespace-only"),
+        pytest.param(4, 2, "A new service: quarterly figures for its first year.", True, id="above-the-band-explained"),
+        pytest.param(12, 4, "Monthly safeguarding figures the law asks for.", True, id="monthly-explained"),
+    ],
+)
+def test_monitoring_proportionate(returns_per_year, allowed, reason, proportionate):
+    assert (
+        rules.monitoring_proportionate(returns_per_year=returns_per_year, allowed=allowed, reason=reason)
+        is proportionate
+    )
+    assert (
+        rules.monitoring_reason_missing(returns_per_year=returns_per_year, allowed=allowed, reason=reason)
+        is not proportionate
+    )
+
+
+# --- The periods a plan's returns cover ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "per_year", "periods"),
+    [
+        pytest.param(
+            date(2027, 4, 1),
+            date(2030, 3, 31),
+            1,
+            [
+                (date(2027, 4, 1), date(2028, 3, 31)),
+                (date(2028, 4, 1), date(2029, 3, 31)),
+                (date(2029, 4, 1), date(2030, 3, 31)),
+            ],
+            id="yearly-over-three-years",
+        ),
+        pytest.param(
+            date(2027, 4, 1),
+            date(2028, 3, 31),
+            4,
+            [
+                (date(2027, 4, 1), date(2027, 6, 30)),
+                (date(2027, 7, 1), date(2027, 9, 30)),
+                (date(2027, 10, 1), date(2027, 12, 31)),
+                (date(2028, 1, 1), date(2028, 3, 31)),
+            ],
+            id="quarterly-over-a-year",
+        ),
+        pytest.param(
+            date(2027, 4, 1),
+            date(2028, 1, 15),
+            2,
+            [(date(2027, 4, 1), date(2027, 9, 30)), (date(2027, 10, 1), date(2028, 1, 15))],
+            id="last-period-cut-at-the-end",
+        ),
+        pytest.param(
+            date(2027, 4, 1),
+            date(2027, 10, 1),
+            2,
+            [(date(2027, 4, 1), date(2027, 9, 30)), (date(2027, 10, 1), date(2027, 10, 1))],
+            id="a-last-period-of-one-day",
+        ),
+        pytest.param(
+            date(2027, 4, 1),
+            None,
+            2,
+            [(date(2027, 4, 1), date(2027, 9, 30)), (date(2027, 10, 1), date(2028, 3, 31))],
+            id="open-ended-a-year-of-periods",
+        ),
+        pytest.param(
+            date(2028, 1, 31),
+            date(2028, 5, 30),
+            12,
+            [
+                (date(2028, 1, 31), date(2028, 2, 28)),
+                (date(2028, 2, 29), date(2028, 3, 30)),
+                (date(2028, 3, 31), date(2028, 4, 29)),
+                (date(2028, 4, 30), date(2028, 5, 30)),
+            ],
+            id="monthly-from-31-january-leap-year-no-drift",
+        ),
+        pytest.param(
+            date(2027, 1, 31),
+            date(2027, 3, 30),
+            12,
+            [(date(2027, 1, 31), date(2027, 2, 27)), (date(2027, 2, 28), date(2027, 3, 30))],
+            id="monthly-from-31-january",
+        ),
+        pytest.param(
+            date(2028, 2, 29),
+            date(2030, 2, 27),
+            1,
+            [(date(2028, 2, 29), date(2029, 2, 27)), (date(2029, 2, 28), date(2030, 2, 27))],
+            id="yearly-from-29-february",
+        ),
+        pytest.param(date(2027, 4, 1), date(2027, 4, 1), 4, [(date(2027, 4, 1), date(2027, 4, 1))], id="one-day"),
+        pytest.param(date(2027, 4, 1), date(2027, 3, 31), 4, [], id="ends-before-it-starts"),
+    ],
+)
+def test_return_periods(start, end, per_year, periods):
+    found = rules.return_periods(start, end, returns_per_year=per_year)
+
+    assert found == periods
+    assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in pairwise(found))
+
+
+@pytest.mark.parametrize("per_year", [0, 5, 7, 24, -1])
+def test_return_periods_refuse_a_frequency_that_does_not_divide_the_year(per_year):
+    with pytest.raises(ValueError, match="must divide 12"):
+        rules.return_periods(date(2027, 4, 1), None, returns_per_year=per_year)
+
+
+# --- 17.3: a return's due date -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period_end", "nation", "due"),
+    [
+        pytest.param(date(2027, 6, 30), ENG, date(2027, 7, 30), id="a-month-later-a-friday"),
+        pytest.param(date(2027, 9, 30), ENG, date(2027, 11, 1), id="saturday-moves-to-monday"),
+        pytest.param(date(2027, 1, 31), SCT, date(2027, 3, 1), id="31-jan-clamps-to-sunday-28-feb-then-monday"),
+        pytest.param(date(2027, 12, 31), ENG, date(2028, 1, 31), id="31-dec-to-31-jan"),
+        pytest.param(date(2028, 1, 31), ENG, date(2028, 2, 29), id="31-jan-to-29-feb-leap-year"),
+        pytest.param(date(2028, 2, 29), SCT, date(2028, 3, 29), id="29-feb-to-29-mar"),
+        pytest.param(date(2028, 3, 31), ENG, date(2028, 5, 2), id="sunday-then-early-may-bank-holiday"),
+        pytest.param(date(2027, 2, 28), ENG, date(2027, 3, 30), id="sunday-then-easter-monday-eng"),
+        pytest.param(date(2027, 2, 28), SCT, date(2027, 3, 29), id="sunday-then-easter-monday-worked-sct"),
+        pytest.param(date(2027, 10, 31), ENG, date(2027, 11, 30), id="31-oct-clamps-to-30-nov-eng"),
+        pytest.param(date(2027, 10, 31), SCT, date(2027, 12, 1), id="st-andrews-day-sct"),
+        pytest.param(date(2027, 12, 4), ENG, date(2028, 1, 4), id="4-jan-2028-worked-eng"),
+        pytest.param(date(2027, 12, 4), SCT, date(2028, 1, 5), id="2-jan-substitute-sct"),
+        pytest.param(date(2027, 11, 25), ENG, date(2027, 12, 29), id="christmas-saturday-and-two-substitutes"),
+        pytest.param(date(2027, 7, 2), SCT, date(2027, 8, 3), id="first-monday-of-august-sct"),
+        pytest.param(date(2027, 7, 2), ENG, date(2027, 8, 2), id="first-monday-of-august-worked-eng"),
+    ],
+)
+def test_return_due_date(period_end, nation, due):
+    found = rules.return_due_date(period_end, nation=nation)
+
+    assert found == due
+    assert rules.is_working_day(found, nation=nation)
+    assert found >= rules.add_months(period_end, 1)
+
+
+@pytest.mark.parametrize(
+    ("today", "nation", "until"),
+    [
+        pytest.param(date(2027, 3, 15), ENG, date(2027, 3, 31), id="good-friday-and-easter-monday-skipped-eng"),
+        pytest.param(date(2027, 3, 15), SCT, date(2027, 3, 30), id="only-good-friday-skipped-sct"),
+        pytest.param(date(2027, 12, 13), ENG, date(2027, 12, 29), id="christmas-substitutes-skipped"),
+        pytest.param(date(2027, 6, 5), ENG, date(2027, 6, 18), id="from-a-saturday"),
+        pytest.param(date(2027, 6, 7), ENG, date(2027, 6, 21), id="from-a-monday"),
+    ],
+)
+def test_a_return_not_yet_made_is_at_risk_up_to_ten_working_days_ahead(today, nation, until):
+    assert rules.RETURN_REMINDER_WORKING_DAYS == 10
+    assert rules.return_at_risk_until(today, nation=nation) == until
+
+
+@pytest.mark.parametrize(
+    ("submitted", "today", "verdict"),
+    [
+        pytest.param(None, date(2027, 11, 1), None, id="not-sent-due-today"),
+        pytest.param(None, date(2027, 11, 2), False, id="not-sent-a-day-after"),
+        pytest.param(date(2027, 11, 1), date(2027, 11, 1), True, id="sent-on-the-due-date"),
+        pytest.param(date(2027, 11, 2), date(2027, 11, 30), False, id="sent-a-day-late"),
+        pytest.param(date(2027, 11, 2), date(2027, 11, 1), None, id="sent-later-not-seen-early"),
+    ],
+)
+def test_return_made_on_time(submitted, today, verdict):
+    assert rules.return_made_on_time(due=date(2027, 11, 1), submitted=submitted, today=today) is verdict
+
+
+# --- 12.7: an improvement timetable before notice for performance ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("agreed", "in_time"),
+    [
+        pytest.param(None, False, id="never-agreed"),
+        pytest.param(date(2027, 8, 31), True, id="agreed-the-day-before-the-notice"),
+        pytest.param(date(2027, 9, 1), True, id="agreed-the-day-of-the-notice"),
+        pytest.param(date(2027, 9, 2), False, id="agreed-the-day-after-the-notice"),
+    ],
+)
+def test_improvement_timetable_in_time(agreed, in_time):
+    assert rules.improvement_timetable_in_time(agreed=agreed, notice_given=date(2027, 9, 1)) is in_time
