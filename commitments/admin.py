@@ -9,6 +9,7 @@ from .models import (
     Commitment,
     Community,
     Compact,
+    IdentifierChange,
     Organisation,
     Principle,
     Section,
@@ -114,3 +115,23 @@ class ChampionAdmin(CheckedInitialData, PrivateHistoryAdmin):
 class CommunityAdmin(admin.ModelAdmin):
     list_display = ["name", "protected_characteristic"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(IdentifierChange)
+class IdentifierChangeAdmin(PrivateHistoryAdmin):
+    """Requests to change registration numbers, read-only with their history: an administrator decides them on the
+    portal's page, whose service applies approved numbers to the organisation and works its Org-ID out again."""
+
+    list_display = ["organisation", "status", "requested_at", "requested_by", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["organisation__name", "charity_number", "company_number", "scottish_charity_number"]
+    list_select_related = ["organisation", "requested_by", "decided_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

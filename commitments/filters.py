@@ -15,6 +15,7 @@ from .models import (
     Organisation,
     OrganisationType,
     RuleKey,
+    Service,
     Side,
     Signature,
     SignatureStatus,
@@ -35,6 +36,14 @@ class SignatoryFilter(PortalFilterSet):
         empty_label="Any",
         to_field_name="slug",
     )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.all(),
+        field_name="services",
+        label="Service offered",
+        empty_label="Any service",
+        to_field_name="slug",
+    )
+    area = django_filters.CharFilter(field_name="area_served", lookup_expr="icontains", label="Area served contains")
     compact = django_filters.ModelChoiceFilter(
         queryset=Compact.objects.all(),
         method="signed",

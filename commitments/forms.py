@@ -8,8 +8,9 @@ from compact_portal.forms import DATE_INPUT, PlausibleDates, ValidatedByService,
 from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.periods import Period, PeriodError
 
-from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation
+from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation, Service
 from .selectors.dashboard import TREND_STEPS
+from .services.entries import ENTRY_FIELDS
 
 FIRST_YEAR = 1998  # the national Compact was agreed in 1998: no period before it is worth choosing
 
@@ -57,6 +58,102 @@ class SignUpForm(OneTimeKeyForm, ValidatedByService, forms.ModelForm):
             Fieldset("Contact details", "address", "postcode", "email", "phone", "website"),
         )
         self.helper.add_input(Submit("submit", "Apply to sign"))
+
+
+class EntryForm(ValidatedByService, forms.ModelForm):
+    """An organisation's own directory entry, as its members keep it (``organisation_entry_update`` saves it)."""
+
+    website = forms.URLField(required=False, assume_scheme="https", help_text="Its address, e.g. www.example.org.")
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Services you offer",
+        help_text="Tick each kind of service; people looking in the directory can choose one.",
+    )
+    communities = forms.ModelMultipleChoiceField(
+        queryset=Community.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Communities you serve",
+        help_text="The first nine are the protected characteristics of the Equality Act 2010.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [*ENTRY_FIELDS, "services", "communities"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "aims_and_services": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "paid_staff": "A small group has two paid staff or fewer.",
+            "governing_document": "The document that sets up the organisation and its rules.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(
+            None,
+            Fieldset("What you do", "aims_and_services", "services", "area_served", "communities"),
+            Fieldset("Contact details", "email", "phone", "website", "address", "postcode"),
+            Fieldset("About the organisation", "paid_staff", "governing_document"),
+        )
+
+
+class IdentifierChangeForm(OneTimeKeyForm, forms.Form):
+    """A member asks an administrator to change the registration numbers (``identifier_change_request``)."""
+
+    charity_number = forms.CharField(
+        label="Charity number (England and Wales)",
+        required=False,
+        help_text="6 or 7 digits, if you are registered with the Charity Commission. Leave blank if not.",
+    )
+    scottish_charity_number = forms.CharField(
+        label="Scottish charity number", required=False, help_text="SC and 6 digits, if you are registered with OSCR."
+    )
+    company_number = forms.CharField(
+        label="Company number", required=False, help_text="8 characters, if you are registered with Companies House."
+    )
+    reason = forms.CharField(
+        label="Why do the numbers change?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say why the numbers change, so the administrator can check them."},
+        help_text="For example: we became a charitable incorporated organisation and have a new charity number.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(
+            "Ask to change the numbers", "charity_number", "scottish_charity_number", "company_number", "reason"
+        )
+
+
+class IdentifierDecisionForm(forms.Form):
+    """An administrator's decision on a change of registration numbers (``identifier_change_decide``)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve: the directory shows the new numbers"), ("refuse", "Refuse: keep the numbers")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        label="Note to the organisation",
+        help_text="Required when you refuse; the organisation's members read it on their entry's page.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("Record the decision", "decision", "note")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuse" and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say why the numbers are not changed; the organisation reads it.")
+        return cleaned
 
 
 class DecisionForm(forms.Form):

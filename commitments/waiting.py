@@ -4,14 +4,19 @@ For a Compact champion, in the compacts they are appointed to (``Champion``): th
 last visit, one item a compact; the applications to sign those compacts, waiting for a decision; and the
 compact's yearly review, from three months before its date (the compact's review clause, or the portal's default).
 
+For a Compact champion too: the directory entries of the organisations that have signed their compacts changed
+since their last visit, one item an organisation, naming the fields that changed (from the entries' history).
+
 For a VCS member: the applications their organisations made to sign a compact, while no champion has decided.
 
 For an administrator: the compliance checks that failed or whose run died since the last full check that
-finished cleanly, and the PDF reports that failed and were not asked for again. Neither is a promise of a
+finished cleanly, the PDF reports that failed and were not asked for again, and the requests to change an
+organisation's registration numbers waiting for approval. Neither is a promise of a
 compact, so they cite no clause: they are the portal's own jobs, and the item says what went wrong instead.
 
 Each source takes a fixed number of queries whatever the number of records: one for the records (grouped in the
-database where an item summarises many), and for the review one more for the clauses the compacts give it.
+database where an item summarises many), for the review one more for the clauses the compacts give it, and for the
+changed entries at most four (``selectors.entry_changes_since``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from .models import (
     ComplianceRun,
     Flag,
     MeasurableRule,
+    Organisation,
     ReportStatus,
     RuleCheck,
     RuleKey,
@@ -46,7 +52,7 @@ from .models import (
     SignatureStatus,
     Trigger,
 )
-from .selectors import Promise
+from .selectors import Promise, entry_changes_since, identifier_changes_to_decide
 from .services.digest import RUN_PRESUMED_DEAD_AFTER
 
 # Without a last visit to count from (a champion who has never signed in), flags found in the last seven days,
@@ -55,6 +61,7 @@ NEW_FLAGS_DAYS = 7
 # A compact's review is listed from this long before its date: time to plan a review with both sectors.
 REVIEW_NOTICE = relativedelta(months=3)
 REPORT_PERIODS_NAMED_AT_MOST = 3  # a compact's failed reports named in its one item; the rest are counted
+ENTRIES_LISTED_AT_MOST = 10  # changed directory entries listed one by one; the rest are counted in one item
 
 
 def _championed(person: worklist.Person) -> QuerySet[Compact]:
@@ -133,6 +140,54 @@ def applications_to_decide(person: worklist.Person) -> Iterator[worklist.Waiting
             why="An organisation signs the compact once one of its champions approves its application",
             compact=compact.name,
             nation=compact.nation,
+        )
+
+
+@worklist.source(Role.CHAMPION)
+def changed_entries(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The directory entries of the organisations that have signed the champion's compacts (and not withdrawn)
+    changed since their last visit (the day of it, as for new flags: ``new_flags_since``), each naming the fields
+    that changed and linking to the entry; after ``ENTRIES_LISTED_AT_MOST``, one item counts the rest. Nothing to
+    decide: the champion knows who changed what. At most four queries (``selectors.entry_changes_since``)."""
+    since = new_flags_since(person)
+    signed = Signature.objects.filter(
+        organisation=OuterRef("pk"), status=SignatureStatus.APPROVED, compact__in=_championed(person)
+    )
+    changes = entry_changes_since(
+        organisations=Organisation.objects.filter(Exists(signed)),
+        since=timezone.make_aware(datetime.datetime.combine(since, datetime.time.min)),
+    )
+    if person.last_visit is None:
+        when = "in the last 7 days; you have not visited before"
+    else:
+        when = f"on or after {long_date(since)}, the day of your last visit"
+    why = (
+        f"Changed {when}. Organisations keep their own entries; each change is in the entry's history with who made it"
+    )
+    for change in changes[:ENTRIES_LISTED_AT_MOST]:
+        what = f"{change.name} changed its directory entry: {', '.join(change.fields)}"
+        by = f" by {change.by}" if change.by else ""
+        yield worklist.Waiting(
+            role=Role.CHAMPION,
+            kind="entry_changed",
+            key=f"{change.organisation_id}-{change.history_id}",
+            what=f"{what} (last changed on {long_date(timezone.localdate(change.at))}{by})",
+            action="See the entry",
+            url=reverse("commitments:signatory_detail", args=[change.slug]),
+            why=why,
+        )
+    more = changes[ENTRIES_LISTED_AT_MOST:]
+    if more:
+        yield worklist.Waiting(
+            role=Role.CHAMPION,
+            kind="entries_changed",
+            key=f"{since.isoformat()}-{more[-1].history_id}",
+            what=f"{len(more)} more directory entr{'ies' if len(more) != 1 else 'y'} changed: "
+            + ", ".join(change.name for change in more[:REPORT_PERIODS_NAMED_AT_MOST])
+            + (" and others" if len(more) > REPORT_PERIODS_NAMED_AT_MOST else ""),
+            action="See the directory",
+            url=reverse("commitments:directory"),
+            why=why,
         )
 
 
@@ -307,4 +362,23 @@ def failed_reports(person: worklist.Person) -> Iterator[worklist.Waiting]:
             f"The error: {_first_line(failed[0].failure_reason)}",
             compact=compact.name,
             nation=compact.nation,
+        )
+
+
+@worklist.source(Role.ADMINISTRATOR)
+def registration_numbers_to_approve(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """Each request to change an organisation's registration numbers waiting for an administrator, oldest first
+    (one query). The Org-ID is worked out from the numbers, so they change only once approved; no compact sets a
+    time for it, so a request has no date."""
+    for change in identifier_changes_to_decide():
+        yield worklist.Waiting(
+            role=Role.ADMINISTRATOR,
+            kind="registration_numbers",
+            key=str(change.pk),
+            what=f"Registration numbers to approve: {change.organisation} asked on "
+            f"{long_date(timezone.localdate(change.requested_at))}",
+            action="Approve or refuse the numbers",
+            url=reverse("commitments:identifier_change_decide", args=[change.pk]),
+            why="The portal's own check, not a compact's promise: the Org-ID is worked out from these numbers, so "
+            "the directory shows new ones once an administrator approves them",
         )

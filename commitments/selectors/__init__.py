@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
@@ -19,6 +19,8 @@ from ..models import (
     Flag,
     FlagEvent,
     FlagStatus,
+    IdentifierChange,
+    IdentifierChangeStatus,
     Organisation,
     RuleKey,
     Section,
@@ -68,6 +70,7 @@ def signatories() -> QuerySet[Organisation]:
 def signatory_detail(*, slug: str) -> Organisation:
     return Organisation.objects.prefetch_related(
         "communities",
+        "services",
         Prefetch("signatures", queryset=Signature.objects.select_related("compact").order_by("compact__name")),
         Prefetch("champions", queryset=Champion.objects.select_related("compact", "user")),
     ).get(slug=slug)
@@ -94,6 +97,129 @@ def organisations_acting_for(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__role__in=[Role.OFFICER, Role.VCS_MEMBER]
     ).distinct()
+
+
+# --- Organisations' own directory entries ------------------------------------------------------------------------
+
+
+def entries_editable_by(*, user: User) -> QuerySet[Organisation]:
+    """The organisations whose directory entry ``user`` may edit: those in which they hold any role (a VCS member,
+    an officer, a champion appointed there...), or every one for an administrator. None for a visitor."""
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.has_role(Role.ADMINISTRATOR):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(Exists(Membership.objects.filter(user=user, organisation=OuterRef("pk"))))
+
+
+def may_edit_entry(*, user: User, organisation: Organisation) -> bool:
+    return entries_editable_by(user=user).filter(pk=organisation.pk).exists()
+
+
+def latest_identifier_change(*, organisation: Organisation) -> IdentifierChange | None:
+    """The organisation's latest request to change its registration numbers, whatever became of it."""
+    return organisation.identifier_changes.select_related("requested_by", "decided_by").first()
+
+
+def identifier_changes_to_decide() -> QuerySet[IdentifierChange]:
+    """Requests to change registration numbers waiting for an administrator, oldest first."""
+    return (
+        IdentifierChange.objects.filter(status=IdentifierChangeStatus.PENDING)
+        .select_related("organisation", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+# What the history of an organisation tracks that is bookkeeping, not its entry.
+_NOT_ENTRY_FIELDS = frozenset({"id", "created_at", "updated_at"})
+_ENTRY_FIELD_NAMES = {"communities": "communities served", "services": "services offered"}
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """What changed in one organisation's directory entry since a moment: the fields (their names, in the entry's
+    order), when it was last changed and by whom ("" when no one signed in made it: an import, a command)."""
+
+    organisation_id: int
+    name: str
+    slug: str
+    fields: tuple[str, ...]
+    at: datetime.datetime
+    by: str
+    history_id: int  # its latest version, so an item about it is new when it changes again
+
+
+def entry_field_label(name: str) -> str:
+    """A field of an organisation's entry in words, as the pages and lists of changes name it: "contact e-mail"."""
+    return _ENTRY_FIELD_NAMES.get(name) or str(Organisation._meta.get_field(name).verbose_name)
+
+
+def _entry_fields() -> list[tuple[str, str]]:
+    """(attribute, name in words) of each field of an organisation's history that is part of its entry."""
+    plain = [
+        (field.attname, entry_field_label(field.name))
+        for field in Organisation._meta.concrete_fields
+        if field.name not in _NOT_ENTRY_FIELDS
+    ]
+    return plain + list(_ENTRY_FIELD_NAMES.items())
+
+
+def entry_changes_since(*, organisations: QuerySet[Organisation], since: datetime.datetime) -> list[EntryChange]:
+    """The entries of ``organisations`` changed since ``since``, from their history: each one's latest version
+    compared with its last version before ``since``, so a change made and undone in between shows nothing (nor
+    does an organisation new since then: there is nothing to compare). By name. At most four queries whatever the
+    number of organisations and versions: the latest versions, the versions before, and the communities and
+    services each of those versions held (one when nothing changed)."""
+    historical = Organisation.history.model
+    latest = historical.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    before = latest.filter(history_date__lt=since)
+    changed = list(
+        historical.objects.filter(id__in=organisations.values("pk"), history_date__gte=since)
+        .filter(Exists(before), history_id=Subquery(latest.values("history_id")[:1]))
+        .select_related("history_user")
+        .order_by("name", "id")
+    )
+    if not changed:
+        return []
+    earlier = {
+        version.id: version
+        for version in historical.objects.filter(
+            id__in=[version.id for version in changed], history_date__lt=since
+        ).filter(history_id=Subquery(before.values("history_id")[:1]))
+    }
+    versions = [version.history_id for version in changed] + [version.history_id for version in earlier.values()]
+    held: dict[tuple[str, int], set[int]] = {}
+    for name, related in (("communities", "community_id"), ("services", "service_id")):
+        through = historical._meta.get_field(f"historicalorganisation_{name}").related_model
+        for history_id, pk in through.objects.filter(history_id__in=versions).values_list("history_id", related):
+            held.setdefault((name, history_id), set()).add(pk)
+
+    def value(version, attribute):
+        if attribute in _ENTRY_FIELD_NAMES:
+            return held.get((attribute, version.history_id), set())
+        return getattr(version, attribute)
+
+    found = []
+    for version in changed:
+        previous = earlier[version.id]
+        fields = tuple(
+            label for attribute, label in _entry_fields() if value(version, attribute) != value(previous, attribute)
+        )
+        if not fields:
+            continue
+        user = version.history_user
+        found.append(
+            EntryChange(
+                organisation_id=version.id,
+                name=version.name,
+                slug=version.slug,
+                fields=fields,
+                at=version.history_date,
+                by=(user.full_name or user.email) if user else "",
+                history_id=version.history_id,
+            )
+        )
+    return found
 
 
 # --- Compliance flags ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.services import membership_grant, user_create
 from compact_portal.one_time import once
+from compact_portal.services import validated_save
 
 from .. import validators
 from ..models import (
@@ -174,13 +175,17 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(
-    *, organisation: Organisation, communities: Iterable[Community] | None = None, **fields
+    *,
+    organisation: Organisation,
+    communities: Iterable[Community] | None = None,
+    actor: User | None = None,
+    **fields,
 ) -> Organisation:
-    """Change an organisation's details; history keeps the previous values."""
+    """Change an organisation's details; history keeps the previous values, credited to ``actor`` when given
+    (otherwise to the signed-in person)."""
     for field, value in fields.items():
         setattr(organisation, field, value)
-    organisation.full_clean()
-    organisation.save()
+    validated_save(organisation, actor)
     if communities is not None:
         organisation.communities.set(communities)
     return organisation

@@ -1,4 +1,5 @@
-"""Compacts, signatories and champions' pages (``compacts``), and compliance flags (``flags``)."""
+"""Compacts, signatories and champions' pages (``compacts``), organisations' own entries (``entries``), and
+compliance flags (``flags``)."""
 
 from .compacts import (
     application_decide,
@@ -22,6 +23,7 @@ from .dashboard import (
     reports,
     scorecard,
 )
+from .entries import identifier_change_decide_view, identifier_change_request_view, identifier_changes, signatory_edit
 from .flags import flag_detail, flag_list, flag_reopen, flag_waive, flags_csv
 
 __all__ = [
@@ -45,7 +47,11 @@ __all__ = [
     "flag_reopen",
     "flag_waive",
     "flags_csv",
+    "identifier_change_decide_view",
+    "identifier_change_request_view",
+    "identifier_changes",
     "organisations_import_view",
     "signatory_detail",
+    "signatory_edit",
     "signature_withdraw",
 ]

@@ -78,6 +78,8 @@ def signatory_detail(request, slug):
             "organisation": organisation,
             "signatures": organisation.signatures.all(),
             "can_act": can_act,
+            "can_edit": request.user.is_authenticated
+            and selectors.may_edit_entry(user=request.user, organisation=organisation),
             "championed": championed,
         },
     )

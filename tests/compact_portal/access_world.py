@@ -34,6 +34,7 @@ from commitments.models import (
     Compact,
     ComplianceReport,
     Flag,
+    IdentifierChange,
     Organisation,
     RecordType,
     ReportStatus,
@@ -42,6 +43,7 @@ from commitments.models import (
     SignatureStatus,
 )
 from commitments.services import champion_appoint, compacts_load
+from commitments.services.entries import identifier_change_request
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
 from consultations import services as consultation_services
@@ -151,6 +153,7 @@ class World:
 
     flag: Flag  # the council's overdue invoice
     report: ComplianceReport  # ready, with its PDF
+    identifier_change: IdentifierChange  # the food bank asks to change its charity number: waiting for approval
 
     # Records only the admin shows.
     group: Group
@@ -386,4 +389,12 @@ def build_world(today: datetime.date) -> World:
         draft_document_kept=concern_draft.documents.get(),
         flag=flag,
         report=report,
+        identifier_change=identifier_change_request(
+            organisation=charity,
+            actor=vcs_member,
+            reason="We became a charitable incorporated organisation.",
+            charity_number="1187654",
+            scottish_charity_number="",
+            company_number="",
+        ),
     )

@@ -81,6 +81,7 @@ HEALTH_CHECK = (LOGIN, 404, 200, 200, 404, 200, 404, 404, 404)  # and the food b
 CASE = (LOGIN, 200, 200, 200, 200, 404, 404, 404, 404)  # the food bank's concern about the council
 COUNCIL_DRAFT = (404, 200, 404, 200, 404, 200, 404, 404, 404)  # a draft: the body, the champions, administrators
 RESPONSES = (LOGIN, 200, 403, 200, 403, 403, 404, 403, 404)  # all responses: the body and the champions
+ENTRY = (LOGIN, 404, 200, 404, 404, 200, 404, 404, 404)  # the food bank's directory entry, kept by its members
 
 HOME = To("home")
 FUNDING_LIST = To("funding:list")
@@ -126,6 +127,11 @@ PAGES = {
     "commitments:withdraw": (
         lambda w: [w.charity.slug, w.charity_signature.pk], LOGIN, 403, 200, 403, 403, 200, 403, 403, 403
     ),
+    # The food bank's own entry: its members (any role there) and administrators; no one else finds it.
+    "commitments:signatory_edit": (lambda w: [w.charity.slug], *ENTRY),
+    "commitments:identifier_change_request": (lambda w: [w.charity.slug], *ENTRY),
+    "commitments:identifier_changes": (None, *ADMIN_ONLY),
+    "commitments:identifier_change_decide": (lambda w: [w.identifier_change.pk], *ADMIN_ONLY),
     "commitments:import": (None, *ADMIN_ONLY),
     "commitments:champion_desk": (None, *CHAMPIONS),
     # --- dashboards, health checks, reports ---
@@ -276,6 +282,7 @@ ADMIN_MODELS = {
     "commitments.signature": (lambda w: w.charity_signature, FULL | HISTORY),
     "commitments.champion": (lambda w: w.championship, FULL | HISTORY),
     "commitments.community": (lambda w: Community.objects.order_by("pk").first(), FULL),
+    "commitments.identifierchange": (lambda w: w.identifier_change, READ_ONLY | HISTORY),
     "funding.fundingrelationship": (lambda w: w.funding, READ_ONLY | HISTORY),
     "funding.decision": (lambda w: w.funding.decisions.get(), READ_ONLY | HISTORY),
     "funding.invoice": (lambda w: w.invoice, READ_ONLY | HISTORY),
@@ -701,6 +708,20 @@ POSTS = {
         lambda w: _signature_status(w.charity_signature.pk),
         {"anonymous": LOGIN, "officer": 403, "champion": 403, "other_vcs_member": 403, "other_officer": 403},
         "vcs_member",
+    ),
+    "commitments:signatory_edit": Post(
+        lambda w: [w.charity.slug],
+        lambda w: {"area_served": "Changed by the matrix"},
+        lambda w: Organisation.objects.values_list("area_served", flat=True).get(pk=w.charity.pk),
+        {"anonymous": LOGIN, "officer": 404, "champion": 404, "panel_member": 404, "other_vcs_member": 404},
+        "vcs_member",
+    ),
+    "commitments:identifier_change_decide": Post(
+        lambda w: [w.identifier_change.pk],
+        lambda w: {"decision": "approve"},
+        lambda w: Organisation.objects.values_list("charity_number", flat=True).get(pk=w.charity.pk),
+        {"anonymous": LOGIN, "officer": 403, "vcs_member": 403, "champion": 403},
+        "administrator",
     ),
     "commitments:sign_up_existing": Post(
         lambda w: ["leicestershire", w.charity.slug],
