@@ -27,6 +27,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Signatories", "commitments:directory"),
     NavLink("Consultations", "consultations:register"),
     NavLink("Funding", "funding:list"),
+    NavLink("Monitoring returns", "funding:return_list"),
     NavLink("Concerns", "disputes:case_list"),
     NavLink("Flags", "commitments:flag_list"),
     NavLink("Champion's desk", "commitments:champion_desk"),

@@ -1,13 +1,13 @@
-"""The funding list's filters and sort orders (django-filter)."""
+"""The funding list's and the monitoring returns list's filters and sort orders (django-filter)."""
 
 import django_filters
 from django import forms
 from django.db.models import Q
 
 from commitments.models import Organisation, Side
-from compact_portal.filters import PortalFilterSet
+from compact_portal.filters import PortalFilterSet, StableOrdering
 
-from .models import FundingStatus, Mechanism
+from .models import FundingStatus, Mechanism, ReturnStatus
 
 
 class FundingFilter(PortalFilterSet):
@@ -78,3 +78,26 @@ class FundingFilter(PortalFilterSet):
         if recipients is not None:
             self.filters["recipient"].queryset = recipients
             self.form.fields["recipient"].queryset = recipients
+
+
+class ReturnFilter(PortalFilterSet):
+    """The monitoring returns list: by status, or only those waiting for the person (to make, or to review); by
+    due date, soonest first unless the latest are asked for. Give ``waiting``: the returns waiting for them."""
+
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices, empty_label="Any status")
+    waiting = django_filters.BooleanFilter(
+        label="Only those waiting for you", widget=forms.CheckboxInput, method="only_waiting"
+    )
+    sort = StableOrdering(
+        fields=(("due_date", "due"),),
+        field_labels={"due_date": "Due date"},
+        label="Sort by",
+        empty_label="Due date (soonest first)",
+    )
+
+    def __init__(self, *args, waiting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waiting = waiting
+
+    def only_waiting(self, queryset, name, value):
+        return queryset.filter(pk__in=self.waiting.values("pk")) if value else queryset

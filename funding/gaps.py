@@ -1,4 +1,4 @@
-"""The explanations a funding record may lack (Portsmouth 9.1, 9.2, 9.3), in words for officers.
+"""The explanations a funding record may lack (Portsmouth 9.1, 9.2, 9.3, 12.3, 12.7), in words for officers.
 
 A short term, a late award or a decline is recorded as it happened; the compact asks for an explanation of
 it, and the compliance jobs flag the record until one is added. Whether one is missing is decided by
@@ -18,7 +18,8 @@ from commitments.selectors import cite
 from compact_portal.gaps import Gap, plural
 
 from . import rules
-from .models import Decision, DecisionKind, FundingRelationship, FundingStatus
+from .models import Decision, DecisionKind, FundingRelationship, FundingStatus, NoticeKind
+from .services.monitoring import returns_allowed
 
 
 def _late_award(*, told: datetime.date, due_by: datetime.date, months: int) -> str:
@@ -148,6 +149,7 @@ def relationship_gaps(relationship: FundingRelationship) -> list[Gap]:
         )
     for decision in relationship.decisions.all():
         gaps.extend(decision_gaps(decision, compact=compact))
+    gaps.extend(monitoring_gaps(relationship))
     return gaps
 
 
@@ -170,3 +172,73 @@ def decision_gaps(decision: Decision, *, compact: Compact) -> list[Gap]:
         )
         return [Gap(MeasurableRule.DECLINE_FEEDBACK, citation, message, "Add the feedback", explain)]
     return []
+
+
+# --- Monitoring (12.3) and notices for performance (12.7) ------------------------------------------------------
+
+
+def _over_band(*, returns_per_year: int, allowed: int) -> str:
+    return (
+        f"The plan asks for {plural(returns_per_year, 'return')} a year; for funding of this value the compact's band "
+        f"allows at most {plural(allowed, 'return')}."
+    )
+
+
+def monitoring_plan_warnings(
+    *, relationship: FundingRelationship, returns_per_year: int | None, reason: str | None
+) -> dict[str, str]:
+    """{"disproportion_reason": warning} for a plan about to be saved asking for returns more often than the
+    compact's band for the funding's value allows, with no reason recorded (12.3)."""
+    if not returns_per_year:
+        return {}
+    allowed = returns_allowed(relationship)
+    if not rules.monitoring_reason_missing(returns_per_year=returns_per_year, allowed=allowed, reason=reason):
+        return {}
+    citation = cite(compact=relationship.compact, rule=MeasurableRule.MONITORING_PROPORTIONATE)
+    return {
+        "disproportion_reason": f"{_over_band(returns_per_year=returns_per_year, allowed=allowed)} Without the "
+        f"reason it is proportionate here, the plan will be flagged as not keeping {citation}."
+    }
+
+
+def monitoring_gaps(relationship: FundingRelationship) -> list[Gap]:
+    """The reason a saved plan asking more often than its band still lacks (12.3), with where to add it; read from
+    the plan as stored (``returns_allowed_per_year``, the band the flag reads)."""
+    plan = getattr(relationship, "monitoring_plan", None)
+    if plan is None or not rules.monitoring_reason_missing(
+        returns_per_year=plan.returns_per_year, allowed=plan.returns_allowed_per_year, reason=plan.disproportion_reason
+    ):
+        return []
+    citation = cite(compact=relationship.compact, rule=MeasurableRule.MONITORING_PROPORTIONATE)
+    over = _over_band(returns_per_year=plan.returns_per_year, allowed=plan.returns_allowed_per_year)
+    return [
+        Gap(
+            MeasurableRule.MONITORING_PROPORTIONATE,
+            citation,
+            f"{over} No reason it is proportionate here is recorded, which {citation} asks for.",
+            "Add the reason",
+            reverse("funding:monitoring_plan", args=[relationship.pk]) + "#id_disproportion_reason",
+        )
+    ]
+
+
+def improvement_timetable_warning(*, notice) -> str:
+    """The warning on a notice ending or reducing funding for performance reasons when no improvement timetable was
+    agreed with the organisation on or before the day notice was given (12.7); empty otherwise."""
+    if not notice.for_performance or notice.kind not in (NoticeKind.END, NoticeKind.REDUCE):
+        return ""
+    agreed = (
+        notice.relationship.improvement_timetables.filter(agreed_on__lte=notice.notice_date)
+        .order_by("-agreed_on")
+        .values_list("agreed_on", flat=True)
+        .first()
+    )
+    if rules.improvement_timetable_in_time(agreed=agreed, notice_given=notice.notice_date):
+        return ""
+    compact = notice.relationship.compact
+    return (
+        f"No improvement timetable was agreed with the organisation on or before {date_format(notice.notice_date)}. "
+        f"The notice is recorded as given, and it will be flagged as not keeping "
+        f"{cite(compact=compact, rule=MeasurableRule.IMPROVEMENT_TIMETABLE)}, which asks for the problems to be "
+        "discussed and a timetable of improvements agreed before funding ends or is reduced for performance."
+    )

@@ -22,4 +22,19 @@ urlpatterns = [
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/edit/", views.notice_edit, name="notice_edit"),
     path("organisations/<slug:slug>/", views.recipient_overview, name="recipient_overview"),
+    # Monitoring (12, 17): plans, returns, templates, significant changes, improvement timetables.
+    path("<int:pk>/monitoring/", views.monitoring_plan, name="monitoring_plan"),
+    path("<int:pk>/improvement/new/", views.timetable_create, name="timetable_create"),
+    path("improvement-actions/<int:pk>/done/", views.improvement_action_done, name="improvement_action_done"),
+    path("returns/", views.return_list, name="return_list"),
+    path("returns/<int:pk>/", views.return_detail, name="return_detail"),
+    path("returns/<int:pk>/files/<int:document_pk>/", views.return_document, name="return_document"),
+    path("monitoring-templates/", views.template_list, name="template_list"),
+    path("monitoring-templates/new/", views.template_create, name="template_create"),
+    path("monitoring-templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
+    path(
+        "organisations/<slug:slug>/significant-change/",
+        views.significant_change_create,
+        name="significant_change_create",
+    ),
 ]

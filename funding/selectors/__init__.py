@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from commitments.models import Champion, Flag, MeasurableRule, Organisation, RecordType, RuleKey
 from commitments.selectors import cite, flags_on_records
@@ -18,6 +19,7 @@ from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
 from compact_portal.figures import Verdict
 from compact_portal.formatting import long_date, money
+from compact_portal.gaps import plural
 
 from .. import rules
 from ..models import (
@@ -29,8 +31,11 @@ from ..models import (
     FundingStatus,
     Invoice,
     Notice,
+    NoticeKind,
 )
 from .figures import MULTI_YEAR, NOTICE_LONG_ENOUGH, PAID_ON_TIME, TOLD_IN_TIME
+
+ENDING_KINDS = (NoticeKind.END, NoticeKind.REDUCE)  # the notices an improvement timetable comes before (12.7)
 
 
 def _memberships(user: User, role: str, organisation_field: str):
@@ -86,7 +91,7 @@ def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
     """
     return (
         relationships_visible_to(user=user)
-        .select_related("funder", "recipient", "compact", "created_by")
+        .select_related("funder", "recipient", "compact", "created_by", "monitoring_plan__template")
         .prefetch_related(
             # Each record's verdicts come from the measures the dashboards count with (selectors/figures.py), so
             # the page and every figure say the same about it.
@@ -107,21 +112,41 @@ def relationship_detail(*, user: User, pk: int) -> FundingRelationship:
                 ),
             ),
             "recipient__communities",
+            # Monitoring (12, 17): the plan's returns, the improvement timetables and the changes told.
+            "monitoring_plan__returns",
+            "improvement_timetables__actions",
+            "significant_changes",
         )
         .get(pk=pk)
     )
 
 
 def relationship_flags(*, relationship: FundingRelationship, user: User) -> QuerySet[Flag]:
-    """The flags on a relationship, its invoices and its notices (their ids come from the prefetch)."""
+    """The flags on a relationship, its invoices, its notices and its monitoring returns (their ids come from the
+    prefetch)."""
     return flags_on_records(
         records={
             RecordType.FUNDING_RELATIONSHIP: [relationship.pk],
             RecordType.INVOICE: [invoice.pk for invoice in relationship.invoices.all()],
             RecordType.NOTICE: [notice.pk for notice in relationship.notices.all()],
+            RecordType.MONITORING_RETURN: [item.pk for item in monitoring_returns(relationship)],
         },
         user=user,
     )
+
+
+def monitoring_plan_of(relationship: FundingRelationship):
+    """The relationship's monitoring plan, or None (read from ``relationship_detail``'s join)."""
+    try:
+        return relationship.monitoring_plan
+    except FundingRelationship.monitoring_plan.RelatedObjectDoesNotExist:
+        return None
+
+
+def monitoring_returns(relationship: FundingRelationship) -> list:
+    """The returns of the relationship's plan, in due-date order (none without a plan)."""
+    plan = monitoring_plan_of(relationship)
+    return list(plan.returns.all()) if plan is not None else []
 
 
 def invoice_for(*, user: User, pk: int) -> Invoice:
@@ -300,9 +325,97 @@ def relationship_timeline(
                     ),
                 )
             )
+    entries.extend(_monitoring_entries(relationship, today, cites, was_waived))
     if relationship.end_date:
         entries.append(TimelineEntry(relationship.end_date, "Funding ends"))
     return sorted(entries, key=lambda entry: entry.date)
+
+
+def _monitoring_entries(relationship: FundingRelationship, today: datetime.date, cites, was_waived):
+    """The story's monitoring: the plan (12.1–12.4) with its 12.3 verdict, each return (17.3), the improvement
+    timetables (12.7) and whether a notice for performance came after one, and the significant changes the
+    organisation told (17.4). All read from ``relationship_detail``'s joins and prefetches."""
+    plan = monitoring_plan_of(relationship)
+    if plan is not None:
+        proportionate = cites(MeasurableRule.MONITORING_PROPORTIONATE)
+        band = f"the band of at most {plural(plan.returns_allowed_per_year, 'return')} a year"
+        over = plan.returns_per_year > plan.returns_allowed_per_year
+        if not over:
+            verdict, standing = f"Within {band} for the funding's value, as {proportionate} asks", Verdict.KEPT
+        elif plan.disproportion_reason:
+            verdict = f"More often than {band}, with the reason recorded, as {proportionate} allows"
+            standing = Verdict.EXPLAINED
+        else:
+            verdict = f"More often than {band}, with no reason recorded, which {proportionate} asks for"
+            standing = _standing(
+                False, was_waived(RuleKey.MONITORING_DISPROPORTIONATE, RecordType.FUNDING_RELATIONSHIP, relationship.pk)
+            )
+        agreed = relationship.monitoring_agreed_date
+        yield TimelineEntry(
+            agreed or timezone.localtime(plan.created_at).date(),
+            f"Monitoring {'agreed' if agreed else 'plan set up, not yet agreed'}: "
+            f"{plan.get_returns_per_year_display().lower()}",
+            plan.purpose,
+            verdict,
+            standing,
+        )
+        returns_rule = cites(MeasurableRule.MONITORING_RETURNS)
+        for item in plan.returns.all():
+            covers = f"{long_date(item.period_start)} to {long_date(item.period_end)}"
+            on_time = rules.return_made_on_time(due=item.due_date, submitted=item.submitted_date, today=today)
+            waived = was_waived(RuleKey.MONITORING_RETURN_OVERDUE, RecordType.MONITORING_RETURN, item.pk)
+            if item.submitted_date is not None and item.submitted_date <= today:
+                yield TimelineEntry(
+                    item.submitted_date,
+                    f"Monitoring return sent, for {covers}",
+                    item.get_status_display(),
+                    f"Sent by its due date, {long_date(item.due_date)}, as {returns_rule} asks"
+                    if on_time
+                    else f"Sent after its due date, {long_date(item.due_date)}; {returns_rule} asks for returns "
+                    "by their due dates",
+                    _standing(on_time, waived),
+                )
+            else:
+                yield TimelineEntry(
+                    item.due_date,
+                    f"Monitoring return due, for {covers}",
+                    verdict=""
+                    if on_time is None
+                    else f"Not yet made; {returns_rule} asks for returns by their due dates",
+                    standing=_standing(on_time, waived),
+                )
+    for timetable in relationship.improvement_timetables.all():
+        actions = list(timetable.actions.all())
+        yield TimelineEntry(
+            timetable.agreed_on,
+            f"Improvement timetable agreed: {plural(len(actions), 'action')}, progress reviewed on "
+            f"{long_date(timetable.review_on)}",
+            timetable.problems,
+        )
+    agreed_days = [timetable.agreed_on for timetable in relationship.improvement_timetables.all()]
+    for notice in relationship.notices.all():
+        if not notice.for_performance or notice.kind not in ENDING_KINDS:
+            continue
+        in_time = rules.improvement_timetable_in_time(
+            agreed=min(agreed_days, default=None), notice_given=notice.notice_date
+        )
+        timetable_rule = cites(MeasurableRule.IMPROVEMENT_TIMETABLE)
+        yield TimelineEntry(
+            notice.notice_date,
+            f"{notice.get_kind_display()} notice given for performance reasons",
+            verdict=f"After an improvement timetable was agreed, as {timetable_rule} asks"
+            if in_time
+            else f"With no improvement timetable agreed beforehand, which {timetable_rule} asks for",
+            standing=_standing(
+                in_time, was_waived(RuleKey.IMPROVEMENT_TIMETABLE_MISSING, RecordType.NOTICE, notice.pk)
+            ),
+        )
+    for change in relationship.significant_changes.all():
+        yield TimelineEntry(
+            change.told_on,
+            f"The organisation told of a significant change: {change.get_kind_display().lower()}",
+            change.description,
+        )
 
 
 def _invoice_entry(invoice: Invoice, nation: str, today: datetime.date, overdue_waived: bool) -> TimelineEntry:

@@ -5,6 +5,18 @@ but not change is a 403.
 """
 
 from .invoices import invoice_create, invoice_edit, payment_create
+from .monitoring import (
+    improvement_action_done,
+    monitoring_plan,
+    return_detail,
+    return_document,
+    return_list,
+    significant_change_create,
+    template_create,
+    template_edit,
+    template_list,
+    timetable_create,
+)
 from .notices import notice_create, notice_detail, notice_edit
 from .relationships import (
     decision_create,
@@ -24,8 +36,10 @@ __all__ = [
     "decision_create",
     "decision_explain",
     "funding_import_view",
+    "improvement_action_done",
     "invoice_create",
     "invoice_edit",
+    "monitoring_plan",
     "notice_create",
     "notice_detail",
     "notice_edit",
@@ -35,4 +49,12 @@ __all__ = [
     "relationship_detail",
     "relationship_edit",
     "relationship_list",
+    "return_detail",
+    "return_document",
+    "return_list",
+    "significant_change_create",
+    "template_create",
+    "template_edit",
+    "template_list",
+    "timetable_create",
 ]

@@ -20,6 +20,7 @@ from ..forms import (
     NoticeForm,
     NoticeResponseForm,
 )
+from ..gaps import improvement_timetable_warning
 from ..models import Notice
 from ._common import relationship_to_change
 
@@ -47,6 +48,8 @@ def notice_create(request, pk):
                     f"{cite(compact=relationship.compact, rule=MeasurableRule.NOTICE_PERIOD)}: it could take effect "
                     f"on {date_format(notice.earliest_effective_date)} at the earliest. It will be flagged.",
                 )
+            if not notice.already_recorded and (warning := improvement_timetable_warning(notice=notice)):
+                messages.warning(request, warning)
             return redirect(notice)
     return render(request, "funding/notice_form.html", {"form": form, "relationship": relationship})
 
@@ -77,6 +80,8 @@ def notice_edit(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, "The notice is saved.")
+            if warning := improvement_timetable_warning(notice=notice):
+                messages.warning(request, warning)
             return redirect(notice)
     return render(request, "funding/notice_form.html", {"form": form, "relationship": relationship, "notice": notice})
 

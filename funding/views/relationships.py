@@ -31,6 +31,7 @@ from ..forms import (
 from ..gaps import decision_gaps, relationship_gaps
 from ..models import Decision, DecisionKind, FundingRelationship
 from ._common import FUNDING_ROLES, LIST_PAGE_SIZE, relationship_to_change
+from .monitoring import monitoring_section
 
 
 @role_required(*FUNDING_ROLES)
@@ -131,6 +132,7 @@ def relationship_detail(request, pk):
             "gaps": relationship_gaps(relationship),
             "flags": flags,
             "today": today,
+            **monitoring_section(user=request.user, relationship=relationship),
         },
     )
 
@@ -224,10 +226,8 @@ def decision_explain(request, pk):
 def recipient_overview(request, slug):
     """A VCS organisation's funding from every public body, on one page."""
     organisation = get_object_or_404(Organisation, slug=slug)
-    is_member = (
-        request.user.has_role(Role.ADMINISTRATOR)
-        or organisation.memberships.filter(user=request.user, role=Role.VCS_MEMBER).exists()
-    )
+    own = organisation.memberships.filter(user=request.user, role=Role.VCS_MEMBER).exists()
+    is_member = own or request.user.has_role(Role.ADMINISTRATOR)
     relationships = selectors.funding_summary_for_recipient(user=request.user, organisation=organisation)
     if not is_member and not relationships.exists():
         raise Http404("No such organisation's funding")
@@ -240,6 +240,7 @@ def recipient_overview(request, slug):
             "relationships": relationships,
             "open_invoices": selectors.open_invoices_for_recipient(user=request.user, organisation=organisation),
             "notices": selectors.notices_for_recipient(user=request.user, organisation=organisation),
+            "own": own,  # a member: may tell its funders of a significant change (17.4)
             "today": today,
         },
     )
