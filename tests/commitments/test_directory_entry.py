@@ -174,6 +174,13 @@ def test_the_edit_page_shows_what_is_there_and_the_registration_numbers(client, 
     assert reverse("commitments:identifier_change_request", args=[charity.slug]) in html
 
 
+def test_the_account_page_links_to_the_entry_of_each_organisation_of_the_person(client, charity, vcs_member):
+    client.force_login(vcs_member)
+    html = client.get(reverse("account")).content.decode()
+    assert f'href="{_edit_url(charity)}"' in html
+    assert client.get(_edit_url(charity)).status_code == 200
+
+
 # --- The service and the history -----------------------------------------------------------------------------------
 
 
