@@ -1,8 +1,10 @@
 """What funding puts on the "Waiting for you" list (compact_portal/worklist.py).
 
 For an officer, for the public bodies they are an officer of, as funder: invoices to pay (11.2), decisions to
-tell (9.2) and final decisions to take on the endings and reductions the body gave notice of (13.4). For a
-VCS member, for their organisations: the notices about its funding it may still answer (13.4).
+tell (9.2), final decisions to take on the endings and reductions the body gave notice of (13.4), monitoring to
+agree before the agreement is signed, for funding starting within four weeks (12.1), and monitoring returns to
+review. For a VCS member, for their organisations: the notices about its funding it may still answer (13.4), and
+its monitoring returns due soon or past their date (17.3) or with the funder's questions to answer.
 
 Each item cites the commitment of its own compact that carries the rule, or the portal's default where the
 compact's document makes no such promise, in the words the compliance flags use (``commitments.selectors.Promise``).
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -24,12 +26,12 @@ from commitments.rulebook import within_days_by_nation
 from commitments.selectors import Promise
 from compact_portal import worklist
 from compact_portal.accounts.roles import Role
-from compact_portal.formatting import money
+from compact_portal.formatting import long_date, money
 from compact_portal.working_days import add_working_days
 
 from . import rules
 from .checks import ENDINGS
-from .models import FundingRelationship, FundingStatus, Invoice, Notice
+from .models import FundingRelationship, FundingStatus, Invoice, MonitoringReturn, Notice, ReturnStatus
 
 # A decision to tell or a final decision to take is listed from this many working days before its date: they
 # take longer to prepare than a payment, whose window is the compliance check's (rules.payment_at_risk_until).
@@ -173,3 +175,153 @@ def notices_to_answer(person: worklist.Person) -> Iterable[worklist.Waiting]:
             **promise.cited(compact),
             due=notice.response_due_by,
         )
+
+
+# --- Monitoring (12.1, 17.3) ----------------------------------------------------------------------------------------
+
+RETURN_NATION = "plan__relationship__compact__nation"  # a return's compact's nation, whose bank holidays count
+
+
+def _returns_of(organisations) -> QuerySet[MonitoringReturn]:
+    """The returns of decided funding to ``organisations`` (a member sees no undecided funding), with what an item
+    names, in due-date order."""
+    return (
+        MonitoringReturn.objects.filter(plan__relationship__recipient__in=organisations)
+        .exclude(plan__relationship__status=FundingStatus.PENDING)
+        .select_related("plan__relationship__compact", "plan__relationship__funder", "plan__relationship__recipient")
+        .order_by("due_date", "pk")
+    )
+
+
+def _return_what(item: MonitoringReturn, *, several: bool) -> str:
+    relationship = item.plan.relationship
+    what = (
+        f"Monitoring return to {relationship.funder} on {relationship.reference}, for "
+        f"{long_date(item.period_start)} to {long_date(item.period_end)}"
+    )
+    return f"{what} (for {relationship.recipient})" if several else what
+
+
+@worklist.source(Role.VCS_MEMBER)
+def monitoring_returns_due(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The organisation's returns not yet made from ten working days before their due date (the compliance check's
+    "at risk": ``rules.return_at_risk_until``), the reminder, and every one past it (17.3)."""
+    organisations = person.organisations_as(Role.VCS_MEMBER)
+    if not organisations:
+        return
+    returns = _returns_of(organisations).filter(
+        within_days_by_nation("due_date", rules.return_at_risk_until, person.today, nation=RETURN_NATION),
+        submitted_date__isnull=True,
+    )
+    promise = Promise(MeasurableRule.MONITORING_RETURNS)
+    for item in returns:
+        yield worklist.Waiting(
+            role=Role.VCS_MEMBER,
+            kind="monitoring_return_due",
+            key=str(item.pk),
+            what=_return_what(item, several=len(organisations) > 1),
+            action="Finish and send the return" if item.status == ReturnStatus.DRAFT else "Make the return",
+            url=item.get_absolute_url(),
+            **promise.cited(item.plan.relationship.compact),
+            due=item.due_date,
+        )
+
+
+@worklist.source(Role.VCS_MEMBER)
+def monitoring_returns_with_questions(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The organisation's returns on which the funder has asked questions, until it replies."""
+    organisations = person.organisations_as(Role.VCS_MEMBER)
+    if not organisations:
+        return
+    promise = Promise(MeasurableRule.MONITORING_RETURNS)
+    for item in _returns_of(organisations).filter(status=ReturnStatus.QUESTIONS):
+        yield worklist.Waiting(
+            role=Role.VCS_MEMBER,
+            kind="monitoring_return_questions",
+            key=str(item.pk),
+            what=f"The funder has questions on your return: {_return_what(item, several=len(organisations) > 1)}",
+            action="Reply to the questions",
+            url=item.get_absolute_url(),
+            **promise.cited(item.plan.relationship.compact),
+        )
+
+
+@worklist.source(Role.OFFICER)
+def monitoring_returns_to_review(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """Returns sent to the body, waiting for its review: accepted, or questions to the organisation."""
+    bodies = person.organisations_as(Role.OFFICER)
+    if not bodies:
+        return
+    returns = (
+        MonitoringReturn.objects.filter(plan__relationship__funder__in=bodies, status=ReturnStatus.SUBMITTED)
+        .select_related("plan__relationship__compact", "plan__relationship__recipient")
+        .order_by("due_date", "pk")
+    )
+    for item in returns:
+        relationship = item.plan.relationship
+        yield worklist.Waiting(
+            role=Role.OFFICER,
+            kind="monitoring_return_to_review",
+            key=str(item.pk),
+            what=f"Monitoring return from {relationship.recipient} on {relationship.reference}, for "
+            f"{long_date(item.period_start)} to {long_date(item.period_end)}",
+            action="Review the return",
+            url=item.get_absolute_url(),
+            compact=relationship.compact.name,
+            nation=relationship.compact.nation,
+        )
+
+
+# Monitoring to agree is listed from this many working days (about four weeks) before the funding starts: the
+# agreement is usually signed by then, and monitoring is agreed before it (12.1).
+AGREE_MONITORING_WORKING_DAYS = 20
+
+
+def agree_monitoring_from(today: datetime.date, *, nation: str) -> datetime.date:
+    """The last start date whose monitoring is listed to agree on ``today``: twenty working days ahead."""
+    return add_working_days(today, AGREE_MONITORING_WORKING_DAYS, nation=nation)
+
+
+@worklist.source(Role.OFFICER)
+def monitoring_to_agree(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The body's awarded funding starting within twenty working days, or today, whose agreement is not signed yet
+    and whose monitoring is not agreed: agree the plan with the organisation before signing (12.1), due by the
+    start. Once the funding has started it leaves the list (the 12.1 check judges the signing when it is
+    recorded)."""
+    bodies = person.organisations_as(Role.OFFICER)
+    if not bodies:
+        return
+    relationships = (
+        FundingRelationship.objects.filter(
+            funder__in=bodies,
+            status=FundingStatus.AWARDED,
+            agreement_signed_date__isnull=True,
+            monitoring_agreed_date__isnull=True,
+        )
+        .annotate(starts=Coalesce("start_date", "expected_start"))
+        .filter(starts__gte=person.today)
+        .filter(within_days_by_nation("starts", agree_monitoring_from, person.today))
+        .select_related("compact", "recipient", "monitoring_plan")
+        .order_by("starts", "pk")
+    )
+    promise = Promise(MeasurableRule.MONITORING_AGREED)
+    for relationship in relationships:
+        has_plan = _has_plan(relationship)
+        yield worklist.Waiting(
+            role=Role.OFFICER,
+            kind="monitoring_to_agree",
+            key=str(relationship.pk),
+            what=f"Agree monitoring before signing: {relationship.reference} ({relationship.title}) for "
+            f"{relationship.recipient}, {money(relationship.amount)}",
+            action="Record when the plan was agreed" if has_plan else "Set up monitoring",
+            url=reverse("funding:monitoring_plan", args=[relationship.pk]),
+            **promise.cited(relationship.compact),
+            due=relationship.starts,
+        )
+
+
+def _has_plan(relationship: FundingRelationship) -> bool:
+    try:
+        return relationship.monitoring_plan is not None
+    except FundingRelationship.monitoring_plan.RelatedObjectDoesNotExist:
+        return False

@@ -284,7 +284,9 @@ def test_a_plan_asking_more_than_its_band_is_warned_of_then_saved_and_flagged_un
     url = reverse("funding:monitoring_plan", args=[funding.pk])
 
     page = client.post(url, _plan_data(returns_per_year="4")).content.decode()
-    assert "The plan asks for 4 returns a year; for funding of this value the compact&#x27;s band allows at most 2" in page
+    assert (
+        "The plan asks for 4 returns a year; for funding of this value the compact&#x27;s band allows at most 2" in page
+    )
     assert "To report to the cabinet." in page  # nothing typed is lost
     assert not MonitoringPlan.objects.exists()
 
@@ -335,7 +337,8 @@ def test_the_return_workflow_from_draft_to_accepted(client, first_return, office
     url = first_return.get_absolute_url()
     client.force_login(vcs_member)
     page = client.get(url).content.decode()
-    assert "Save draft" in page and "Send the return" in page
+    assert "Save draft" in page
+    assert "Send the return" in page
     assert escape(FIRST) in page
 
     response = client.post(url, _answers(second="", action="save"))
@@ -352,7 +355,8 @@ def test_the_return_workflow_from_draft_to_accepted(client, first_return, office
     client.force_login(officer)
     page = client.get(url).content.decode()
     assert "Fewer children went hungry." in page
-    assert "Accept" in page and "Ask questions" in page
+    assert "Accept" in page
+    assert "Ask questions" in page
     client.post(url, {"text": "How many were new families?", "action": "questions"})
     first_return.refresh_from_db()
     assert first_return.status == ReturnStatus.QUESTIONS
@@ -489,7 +493,9 @@ def test_waiting_narrows_to_what_each_side_has_to_do(client, first_return, offic
 
 
 @pytest.mark.parametrize("person", ["officer", "vcs_member"])
-def test_the_returns_list_has_a_query_budget(client_for, compact, council, charity, person, django_assert_max_num_queries):
+def test_the_returns_list_has_a_query_budget(
+    client_for, compact, council, charity, person, django_assert_max_num_queries
+):
     client = client_for(person)
     client.get(reverse("funding:return_list"))  # what is kept on the user after the first request
 
@@ -526,9 +532,10 @@ def test_a_significant_change_goes_on_the_story_of_each_funding_ticked(client, f
     other_funding = AwardedFundingFactory(compact=compact, funder=council, recipient=charity, reference="GR-OTHER")
     client.force_login(vcs_member)
     url = reverse("funding:significant_change_create", args=[charity.slug])
-    assert "Tell your funders about a significant change" in client.get(
-        reverse("funding:recipient_overview", args=[charity.slug])
-    ).content.decode()
+    assert (
+        "Tell your funders about a significant change"
+        in client.get(reverse("funding:recipient_overview", args=[charity.slug])).content.decode()
+    )
     form = client.get(url)
     key = form.context["form"].initial["submission_key"]
     data = {
