@@ -29,11 +29,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from commitments.models import Compact, Organisation, RecordType, Side
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.formatting import long_date
 from compact_portal.one_time import once
 from compact_portal.services import check_fields, validated_save
 from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields, validate_upload
@@ -76,7 +76,7 @@ def _refuse_unless(actor: User | None, allowed: Callable[..., QuerySet], pk: int
 
 def _refuse_unless_status(monitoring_return: MonitoringReturn, allowed: Iterable[str]) -> None:
     if monitoring_return.status not in allowed:
-        sent = date_format(monitoring_return.submitted_date) if monitoring_return.submitted_date else ""
+        sent = long_date(monitoring_return.submitted_date) if monitoring_return.submitted_date else ""
         raise ValidationError(_STATE_REFUSALS[ReturnStatus(monitoring_return.status)].format(sent=sent))
 
 
@@ -227,12 +227,13 @@ def monitoring_plan_set(
     ``rules.return_due_date``. Returns already sent are kept as they are. A return not yet sent keeps its place
     (and any draft) when the new schedule has a period starting the same day, taking that period's end and due
     date; one whose period the new schedule no longer has is removed. A new period gets a return only when it is
-    due after ``today``: a plan made today asks for nothing already due. ``template`` None keeps the plan's
-    template. The relationship and its returns are checked again once this commits.
+    due after ``today`` (a plan made today asks for nothing already due) and overlaps no return already sent.
+    ``template`` None keeps the plan's template. The relationship and its returns are checked again once this
+    commits.
     """
     _refuse_unless_plan_setter(actor, relationship)
     if agreed_on is not None and agreed_on > today:
-        raise ValidationError({"agreed_on": f"Monitoring cannot be agreed after today ({date_format(today)})."})
+        raise ValidationError({"agreed_on": f"Monitoring cannot be agreed after today ({long_date(today)})."})
     relationship = (
         FundingRelationship.objects.select_for_update(of=("self",)).select_related("compact").get(pk=relationship.pk)
     )
@@ -269,12 +270,13 @@ def _schedule(
         _first_day(relationship), relationship.end_date, returns_per_year=plan.returns_per_year
     )
     existing = {item.period_start: item for item in plan.returns.all()}
+    sent = [(item.period_start, item.period_end) for item in existing.values() if item.submitted_date is not None]
     touched: list[int] = []
     for start, end in periods:
         due = rules.return_due_date(end, nation=nation)
         item = existing.pop(start, None)
         if item is None:
-            if due > today:
+            if due > today and not any(first <= end and start <= last for first, last in sent):
                 item = MonitoringReturn(plan=plan, period_start=start, period_end=end, due_date=due, created_by=actor)
                 validated_save(item, actor)
                 touched.append(item.pk)
@@ -413,9 +415,7 @@ def _recheck_return(monitoring_return: MonitoringReturn, what: str) -> None:
 
 
 def _named(monitoring_return: MonitoringReturn) -> str:
-    return (
-        f"the return due {date_format(monitoring_return.due_date)} on {monitoring_return.plan.relationship.reference}"
-    )
+    return f"the return due {long_date(monitoring_return.due_date)} on {monitoring_return.plan.relationship.reference}"
 
 
 @transaction.atomic
@@ -553,7 +553,7 @@ def return_record(
         "Only the funder's officers record its monitoring returns.",
     )
     if submitted_date is not None and submitted_date > today:
-        raise ValidationError({"submitted_date": f"A return cannot be sent after today ({date_format(today)})."})
+        raise ValidationError({"submitted_date": f"A return cannot be sent after today ({long_date(today)})."})
     plan = MonitoringPlan.objects.select_related("relationship__compact").get(pk=plan.pk)
     item = plan.returns.select_for_update().filter(period_start=period_start).first() or MonitoringReturn(
         plan=plan, period_start=period_start, created_by=actor
@@ -569,7 +569,7 @@ def return_record(
     validated_save(item, actor)
     if first_sent:
         _message(
-            item, kind=MessageKind.SUBMITTED, side=Side.VCS, text=f"Sent on {date_format(submitted_date)}.", actor=actor
+            item, kind=MessageKind.SUBMITTED, side=Side.VCS, text=f"Sent on {long_date(submitted_date)}.", actor=actor
         )
     _recheck_return(item, f"Recorded {_named(item)}")
     return item
@@ -633,7 +633,7 @@ def improvement_timetable_agree(
     the relationship's notices are checked again once this commits. Agreed once per ``submission_key``."""
     _refuse_unless_plan_setter(actor, relationship)
     if agreed_on is not None and agreed_on > today:
-        raise ValidationError({"agreed_on": f"A timetable cannot be agreed after today ({date_format(today)})."})
+        raise ValidationError({"agreed_on": f"A timetable cannot be agreed after today ({long_date(today)})."})
     steps = [(_text(action), due_on) for action, due_on in actions if _text(action)]
     if not steps:
         raise ValidationError({"actions": "Give at least one improvement action, with the day it is due."})

@@ -145,7 +145,7 @@ class MonitoringTemplateFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return monitoring.monitoring_template_create(actor=None, **kwargs)
+        return monitoring.monitoring_template_create(**{"actor": None, **kwargs})
 
 
 class MonitoringPlanFactory(factory.django.DjangoModelFactory):
@@ -167,7 +167,7 @@ class MonitoringPlanFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return monitoring.monitoring_plan_set(actor=None, **kwargs)
+        return monitoring.monitoring_plan_set(**{"actor": None, **kwargs})
 
 
 class MonitoringReturnFactory(factory.django.DjangoModelFactory):
@@ -185,7 +185,7 @@ class MonitoringReturnFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return monitoring.return_record(actor=None, **kwargs)
+        return monitoring.return_record(**{"actor": None, **kwargs})
 
 
 class ImprovementTimetableFactory(factory.django.DjangoModelFactory):
@@ -201,7 +201,7 @@ class ImprovementTimetableFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return monitoring.improvement_timetable_agree(actor=None, **kwargs)
+        return monitoring.improvement_timetable_agree(**{"actor": None, **kwargs})
 
 
 class SignificantChangeFactory(factory.django.DjangoModelFactory):
@@ -216,4 +216,4 @@ class SignificantChangeFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return monitoring.significant_change_tell(actor=None, **kwargs)
+        return monitoring.significant_change_tell(**{"actor": None, **kwargs})
