@@ -2,7 +2,9 @@
 
 Row numbers are the spreadsheet's: the header is row 1, the first organisation row 2. Re-importing
 the same file creates no duplicates: a row matches an existing organisation on its Org-ID, or else
-on its name and postcode, and updates it.
+on its name and postcode, and updates it. The columns of what an organisation says about itself in its
+directory entry (``ENTRY_COLUMNS``) change it only when the file has them, so an older file leaves what
+members wrote since.
 """
 
 import datetime
@@ -15,7 +17,7 @@ from django.utils.text import slugify
 from compact_portal.csv_import import RowError, validation_messages
 from compact_portal.csv_import import read_csv as read_csv  # re-exported for the view and the command
 
-from ..models import Community, Compact, Organisation, OrganisationType, Side
+from ..models import Community, Compact, GoverningDocument, Organisation, OrganisationType, Service, Side
 from . import _unique_slug, signature_record_signed
 
 REQUIRED_COLUMNS = ("name", "side", "organisation_type", "charity_number", "company_number", "postcode", "email")
@@ -29,6 +31,8 @@ OPTIONAL_COLUMNS = (
     "address",
     "phone",
 )
+# The directory entry's own columns, optional: set only when the file has the column (see the module docstring).
+ENTRY_COLUMNS = ("aims_and_services", "area_served", "governing_document", "services")
 IMPORT_VIA = "Organisations import"  # how the audit trail names this import (followed there by the file's name)
 _TEXT_COLUMNS = (
     "charity_number",
@@ -76,21 +80,22 @@ def organisations_import(*, header: list[str], rows: list[dict[str, str]], today
         return result
 
     communities = {c.slug: c for c in Community.objects.all()}
+    services = {s.slug: s for s in Service.objects.all()} if "services" in header else {}
     compacts = {c.slug: c for c in Compact.objects.all()}
-    planned: list[tuple[Organisation, list[Community], Compact | None, str]] = []
+    planned: list[tuple[Organisation, list[Community], list[Service] | None, Compact | None, str]] = []
     seen: dict[str, int] = {}
 
     for number, raw in enumerate(rows, start=2):
         values = {key: (value or "").strip() for key, value in raw.items() if key}
         try:
-            planned.append(_plan_row(values, communities, compacts, seen, number))
+            planned.append(_plan_row(values, communities, services, compacts, seen, number))
         except ValidationError as error:
             result.errors.append(RowError(number, validation_messages(error)))
     if result.errors:
         return result
 
     with transaction.atomic():
-        for organisation, row_communities, compact, outcome in planned:
+        for organisation, row_communities, row_services, compact, outcome in planned:
             if outcome == "unchanged" and not compact:
                 result.unchanged += 1
                 continue
@@ -99,6 +104,8 @@ def organisations_import(*, header: list[str], rows: list[dict[str, str]], today
                     organisation.slug = _unique_slug(organisation.name)
                 organisation.save()
                 organisation.communities.set(row_communities)
+                if row_services is not None:
+                    organisation.services.set(row_services)
             setattr(result, outcome, getattr(result, outcome) + 1)
             if compact:
                 already = organisation.signatures.filter(compact=compact, status="approved").exists()
@@ -107,7 +114,18 @@ def organisations_import(*, header: list[str], rows: list[dict[str, str]], today
     return result
 
 
-def _plan_row(values, communities, compacts, seen, number):
+def _named(values, column, known: dict, what: str) -> list:
+    """The items a cell names, separated by semicolons, each one of ``known`` (by the slug of its name)."""
+    found = []
+    for name in filter(None, (part.strip() for part in values.get(column, "").split(";"))):
+        item = known.get(slugify(name))
+        if item is None:
+            raise ValidationError(f"Unknown {what} {name!r}; use one of: {', '.join(i.name for i in known.values())}.")
+        found.append(item)
+    return found
+
+
+def _plan_row(values, communities, services, compacts, seen, number):
     if not values.get("name"):
         raise ValidationError("The name is empty.")
     fields = {column: values.get(column, "") for column in _TEXT_COLUMNS}
@@ -118,15 +136,17 @@ def _plan_row(values, communities, compacts, seen, number):
     if staff and not staff.isdigit():
         raise ValidationError(f"paid_staff must be a whole number; got {staff!r}.")
     fields["paid_staff"] = int(staff) if staff else None
+    for column in ("aims_and_services", "area_served"):
+        if column in values:
+            fields[column] = values[column]
+    if "governing_document" in values:
+        document = values["governing_document"]
+        fields["governing_document"] = (
+            _choice(document, GoverningDocument.choices, "Governing document") if document else ""
+        )
 
-    row_communities = []
-    for name in filter(None, (part.strip() for part in values.get("communities_served", "").split(";"))):
-        community = communities.get(slugify(name))
-        if community is None:
-            raise ValidationError(
-                f"Unknown community {name!r}; use one of: {', '.join(c.name for c in communities.values())}."
-            )
-        row_communities.append(community)
+    row_communities = _named(values, "communities_served", communities, "community")
+    row_services = _named(values, "services", services, "service") if "services" in values else None
     compact = None
     if values.get("compact"):
         compact = compacts.get(values["compact"])
@@ -149,15 +169,19 @@ def _plan_row(values, communities, compacts, seen, number):
     if existing is None:
         existing = Organisation.objects.filter(name__iexact=candidate.name, postcode=candidate.postcode).first()
     if existing is None:
-        return candidate, row_communities, compact, "created"
+        return candidate, row_communities, row_services, compact, "created"
 
     normalised = {name: getattr(candidate, name) for name in fields}
     if not fields["org_id"] and existing.org_id and not candidate.org_id:
         normalised.pop("org_id")
-    same = all(getattr(existing, name) == value for name, value in normalised.items()) and (
-        set(existing.communities.values_list("pk", flat=True)) == {c.pk for c in row_communities}
+    same = (
+        all(getattr(existing, name) == value for name, value in normalised.items())
+        and set(existing.communities.values_list("pk", flat=True)) == {c.pk for c in row_communities}
+        and (
+            row_services is None or set(existing.services.values_list("pk", flat=True)) == {s.pk for s in row_services}
+        )
     )
     for name, value in normalised.items():
         setattr(existing, name, value)
     existing.full_clean()
-    return existing, row_communities, compact, "unchanged" if same else "updated"
+    return existing, row_communities, row_services, compact, "unchanged" if same else "updated"

@@ -16,6 +16,7 @@ from commitments import waiting
 from commitments.models import Community, GoverningDocument, Organisation, Service, SignatureStatus
 from commitments.selectors import entry_changes_since
 from commitments.services.entries import organisation_entry_update
+from commitments.services.imports import organisations_import, read_csv
 from compact_portal import worklist
 from compact_portal.accounts.roles import Role
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -305,6 +306,53 @@ def test_the_directory_and_the_entry_take_a_fixed_number_of_queries(
         client.get(_edit_url(charity))
     with django_assert_max_num_queries(11):
         client.get(charity.get_absolute_url())
+
+
+# --- The organisations import ----------------------------------------------------------------------------------
+
+
+ENTRY_HEADER = "name,side,organisation_type,charity_number,company_number,postcode,email"
+
+
+def _import(text):
+    header, rows = read_csv(text.encode("utf-8"))
+    return organisations_import(header=header, rows=rows, today=timezone.localdate())
+
+
+def test_the_import_sets_the_entry_columns_a_file_has_and_leaves_the_others(db):
+    with_entry = (
+        f"{ENTRY_HEADER},aims_and_services,area_served,governing_document,services\n"
+        "Food Bank,vcs,registered_charity,,,PO4 0AA,,Food parcels.,Southsea,Trust deed,Food support;Youth work\n"
+    )
+    result = _import(with_entry)
+    assert result.ok, result.errors
+    food_bank = Organisation.objects.get(name="Food Bank")
+    assert (food_bank.aims_and_services, food_bank.area_served) == ("Food parcels.", "Southsea")
+    assert food_bank.governing_document == GoverningDocument.TRUST_DEED
+    assert sorted(food_bank.services.values_list("slug", flat=True)) == ["food-support", "youth-work"]
+    assert _import(with_entry).unchanged == 1
+
+    older = f"{ENTRY_HEADER}\nFood Bank,vcs,registered_charity,,,PO4 0AA,info@food.example.org\n"
+    assert _import(older).updated == 1
+    food_bank.refresh_from_db()
+    assert (food_bank.email, food_bank.area_served, food_bank.services.count()) == (
+        "info@food.example.org",
+        "Southsea",
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "message"),
+    [
+        ("services", "Food support;Juggling", "Unknown service 'Juggling'; use one of: Advice and information"),
+        ("governing_document", "A napkin", "Governing document 'A napkin' is not one of"),
+    ],
+)
+def test_the_import_refuses_what_the_entry_cannot_hold(db, column, cell, message):
+    result = _import(f"{ENTRY_HEADER},{column}\nFood Bank,vcs,registered_charity,,,PO4 0AA,,{cell}\n")
+    assert [(error.row, message in error.message) for error in result.errors] == [(2, True)]
+    assert not Organisation.objects.exists()
 
 
 # --- The champions' list of changed entries ------------------------------------------------------------------------
