@@ -1,7 +1,7 @@
 """This app's records in the administrators' audit trail (``compact_portal/selectors/audit.py``): compacts,
-organisations, signatures, champions and the people's memberships of organisations, and each compliance flag's
-changes of status (its ``FlagEvent`` rows, by a person or by a compliance run). Imported when the apps are
-ready (``CompactPortalConfig.ready``)."""
+organisations and their requests to change registration numbers, signatures, champions and the people's
+memberships of organisations, and each compliance flag's changes of status (its ``FlagEvent`` rows, by a person
+or by a compliance run). Imported when the apps are ready (``CompactPortalConfig.ready``)."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
@@ -60,6 +60,10 @@ def _flag_entries(ids: list[int]) -> dict[int, AuditEntry]:
 register(
     Kind("compact", "Compact", "commitments.Compact", lambda r, ref: r.name),
     Kind("organisation", "Organisation", "commitments.Organisation", lambda r, ref: r.name),
+    Kind(
+        "identifier_change", "Registration numbers request", "commitments.IdentifierChange",
+        lambda r, ref: f"Change of registration numbers for {ref('organisation')}",
+    ),
     Kind(
         "signature", "Signature", "commitments.Signature",
         lambda r, ref: f"{ref('organisation')} – {ref('compact')}",

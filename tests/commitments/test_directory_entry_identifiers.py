@@ -17,6 +17,7 @@ from commitments.models import IdentifierChange, IdentifierChangeStatus, Organis
 from commitments.services.entries import identifier_change_decide, identifier_change_request
 from compact_portal import worklist
 from compact_portal.accounts.roles import Role
+from compact_portal.selectors.audit import AuditFilters, audit_entries
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import OrganisationFactory
 
@@ -239,6 +240,16 @@ def test_only_administrators_open_the_requests(client, request, registered, vcs_
     assert client.post(_decide_url(change), {"decision": "approve"}).status_code == 403
     change.refresh_from_db()
     assert change.status == IdentifierChangeStatus.PENDING
+
+
+def test_the_audit_trail_lists_the_request_and_its_decision(registered, vcs_member, administrator):
+    change = _ask(registered, vcs_member, charity_number="1187654")
+    identifier_change_decide(change=change, actor=administrator, approve=False, note="Not on the register.")
+    found = audit_entries(filters=AuditFilters(kind="identifier_change"), viewer=administrator)[0]
+    assert [(entry.action, entry.person, entry.record) for entry in found] == [
+        ("changed", administrator, "Change of registration numbers for Southsea Community Food Bank"),
+        ("created", vcs_member, "Change of registration numbers for Southsea Community Food Bank"),
+    ]
 
 
 # --- The administrator's "Waiting for you" ------------------------------------------------------------------------

@@ -449,7 +449,7 @@ def test_the_page_has_a_query_budget_that_does_not_grow_with_the_data(
 
 def test_the_filter_lists_each_apps_kinds_in_the_apps_order_and_the_flags_last():
     assert [key for key, _label in kind_choices()] == [
-        *("compact", "organisation", "signature", "champion", "membership"),
+        *("compact", "organisation", "identifier_change", "signature", "champion", "membership"),
         *("funding_relationship", "decision", "invoice", "payment", "notice"),
         *("consultation", "consultation_document", "response", "response_attachment", "feedback", "policy_area"),
         *("concern", "panel_assignment", "case_document"),
