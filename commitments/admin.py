@@ -90,7 +90,7 @@ class OrganisationAdmin(PrivateHistoryAdmin):
     list_filter = ["side", "organisation_type", "communities"]
     search_fields = ["name", "org_id", "charity_number", "company_number", "postcode"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["communities"]
+    filter_horizontal = ["communities", "services"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
