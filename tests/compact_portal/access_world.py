@@ -50,8 +50,8 @@ from consultations import services as consultation_services
 from consultations.models import Consultation, ConsultationDocument, PolicyArea, Response, ResponseAttachment
 from disputes import services as dispute_services
 from disputes.models import CaseDocument, Concern, ConcernDraft
-from funding.models import FundingRelationship, Invoice, Notice
-from funding.services import payment_record
+from funding.models import FundingRelationship, ImprovementAction, Invoice, MonitoringReturn, MonitoringTemplate, Notice
+from funding.services import monitoring, payment_record
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import FlagFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
 from tests.consultations.factories import ConsultationFactory, closed_consultation, open_consultation
@@ -75,6 +75,7 @@ APPLICANT = "ellie@matrix-allotments.example.org"  # the contact of an organisat
 PENDING_REFERENCE = "GR-MATRIX-002"  # funding the council has logged but not decided
 REPORT_MEETING = "the Matrix Local Strategic Partnership board"
 RECOVERY_CODE = "matrixrecovery1"  # a two-factor recovery code: for its owner's eyes only
+RETURN_ANSWER = "Matrix return: 240 families reached."  # the food bank's monitoring return, sent to the council
 PRIVATE = (
     FUNDING_REFERENCE,
     PENDING_REFERENCE,
@@ -91,6 +92,7 @@ PRIVATE = (
     APPLICANT,
     REPORT_MEETING,
     RECOVERY_CODE,
+    RETURN_ANSWER,
 )
 
 # The people of the matrix, one per column (anonymous has no account).
@@ -135,6 +137,9 @@ class World:
     pending_funding: FundingRelationship  # not decided yet: the food bank does not see it
     invoice: Invoice
     notice: Notice
+    monitoring_return: MonitoringReturn  # the first of the award's plan, sent by the food bank with a file
+    monitoring_template: MonitoringTemplate  # Portsmouth's, kept by the officers of the bodies that signed it
+    improvement_action: ImprovementAction  # of a timetable the council agreed with the food bank
 
     consultation: Consultation  # published by the council, open today
     document: ConsultationDocument
@@ -312,6 +317,27 @@ def build_world(today: datetime.date) -> World:
         files=uploads("draft-evidence.pdf"),
     )
 
+    # Monitoring: a plan on the award, its first return sent by the food bank with a file; a Portsmouth template; an
+    # improvement timetable agreed with the food bank.
+    plan = monitoring.monitoring_plan_set(
+        relationship=funding, actor=officer, today=today, questions="How many families did you reach?",
+        purpose="For the council's annual report.", returns_per_year=2, service_user_views=True,
+    )  # fmt: skip
+    monitoring_return = plan.returns.order_by("due_date").first()
+    monitoring.return_submit(
+        monitoring_return=monitoring_return, actor=vcs_member, today=today, answers=[RETURN_ANSWER],
+        files=uploads("return-figures.pdf"),
+    )  # fmt: skip
+    monitoring_template = monitoring.monitoring_template_create(
+        compact=portsmouth, actor=officer, name="Portsmouth small grants", questions="How many people took part?",
+        purpose="To see what the grant achieved.", service_user_views=True,
+    )  # fmt: skip
+    timetable = monitoring.improvement_timetable_agree(
+        relationship=funding, actor=officer, today=today, problems="Sessions were cancelled.", agreed_on=today,
+        review_on=today + datetime.timedelta(days=30),
+        actions=[("Recruit volunteers", today + datetime.timedelta(days=20))],
+    )  # fmt: skip
+
     flag = FlagFactory(
         compact=portsmouth,
         organisation=council,
@@ -374,6 +400,9 @@ def build_world(today: datetime.date) -> World:
         pending_funding=pending_funding,
         invoice=invoice,
         notice=notice,
+        monitoring_return=monitoring_return,
+        monitoring_template=monitoring_template,
+        improvement_action=timetable.actions.get(),
         consultation=consultation,
         document=document,
         response=response,

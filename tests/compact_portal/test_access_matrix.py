@@ -46,7 +46,16 @@ from commitments.models import Commitment, Community, Flag, Organisation, Sectio
 from consultations.models import Consultation, Response, ResponseAttachment
 from disputes.models import CaseDocument, CaseEvent, ConcernDraft
 from funding.forms import RelationshipForm
-from funding.models import Decision, FundingRelationship, Invoice, Notice, Payment
+from funding.models import (
+    Decision,
+    FundingRelationship,
+    ImprovementAction,
+    Invoice,
+    MonitoringReturn,
+    Notice,
+    Payment,
+    SignificantChange,
+)
 from tests.compact_portal import access_world
 from tests.compact_portal.access_world import PEOPLE, World, build_world
 from tests.worlds import shared_world
@@ -81,6 +90,8 @@ HEALTH_CHECK = (LOGIN, 404, 200, 200, 404, 200, 404, 404, 404)  # and the food b
 CASE = (LOGIN, 200, 200, 200, 200, 404, 404, 404, 404)  # the food bank's concern about the council
 COUNCIL_DRAFT = (404, 200, 404, 200, 404, 200, 404, 404, 404)  # a draft: the body, the champions, administrators
 RESPONSES = (LOGIN, 200, 403, 200, 403, 403, 404, 403, 404)  # all responses: the body and the champions
+RETURN = (LOGIN, 200, 200, 404, 404, 200, 404, 404, 404)  # the food bank's monitoring return to the council
+TEMPLATES = (LOGIN, 200, 403, 200, 403, 200, 200, 403, 200)  # officers, champions and administrators
 ENTRY = (LOGIN, 404, 200, 404, 404, 200, 404, 404, 404)  # the food bank's directory entry, kept by its members
 
 HOME = To("home")
@@ -195,6 +206,19 @@ PAGES = {
     "funding:notice_detail": (lambda w: [w.notice.pk], *FUNDING),
     "funding:notice_edit": (lambda w: [w.notice.pk], *COUNCIL_OFFICERS),
     "funding:recipient_overview": (lambda w: [w.charity.slug], *FUNDING),
+    # Monitoring: returns are the council's officers' and the food bank's members' (administrators read them);
+    # the council's officers set the plan and agree timetables; a compact's templates are kept by the officers of
+    # the bodies that signed it (Havant has), its champions and administrators.
+    "funding:return_list": (None, LOGIN, 200, 200, 403, 403, 200, 200, 200, 403),
+    "funding:return_detail": (lambda w: [w.monitoring_return.pk], *RETURN),
+    "funding:return_document": (lambda w: [w.monitoring_return.pk, w.monitoring_return.documents.get().pk], *RETURN),
+    "funding:monitoring_plan": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
+    "funding:timetable_create": (lambda w: [w.funding.pk], *COUNCIL_OFFICERS),
+    "funding:improvement_action_done": (lambda w: [w.improvement_action.pk], *POST_ONLY),
+    "funding:template_list": (None, *TEMPLATES),
+    "funding:template_create": (None, *TEMPLATES),
+    "funding:template_edit": (lambda w: [w.monitoring_template.pk], LOGIN, 200, 403, 200, 403, 200, 200, 403, 404),
+    "funding:significant_change_create": (lambda w: [w.charity.slug], LOGIN, 403, 200, 403, 403, 403, 403, 404, 403),
     # --- consultations ---
     "consultations:register": (None, *PUBLIC),
     "consultations:detail": {
@@ -364,6 +388,7 @@ FUNDING_TEXT = (
     access_world.PENDING_REFERENCE,
     access_world.INVOICE_NUMBER,
     access_world.NOTICE_RATIONALE,
+    access_world.RETURN_ANSWER,
 )
 CONCERN_TEXT = (access_world.CONCERN_TEXT, access_world.WITHHELD_TEXT)
 RESPONSE_TEXT = (  # what the confidential response says now and said in its first draft
@@ -381,7 +406,7 @@ HIDDEN_FROM = {
         access_world.APPLICANT,
         access_world.REPORT_MEETING,
     ),
-    "champion": (access_world.DRAFT_CONCERN_TEXT,),
+    "champion": (access_world.DRAFT_CONCERN_TEXT, access_world.RETURN_ANSWER),
     "panel_member": (
         *FUNDING_TEXT,
         *RESPONSE_TEXT,
@@ -665,6 +690,28 @@ POSTS = {
         {"anonymous": LOGIN, "officer": 403, "champion": 403, "panel_member": 404, "administrator": 403,
          "other_vcs_member": 404},
         "vcs_member",
+    ),
+    "funding:return_detail": Post(  # the council accepts the food bank's return
+        lambda w: [w.monitoring_return.pk],
+        lambda w: {"action": "accept", "text": "Thank you."},
+        lambda w: MonitoringReturn.objects.values_list("status", flat=True).get(pk=w.monitoring_return.pk),
+        {"anonymous": LOGIN, "vcs_member": 403, "champion": 404, "administrator": 403, "other_officer": 404,
+         "other_vcs_member": 404},
+        "officer",
+    ),
+    "funding:significant_change_create": Post(
+        lambda w: [w.charity.slug],
+        lambda w: {"kind": "finances", "description": "Our main donor has withdrawn.", "relationships": [w.funding.pk]},
+        lambda w: SignificantChange.objects.filter(organisation=w.charity).count(),
+        {"anonymous": LOGIN, "officer": 403, "administrator": 403, "other_vcs_member": 404},
+        "vcs_member",
+    ),
+    "funding:improvement_action_done": Post(
+        lambda w: [w.improvement_action.pk],
+        lambda w: {},
+        lambda w: ImprovementAction.objects.values_list("done_on", flat=True).get(pk=w.improvement_action.pk),
+        {"anonymous": LOGIN, "vcs_member": 403, "champion": 403, "administrator": 403, "other_officer": 404},
+        "officer",
     ),
     "consultations:publish": Post(
         lambda w: [w.draft_consultation.pk],
