@@ -217,8 +217,8 @@ ADMIN_FIELDS = (
     "name", "slug", "area", "summary", "source_document", "status", "nation",
     "consultation_min_weeks", "feedback_due_weeks", "notice_months", "decision_lead_months", "min_funding_years",
     "payment_working_days", "monitoring_small_below", "monitoring_small_returns", "monitoring_medium_below",
-    "monitoring_medium_returns", "monitoring_large_returns", "dispute_acknowledge_days", "dispute_informal_days", "dispute_formal_days",
-    "dispute_formal_extension_days", "dispute_appeal_lodge_days", "dispute_appeal_decision_days",
+    "monitoring_medium_returns", "monitoring_large_returns", "dispute_acknowledge_days", "dispute_informal_days",
+    "dispute_formal_days", "dispute_formal_extension_days", "dispute_appeal_lodge_days", "dispute_appeal_decision_days",
     "meeting_threshold", "slipping_threshold",
 )  # fmt: skip
 
