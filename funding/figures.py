@@ -7,23 +7,33 @@ keep, so they are registered with ``judged=False``: they ride in the one query t
 and the dashboard shows them as "N% of awards" (``Figures.practice``), never as kept or broken. Who the money
 reaches (each protected characteristic, small groups: 19.3, 19.5, 20.3) is the ``equality_funding`` panel, and
 the money by mechanism and by funder carries the period before's totals for the trend.
+
+Monitoring returns made on time (17.3) is the organisation's undertaking to its funder, so its ``promiser`` is the
+recipient: a charity's health check counts it among its own promises. The improvement timetable before an ending for
+performance (12.7) counts the notices, in the same query as the notice period (13.3).
 """
 
 from commitments.figures import Figure, Listing, PanelScope, register, register_panel
-from commitments.models import MeasurableRule
+from commitments.models import MeasurableRule, RecordType
 
 from .models import Decision, Invoice, Notice
 from .selectors.figures import (
     AWARDS,
     FULL_COST_RECOVERY,
+    IMPROVEMENT_TIMETABLE,
+    MONITORING_PROPORTIONATE,
     MULTI_YEAR,
     NOTICE_LONG_ENOUGH,
     PAID_ON_TIME,
     PAYMENT_IN_ADVANCE,
+    PLAN_AGREED_ON,
+    RETURNS_ON_TIME,
     TOLD_IN_TIME,
     awards_by_mechanism_and_funder,
     days_to_pay,
     equality_funding,
+    monitoring_plans_of,
+    monitoring_returns_of,
 )
 
 
@@ -37,6 +47,14 @@ def decisions(compact):
 
 def notices(compact):
     return Notice.objects.filter(relationship__compact=compact)
+
+
+def monitoring_plans(compact):
+    return monitoring_plans_of(compact=compact)
+
+
+def monitoring_returns(compact):
+    return monitoring_returns_of(compact=compact)
 
 
 FUNDER, RECIPIENT = "relationship__funder", "relationship__recipient"
@@ -129,6 +147,48 @@ register(
         by_value=True,
         value_label="Payment in advance, by value",
         judged=False,
+    ),
+    # 12.3: the funder asks for no more returns a year than the compact's band for the funding's value allows.
+    Figure(
+        "monitoring_proportionate",
+        "Monitoring plans proportionate to the funding's value",
+        "Monitoring plans agreed",
+        MONITORING_PROPORTIONATE,
+        monitoring_plans,
+        Listing("monitoring_plans", _FUNDING, (PLAN_AGREED_ON, "pk")),
+        FUNDER,
+        RECIPIENT,
+        MeasurableRule.MONITORING_PROPORTIONATE,
+    ),
+    # 17.3: the organisation's undertaking, to the funder: its returns made by their due dates. A return's page
+    # opens only for the two organisations (and administrators), so a row links only for them.
+    Figure(
+        "returns_on_time",
+        "Monitoring returns made on time",
+        "Monitoring returns due",
+        RETURNS_ON_TIME,
+        monitoring_returns,
+        Listing(
+            "monitoring_returns",
+            ("plan__relationship__funder", "plan__relationship__recipient"),
+            ("due_date", "pk"),
+            record_type=RecordType.MONITORING_RETURN,
+        ),
+        "plan__relationship__recipient",
+        "plan__relationship__funder",
+        MeasurableRule.MONITORING_RETURNS,
+    ),
+    # 12.7: counted with the notices, in the same query as the notice period.
+    Figure(
+        "improvement_timetable",
+        "Improvement timetable agreed before ending for performance",
+        "Notices ending or reducing funding for performance",
+        IMPROVEMENT_TIMETABLE,
+        notices,
+        Listing("performance_notices", _FUNDING, ("notice_date", "pk")),
+        FUNDER,
+        RECIPIENT,
+        MeasurableRule.IMPROVEMENT_TIMETABLE,
     ),
 )
 

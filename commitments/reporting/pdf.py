@@ -34,6 +34,9 @@ REPORT_TABLES = [
     ("trend-notice_long_enough", "Notices giving the full notice period, by month or quarter"),
     ("trend-multi_year", "Awards of multi-year funding, by month or quarter"),
     ("trend-multi_year-value", "Multi-year funding by value, by month or quarter"),
+    ("trend-monitoring_proportionate", "Monitoring plans proportionate to the funding's value, by month or quarter"),
+    ("trend-returns_on_time", "Monitoring returns made on time, by month or quarter"),
+    ("trend-improvement_timetable", "Improvement timetables agreed before ending for performance, by month or quarter"),
     ("trend-long_enough", "Consultations lasting the minimum length, by month or quarter"),
     ("trend-feedback_on_time", "Consultation feedback published on time, by month or quarter"),
     ("trend-days-to-pay", "Working days within which half of invoices were paid, by month or quarter"),
@@ -168,7 +171,16 @@ def _tables(figures, lists) -> list[Table]:
         Table(
             "notices",
             "Notices of ending or reducing funding given in the period",
-            ["Funding", "Funder", "Recipient", "Notice given", "Takes effect", "Earliest allowed", "Full notice"],
+            [
+                "Funding",
+                "Funder",
+                "Recipient",
+                "Notice given",
+                "Takes effect",
+                "Earliest allowed",
+                "Full notice",
+                "Improvement timetable first",
+            ],
             [
                 [
                     n.relationship.reference,
@@ -178,6 +190,7 @@ def _tables(figures, lists) -> list[Table]:
                     n.effective_date,
                     n.earliest_effective_date,
                     _verdict(n.verdict),
+                    _verdict(n.timetable_verdict) if n.timetable_verdict else "not for performance",
                 ]
                 for n in lists.notices
             ],

@@ -9,7 +9,7 @@ behind any figure, picked by the same definitions, for its drill-down.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from compact_portal.accounts.models import Membership, User
 from compact_portal.accounts.roles import Role
@@ -337,7 +337,9 @@ class ReportLists:
     breaches_by_signatory: list[tuple[str, int]]  # organisation, open flags
     open_flags: list  # Flag, with compact, organisation and commitment
     consultations: list  # Consultation, with body and feedback, and ``length_verdict`` and ``feedback_verdict``
-    notices: list  # Notice, with the relationship's funder and recipient, annotated with its ``verdict`` (13.3)
+    # Notice, with the relationship's funder and recipient, annotated with its ``verdict`` (13.3) and, for an ending
+    # for performance, its ``timetable_verdict`` (12.7)
+    notices: list
 
 
 def report_lists(*, compact: Compact, period: Period) -> ReportLists:
@@ -354,11 +356,19 @@ def report_lists(*, compact: Compact, period: Period) -> ReportLists:
         .select_related("body", "feedback")
         .order_by("open_date", "pk")
     )
-    notice = registry.figure("notice_long_enough")
+    notice, timetable = registry.figure("notice_long_enough"), registry.figure("improvement_timetable")
     notices = (
         notice.of(compact=compact)
-        .filter(notice.measure.in_window(period))
-        .annotate(verdict=notice.measure.verdict())
+        .filter(notice.measure.in_window(period) | timetable.measure.in_window(period))
+        .annotate(
+            verdict=notice.measure.verdict(),
+            # 12.7, for the notices that figure counts (endings for performance); None for the others.
+            timetable_verdict=Case(
+                When(timetable.measure.counted, then=timetable.measure.verdict()),
+                default=Value(None),
+                output_field=CharField(),
+            ),
+        )
         .select_related("relationship__funder", "relationship__recipient")
         .order_by("notice_date", "pk")
     )

@@ -10,7 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from commitments.figures import waived
 from commitments.models import (
@@ -25,7 +42,19 @@ from commitments.models import (
 from compact_portal.figures import Measure, percentiles_by_windows
 from compact_portal.periods import Period
 
-from ..models import NOTICE_TOO_SHORT, PAID_LATE, Decision, DecisionKind, Invoice, Mechanism, Notice
+from ..models import (
+    NOTICE_TOO_SHORT,
+    PAID_LATE,
+    Decision,
+    DecisionKind,
+    ImprovementTimetable,
+    Invoice,
+    Mechanism,
+    MonitoringPlan,
+    MonitoringReturn,
+    Notice,
+    NoticeKind,
+)
 
 # 11.2: paid in full within the compact's working days of receipt. An invoice is counted when paid in full. The
 # compact allows no explanation for paying late; a champion may still waive the flag, with a reason.
@@ -87,6 +116,56 @@ NOTICE_LONG_ENOUGH = Measure(
     explained=waived(RecordType.NOTICE, RuleKey.NOTICE_TOO_SHORT),
 )
 
+
+class Today(Expression):
+    """The portal's date today, read when the query runs (``timezone.localdate``): a figure is counted as of the
+    day it is drawn, and the registry's measures are built once, at start-up."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(Value(timezone.localdate(), output_field=DateField()))
+
+
+# 12.3: the monitoring plans agreed in the period (on the relationship's monitoring agreed date, or, not agreed yet,
+# the day the plan was made), asking for no more returns a year than the compact's band for the funding's value
+# allows (stored on the plan). The reason recorded for asking more often explains it, as does a champion's waiver.
+PLAN_AGREED_ON = "agreed_on"  # annotated by ``monitoring_plans_of``
+MONITORING_PROPORTIONATE = Measure(
+    "monitoring_proportionate",
+    PLAN_AGREED_ON,
+    met=Q(returns_per_year__lte=F("returns_allowed_per_year")),
+    explained=~Q(disproportion_reason="")
+    | waived(RecordType.FUNDING_RELATIONSHIP, RuleKey.MONITORING_DISPROPORTIONATE, lookup="relationship_id"),
+)
+# 17.3 (the organisation's undertaking): the returns due in the period, made (first sent) on or before the due
+# date. A return is counted once it is due: due before today, or due today and already made (one due today may
+# still be made in time); later ones are not counted yet. Only a champion's waiver explains a late return.
+RETURNS_ON_TIME = Measure(
+    "returns_on_time",
+    "due_date",
+    met=Q(submitted_date__lte=F("due_date")),
+    counted=Q(due_date__lt=Today()) | Q(due_date__lte=Today(), submitted_date__isnull=False),
+    explained=waived(RecordType.MONITORING_RETURN, RuleKey.MONITORING_RETURN_OVERDUE),
+)
+# 12.7: notices ending or reducing funding for performance, given in the period, after an improvement timetable
+# agreed with the organisation on or before the notice date. Only a champion's waiver explains one without.
+PERFORMANCE_ENDINGS = Q(kind__in=(NoticeKind.END, NoticeKind.REDUCE), for_performance=True)
+IMPROVEMENT_TIMETABLE = Measure(
+    "improvement_timetable",
+    "notice_date",
+    met=Q(
+        Exists(
+            ImprovementTimetable.objects.filter(
+                relationship=OuterRef("relationship"), agreed_on__lte=OuterRef("notice_date")
+            )
+        )
+    ),
+    counted=PERFORMANCE_ENDINGS,
+    explained=waived(RecordType.NOTICE, RuleKey.IMPROVEMENT_TIMETABLE_MISSING),
+)
+
+
 # The working days invoices took to pay: the median and the 90th percentile.
 DAYS_TO_PAY_FRACTIONS = ((1, 2), (9, 10))
 
@@ -109,6 +188,24 @@ def decisions_of(*, compact: Compact, organisation: Organisation | None = None) 
 
 def notices_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[Notice]:
     return _funded_by_or_for(Notice.objects.filter(relationship__compact=compact), organisation)
+
+
+def monitoring_plans_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[MonitoringPlan]:
+    """The compact's monitoring plans (those of funding ``organisation`` gives or receives, if given), each
+    annotated with the day that places it in a period (``PLAN_AGREED_ON``): the day monitoring was agreed with the
+    organisation, or the day the plan was made while it is not agreed yet."""
+    plans = MonitoringPlan.objects.filter(relationship__compact=compact).annotate(
+        **{PLAN_AGREED_ON: Coalesce("relationship__monitoring_agreed_date", TruncDate("created_at"))}
+    )
+    return _funded_by_or_for(plans, organisation)
+
+
+def monitoring_returns_of(*, compact: Compact, organisation: Organisation | None = None) -> QuerySet[MonitoringReturn]:
+    """The compact's monitoring returns (those of funding ``organisation`` gives or receives, if given)."""
+    returns = MonitoringReturn.objects.filter(plan__relationship__compact=compact)
+    if organisation is None:
+        return returns
+    return returns.filter(Q(plan__relationship__funder=organisation) | Q(plan__relationship__recipient=organisation))
 
 
 def days_to_pay(

@@ -17,7 +17,17 @@ from tests.commitments.factories import CompactFactory, OrganisationFactory
 COMMITMENTS = Path(registry.__file__).resolve().parent
 # The apps that build on commitments: it must not import them (they register their figures with it instead).
 ABOVE = {"funding", "consultations", "disputes"}
-PROMISES = ["paid_on_time", "told_in_time", "notice_long_enough", "multi_year", "long_enough", "feedback_on_time"]
+PROMISES = [
+    "paid_on_time",
+    "told_in_time",
+    "notice_long_enough",
+    "multi_year",
+    "monitoring_proportionate",
+    "returns_on_time",
+    "improvement_timetable",
+    "long_enough",
+    "feedback_on_time",
+]
 
 
 # --- What is registered ---------------------------------------------------------------------------------------
@@ -110,14 +120,16 @@ def test_every_figures_lookups_name_fields_of_its_records(figure, role):
 
 
 def test_figures_counting_the_same_records_are_counted_together():
-    """One query per kind of record: the figures of the decisions form one group, those of the consultations
-    another, each figure in one group only."""
+    """One query per kind of record: the figures of the decisions form one group, those of the notices another,
+    those of the consultations another, each figure in one group only."""
     groups = [[figure.key for figure in group] for group in registry.figures_by_records(registry.all_figures())]
     group_of = {key: i for i, group in enumerate(groups) for key in group}
 
     assert group_of["told_in_time"] == group_of["multi_year"] == group_of["awards"]
     assert group_of["long_enough"] == group_of["feedback_on_time"]
-    assert len({group_of[key] for key in ("paid_on_time", "told_in_time", "notice_long_enough", "long_enough")}) == 4
+    assert group_of["notice_long_enough"] == group_of["improvement_timetable"]
+    separate = ("paid_on_time", "told_in_time", "notice_long_enough", "monitoring_proportionate", "returns_on_time")
+    assert len({group_of[key] for key in (*separate, "long_enough")}) == 6
     assert sorted(key for group in groups for key in group) == sorted(f.key for f in registry.all_figures())
 
 

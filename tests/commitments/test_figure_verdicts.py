@@ -2,10 +2,11 @@
 the edges of each rule, in one read-only world: the records of the Verdict Compact in Q2 2026.
 
 Each promise has a record that keeps it on the last day it can (kept), one a day past that with what the compact
-accepts as an explanation (explained): a justification (9.2), an explanation of the shorter term (9.1) or of the
-shorter consultation (3.7), or a champion's waiver of the flag the compliance scan raised, and the same record
-with neither (broken). A record that keeps the promise and records an explanation as well is kept. A flag the
-scan resolved (the record put right late) explains nothing: only a waiver does.
+accepts as an explanation (explained): a justification (9.2), an explanation of the shorter term (9.1), of the
+shorter consultation (3.7) or of monitoring more often than the band (12.3), or a champion's waiver of the flag the
+compliance scan raised, and the same record with neither (broken). A record that keeps the promise and records an
+explanation as well is kept. A flag the scan resolved (the record put right late) explains nothing: only a waiver
+does.
 
 The dashboard's counts (``compact_figures``), the drill-down's lists (``figure_records(verdict=...)``) and the
 verdict each record is annotated with must agree; and a health check puts each promise with the organisation
@@ -16,6 +17,7 @@ import datetime
 from collections import Counter
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from commitments.models import Flag, FlagStatus, RecordType, RuleKey
 from commitments.selectors.dashboard import compact_figures, figure_records
@@ -27,6 +29,7 @@ from compact_portal.periods import Period
 from consultations import services as consultation_services
 from consultations.models import Represents
 from funding import services as funding_services
+from funding.services import monitoring
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import (
     ChampionFactory,
@@ -46,7 +49,19 @@ D = datetime.date
 Q2_2026 = Period.quarter(2026, 2)
 TODAY = D(2026, 11, 22)
 KEPT, EXPLAINED, BROKEN = Verdict.KEPT.value, Verdict.EXPLAINED.value, Verdict.BROKEN.value
-PROMISES = ["paid_on_time", "told_in_time", "multi_year", "notice_long_enough", "long_enough", "feedback_on_time"]
+PROMISES = [
+    "paid_on_time",
+    "told_in_time",
+    "multi_year",
+    "notice_long_enough",
+    "monitoring_proportionate",
+    "returns_on_time",
+    "improvement_timetable",
+    "long_enough",
+    "feedback_on_time",
+]
+# The promise the charity makes, to the council: its monitoring returns (17.3). The council makes the others.
+CHARITYS = ["returns_on_time"]
 
 # (figure, record, its verdict, what the record is): every record each promise counts in Q2 2026.
 CASES = [
@@ -67,6 +82,21 @@ CASES = [
     ("notice_long_enough", "notice-3-months", KEPT, "taking effect three calendar months after the notice"),
     ("notice_long_enough", "notice-day-short-waived", EXPLAINED, "a day short, the flag waived"),
     ("notice_long_enough", "notice-day-short", BROKEN, "a day short"),
+    # The notices for performance below (12.7) give full notice too.
+    ("notice_long_enough", "performance-on-timetable-day", KEPT, "for performance, three calendar months' notice"),
+    ("notice_long_enough", "performance-day-before-1", KEPT, "for performance, three calendar months' notice"),
+    ("notice_long_enough", "performance-day-before-2", KEPT, "for performance, three calendar months' notice"),
+    ("monitoring_proportionate", "plan-2-a-year", KEPT, "two returns a year on £30,000: the most the band allows"),
+    ("monitoring_proportionate", "plan-2-a-year-explained", KEPT, "two a year, with a reason all the same"),
+    ("monitoring_proportionate", "plan-4-a-year-explained", EXPLAINED, "four a year, the reason recorded"),
+    ("monitoring_proportionate", "plan-4-a-year-waived", EXPLAINED, "four a year, the flag waived"),
+    ("monitoring_proportionate", "plan-4-a-year", BROKEN, "four a year"),
+    ("returns_on_time", "return-on-due-day", KEPT, "March's return, sent on its due day, Thursday 30 April"),
+    ("returns_on_time", "return-day-late-waived", EXPLAINED, "April's, due Monday 1 June, sent on 2 June, waived"),
+    ("returns_on_time", "return-day-late", BROKEN, "May's, due Tuesday 30 June, sent on 1 July"),
+    ("improvement_timetable", "timetable-on-notice-day", KEPT, "ending for performance the day a timetable was agreed"),
+    ("improvement_timetable", "timetable-day-after-waived", EXPLAINED, "the day before it was agreed, the flag waived"),
+    ("improvement_timetable", "timetable-day-after", BROKEN, "the day before the timetable was agreed"),
     ("long_enough", "84-days", KEPT, "open 84 days, both ends counted"),
     ("long_enough", "84-days-explained", KEPT, "open 84 days, with an explanation all the same"),
     ("long_enough", "83-days-explained", EXPLAINED, "open 83 days, the shorter length explained"),
@@ -109,6 +139,29 @@ def _decided(compact, city, food, reference: str, *, told: datetime.date, end: d
     )
     relationship.refresh_from_db()
     return relationship
+
+
+def _plan(relationship, returns_per_year: int, reason: str, agreed: datetime.date):
+    """``relationship``'s monitoring plan, agreed on ``agreed``, set up as of ``TODAY``: it schedules no return
+    already due by then (those counted are recorded as they happened, with ``_made``)."""
+    return monitoring.monitoring_plan_set(
+        relationship=relationship,
+        actor=None,
+        today=TODAY,
+        questions="How many households did the food bank help?",
+        purpose="To report to the council's cabinet.",
+        returns_per_year=returns_per_year,
+        service_user_views=True,
+        agreed_on=agreed,
+        disproportion_reason=reason,
+    )
+
+
+def _made(plan, start: datetime.date, end: datetime.date, sent: datetime.date | None = None):
+    """The plan's return for ``start`` to ``end``, as it happened: sent on ``sent``, or not yet."""
+    return monitoring.return_record(
+        plan=plan, actor=None, today=sent or end, period_start=start, period_end=end, submitted_date=sent
+    )
 
 
 def _respond(consultation, organisation, today: datetime.date) -> None:
@@ -193,6 +246,66 @@ def _build() -> dict:
         assert notice.earliest_effective_date == D(2026, 7, 1)
         records["notice_long_enough"][name] = notice
 
+    # 12.7: three more grants to the food bank, awarded in 2025, each with an improvement timetable agreed on 2 April;
+    # a notice ending each for performance that day (kept) or the day before (explained by a waiver, or broken),
+    # each giving three months' notice.
+    for name, given, timetable in (
+        ("performance-on-timetable-day", D(2026, 4, 2), "timetable-on-notice-day"),
+        ("performance-day-before-1", D(2026, 4, 1), "timetable-day-after-waived"),
+        ("performance-day-before-2", D(2026, 4, 1), "timetable-day-after"),
+    ):
+        grant = FundingRelationshipFactory(
+            compact=compact, funder=city, recipient=food, reference=f"GR-{timetable}", **running
+        )
+        funding_services.decision_record(
+            relationship=grant, actor=None, kind="awarded", told_date=D(2025, 9, 1), today=D(2025, 9, 1)
+        )
+        monitoring.improvement_timetable_agree(
+            relationship=grant,
+            actor=None,
+            today=D(2026, 4, 2),
+            problems="Sessions were cancelled through the winter.",
+            agreed_on=D(2026, 4, 2),
+            review_on=D(2026, 6, 1),
+            actions=[("Recruit two more volunteer drivers", D(2026, 5, 1))],
+        )
+        notice = NoticeFactory(
+            relationship=grant, notice_date=given, effective_date=given + relativedelta(months=3), for_performance=True
+        )
+        records["notice_long_enough"][name] = records["improvement_timetable"][timetable] = notice
+
+    # 12.3: the awards' plans, agreed on 1 May: £30,000 is in the band of at most two returns a year.
+    for name, award, returns_per_year, reason in (
+        ("plan-2-a-year", "on-the-day", 2, ""),
+        ("plan-2-a-year-explained", "on-the-day-explained", 2, "Our board reports twice a year."),
+        ("plan-4-a-year-explained", "day-late-explained", 4, "A new service: we meet each quarter in its first year."),
+        ("plan-4-a-year-waived", "day-late-waived", 4, ""),
+        ("plan-4-a-year", "day-late", 4, ""),
+    ):
+        relationship = records["told_in_time"][award].relationship
+        records["monitoring_proportionate"][name] = _plan(relationship, returns_per_year, reason, D(2026, 5, 1))
+
+    # 17.3: the food bank's monthly returns on its grant (agreed in 2025, with its reason), for March, April and
+    # May. The scan of 2 June finds April's overdue; the champion waives it; it is sent that day.
+    monthly = _plan(grants[food], 12, "Monthly figures while the service is piloted.", D(2025, 12, 1))
+    returns = records["returns_on_time"]
+    returns["return-on-due-day"] = _made(monthly, D(2026, 3, 1), D(2026, 3, 31), sent=D(2026, 4, 30))
+    returns["return-day-late-waived"] = _made(monthly, D(2026, 4, 1), D(2026, 4, 30))
+    returns["return-day-late"] = _made(monthly, D(2026, 5, 1), D(2026, 5, 31))
+    assert [r.due_date for r in returns.values()] == [D(2026, 4, 30), D(2026, 6, 1), D(2026, 6, 30)]
+    compliance_scan(
+        today=D(2026, 6, 2), compact=compact, rule_keys=[RuleKey.MONITORING_RETURN_OVERDUE], send_digest=False
+    )
+    _waive(
+        compact,
+        champion,
+        RuleKey.MONITORING_RETURN_OVERDUE,
+        RecordType.MONITORING_RETURN,
+        returns["return-day-late-waived"],
+    )
+    _made(monthly, D(2026, 4, 1), D(2026, 4, 30), sent=D(2026, 6, 2))
+    _made(monthly, D(2026, 5, 1), D(2026, 5, 31), sent=D(2026, 7, 1))
+
     # 3.7: consultations opened on Monday 6 April; closing on Sunday 28 June makes 84 days, 12 weeks.
     for name, closes, explanation in (
         ("84-days", D(2026, 6, 28), ""),
@@ -232,6 +345,16 @@ def _build() -> dict:
         (RuleKey.FUNDING_TERM_TOO_SHORT, RecordType.FUNDING_RELATIONSHIP, records["multi_year"]["day-late-waived"]),
         (RuleKey.NOTICE_TOO_SHORT, RecordType.NOTICE, records["notice_long_enough"]["notice-day-short-waived"]),
         (RuleKey.CONSULTATION_TOO_SHORT, RecordType.CONSULTATION, records["long_enough"]["83-days-waived"]),
+        (
+            RuleKey.MONITORING_DISPROPORTIONATE,
+            RecordType.FUNDING_RELATIONSHIP,
+            records["monitoring_proportionate"]["plan-4-a-year-waived"],
+        ),
+        (
+            RuleKey.IMPROVEMENT_TIMETABLE_MISSING,
+            RecordType.NOTICE,
+            records["improvement_timetable"]["timetable-day-after-waived"],
+        ),
     ]
     for rule, record_type, record in waivers:
         if record_type == RecordType.FUNDING_RELATIONSHIP:
@@ -313,6 +436,12 @@ OTHER_WAIVERS = [
     ("multi_year", "day-late", RuleKey.DECISION_TOO_LATE, RecordType.FUNDING_RELATIONSHIP),
     ("notice_long_enough", "notice-day-short", RuleKey.NOTICE_WITHOUT_IMPACT_ASSESSMENT, RecordType.NOTICE),
     ("notice_long_enough", "notice-day-short", RuleKey.NOTICE_TOO_SHORT, RecordType.INVOICE),
+    ("monitoring_proportionate", "plan-4-a-year", RuleKey.MONITORING_NOT_AGREED, RecordType.FUNDING_RELATIONSHIP),
+    ("monitoring_proportionate", "plan-4-a-year", RuleKey.MONITORING_DISPROPORTIONATE, RecordType.NOTICE),
+    ("returns_on_time", "return-day-late", RuleKey.MONITORING_DISPROPORTIONATE, RecordType.MONITORING_RETURN),
+    ("returns_on_time", "return-day-late", RuleKey.MONITORING_RETURN_OVERDUE, RecordType.INVOICE),
+    ("improvement_timetable", "timetable-day-after", RuleKey.NOTICE_TOO_SHORT, RecordType.NOTICE),
+    ("improvement_timetable", "timetable-day-after", RuleKey.IMPROVEMENT_TIMETABLE_MISSING, RecordType.INVOICE),
     ("long_enough", "83-days", RuleKey.CONSULTATION_NOT_ANNOUNCED, RecordType.CONSULTATION),
     ("long_enough", "83-days", RuleKey.CONSULTATION_FEEDBACK_OVERDUE, RecordType.CONSULTATION),
     ("feedback_on_time", "feedback-day-late", RuleKey.CONSULTATION_TOO_SHORT, RecordType.CONSULTATION),
@@ -326,9 +455,11 @@ OTHER_WAIVERS = [
 )
 def test_only_a_waiver_of_the_promises_own_flag_explains_it(world, key, name, rule, record_type):
     """The broken record stays broken when the flag waived is another rule's, or another kind of record's that
-    happens to have the same id (a decision's flags are on its funding relationship)."""
+    happens to have the same id (a decision's and a monitoring plan's flags are on its funding relationship)."""
     record = world["records"][key][name]
-    record_id = record.relationship_id if key in ("told_in_time", "multi_year") else record.pk
+    record_id = (
+        record.relationship_id if key in ("told_in_time", "multi_year", "monitoring_proportionate") else record.pk
+    )
     FlagFactory(
         compact=world["compact"],
         organisation=world["city"],
@@ -374,17 +505,20 @@ def test_a_share_by_value_counts_no_explanation(world):
 
 
 def test_a_charitys_health_check_shows_the_councils_promises_to_it_under_treated(world):
-    """The food bank made none of these promises: every one is under ``treated``, as the council kept it to the
-    food bank (the youth club's late invoice is not the food bank's), and nothing is under ``shares``."""
+    """The food bank made only its monitoring returns (17.3), to the council: they are its ``shares``. Every other
+    promise is under ``treated``, as the council kept it to the food bank (the youth club's late invoice is not the
+    food bank's)."""
     figures = figures_of(world, world["food"])
     food_invoices = {name for name in world["records"]["paid_on_time"] if name != "inv-youth-11th-day"}
 
     assert {f.key for f in figures.shares} == {f.key for f in figures.treated} >= set(PROMISES)
-    assert all(f.current.total == 0 and f.previous.total == 0 for f in figures.shares)
+    own = {f.key: f.current for f in figures.shares if not f.by_value}
+    assert own["returns_on_time"] == expected_share("returns_on_time") == Share(1, 3, 1)
+    assert all(f.current.total == 0 and f.previous.total == 0 for f in figures.shares if f.key not in CHARITYS)
     treated = {f.key: f.current for f in figures.treated if not f.by_value}
     assert treated["paid_on_time"] == expected_share("paid_on_time", food_invoices) == Share(1, 3, 1)
     for key in PROMISES[1:]:
-        assert treated[key] == expected_share(key), key
+        assert treated[key] == (Share(0, 0) if key in CHARITYS else expected_share(key)), key
     assert records_of(world, "paid_on_time", organisation=world["food"], role="recipient") == {
         "inv-10th-day": KEPT,
         "inv-11th-day-waived": EXPLAINED,
@@ -402,13 +536,16 @@ def test_another_charitys_health_check_holds_only_its_own_invoice(world):
 
 
 def test_the_councils_health_check_shows_its_promises_under_shares(world):
-    """The council made every promise: all of them, to either charity, are its ``shares``, counted as on the
-    compact's dashboard; none was made to it."""
+    """The council made every promise but the food bank's returns: all of them, to either charity, are its
+    ``shares``, counted as on the compact's dashboard; the returns were made to it (``treated``)."""
     council, compact = figures_of(world, world["city"]), figures_of(world)
 
-    assert [(f.key, f.by_value, f.current) for f in council.shares] == [
-        (f.key, f.by_value, f.current) for f in compact.shares
+    assert [(f.key, f.by_value, f.current) for f in council.shares if f.key not in CHARITYS] == [
+        (f.key, f.by_value, f.current) for f in compact.shares if f.key not in CHARITYS
     ]
     assert council.share("paid_on_time").current == expected_share("paid_on_time") == Share(1, 4, 1)
-    assert all(f.current.total == 0 and f.previous.total == 0 for f in council.treated)
+    assert council.share("returns_on_time").current == Share(0, 0)
+    to_it = {f.key: f.current for f in council.treated}
+    assert to_it["returns_on_time"] == compact.share("returns_on_time").current == expected_share("returns_on_time")
+    assert all(f.current.total == 0 and f.previous.total == 0 for f in council.treated if f.key not in CHARITYS)
     assert records_of(world, "paid_on_time", organisation=world["city"], role="recipient") == {}

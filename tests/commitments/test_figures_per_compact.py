@@ -38,6 +38,7 @@ from consultations import services as consultation_services
 from consultations.models import Represents
 from funding import rules as funding_rules
 from funding import services as funding_services
+from funding.services import monitoring
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import ChampionFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
 from tests.consultations.factories import ConsultationFactory, publish_feedback
@@ -63,6 +64,9 @@ CITES = {
         "told_in_time": "9.2",
         "notice_long_enough": "13.3",
         "multi_year": "9.1",
+        "monitoring_proportionate": "12.3",
+        "returns_on_time": "17.3",
+        "improvement_timetable": "12.7",
         "long_enough": "3.7",
         "feedback_on_time": "3.5",
         "full_cost_recovery": "8.1",
@@ -73,6 +77,9 @@ CITES = {
         "told_in_time": PORTAL_DEFAULT,
         "notice_long_enough": "Principle 11",
         "multi_year": "PSA 11",
+        "monitoring_proportionate": "PSA 10",
+        "returns_on_time": "VCS 5",
+        "improvement_timetable": PORTAL_DEFAULT,
         "long_enough": "PSA 18",
         "feedback_on_time": PORTAL_DEFAULT,
         "full_cost_recovery": "Principle 10",
@@ -83,6 +90,9 @@ CITES = {
         "told_in_time": PORTAL_DEFAULT,
         "notice_long_enough": PORTAL_DEFAULT,
         "multi_year": PORTAL_DEFAULT,
+        "monitoring_proportionate": PORTAL_DEFAULT,
+        "returns_on_time": PORTAL_DEFAULT,
+        "improvement_timetable": PORTAL_DEFAULT,
         "long_enough": PORTAL_DEFAULT,
         "feedback_on_time": PORTAL_DEFAULT,
         "full_cost_recovery": "KP2.6",
@@ -143,6 +153,28 @@ def _consulted(compact, council, food, title, *, opens, closes, formal=True, exp
         submit=True,
     )
     return consultation
+
+
+def _plan(relationship, returns_per_year: int, *, agreed: datetime.date, reason: str = ""):
+    """``relationship``'s monitoring plan, agreed on ``agreed``, set up as of ``TODAY`` (it schedules no return due
+    by then: those counted are recorded as they happened)."""
+    return monitoring.monitoring_plan_set(
+        relationship=relationship,
+        actor=None,
+        today=TODAY,
+        questions="How many households did you help?",
+        purpose="To report to the council's cabinet.",
+        returns_per_year=returns_per_year,
+        service_user_views=False,
+        agreed_on=agreed,
+        disproportion_reason=reason,
+    )
+
+
+def _made(plan, start: datetime.date, end: datetime.date, sent: datetime.date | None = None):
+    return monitoring.return_record(
+        plan=plan, actor=None, today=sent or end, period_start=start, period_end=end, submitted_date=sent
+    )
 
 
 def _waive(compact, champion, rule, record_type, record_id):
@@ -233,14 +265,62 @@ def _build(compact) -> dict:
     given = D(2026, 4, 1)
     earliest = funding_rules.earliest_effective_date(given, months=compact.notice_months)
     notices = {}
-    for name, relationship, effective in (
-        ("full", running, earliest),
-        ("short-waived", running, earliest - ONE_DAY),
-        ("short", running, earliest - ONE_DAY),
-        ("short-fixed-end", fixed, earliest - ONE_DAY),  # Leicestershire owes no notice of an end fixed at the start
+    # All but the full one end the funding for performance (12.7): an improvement timetable was agreed on the
+    # fixed-end grant that day (in time), and on the running grant only the day after (too late).
+    for name, relationship, effective, for_performance in (
+        ("full", running, earliest, False),
+        ("short-waived", running, earliest - ONE_DAY, True),
+        ("short", running, earliest - ONE_DAY, True),
+        ("short-fixed-end", fixed, earliest - ONE_DAY, True),  # Leicestershire owes no notice of a fixed end
     ):
-        notices[name] = NoticeFactory(relationship=relationship, notice_date=given, effective_date=effective)
+        notices[name] = NoticeFactory(
+            relationship=relationship, notice_date=given, effective_date=effective, for_performance=for_performance
+        )
         assert notices[name].earliest_effective_date == earliest
+    for relationship, agreed in ((fixed, given), (running, given + ONE_DAY)):
+        monitoring.improvement_timetable_agree(
+            relationship=relationship,
+            actor=None,
+            today=agreed,
+            problems="Fewer sessions ran than agreed.",
+            agreed_on=agreed,
+            review_on=agreed + datetime.timedelta(days=60),
+            actions=[("Recruit a sessions coordinator", agreed + datetime.timedelta(days=30))],
+        )
+
+    # Monitoring plans agreed on 1 May (12.3): once a year (within every band), and every month (above them all)
+    # with the reason recorded, with the flag waived, and with neither.
+    for name, returns_per_year, reason in (
+        ("in-time", 1, ""),
+        ("in-time-short-explained", 12, "Monthly figures while the service is piloted."),
+        ("late-waived", 12, ""),
+        ("late", 12, ""),
+    ):
+        _plan(awards[name], returns_per_year, agreed=D(2026, 5, 1), reason=reason)
+        assert awards[name].monitoring_plan.returns_allowed_per_year < 12
+
+    # The food bank's monthly returns on the running grant (its plan agreed in 2025), for March, April and May (17.3):
+    # one sent on its due day; one a day late, its flag waived the day after it fell due; one a day late.
+    monthly = _plan(running, 12, agreed=D(2025, 12, 1), reason="Monthly figures while the service is piloted.")
+    returns = {
+        "on-time": _made(monthly, D(2026, 3, 1), D(2026, 3, 31)),
+        "late-waived": _made(monthly, D(2026, 4, 1), D(2026, 4, 30)),
+        "late": _made(monthly, D(2026, 5, 1), D(2026, 5, 31)),
+    }
+    assert all(within(item.due_date, Q2_2026) for item in returns.values())
+    _made(monthly, D(2026, 3, 1), D(2026, 3, 31), sent=returns["on-time"].due_date)
+    compliance_scan(
+        today=returns["late-waived"].due_date + ONE_DAY,
+        compact=compact,
+        rule_keys=[RuleKey.MONITORING_RETURN_OVERDUE],
+        send_digest=False,
+    )
+    _waive(
+        compact, champion, RuleKey.MONITORING_RETURN_OVERDUE, RecordType.MONITORING_RETURN, returns["late-waived"].pk
+    )
+    for name in ("late-waived", "late"):
+        item = returns[name]
+        _made(monthly, item.period_start, item.period_end, sent=item.due_date + ONE_DAY)
 
     # Formal consultations opened on Monday 6 April, of the compact's minimum length, or a day short.
     opens = D(2026, 4, 6)
@@ -293,6 +373,8 @@ def _build(compact) -> dict:
         (RuleKey.DECISION_TOO_LATE, RecordType.FUNDING_RELATIONSHIP, awards["late-waived"].pk),
         (RuleKey.NOTICE_TOO_SHORT, RecordType.NOTICE, notices["short-waived"].pk),
         (RuleKey.CONSULTATION_TOO_SHORT, RecordType.CONSULTATION, consultations["short-waived"].pk),
+        (RuleKey.MONITORING_DISPROPORTIONATE, RecordType.FUNDING_RELATIONSHIP, awards["late-waived"].pk),
+        (RuleKey.IMPROVEMENT_TIMETABLE_MISSING, RecordType.NOTICE, notices["short-waived"].pk),
     ):
         _waive(compact, champion, rule, record_type, record_id)
     return {"compact": compact, "council": council, "food": food, "champion": champion, "concern": concern}
@@ -328,6 +410,12 @@ COUNTED = {
     # decision's flag explains the decision, not the term). The pending application and the decline have no term.
     ("multi_year", False): (2, 1, 2),
     ("multi_year", True): (10000 + 30000, 0, 40000 + 50000 + 20000),  # pounds explained count as broken
+    # once a year; monthly with the reason, or the flag waived; monthly.
+    ("monitoring_proportionate", False): (1, 2, 1),
+    # sent on the due day; a day late, waived; a day late.
+    ("returns_on_time", False): (1, 1, 1),
+    # the timetable agreed on the day of the notice; the day after, waived; the day after.
+    ("improvement_timetable", False): (1, 1, 1),
     # the full length; a day short, explained or waived; a day short. The informal one is not counted.
     ("long_enough", False): (1, 2, 1),
     # on the day it fell due; a day late, waived before it was published; a day late.
@@ -394,8 +482,9 @@ def cited_by_label(figures) -> dict[str, str]:
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_each_figure_cites_its_compacts_own_clause(worlds, slug):
-    """Portsmouth's figures cite 11.2, 9.2, 13.3, 9.1, 3.7, 3.5, 8.1 and 11.1; the others their own clauses or the
-    portal's default, in the figures, in every table of the report with a clause column and in the trends' titles."""
+    """Portsmouth's figures cite 11.2, 9.2, 13.3, 9.1, 12.3, 17.3, 12.7, 3.7, 3.5, 8.1 and 11.1; the others their own
+    clauses or the portal's default, in the figures, in every table of the report with a clause column and in the
+    trends' titles."""
     figures = figures_of(worlds[slug])
     cites = CITES[slug]
 
@@ -410,7 +499,7 @@ def test_each_figure_cites_its_compacts_own_clause(worlds, slug):
         assert {row[0]: row[clause] for row in table.rows} == {
             label: expected[label] for label in (row[0] for row in table.rows)
         }, slug_of_table
-        assert len(table.rows) == {"summary": 7, "headline": 10, "funding-practice": 4}[slug_of_table]
+        assert len(table.rows) == {"summary": 10, "headline": 13, "funding-practice": 4}[slug_of_table]
     for f in figures.shares:
         title = tables[f"trend-{f.key}{'-value' if f.by_value else ''}"].title
         assert f"({cites[f.key]}), monthly" in title
