@@ -9,6 +9,7 @@ from compact_portal.figures import Verdict
 from compact_portal.formatting import long_date
 from compact_portal.periods import Period
 
+from ..exports import record_text
 from ..models import Compact
 from ..rulebook import PORTAL_DEFAULT
 from ..selectors.dashboard import compact_figures, report_lists
@@ -204,7 +205,7 @@ def _tables(figures, lists) -> list[Table]:
                     f.clause or PORTAL_DEFAULT,
                     f.get_rule_display(),
                     f.organisation.name if f.organisation else "",
-                    f.record_label,
+                    record_text(f),
                     f.due_date,
                     f.first_detected,
                 ]

@@ -28,7 +28,13 @@ from funding import services as funding_services
 from tests.commitments.factories import CommitmentFactory, CompactFactory, SignatureFactory
 from tests.consultations.factories import ConsultationFactory
 from tests.disputes.factories import ConcernFactory
-from tests.funding.factories import AwardedFundingFactory, FundingRelationshipFactory, InvoiceFactory
+from tests.funding.factories import (
+    AwardedFundingFactory,
+    FundingRelationshipFactory,
+    InvoiceFactory,
+    MonitoringPlanFactory,
+    MonitoringReturnFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +218,15 @@ def unacknowledged_concern(compact, council, charity, vcs_member) -> tuple[str, 
     return "dispute_step_overdue", concern.reference
 
 
+def overdue_monitoring_return(compact, council, charity, **_people) -> tuple[str, str]:
+    """The charity's return for January and February 2027, due on Tuesday 30 March (28 March is Easter Sunday, 29
+    March Easter Monday), not made."""
+    funding = AwardedFundingFactory(compact=compact, funder=council, recipient=charity, reference="GR-2027-003")
+    plan = MonitoringPlanFactory(relationship=funding)
+    MonitoringReturnFactory(plan=plan, period_start=datetime.date(2027, 1, 1), period_end=datetime.date(2027, 2, 28))
+    return "monitoring_return_overdue", "Monitoring return due 30 March 2027 on GR-2027-003"
+
+
 def overdue_review(compact, **_people) -> tuple[str, str]:
     Compact.objects.filter(pk=compact.pk).update(next_review_date=datetime.date(2027, 4, 1))
     return "compact_review_overdue", "southsea-compact"
@@ -223,14 +238,16 @@ def overdue_review(compact, **_people) -> tuple[str, str]:
         overdue_funding_decision,
         unannounced_consultation,
         unacknowledged_concern,
+        overdue_monitoring_return,
         overdue_review,
     ],
-    ids=["funding-reference", "consultation-reference", "case-reference", "compact-slug"],
+    ids=["funding-reference", "consultation-reference", "case-reference", "monitoring-return", "compact-slug"],
 )
 def test_the_record_column_names_the_record_each_flag_is_about(
     scan_compact, unpaid_invoice, council, charity, vcs_member, record
 ):
-    """Besides the invoice number: the funding reference, consultation reference, case reference or compact slug."""
+    """Besides the invoice number: the funding reference, consultation reference, case reference, the monitoring
+    return (its due date and funding reference) or compact slug."""
     rule, label = record(compact=scan_compact, council=council, charity=charity, vcs_member=vcs_member)
     scan()
 
