@@ -203,47 +203,42 @@ def _return_what(item: MonitoringReturn, *, several: bool) -> str:
 
 
 @worklist.source(Role.VCS_MEMBER)
-def monitoring_returns_due(person: worklist.Person) -> Iterator[worklist.Waiting]:
-    """The organisation's returns not yet made from ten working days before their due date (the compliance check's
-    "at risk": ``rules.return_at_risk_until``), the reminder, and every one past it (17.3)."""
+def monitoring_returns_to_make(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The organisation's returns not yet made, from ten working days before their due date (the compliance check's
+    "at risk": ``rules.return_at_risk_until``), the reminder, and every one past it (17.3); and those on which the
+    funder has asked questions, until it replies (undated). One query for both."""
     organisations = person.organisations_as(Role.VCS_MEMBER)
     if not organisations:
         return
-    returns = _returns_of(organisations).filter(
-        within_days_by_nation("due_date", rules.return_at_risk_until, person.today, nation=RETURN_NATION),
-        submitted_date__isnull=True,
+    due = Q(submitted_date__isnull=True) & within_days_by_nation(
+        "due_date", rules.return_at_risk_until, person.today, nation=RETURN_NATION
     )
     promise = Promise(MeasurableRule.MONITORING_RETURNS)
-    for item in returns:
-        yield worklist.Waiting(
-            role=Role.VCS_MEMBER,
-            kind="monitoring_return_due",
-            key=str(item.pk),
-            what=_return_what(item, several=len(organisations) > 1),
-            action="Finish and send the return" if item.status == ReturnStatus.DRAFT else "Make the return",
-            url=item.get_absolute_url(),
-            **promise.cited(item.plan.relationship.compact),
-            due=item.due_date,
-        )
-
-
-@worklist.source(Role.VCS_MEMBER)
-def monitoring_returns_with_questions(person: worklist.Person) -> Iterator[worklist.Waiting]:
-    """The organisation's returns on which the funder has asked questions, until it replies."""
-    organisations = person.organisations_as(Role.VCS_MEMBER)
-    if not organisations:
-        return
-    promise = Promise(MeasurableRule.MONITORING_RETURNS)
-    for item in _returns_of(organisations).filter(status=ReturnStatus.QUESTIONS):
-        yield worklist.Waiting(
-            role=Role.VCS_MEMBER,
-            kind="monitoring_return_questions",
-            key=str(item.pk),
-            what=f"The funder has questions on your return: {_return_what(item, several=len(organisations) > 1)}",
-            action="Reply to the questions",
-            url=item.get_absolute_url(),
-            **promise.cited(item.plan.relationship.compact),
-        )
+    several = len(organisations) > 1
+    for item in _returns_of(organisations).filter(due | Q(status=ReturnStatus.QUESTIONS)):
+        what = _return_what(item, several=several)
+        cited = promise.cited(item.plan.relationship.compact)
+        if item.status == ReturnStatus.QUESTIONS:
+            yield worklist.Waiting(
+                role=Role.VCS_MEMBER,
+                kind="monitoring_return_questions",
+                key=str(item.pk),
+                what=f"The funder has questions on your return: {what}",
+                action="Reply to the questions",
+                url=item.get_absolute_url(),
+                **cited,
+            )
+        else:
+            yield worklist.Waiting(
+                role=Role.VCS_MEMBER,
+                kind="monitoring_return_due",
+                key=str(item.pk),
+                what=what,
+                action="Finish and send the return" if item.status == ReturnStatus.DRAFT else "Make the return",
+                url=item.get_absolute_url(),
+                **cited,
+                due=item.due_date,
+            )
 
 
 @worklist.source(Role.OFFICER)
