@@ -425,6 +425,7 @@ class FundingImportForm(ImportForm):
             ("relationships", "Funding relationships and decisions"),
             ("invoices", "Invoices (and payments)"),
             ("notices", "End, reduction or change notices"),
+            ("returns", "Monitoring returns"),
         ],
         widget=forms.RadioSelect,
     )

@@ -1,4 +1,5 @@
-"""Bulk import of funding relationships, invoices and notices from CSV: every bad row reported, all rows or none saved.
+"""Bulk import of funding relationships, invoices, notices and monitoring returns from CSV: every bad row reported,
+all rows or none saved.
 
 Row numbers are the spreadsheet's: the header is row 1, the first record row 2. Each row is saved through
 the funding services (so it is validated and its deadlines stored as if entered by hand) inside a savepoint
@@ -6,9 +7,14 @@ of one transaction; a row the services refuse is reported and the import goes on
 row, then the whole transaction is rolled back if any row was bad.
 
 Re-importing the same file creates no duplicates. A relationship row matches on its funder and reference,
-an invoice row on its funding and invoice number, a notice row on its funding, kind and notice date; a
-matched record is updated only where the file differs, and a decision or payment already recorded is not
-recorded again.
+an invoice row on its funding and invoice number, a notice row on its funding, kind and notice date, a return row
+on its funding and the day its period starts; a matched record is updated only where the file differs, and a
+decision or payment already recorded is not recorded again.
+
+A monitoring return (17.3) is recorded on the funding's monitoring plan, which must be set up first: the period it
+covers and, if it was sent, the day it was first sent. Its due date is worked out as for a return made in the
+portal (a month after the period ends, moved to the next working day), so the file need not give it; a
+``due_date`` column, if the file has one, is checked against it and a row that disagrees is refused.
 
 What happened is imported as it happened: a term shorter than the compact's minimum with no
 ``term_explanation`` (9.1), an award told late with no ``decision_justification`` (9.2), a decline with no
@@ -26,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -41,8 +47,10 @@ from compact_portal.csv_import import (
     parse_money,
     validation_messages,
 )
+from compact_portal.formatting import long_date
 
-from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, Notice, NoticeKind
+from .. import rules
+from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, MonitoringPlan, Notice, NoticeKind
 from . import (
     decision_explain,
     decision_record,
@@ -54,6 +62,7 @@ from . import (
     relationship_create,
     relationship_update,
 )
+from .monitoring import return_record
 
 COLUMNS = {
     "relationships": (
@@ -77,7 +86,11 @@ COLUMNS = {
     ),
     "invoices": ("funding_reference", "invoice_number", "amount", "received_date", "paid_date"),
     "notices": ("funding_reference", "kind", "notice_date", "effective_date", "rationale"),
+    "returns": ("funding_reference", "period_start", "period_end"),
 }
+# Columns a file of the kind may leave out: a return's day sent (blank or absent: not sent yet) and its due date
+# (worked out; checked when given).
+OPTIONAL_COLUMNS = {"returns": ("submitted_date", "due_date")}
 KINDS = tuple(COLUMNS)
 
 logger = logging.getLogger(__name__)
@@ -113,7 +126,8 @@ def funding_import(
     today: datetime.date,
     allowed_funder_ids: set[int] | None = None,
 ) -> FundingImportResult:
-    """Import a file of ``kind`` ("relationships", "invoices" or "notices"): every row, or none if any is bad.
+    """Import a file of ``kind`` ("relationships", "invoices", "notices" or "returns"): every row, or none if any is
+    bad.
 
     ``today`` is the import's day: a decision told, an invoice received, a payment made or notice given after it
     is that row's error (the services refuse it), as is funding under a compact its funder has not signed.
@@ -450,8 +464,68 @@ class _NoticeImporter(_Importer):
         return "updated"
 
 
+class _ReturnImporter(_Importer):
+    field_columns = {"plan": "funding_reference"}
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        cells = _Cells(values)
+        period_start = cells.read("period_start", parse_date, required=True)
+        period_end = cells.read("period_end", parse_date, required=True)
+        key = (values.get("funding_reference", ""), period_start)
+        if all(key):
+            what = f"period_start: this funding's return for the period from {period_start:%d/%m/%Y}"
+            self.first_seen(cells, key, number, what)
+        relationship = self.funding(cells)
+        submitted_date = cells.read("submitted_date", parse_date)
+        due_given = cells.read("due_date", parse_date)
+        plan = relationship and MonitoringPlan.objects.filter(relationship=relationship).first()
+        if relationship and plan is None:
+            cells.problem(
+                f"funding_reference: the funding '{relationship.reference}' has no monitoring plan yet; set up its "
+                "monitoring on the funding's page first, then import its returns."
+            )
+        if period_start and period_end and period_end < period_start:
+            cells.problem("period_end: the period must not end before it starts.")
+        if period_start and submitted_date and submitted_date < period_start:
+            cells.problem(
+                f"submitted_date: {long_date(submitted_date)} is before the period starts "
+                f"({long_date(period_start)}); check the dates."
+            )
+        due = None
+        if relationship and period_end:
+            due = rules.return_due_date(period_end, nation=relationship.compact.nation)
+            if due_given and due_given != due:
+                cells.problem(
+                    f"due_date: a return for a period ending {long_date(period_end)} is due on {long_date(due)} "
+                    f"(a month after the period ends, moved to the next working day), not {long_date(due_given)}; "
+                    "leave due_date blank to have it worked out."
+                )
+        cells.check()
+
+        existing = plan.returns.filter(period_start=period_start).first()
+        if (
+            existing is not None
+            and (existing.period_end, existing.due_date) == (period_end, due)
+            and submitted_date in (None, existing.submitted_date)
+        ):
+            return "unchanged"
+        try:
+            return_record(
+                plan=plan,
+                actor=self.actor,
+                today=self.today,
+                period_start=period_start,
+                period_end=period_end,
+                submitted_date=submitted_date,
+            )
+        except PermissionDenied as refusal:
+            raise ValidationError(str(refusal)) from None
+        return "created" if existing is None else "updated"
+
+
 _IMPORTERS: dict[str, type[_Importer]] = {
     "relationships": _RelationshipImporter,
     "invoices": _InvoiceImporter,
     "notices": _NoticeImporter,
+    "returns": _ReturnImporter,
 }

@@ -1,18 +1,31 @@
-"""Funding CSV import: good files saved with their deadlines, bad rows reported with nothing saved, no duplicates."""
+"""Funding CSV import (relationships, invoices, notices and monitoring returns): good files saved with their
+deadlines, bad rows reported with nothing saved, no duplicates."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from compact_portal.csv_import import RowError, read_csv
 from funding import services
 from funding.gaps import relationship_gaps
-from funding.models import Decision, FundingRelationship, FundingStatus, Invoice, Notice, Payment
+from funding.models import (
+    Decision,
+    FundingRelationship,
+    FundingStatus,
+    Invoice,
+    MessageKind,
+    MonitoringReturn,
+    Notice,
+    Payment,
+    ReturnStatus,
+)
 from funding.services.imports import funding_import
 from tests.commitments.factories import CompactFactory, OrganisationFactory, PublicBodyFactory
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, sign_up
+from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, MonitoringPlanFactory, sign_up
 
 D = datetime.date
 # The day the files here are imported (``funding_import``'s today): after every date of what happened in them.
@@ -38,6 +51,7 @@ GOOD_RELATIONSHIPS = RELATIONSHIPS + (
 )
 INVOICES = "funding_reference,invoice_number,amount,received_date,paid_date\n"
 NOTICES = "funding_reference,kind,notice_date,effective_date,rationale\n"
+RETURNS = "funding_reference,period_start,period_end,submitted_date\n"
 
 
 def run(kind: str, text: str, **kwargs):
@@ -520,9 +534,165 @@ def test_every_bad_notice_row_is_reported_and_nothing_is_saved(funding):
     assert not Notice.objects.exists()
 
 
-@pytest.mark.parametrize("kind", ["relationships", "invoices", "notices"])
+# --- Monitoring returns ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plan(funding):
+    """Twice-yearly monitoring of GR-2027-001 (from 1 April 2027), set up with no return scheduled yet: those here
+    are recorded from the files."""
+    return MonitoringPlanFactory(relationship=funding, returns_per_year=2, today=D(2030, 12, 31))
+
+
+GOOD_RETURNS = RETURNS + (
+    "GR-2027-001,2027-04-01,2027-09-30,2027-11-01\n"  # row 2: sent on its due day, Monday 1 November
+    "GR-2027-001,01/10/2027,31/03/2028,\n"  # row 3: not sent yet; due Tuesday 2 May 2028 (1 May a bank holiday)
+)
+
+
+def test_a_good_returns_file_records_each_return_with_its_due_date(plan):
+    result = run("returns", GOOD_RETURNS)
+
+    assert result.ok, result.errors
+    assert counts(result) == (2, 0, 0)
+    sent, unsent = MonitoringReturn.objects.order_by("period_start")
+    assert (sent.plan, sent.period_end, sent.due_date, sent.submitted_date) == (
+        plan,
+        D(2027, 9, 30),
+        D(2027, 11, 1),
+        D(2027, 11, 1),
+    )
+    assert sent.status == ReturnStatus.SUBMITTED  # waiting for the funder's review
+    assert [message.kind for message in sent.messages.all()] == [MessageKind.SUBMITTED]
+    assert (unsent.period_start, unsent.due_date, unsent.submitted_date, unsent.status) == (
+        D(2027, 10, 1),
+        D(2028, 5, 2),
+        None,
+        ReturnStatus.DUE,
+    )
+
+
+def test_reimporting_returns_records_no_second_return_and_adds_the_day_sent(plan):
+    run("returns", GOOD_RETURNS)
+    assert counts(run("returns", GOOD_RETURNS)) == (0, 0, 2)
+
+    later = run("returns", GOOD_RETURNS.replace("31/03/2028,", "31/03/2028,2028-05-03"))
+
+    assert counts(later) == (0, 1, 1)
+    assert MonitoringReturn.objects.count() == 2
+    made_late = MonitoringReturn.objects.get(period_start=D(2027, 10, 1))
+    assert (made_late.submitted_date, made_late.status) == (D(2028, 5, 3), ReturnStatus.SUBMITTED)
+    # Left blank later, the day it was sent stays.
+    assert counts(run("returns", GOOD_RETURNS)) == (0, 0, 2)
+    assert MonitoringReturn.objects.get(period_start=D(2027, 10, 1)).submitted_date == D(2028, 5, 3)
+
+
+def test_a_return_already_scheduled_by_the_plan_is_the_one_recorded(funding):
+    """The plan's own schedule made the return for April to September; the file records it was sent."""
+    MonitoringPlanFactory(relationship=funding, returns_per_year=2, today=D(2027, 3, 1))
+    scheduled = MonitoringReturn.objects.get(period_start=D(2027, 4, 1))
+
+    result = run("returns", RETURNS + "GR-2027-001,2027-04-01,2027-09-30,2027-10-29\n")
+
+    assert counts(result) == (0, 1, 0)
+    scheduled.refresh_from_db()
+    assert (scheduled.submitted_date, scheduled.due_date) == (D(2027, 10, 29), D(2027, 11, 1))
+
+
+@pytest.mark.parametrize(
+    ("due_date", "problem"),
+    [
+        pytest.param("2027-11-01", None, id="the-due-date-worked-out"),
+        pytest.param("", None, id="left-blank"),
+        pytest.param(
+            "31/10/2027",
+            "due_date: a return for a period ending 30 September 2027 is due on 1 November 2027 (a month after the "
+            "period ends, moved to the next working day), not 31 October 2027; leave due_date blank to have it "
+            "worked out.",
+            id="a-different-day",
+        ),
+    ],
+)
+def test_a_due_date_given_must_be_the_one_worked_out(plan, due_date, problem):
+    text = f"funding_reference,period_start,period_end,due_date\nGR-2027-001,2027-04-01,2027-09-30,{due_date}\n"
+
+    result = run("returns", text)
+
+    assert result.errors == ([RowError(2, problem)] if problem else [])
+    assert MonitoringReturn.objects.filter(due_date=D(2027, 11, 1)).exists() is (problem is None)
+
+
+def test_every_bad_return_row_is_reported_and_nothing_is_saved(compact, funder, recipient, plan):
+    AwardedFundingFactory(compact=compact, funder=funder, recipient=recipient, reference="GR-NO-PLAN")
+    text = RETURNS + (
+        "GR-2027-001,2027-04-01,2027-09-30,2027-11-01\n"  # row 2 is good
+        "GR-NONE,2027-04-01,2027-09-30,\n"  # row 3: no such funding
+        "GR-NO-PLAN,2027-04-01,2027-09-30,\n"  # row 4: no monitoring plan
+        "GR-2027-001,2027-10-01,2027-09-30,\n"  # row 5: ends before it starts
+        "GR-2027-001,2028-04-01,2028-09-30,2029-01-02\n"  # row 6: sent after the import's day
+        "GR-2027-001,2028-10-01,someday,\n"  # row 7: not a date
+        "GR-2027-001,01/04/2027,30/09/2027,\n"  # row 8: row 2's return again
+        "GR-2027-001,2029-04-01,2029-09-30,2029-03-01\n"  # row 9: sent before its period starts
+        "GR-2027-001,,2029-09-30,\n"  # row 10: no start
+    )
+
+    result = run("returns", text)
+
+    messages = {error.row: error.message for error in result.errors}
+    assert sorted(messages) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert "funding_reference: no funding has the reference 'GR-NONE'" in messages[3]
+    assert messages[4] == (
+        "funding_reference: the funding 'GR-NO-PLAN' has no monitoring plan yet; set up its monitoring on the "
+        "funding's page first, then import its returns."
+    )
+    assert messages[5] == "period_end: the period must not end before it starts."
+    assert messages[6] == "submitted_date: A return cannot be sent after today (31 December 2028)."
+    assert messages[7] == "period_end: 'someday' is not a date; use YYYY-MM-DD or DD/MM/YYYY."
+    assert "row 2" in messages[8]
+    assert messages[9] == ("submitted_date: 1 March 2029 is before the period starts (1 April 2029); check the dates.")
+    assert messages[10] == "period_start: this is blank; every row needs one."
+    assert not MonitoringReturn.objects.exists()
+
+
+def test_an_officer_cannot_import_returns_for_another_funders_funding(plan, other_funder):
+    result = run("returns", GOOD_RETURNS, allowed_funder_ids={other_funder.pk})
+    own = run("returns", GOOD_RETURNS, allowed_funder_ids={plan.relationship.funder_id})
+
+    assert [error.row for error in result.errors] == [2, 3]
+    assert "no funding given by your organisation" in result.errors[0].message
+    assert counts(own) == (2, 0, 0)
+
+
+def test_an_officer_imports_returns_on_the_import_page(client_for, compact, council, charity):
+    """The page explains the returns file and imports one as of the real today (the return sent in the past)."""
+    funding = AwardedFundingFactory(compact=compact, funder=council, recipient=charity, reference="GR-2027-009")
+    MonitoringPlanFactory(relationship=funding, today=D(2030, 12, 31))
+    text = RETURNS + "GR-2027-009,2025-04-01,2026-03-31,2026-04-29\n"
+    client = client_for("officer")
+
+    help_text = client.get(reverse("funding:import")).content.decode()
+    response = client.post(
+        reverse("funding:import"),
+        {"kind": "returns", "file": SimpleUploadedFile("returns.csv", text.encode(), content_type="text/csv")},
+    )
+
+    assert "Monitoring returns" in help_text
+    assert "<code>funding_reference, period_start, period_end, submitted_date</code>" in help_text
+    assert "Imported: 1 new" in response.content.decode()
+    made = MonitoringReturn.objects.get()
+    assert (made.due_date, made.submitted_date) == (D(2026, 4, 30), D(2026, 4, 29))
+
+
+def test_a_returns_file_needs_the_period_columns(plan):
+    result = run("returns", "funding_reference,submitted_date\nGR-2027-001,2027-11-01\n")
+
+    assert result.errors == [RowError(1, "The header is missing the column(s): period_start, period_end.")]
+    assert not MonitoringReturn.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["relationships", "invoices", "notices", "returns"])
 def test_a_header_without_rows_is_reported(db, kind):
-    header = {"relationships": RELATIONSHIPS, "invoices": INVOICES, "notices": NOTICES}[kind]
+    header = {"relationships": RELATIONSHIPS, "invoices": INVOICES, "notices": NOTICES, "returns": RETURNS}[kind]
 
     result = run(kind, header)
 
@@ -562,6 +732,18 @@ def test_the_command_imports_last_years_register_with_its_gaps_and_fills_them_in
 
     assert "Imported 0 new, 1 updated, 0 unchanged." in capsys.readouterr().out
     assert relationship_gaps(FundingRelationship.objects.get(reference="GR-1")) == []
+
+
+def test_the_command_imports_returns(funding, tmp_path, capsys):
+    """As of the real today, so the returns were sent in the past; the submitted date's column left out."""
+    MonitoringPlanFactory(relationship=funding, today=D(2030, 12, 31))
+    path = tmp_path / "returns.csv"
+    path.write_text("funding_reference,period_start,period_end\nGR-2027-001,2025-04-01,2026-03-31\n")
+
+    call_command("import_funding", "returns", str(path))
+
+    assert "Imported 1 new, 0 updated, 0 unchanged." in capsys.readouterr().out
+    assert MonitoringReturn.objects.get().due_date == D(2026, 4, 30)
 
 
 def test_the_command_lists_bad_rows_and_saves_nothing(funding, tmp_path, capsys):

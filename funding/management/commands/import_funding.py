@@ -13,8 +13,8 @@ from funding.services.imports import KINDS, funding_import, import_via_label
 
 class Command(AuditedCommand):
     help = (
-        "Import funding relationships, invoices or notices from a CSV file: all rows or, if any row is bad, "
-        "none (each bad row is listed)."
+        "Import funding relationships, invoices, notices or monitoring returns from a CSV file: all rows or, if any "
+        "row is bad, none (each bad row is listed)."
     )
 
     def add_arguments(self, parser):
