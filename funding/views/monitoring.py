@@ -116,11 +116,10 @@ def return_detail(request, pk):
     monitoring_return = who.return_detail(pk=pk, user=request.user)
     status = monitoring_return.status
     replying = status in who.REPLYING_STATUSES
-    may_make = (
-        status in (*who.MAKING_STATUSES, *who.REPLYING_STATUSES)
-        and who.returns_to_make_by(user=request.user).filter(pk=pk).exists()
-    )
-    may_review = status in who.REVIEWING_STATUSES and who.returns_to_review_by(user=request.user).filter(pk=pk).exists()
+    maker = who.returns_to_make_by(user=request.user).filter(pk=pk).exists()
+    reviewer = who.returns_to_review_by(user=request.user).filter(pk=pk).exists()
+    may_make = maker and status in (*who.MAKING_STATUSES, *who.REPLYING_STATUSES)
+    may_review = reviewer and status in who.REVIEWING_STATUSES
     questions = monitoring_return.plan.question_list
     form = review_form = None
     action = request.POST.get("action", "") if request.method == "POST" else ""
@@ -128,7 +127,13 @@ def return_detail(request, pk):
     if may_review:
         allowed |= REVIEW_ACTIONS if status == ReturnStatus.SUBMITTED else {ReturnReviewForm.ACCEPT}
     if request.method == "POST" and action not in allowed:
-        raise PermissionDenied("That is not open to you on this return now.")
+        if (action in MAKE_ACTIONS and maker) or (action in REVIEW_ACTIONS and reviewer):
+            # Their side's step, but the return has moved on (a second click, or someone else was first).
+            messages.info(
+                request, f"Nothing was changed: this return is now “{monitoring_return.get_status_display()}”."
+            )
+            return redirect(monitoring_return)
+        raise PermissionDenied("That is not open to you on this return.")
     if may_make:
         form = ReturnForm(
             request.POST if action in MAKE_ACTIONS else None,

@@ -417,7 +417,6 @@ def test_questions_need_words(client, first_return, officer, vcs_member):
         ("officer", "send", 403),  # the funder does not make the organisation's return
         ("vcs_member", "accept", 403),  # nor does the organisation accept it
         ("vcs_member", "questions", 403),
-        ("vcs_member", "reply", 403),  # no questions wait
         ("vcs_member", "something-else", 403),
         ("administrator", "send", 403),  # administrators see, and do not act
         ("outsider", "send", 404),
@@ -429,6 +428,35 @@ def test_steps_not_open_to_the_person_are_refused(client_for, first_return, pers
     assert response.status_code == status
     first_return.refresh_from_db()
     assert first_return.status == ReturnStatus.DUE
+
+
+def test_a_step_sent_twice_changes_nothing_the_second_time(client, first_return, vcs_member):
+    client.force_login(vcs_member)
+    client.post(first_return.get_absolute_url(), _answers(action="send"))
+
+    again = client.post(first_return.get_absolute_url(), _answers(action="send"), follow=True)
+    reply = client.post(first_return.get_absolute_url(), _answers(action="reply", reply="Hello"), follow=True)
+
+    for response in (again, reply):
+        assert response.status_code == 200
+        assert "Nothing was changed: this return is now “Sent, awaiting the funder&#x27;s review”." in (
+            response.content.decode()
+        )
+    assert first_return.messages.count() == 1
+
+
+def test_the_officer_may_accept_while_questions_wait_but_not_ask_again(client, first_return, vcs_member, officer):
+    client.force_login(vcs_member)
+    client.post(first_return.get_absolute_url(), _answers(action="send"))
+    client.force_login(officer)
+    client.post(first_return.get_absolute_url(), {"text": "How many were new?", "action": "questions"})
+
+    page = client.get(first_return.get_absolute_url()).content.decode()
+    assert "Your questions wait for the organisation's reply." in page
+    assert 'value="questions"' not in page
+    client.post(first_return.get_absolute_url(), {"text": "Settled by phone.", "action": "accept"})
+    first_return.refresh_from_db()
+    assert first_return.status == ReturnStatus.ACCEPTED
 
 
 def test_files_go_with_the_return_and_only_its_people_download_them(client, first_return, vcs_member, outsider):
