@@ -290,8 +290,7 @@ def monitoring_plan(request, pk):
             "plan": plan,
             "templates": templates,
             "template": template,
-            "may_keep_templates": who.templates_editable_by(user=request.user).exists()
-            or who.template_compacts_for(user=request.user).exists(),
+            "may_keep_templates": who.template_compacts_for(user=request.user).exists(),
             "schedule": _schedule(relationship, form),
             "returns": list(plan.returns.all()) if plan is not None else [],
             "gaps": bool(form.gap_warnings),

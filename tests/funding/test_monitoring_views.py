@@ -228,6 +228,38 @@ def test_a_champion_sees_the_plan_but_no_link_to_returns_they_cannot_open(client
     assert first_return.get_absolute_url() not in page
 
 
+def test_the_story_tells_the_monitoring(client, first_return, vcs_member, officer, today):
+    from funding.services import monitoring
+
+    funding = first_return.plan.relationship
+    monitoring.return_submit(
+        monitoring_return=first_return, actor=vcs_member, today=today, answers=["240 families.", "Less hunger."]
+    )
+    ImprovementTimetableFactory(relationship=funding, agreed_on=today, review_on=today + datetime.timedelta(days=9))
+    client.force_login(officer)
+
+    page = client.get(funding.get_absolute_url()).content.decode()
+
+    assert "Monitoring plan set up, not yet agreed: twice a year" in page
+    assert "Within the band of at most 2 returns a year for the funding&#x27;s value" in page
+    assert "Monitoring return sent, for 1 April 2027 to 30 September 2027" in page
+    assert "Sent by its due date, 1 November 2027" in page
+    assert "Monitoring return due, for 1 October 2027 to 31 March 2028" in page
+    assert "Improvement timetable agreed: 1 action, progress reviewed on" in page
+
+
+def test_the_story_says_when_notice_for_performance_came_without_a_timetable(client_for, funding, today):
+    from tests.funding.factories import NoticeFactory
+
+    NoticeFactory(relationship=funding, notice_date=today, effective_date=today + datetime.timedelta(days=200),
+                  for_performance=True)  # fmt: skip
+
+    page = client_for("officer").get(funding.get_absolute_url()).content.decode()
+
+    assert "End of funding notice given for performance reasons" in page
+    assert "With no improvement timetable agreed beforehand, which the portal&#x27;s default" in page
+
+
 # --- Setting up the plan ---------------------------------------------------------------------------------------------
 
 
