@@ -791,3 +791,10 @@ def test_the_navigation_leads_officers_and_members_to_their_returns(client_for):
 
 def test_no_return_exists_for_a_plan_made_after_its_due_date(first_return):
     assert MonitoringReturn.objects.filter(plan=first_return.plan).count() == 6
+
+
+def test_on_the_returns_list_the_navigation_marks_only_monitoring_returns_current(client_for):
+    page = client_for("officer").get(reverse("funding:return_list")).content.decode()
+
+    current = re.findall(r'<a class="nav-link active" href="([^"]+)" aria-current="page">', page)
+    assert current == [reverse("funding:return_list")]
