@@ -21,6 +21,7 @@ from commitments.models import (
     FlagEvent,
     FlagStatus,
     Organisation,
+    RuleKey,
     Signature,
     SignatureStatus,
     Trigger,
@@ -32,7 +33,20 @@ from compact_portal.accounts.roles import Role
 from consultations.models import Consultation, Feedback, Response
 from disputes import selectors as dispute_selectors
 from disputes.models import CaseEvent, Concern, Stage
-from funding.models import FundingRelationship, Invoice, Notice, Payment
+from funding import rules as funding_rules
+from funding.models import (
+    FundingRelationship,
+    ImprovementTimetable,
+    Invoice,
+    MonitoringPlan,
+    MonitoringReturn,
+    MonitoringTemplate,
+    Notice,
+    Payment,
+    ReturnMessage,
+    ReturnStatus,
+    SignificantChange,
+)
 from tests.worlds import shared_world
 
 TODAY = timezone.localdate()
@@ -67,6 +81,12 @@ def counts() -> tuple[int, ...]:
         Concern.objects.count(),
         CaseEvent.objects.count(),
         Flag.objects.count(),
+        MonitoringTemplate.objects.count(),
+        MonitoringPlan.objects.count(),
+        MonitoringReturn.objects.count(),
+        ReturnMessage.objects.count(),
+        SignificantChange.objects.count(),
+        ImprovementTimetable.objects.count(),
     )
 
 
@@ -83,9 +103,12 @@ def test_seed_demo_again_changes_nothing_and_lists_the_people_who_can_sign_in(wo
     assert counts() == first
     assert dict(User.objects.values_list("email", "password")) == hashes
     # 8 organisations (one applying), 6 people; funding, invoices, payments, notices; consultations, feedback,
-    # responses; concerns
+    # responses; concerns; a monitoring template for each compact, three plans, a significant change and an
+    # improvement timetable
     assert first[:2] == (8, 6)
-    assert first[4:12] == (9, 4, 2, 2, 7, 1, 1, 4)
+    assert first[4:12] == (10, 4, 2, 4, 7, 1, 1, 4)
+    assert first[14:16] == (Compact.objects.count(), 3)
+    assert first[18:] == (1, 1)
     assert DEMO_PASSWORD in printed
     for role in Role:
         holders = User.objects.filter(memberships__role=role).distinct()
@@ -203,6 +226,14 @@ def test_nothing_of_the_story_is_stamped_with_the_day_it_was_built(world):
         *FundingRelationship.objects.values_list("updated_at", flat=True),
         *Consultation.objects.values_list("updated_at", flat=True),
         *Concern.objects.values_list("updated_at", flat=True),
+        *MonitoringTemplate.objects.values_list("created_at", flat=True),
+        *MonitoringPlan.objects.values_list("created_at", flat=True),
+        *MonitoringReturn.objects.values_list("created_at", flat=True),
+        *MonitoringReturn.objects.values_list("updated_at", flat=True),
+        *MonitoringReturn.objects.exclude(reviewed_at=None).values_list("reviewed_at", flat=True),
+        *ReturnMessage.objects.values_list("at", flat=True),
+        *SignificantChange.objects.values_list("created_at", flat=True),
+        *ImprovementTimetable.objects.values_list("created_at", flat=True),
         *FlagEvent.objects.filter(flag__compact__slug="portsmouth", status=FlagStatus.OPEN).values_list(
             "at", flat=True
         ),
@@ -228,6 +259,58 @@ def test_every_rule_the_compliance_check_reads_has_an_open_flag_in_the_demo(worl
     checked = {rule.key for rule in rulebook.all_rules()}
     assert checked, "the rulebook holds no rule"
     assert checked - open_rules == set()
+    # Monitoring's three, each against the organisation that made the promise: the council's monthly returns on
+    # £8,000, the food bank's return not yet made, the NHS body's ending for performance with no timetable.
+    against = {
+        rule: set(Flag.objects.filter(status=FlagStatus.OPEN, rule=rule).values_list("organisation__slug", flat=True))
+        for rule in (
+            RuleKey.MONITORING_DISPROPORTIONATE,
+            RuleKey.MONITORING_RETURN_OVERDUE,
+            RuleKey.IMPROVEMENT_TIMETABLE_MISSING,
+        )
+    }
+    assert against == {
+        RuleKey.MONITORING_DISPROPORTIONATE: {"portsmouth-city-council"},
+        RuleKey.MONITORING_RETURN_OVERDUE: {"southsea-community-food-bank"},
+        RuleKey.IMPROVEMENT_TIMETABLE_MISSING: {"nhs-solent-integrated-care-board"},
+    }
+
+
+def test_the_monitoring_story(world):
+    """A standard template on each compact (12.5); plans within their band and one monthly plan on £8,000 with no
+    reason (12.3); the food bank's returns: accepted, with the council's questions, not yet made after its due
+    date, due within the reminder window with a draft saved, and one waiting for the council's review (17.3); its
+    significant change told to its funders (17.4); a reduction for performance after an improvement timetable and
+    an ending for performance with none (12.7)."""
+    assert set(MonitoringTemplate.objects.values_list("compact__slug", flat=True)) == set(
+        Compact.objects.values_list("slug", flat=True)
+    )
+    over = [plan for plan in MonitoringPlan.objects.all() if plan.returns_per_year > plan.returns_allowed_per_year]
+    assert [(plan.relationship.reference, plan.disproportion_reason) for plan in over] == [("PCC-GR-112", "")]
+    assert all(plan.relationship.monitoring_agreed_date < TODAY for plan in MonitoringPlan.objects.all())
+
+    food_bank = MonitoringReturn.objects.filter(plan__relationship__recipient__slug="southsea-community-food-bank")
+    statuses = {item.status for item in food_bank.filter(due_date__lte=TODAY)}
+    assert statuses == {ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED, ReturnStatus.QUESTIONS, ReturnStatus.DUE}
+    assert all(item.submitted_date <= item.due_date for item in food_bank.exclude(submitted_date=None))
+    assert food_bank.filter(submitted_date=None, due_date__lt=TODAY).count() == 1  # not yet made
+    reminder = funding_rules.return_at_risk_until(TODAY, nation=Compact.objects.get(slug="portsmouth").nation)
+    due_soon = food_bank.get(submitted_date=None, due_date__gte=TODAY, due_date__lte=reminder)
+    assert due_soon.status == ReturnStatus.DRAFT
+
+    change = SignificantChange.objects.get()
+    assert change.organisation.slug == "southsea-community-food-bank"
+    assert change.told_by.email == "charity@demo.example.org"
+    assert change.relationships.count() == 3
+
+    performance = Notice.objects.filter(for_performance=True).order_by("relationship__reference")
+    timetables = {
+        notice.relationship.reference: notice.relationship.improvement_timetables.filter(
+            agreed_on__lte=notice.notice_date
+        ).exists()
+        for notice in performance
+    }
+    assert timetables == {"ICB-C-61": False, "PCC-SLA-007": True}
 
 
 def test_the_demo_leaves_what_each_role_is_waiting_for(world):
@@ -250,6 +333,17 @@ def test_the_demo_leaves_what_each_role_is_waiting_for(world):
     ).exists()
     # The champions: a concern to acknowledge.
     assert Concern.objects.filter(stage=Stage.RECEIVED, step_due_by__gte=TODAY).exists()
+    # The food bank: monitoring returns with the council's questions, overdue and due within days; the officer: a
+    # return to review.
+    ours = MonitoringReturn.objects.filter(plan__relationship__recipient__slug="southsea-community-food-bank")
+    assert ours.filter(status=ReturnStatus.QUESTIONS).exists()
+    assert ours.filter(submitted_date=None, due_date__lt=TODAY).exists()
+    assert ours.filter(submitted_date=None, due_date__gte=TODAY, due_date__lte=TODAY + days(16)).exists()
+    assert ours.filter(status=ReturnStatus.SUBMITTED, plan__relationship__funder__slug="portsmouth-city-council")
+    kinds = {item.kind for item in worklist.waiting_for(user("charity@demo.example.org"), TODAY)[Role.VCS_MEMBER]}
+    assert {"monitoring_return_due", "monitoring_return_questions"} <= kinds
+    kinds = {item.kind for item in worklist.waiting_for(user("officer@demo.example.org"), TODAY)[Role.OFFICER]}
+    assert "monitoring_return_to_review" in kinds
 
 
 @pytest.mark.parametrize("person", [p for p in DEMO_PEOPLE if p.roles[0][1] != Role.ADMINISTRATOR], ids=str)
