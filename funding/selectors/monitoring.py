@@ -145,6 +145,15 @@ def return_detail(*, pk: int, user: User) -> MonitoringReturn:
     return monitoring_return
 
 
+def draft_hidden_from(monitoring_return: MonitoringReturn, *, user: User) -> bool:
+    """True while the return has not been sent and ``user`` is not one of the members who make it: until the
+    organisation sends it, its draft answers and files are its own (the funder, and administrators, see that it
+    is not yet sent, not what it says)."""
+    if monitoring_return.submitted_date is not None:
+        return False
+    return not returns_to_make_by(user=user).filter(pk=monitoring_return.pk).exists()
+
+
 def relationships_told_by(*, user: User) -> QuerySet[FundingRelationship]:
     """The funding whose funders ``user`` may give early notice of a significant change (17.4): what their
     organisation receives, once decided, as one of its members."""

@@ -175,6 +175,7 @@ def return_detail(request, pk):
                 messages.success(request, done)
                 return redirect(monitoring_return)
     relationship = monitoring_return.plan.relationship
+    unsent = not maker and who.draft_hidden_from(monitoring_return, user=request.user)
     return render(
         request,
         "funding/monitoring/return_detail.html",
@@ -185,9 +186,11 @@ def return_detail(request, pk):
             "relationship_visible": selectors.relationships_visible_to(user=request.user)
             .filter(pk=relationship.pk)
             .exists(),
-            "answered": [
-                (item.get("question", ""), item.get("answer", "")) for item in monitoring_return.answers or []
-            ],
+            "answered": []
+            if unsent
+            else [(item.get("question", ""), item.get("answer", "")) for item in monitoring_return.answers or []],
+            "documents": [] if unsent else monitoring_return.documents.all(),
+            "unsent": unsent,
             "form": form,
             "review_form": review_form,
             "replying": replying,
@@ -235,7 +238,7 @@ def return_document(request, pk, document_pk):
     """A file sent with a return, for those who may see the return."""
     monitoring_return = who.return_detail(pk=pk, user=request.user)
     document = next((d for d in monitoring_return.documents.all() if d.pk == document_pk), None)
-    if document is None:
+    if document is None or who.draft_hidden_from(monitoring_return, user=request.user):
         raise Http404("No such file")
     return attachment_response(document.file, filename=document.original_name, content_type=document.content_type)
 

@@ -507,6 +507,34 @@ def test_files_go_with_the_return_and_only_its_people_download_them(client, firs
     assert client.get(url).status_code == 404
 
 
+def test_a_draft_and_its_files_stay_the_organisations_own_until_it_is_sent(
+    client, first_return, vcs_member, officer, administrator
+):
+    url = first_return.get_absolute_url()
+    client.force_login(vcs_member)
+    upload = SimpleUploadedFile("figures.pdf", PDF, content_type="application/pdf")
+    client.post(url, _answers(action="save", files=[upload]))
+    document = first_return.documents.get()
+    download = reverse("funding:return_document", args=[first_return.pk, document.pk])
+    assert client.get(download).status_code == 200  # the organisation's own draft
+
+    for person in (officer, administrator):
+        client.force_login(person)
+        page = client.get(url).content.decode()
+        assert "The organisation has not sent this return yet" in page
+        assert "We reached 240 families." not in page
+        assert download not in page
+        assert client.get(download).status_code == 404
+
+    client.force_login(vcs_member)
+    client.post(url, _answers(action="send"))
+    client.force_login(officer)
+    page = client.get(url).content.decode()
+    assert "We reached 240 families." in page
+    assert download in page
+    assert client.get(download).status_code == 200
+
+
 def test_a_file_that_is_not_safe_is_refused_with_the_answers_kept(client_for, first_return):
     upload = SimpleUploadedFile("figures.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
 
