@@ -301,8 +301,10 @@ def test_a_trend_with_nothing_in_the_period_is_one_line_not_a_chart(client_for, 
     lines = re.findall(r'<p class="nothing">([^<]*)</p>', trends)
     assert lines == [
         "Nothing in this period for: Funding decisions told in time before the start; Notices giving the full notice "
-        "period; Awards of multi-year funding; Multi-year funding, by value; Consultations lasting the minimum length; "
-        "Consultation feedback published on time; Compact concerns received."
+        "period; Awards of multi-year funding; Multi-year funding, by value; Monitoring plans proportionate to the "
+        "funding&#x27;s value; Monitoring returns made on time; Improvement timetable agreed before ending for "
+        "performance; Consultations lasting the minimum length; Consultation feedback published on time; Compact "
+        "concerns received."
     ]
     assert "Nothing to show for this period." not in page
     assert "None." not in page
