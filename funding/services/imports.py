@@ -89,8 +89,9 @@ COLUMNS = {
     "returns": ("funding_reference", "period_start", "period_end"),
 }
 # Columns a file of the kind may leave out: a return's day sent (blank or absent: not sent yet) and its due date
-# (worked out; checked when given).
-OPTIONAL_COLUMNS = {"returns": ("submitted_date", "due_date")}
+# (worked out; checked when given); whether a notice is for performance (12.7; absent: an existing notice keeps
+# what it says, a new one is not).
+OPTIONAL_COLUMNS = {"returns": ("submitted_date", "due_date"), "notices": ("for_performance",)}
 KINDS = tuple(COLUMNS)
 
 logger = logging.getLogger(__name__)
@@ -439,6 +440,9 @@ class _NoticeImporter(_Importer):
         rationale = values.get("rationale", "")
         if not rationale:
             cells.problem("rationale: this is blank; give the reason the funding is ending, reducing or changing.")
+        given = {"effective_date": effective_date, "rationale": rationale}
+        if "for_performance" in values:
+            given["for_performance"] = cells.read("for_performance", parse_bool)
         cells.check()
 
         notice = Notice.objects.filter(relationship=relationship, kind=kind, notice_date=notice_date).first()
@@ -449,15 +453,10 @@ class _NoticeImporter(_Importer):
                 today=self.today,
                 kind=kind,
                 notice_date=notice_date,
-                effective_date=effective_date,
-                rationale=rationale,
+                **given,
             )
             return "created"
-        changes = {
-            name: value
-            for name, value in (("effective_date", effective_date), ("rationale", rationale))
-            if getattr(notice, name) != value
-        }
+        changes = {name: value for name, value in given.items() if getattr(notice, name) != value}
         if not changes:
             return "unchanged"
         notice_update(notice=notice, actor=self.actor, today=self.today, **changes)

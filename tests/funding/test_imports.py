@@ -514,6 +514,38 @@ def test_reimporting_notices_updates_only_what_changed(funding):
     assert Notice.objects.get(kind="reduce").rationale == "The grant budget was halved."
 
 
+PERFORMANCE_NOTICES = "funding_reference,kind,notice_date,effective_date,rationale,for_performance\n"
+
+
+def test_a_notice_for_performance_is_imported_as_one_and_a_file_without_the_column_leaves_it_so(funding):
+    result = run(
+        "notices",
+        PERFORMANCE_NOTICES
+        + "GR-2027-001,end,2027-09-01,2027-12-01,Targets missed twice.,yes\n"
+        + "GR-2027-001,reduce,2027-10-01,2028-01-01,The budget was cut.,\n",  # blank: not for performance
+    )
+    assert result.ok, result.errors
+    assert dict(Notice.objects.values_list("kind", "for_performance")) == {"end": True, "reduce": False}
+
+    # A file of the older columns changes nothing it does not name.
+    unchanged = run("notices", NOTICES + "GR-2027-001,end,2027-09-01,2027-12-01,Targets missed twice.\n")
+    assert counts(unchanged) == (0, 0, 1)
+    assert Notice.objects.get(kind="end").for_performance is True
+
+    corrected = run("notices", PERFORMANCE_NOTICES + "GR-2027-001,end,2027-09-01,2027-12-01,Targets missed twice.,no\n")
+    assert counts(corrected) == (0, 1, 0)
+    assert Notice.objects.get(kind="end").for_performance is False
+
+
+def test_a_for_performance_cell_that_is_not_yes_or_no_is_reported_by_row(funding):
+    result = run("notices", PERFORMANCE_NOTICES + "GR-2027-001,end,2027-09-01,2027-12-01,Targets missed.,perhaps\n")
+
+    assert [(error.row, error.message) for error in result.errors] == [
+        (2, "for_performance: 'perhaps' is not yes or no; write yes or no.")
+    ]
+    assert not Notice.objects.exists()
+
+
 def test_every_bad_notice_row_is_reported_and_nothing_is_saved(funding):
     text = NOTICES + (
         "GR-2027-001,end,2027-09-01,2027-12-01,Recommissioned.\n"  # row 2 is good
