@@ -25,7 +25,7 @@ from compact_portal.uploads import attachment_response
 
 from .. import rules, selectors
 from ..filters import ReturnFilter
-from ..forms import (
+from ..forms.monitoring import (
     ImprovementActionFormSet,
     ImprovementTimetableForm,
     MonitoringPlanForm,
