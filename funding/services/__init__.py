@@ -130,15 +130,18 @@ def relationship_create(*, actor: User | None, **fields: Any) -> FundingRelation
 
 @transaction.atomic
 def relationship_update(
-    *, relationship: FundingRelationship, actor: User | None, **changes: Any
+    *, relationship: FundingRelationship, actor: User | None, today: datetime.date | None = None, **changes: Any
 ) -> FundingRelationship:
-    """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow.
+    """Change a relationship's details; its stored deadlines, and its decisions' 9.2 deadline, follow, and so do
+    its monitoring plan's band and the returns not yet sent (their periods follow a new start or end as of
+    ``today``, the day of the request: default, the local date).
 
     Moving it to another compact or funder is refused unless that funder has signed that compact; funding
     recorded before its funder withdrew keeps its compact."""
     check_fields(changes, RELATIONSHIP_FIELDS)
     previous = (relationship.compact_id, relationship.end_date_defined_at_start)
     band_inputs = (relationship.compact_id, relationship.amount)
+    term = (relationship.expected_start, relationship.start_date, relationship.end_date)
     signed_under = (relationship.compact_id, relationship.funder_id)
     for name, value in changes.items():
         setattr(relationship, name, value)
@@ -151,8 +154,9 @@ def relationship_update(
         validated_save(decision, actor)
     if (relationship.compact_id, relationship.end_date_defined_at_start) != previous:
         _deadlines_follow_compact(relationship, actor)
-    if (relationship.compact_id, relationship.amount) != band_inputs:
-        _monitoring_follows(relationship, actor)
+    term_moved = (relationship.expected_start, relationship.start_date, relationship.end_date) != term
+    if (relationship.compact_id, relationship.amount) != band_inputs or term_moved:
+        _monitoring_follows(relationship, actor, today=(today or timezone.localdate()) if term_moved else None)
     # Its invoices and notices too: their flags name its funder, and 19.5 reads its kind and recipient.
     _recheck_relationship(relationship, f"Funding {relationship.reference} changed", with_records=True)
     return relationship
@@ -165,11 +169,14 @@ def _recheck_relationship(relationship: FundingRelationship, what: str, *, with_
         recheck_on_commit(record_type=RecordType.NOTICE, ids=relationship.notices.values_list("pk", flat=True))
 
 
-def _monitoring_follows(relationship: FundingRelationship, actor: User | None) -> None:
-    """The amount or compact changed: the monitoring plan's band (12.3) and its returns' due dates (17.3) follow."""
+def _monitoring_follows(
+    relationship: FundingRelationship, actor: User | None, *, today: datetime.date | None = None
+) -> None:
+    """The amount, compact or term changed: the monitoring plan's band (12.3) and its returns' due dates (17.3)
+    follow, and with ``today`` (the term moved) the periods of the returns not yet sent."""
     from .monitoring import plan_follows_relationship  # here: that module builds on this one
 
-    plan_follows_relationship(relationship, actor)
+    plan_follows_relationship(relationship, actor, today=today)
 
 
 def _deadlines_follow_compact(relationship: FundingRelationship, actor: User | None) -> None:

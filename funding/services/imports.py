@@ -360,7 +360,7 @@ class _RelationshipImporter(_Importer):
             relationship = relationship_create(actor=self.actor, funder=funder, reference=reference, **details)
             outcome = "created"
         elif any(getattr(relationship, name) != value for name, value in details.items()):
-            relationship = relationship_update(relationship=relationship, actor=self.actor, **details)
+            relationship = relationship_update(relationship=relationship, actor=self.actor, today=self.today, **details)
             outcome = "updated"
         else:
             outcome = "unchanged"

@@ -306,9 +306,13 @@ def _remove_unsent(item: MonitoringReturn, actor: User | None) -> None:
         transaction.on_commit(remove_files)
 
 
-def plan_follows_relationship(relationship: FundingRelationship, actor: User | None) -> None:
+def plan_follows_relationship(
+    relationship: FundingRelationship, actor: User | None, *, today: datetime.date | None = None
+) -> None:
     """``relationship``'s amount or compact changed: its plan's band (12.3) is counted again, and the due dates of
-    its returns not yet sent (17.3) under its compact's nation; both are checked again once this commits."""
+    its returns not yet sent (17.3) under its compact's nation; both are checked again once this commits. With
+    ``today`` (its start or end moved), the returns not yet sent are first cut to the new term's periods, as
+    ``monitoring_plan_set`` makes them."""
     plan = MonitoringPlan.objects.filter(relationship=relationship).first()
     if plan is None:
         return
@@ -318,6 +322,10 @@ def plan_follows_relationship(relationship: FundingRelationship, actor: User | N
         plan.returns_allowed_per_year = allowed
         validated_save(plan, actor)
         recheck_on_commit(record_type=RecordType.FUNDING_RELATIONSHIP, ids=[relationship.pk], what=what)
+    if today is not None:
+        recheck_on_commit(
+            record_type=RecordType.MONITORING_RETURN, ids=_schedule(plan, relationship, actor, today), what=what
+        )
     moved = []
     for item in plan.returns.filter(may.NOT_YET_SENT):
         due = rules.return_due_date(item.period_end, nation=relationship.compact.nation)

@@ -156,6 +156,7 @@ def relationship_edit(request, pk):
             services.relationship_update(
                 relationship=relationship,
                 actor=request.user,
+                today=timezone.localdate(),
                 **{name: form.cleaned_data[name] for name in RELATIONSHIP_FORM_FIELDS},
             )
         except SERVICE_ERRORS as error:

@@ -527,6 +527,34 @@ def test_the_band_follows_the_funding_amount(funding, plan):
     assert plan.returns_allowed_per_year == 4
 
 
+def test_the_returns_not_yet_sent_follow_the_fundings_end_brought_forward(funding, plan, first_return, vcs_member):
+    monitoring.return_submit(
+        monitoring_return=first_return, actor=vcs_member, today=date(2027, 10, 20), answers=["240 families.", "Yes."]
+    )
+
+    services.relationship_update(
+        relationship=funding, actor=None, today=date(2027, 10, 20), end_date=date(2027, 12, 31)
+    )
+
+    periods = [(r.period_start, r.period_end, r.due_date, r.submitted_date) for r in plan.returns.order_by("due_date")]
+    assert periods == [
+        (date(2027, 4, 1), date(2027, 9, 30), date(2027, 11, 1), date(2027, 10, 20)),  # sent: kept as it was
+        (date(2027, 10, 1), date(2027, 12, 31), date(2028, 1, 31), None),  # cut at the new end, due a month later
+    ]
+
+
+def test_a_later_start_moves_the_schedule_of_returns_not_yet_sent(funding, plan):
+    services.relationship_update(relationship=funding, actor=None, today=AGREED, start_date=date(2027, 7, 1))
+
+    first = plan.returns.order_by("due_date").first()
+    assert (first.period_start, first.period_end, first.due_date) == (
+        date(2027, 7, 1),
+        date(2027, 12, 31),
+        date(2028, 1, 31),
+    )
+    assert not plan.returns.filter(period_start=date(2027, 4, 1)).exists()
+
+
 def test_the_band_follows_the_compacts_settings_for_funding_still_running(compact, council, charity, funding, plan):
     ended = AwardedFundingFactory(compact=compact, funder=council, recipient=charity, reference="GR-2027-ENDED")
     ended_plan = MonitoringPlanFactory(relationship=ended, returns_per_year=2, today=AGREED)
