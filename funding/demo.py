@@ -508,7 +508,10 @@ def _seed_monitoring(
         )
     with happening_on(today - days(12)):
         monitoring.improvement_action_done(
-            action=timetable.actions.order_by("due_on").first(), actor=officer, done_on=today - days(12)
+            action=timetable.actions.order_by("due_on").first(),
+            actor=officer,
+            today=today - days(12),
+            done_on=today - days(12),
         )
     notice_on = today - days(8)
     with happening_on(notice_on):

@@ -673,13 +673,16 @@ def improvement_timetable_agree(
 
 @transaction.atomic
 def improvement_action_done(
-    *, action: ImprovementAction, actor: User | None, done_on: datetime.date | None
+    *, action: ImprovementAction, actor: User | None, today: datetime.date, done_on: datetime.date | None
 ) -> ImprovementAction:
-    """Record the day an improvement action was done (None: not done after all)."""
+    """Record the day an improvement action was done (None: not done after all): not before its timetable was
+    agreed, nor after ``today``."""
     action = ImprovementAction.objects.select_related("timetable__relationship").get(pk=action.pk)
     _refuse_unless_plan_setter(actor, action.timetable.relationship)
     if done_on is not None and done_on < action.timetable.agreed_on:
         raise ValidationError({"done_on": "An action cannot be done before its timetable was agreed."})
+    if done_on is not None and done_on > today:
+        raise ValidationError({"done_on": f"An action cannot be done after today ({long_date(today)})."})
     action.done_on = done_on
     validated_save(action, actor)
     return action

@@ -482,7 +482,8 @@ def improvement_action_done(request, pk):
     )
     relationship = relationship_to_change(request, action.timetable.relationship_id)
     try:
-        services.improvement_action_done(action=action, actor=request.user, done_on=timezone.localdate())
+        today = timezone.localdate()
+        services.improvement_action_done(action=action, actor=request.user, today=today, done_on=today)
     except SERVICE_ERRORS as error:
         for message in service_error_messages(error):
             messages.error(request, message)

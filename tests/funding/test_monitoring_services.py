@@ -777,7 +777,11 @@ def test_an_officer_agrees_an_improvement_timetable_and_marks_its_actions_done(f
         submission_key=uuid4(),
     )
     first = timetable.actions.first()
-    monitoring.improvement_action_done(action=first, actor=officer, done_on=date(2027, 7, 20))
+    monitoring.improvement_action_done(action=first, actor=officer, today=date(2027, 7, 20), done_on=date(2027, 7, 20))
+    with pytest.raises(ValidationError, match="after today"):
+        monitoring.improvement_action_done(
+            action=first, actor=officer, today=date(2027, 7, 20), done_on=date(2027, 7, 21)
+        )
 
     assert [(a.action, a.due_on, a.done_on) for a in timetable.actions.all()] == [
         ("Recruit four more volunteers", date(2027, 7, 31), date(2027, 7, 20)),
@@ -816,4 +820,6 @@ def test_only_the_funders_officers_agree_a_timetable_or_mark_its_actions(funding
         with pytest.raises(PermissionDenied, match="funder's officers"):
             ImprovementTimetableFactory(relationship=funding, actor=actor)
         with pytest.raises(PermissionDenied):
-            monitoring.improvement_action_done(action=timetable.actions.get(), actor=actor, done_on=date(2027, 7, 1))
+            monitoring.improvement_action_done(
+                action=timetable.actions.get(), actor=actor, today=date(2027, 7, 1), done_on=date(2027, 7, 1)
+            )
