@@ -40,9 +40,29 @@ from .flags import (
     RuleKey,
     Trigger,
 )
+from .plans import (
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    GroupMember,
+    Meeting,
+    Objective,
+    PlanAction,
+    ProgressNote,
+    Review,
+    ReviewKind,
+)
 from .reports import ComplianceReport, ReportStatus
 
 __all__ = [
+    "OPEN_ACTION_STATUSES",
+    "ActionStatus",
+    "GroupMember",
+    "Meeting",
+    "Objective",
+    "PlanAction",
+    "ProgressNote",
+    "Review",
+    "ReviewKind",
     "ComplianceReport",
     "ReportStatus",
     "ACTIVE_SIGNATURE_STATUSES",

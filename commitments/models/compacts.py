@@ -60,6 +60,7 @@ class MeasurableRule(models.TextChoices):
     IMPROVEMENT_TIMETABLE = "improvement_timetable", "Problems discussed before funding ends"
     REALLOCATION_ASSESSED = "reallocation_assessed", "Reallocation assessed when an equality grant is withdrawn"
     COMPACT_REVIEW = "compact_review", "The compact is reviewed every year"
+    ACTION_PLAN = "action_plan", "The action plan's actions are done by their dates"
     DISPUTES_PROCESS = "disputes_process", "Concerns are resolved through the compact's disputes procedure"
     # Shares of the awards, not verdicts on each (commitments/figures.py, ``Figure.judged``): a compact asks for
     # them where they fit the work, not of every award.
@@ -147,6 +148,11 @@ class Compact(Recorded):
         "No higher than the meeting threshold.",
     )
 
+    action_plan_public = models.BooleanField(
+        "action plan shown to the public",
+        default=True,
+        help_text="The action plan is on the compact's public page; untick to show it only to people signed in.",
+    )
     # How many monitoring returns a year are proportionate to the funding's value (Portsmouth 12.3): under the small
     # limit at most the small number, under the medium limit at most the medium number, above it at most the large.
     monitoring_small_below = models.PositiveIntegerField(

@@ -42,6 +42,7 @@ class RuleKey(models.TextChoices):
     )
     DISPUTE_STEP_OVERDUE = "dispute_step_overdue", "Dispute step overdue"
     COMPACT_REVIEW_OVERDUE = "compact_review_overdue", "Compact review overdue"
+    ACTION_OVERDUE = "action_overdue", "Action plan action overdue"
 
 
 class FlagStatus(models.TextChoices):
@@ -64,6 +65,7 @@ class RecordType(models.TextChoices):
     CONSULTATION = "consultation", "Consultation"
     CONCERN = "concern", "Compact concern"
     COMPACT = "compact", "Compact"
+    PLAN_ACTION = "plan_action", "Action plan action"
 
 
 class Trigger(models.TextChoices):

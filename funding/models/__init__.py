@@ -16,6 +16,7 @@ from .monitoring import (
     SignificantChange,
     question_lines,
 )
+from .proposals import Proposal, ProposalKind, ProposalStatus, ProposalStep
 from .relationships import (
     MONEY,
     NOTICE_DETAIL_FIELDS,
@@ -47,6 +48,10 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "PAID_LATE",
+    "Proposal",
+    "ProposalKind",
+    "ProposalStatus",
+    "ProposalStep",
     "Payment",
     "RELATIONSHIP_DETAIL_FIELDS",
     "STATUS_AFTER_DECISION",
