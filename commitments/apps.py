@@ -13,4 +13,5 @@ class CommitmentsConfig(AppConfig):
 
         autodiscover_modules("checks")
         autodiscover_modules("figures")
+        autodiscover_modules("planning")  # the deadline planner's steps (commitments/planner.py)
         autodiscover_modules("demo")

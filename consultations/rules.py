@@ -65,6 +65,20 @@ def earliest_close_date(*, opens: date, min_weeks: int = 12) -> date:
     return opens + timedelta(days=minimum_length_days(min_weeks=min_weeks) - 1)
 
 
+def latest_close_before(decision: date) -> date:
+    """The latest day a consultation can close so that a decision on ``decision`` can take its responses into
+    account (the deadline planner's rule): the day before."""
+    return decision - timedelta(days=1)
+
+
+def latest_opening_day(closes_by: date, *, weeks: int = 12) -> date:
+    """The latest day a formal consultation closing on ``closes_by`` can open and still last ``weeks`` weeks, both
+    days counted (Portsmouth 3.7): ``earliest_close_date`` turned round. To close on Tuesday 30 November 2027 after
+    12 weeks, it opens on Wednesday 8 September 2027 at the latest; a day later it is a day short.
+    """
+    return closes_by - timedelta(days=minimum_length_days(min_weeks=weeks) - 1)
+
+
 def length_explanation_missing(*, formal: bool, length_days: int, minimum_days: int, explanation: str | None) -> bool:
     """True when a formal written consultation is shorter than the minimum and records no explanation (Portsmouth 3.7).
 

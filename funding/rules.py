@@ -11,9 +11,13 @@ Rules covered: Portsmouth 9.1 (funding term), 9.2 (early decisions), 9.3 (feedba
 11.2 (prompt payment), 12.1 (monitoring agreed before signing), 12.3 (monitoring in proportion to the funding),
 12.7 (an improvement timetable before ending for performance), 13.1 (impact assessed), 13.3 and Leicestershire
 principle 11 (notice of ending), 13.4 (time to respond), and the VCS side's 17.3 (monitoring returns made by
-their due dates). Portsmouth 19.5 (reallocation assessed when an
-equality grant is withdrawn) is a yes/no record with no date arithmetic, so it is checked where it is
-recorded, not here.
+their due dates). Portsmouth 19.5 (reallocation assessed when an equality grant is withdrawn) is a yes/no record
+with no date arithmetic, so it is checked where it is recorded, not here (``reallocation_needed`` says when it
+applies).
+
+The deadline planner (``funding/planning.py``) works back from a change's day with the inverses:
+``latest_notice_date`` (13.3), ``latest_final_decision`` and ``latest_response_close`` (13.4), and
+``decision_due_by`` (9.2), which is already one.
 
 Where a commitment allows an explanation (9.1, 9.2, 9.3), a missing one is a gap, not an error: the record is
 kept as it happened and flagged until the explanation is added. The ``*_missing`` functions say when there is
@@ -84,6 +88,17 @@ def earliest_effective_date(notice_given: date, *, months: int = 3) -> date:
     return add_months(notice_given, months)
 
 
+def latest_notice_date(effective: date, *, months: int = 3) -> date:
+    """The latest day written notice can be given for a change taking effect on ``effective`` (Portsmouth 13.3):
+    ``earliest_effective_date`` turned round, the latest ``d`` with ``earliest_effective_date(d, months=months)
+    <= effective``.
+
+    Month ends clamp: for an end on 31 March 2028 with 3 months it is 31 December 2027; for 29 February 2028 it is
+    30 November 2027 (30 November + 3 months clamps to 29 February). A day later, notice is too short.
+    """
+    return _latest_day_months_before(effective, months=months)
+
+
 def notice_period_met(*, notice_given: date, effective: date, months: int = 3) -> bool:
     """True when the change takes effect on or after ``earliest_effective_date`` (Portsmouth 13.3)."""
     return effective >= earliest_effective_date(notice_given, months=months)
@@ -96,8 +111,16 @@ def decision_due_by(expected_start: date, *, months: int = 3) -> date:
     this is not always ``expected_start`` minus ``months``: for a start on 28 February 2027 it is
     30 November 2026. Agrees with ``decision_told_in_time`` for every date.
     """
-    day = expected_start - relativedelta(months=months)
-    while add_months(day + _ONE_DAY, months) <= expected_start:
+    return _latest_day_months_before(expected_start, months=months)
+
+
+def _latest_day_months_before(target: date, *, months: int) -> date:
+    """The latest ``d`` with ``add_months(d, months) <= target``: ``target`` less ``months`` months, moved on while
+    the next day still clamps to ``target`` or before (31 March less 3 months is 31 December; 29 February 2028 less
+    3 months is 29 November 2027, and 30 November 2027 + 3 months clamps to 29 February 2028, so it is 30 November).
+    """
+    day = target - relativedelta(months=months)
+    while add_months(day + _ONE_DAY, months) <= target:
         day += _ONE_DAY
     return day
 
@@ -174,6 +197,18 @@ def response_window_before_decision(*, response_due_by: date | None, final_decis
     return response_due_by < final_decision
 
 
+def latest_final_decision(effective: date) -> date:
+    """The latest day for the final decision on a change taking effect on ``effective`` (Portsmouth 13.4, as the
+    planner counts it): the day before it takes effect."""
+    return effective - _ONE_DAY
+
+
+def latest_response_close(final_decision: date) -> date:
+    """The latest day the organisations' window to respond may close for a final decision on ``final_decision``
+    (Portsmouth 13.4): ``response_window_before_decision`` turned round, the day before the decision."""
+    return final_decision - _ONE_DAY
+
+
 def impact_assessed_before_notice(*, assessed: date | None, notice_given: date) -> bool:
     """True when an impact assessment is recorded on or before the notice date (Portsmouth 13.1)."""
     return assessed is not None and assessed <= notice_given
@@ -187,6 +222,13 @@ def notice_owed(*, end_date_defined_at_start: bool, fixed_end_excepted: bool) ->
     applies the exception; otherwise notice is owed.
     """
     return not (end_date_defined_at_start and fixed_end_excepted)
+
+
+def reallocation_needed(*, ending: bool, strategic: bool, grant: bool, serves_protected_characteristic: bool) -> bool:
+    """Whether the equality duty of Portsmouth 19.5 applies: a strategic grant ends (is withdrawn) from an
+    organisation serving people with a protected characteristic, so a reallocation assessment is owed. A notice
+    (``Notice.reallocation_needed``) and a proposal's page (``funding.selectors.proposals``) both ask it."""
+    return ending and strategic and grant and serves_protected_characteristic
 
 
 PAYMENT_AT_RISK_WORKING_DAYS = 2  # warn while an unpaid invoice is this close to its pay-by date

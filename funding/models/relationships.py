@@ -409,11 +409,16 @@ class Notice(Recorded):
     def reallocation_needed(self) -> bool:
         """19.5 applies to a strategic grant withdrawn from an organisation serving a protected characteristic."""
         relationship = self.relationship
-        return (
-            self.kind == NoticeKind.END
-            and relationship.strategic
-            and relationship.mechanism == Mechanism.GRANT
-            and relationship.recipient.communities.filter(protected_characteristic=True).exists()
+        ending = self.kind == NoticeKind.END
+        strategic_grant = relationship.strategic and relationship.mechanism == Mechanism.GRANT
+        return rules.reallocation_needed(
+            ending=ending,
+            strategic=relationship.strategic,
+            grant=relationship.mechanism == Mechanism.GRANT,
+            # asked of the database only when the rest holds
+            serves_protected_characteristic=ending
+            and strategic_grant
+            and relationship.recipient.communities.filter(protected_characteristic=True).exists(),
         )
 
     def response_open(self, today) -> bool:
