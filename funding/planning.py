@@ -1,7 +1,8 @@
 """The deadline planner's steps that funding's rules set (``commitments/planner.py`` explains the registry): written
 notice (13.3, Leicestershire principle 11), the impact assessment before it (13.1), the organisations' window to
 respond before the final decision (13.4), and for new funding the day to tell applicants by (9.2) and the end of
-the minimum term (9.1). Each day is worked back with ``funding/rules.py``; found when Django starts."""
+the minimum term (9.1). Each day is worked back with ``funding/rules.py``; found when Django starts. Steps on the
+same day are listed in the order registered here, so the impact assessment comes before the notice it informs."""
 
 from commitments import planner
 from commitments.models import MeasurableRule
@@ -36,17 +37,6 @@ def _notice_explained(planning: planner.Planning, day) -> str:
     )
 
 
-planner.register_step(
-    "notice_by",
-    label="Give written notice, with the rationale",
-    rule=MeasurableRule.NOTICE_PERIOD,
-    kinds=CHANGES,
-    latest_by=_notice_by,
-    owed=_notice_owed,
-    explanation=_notice_explained,
-)
-
-
 def _impact_explained(planning: planner.Planning, day) -> str:
     text = "The impact on beneficiaries, service users and volunteers is assessed on or before the day notice is given"
     if not _notice_owed(planning):
@@ -65,6 +55,17 @@ planner.register_step(
     needs=("notice_by",),
     latest_by=lambda planning: planning.planned["notice_by"],
     explanation=_impact_explained,
+)
+
+
+planner.register_step(
+    "notice_by",
+    label="Give written notice, with the rationale",
+    rule=MeasurableRule.NOTICE_PERIOD,
+    kinds=CHANGES,
+    latest_by=_notice_by,
+    owed=_notice_owed,
+    explanation=_notice_explained,
 )
 
 

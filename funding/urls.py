@@ -32,6 +32,14 @@ urlpatterns = [
     path("monitoring-templates/", views.template_list, name="template_list"),
     path("monitoring-templates/new/", views.template_create, name="template_create"),
     path("monitoring-templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
+    # Planned changes to funding: the deadline planner (Nottinghamshire KP3.1).
+    path("proposals/", views.proposal_list, name="proposal_list"),
+    path("proposals/new/", views.proposal_create, name="proposal_create"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/edit/", views.proposal_edit, name="proposal_edit"),
+    path("proposals/<int:pk>/status/", views.proposal_status, name="proposal_status"),
+    path("proposals/<int:pk>/statement.pdf", views.proposal_pdf, name="proposal_pdf"),
+    path("proposal-steps/<int:pk>/done/", views.proposal_step_done, name="proposal_step_done"),
     path(
         "organisations/<slug:slug>/significant-change/",
         views.significant_change_create,

@@ -4,7 +4,8 @@ For an officer, for the public bodies they are an officer of, as funder: invoice
 tell (9.2), final decisions to take on the endings and reductions the body gave notice of (13.4), monitoring to
 agree before the agreement is signed, for funding starting within four weeks (12.1), and monitoring returns to
 review. For a VCS member, for their organisations: the notices about its funding it may still answer (13.4), and
-its monitoring returns due soon or past their date (17.3) or with the funder's questions to answer.
+its monitoring returns due soon or past their date (17.3) or with the funder's questions to answer. And for an
+officer, each step not done of the body's proposals going ahead, on its latest day (the deadline planner's).
 
 Each item cites the commitment of its own compact that carries the rule, or the portal's default where the
 compact's document makes no such promise, in the words the compliance flags use (``commitments.selectors.Promise``).
@@ -21,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from commitments import planner
 from commitments.models import MeasurableRule
 from commitments.rulebook import within_days_by_nation
 from commitments.selectors import Promise
@@ -31,7 +33,16 @@ from compact_portal.working_days import add_working_days
 
 from . import rules
 from .checks import ENDINGS
-from .models import FundingRelationship, FundingStatus, Invoice, MonitoringReturn, Notice, ReturnStatus
+from .models import (
+    FundingRelationship,
+    FundingStatus,
+    Invoice,
+    MonitoringReturn,
+    Notice,
+    ProposalStatus,
+    ProposalStep,
+    ReturnStatus,
+)
 
 # A decision to tell or a final decision to take is listed from this many working days before its date: they
 # take longer to prepare than a payment, whose window is the compliance check's (rules.payment_at_risk_until).
@@ -320,3 +331,41 @@ def _has_plan(relationship: FundingRelationship) -> bool:
         return relationship.monitoring_plan is not None
     except FundingRelationship.monitoring_plan.RelatedObjectDoesNotExist:
         return False
+
+
+# --- Planned changes to funding (the deadline planner) ---------------------------------------------------------------
+
+
+@worklist.source(Role.OFFICER)
+def proposal_steps_to_take(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """Each step not done of the body's proposals going ahead, due on its latest day as the planner stored it, citing
+    the clause stored with it; the days only to know (the minimum term's end) are left out. One query."""
+    bodies = person.organisations_as(Role.OFFICER)
+    if not bodies:
+        return
+    days_to_know = [step.key for step in planner.registered_steps() if not step.to_do]
+    steps = (
+        ProposalStep.objects.filter(
+            proposal__funder__in=bodies, proposal__status=ProposalStatus.GOING_AHEAD, done_on__isnull=True
+        )
+        .exclude(key__in=days_to_know)
+        .select_related("proposal__compact")
+        .order_by("latest_by", "pk")
+    )
+    for step in steps:
+        proposal = step.proposal
+        compact = proposal.compact
+        yield worklist.Waiting(
+            role=Role.OFFICER,
+            kind="proposal_step",
+            key=str(step.pk),
+            what=f"{step.label}: {proposal.title}",
+            action="Open the proposal and mark the step done",
+            url=proposal.get_absolute_url() + "#steps",
+            why=f"Planned so that {proposal.get_kind_display().lower()} can take effect on "
+            f"{long_date(proposal.effective_date)}",
+            clause=step.clause,
+            compact=compact.name,
+            nation=compact.nation,
+            due=step.latest_by,
+        )

@@ -18,6 +18,15 @@ from .monitoring import (
     timetable_create,
 )
 from .notices import notice_create, notice_detail, notice_edit
+from .proposals import (
+    proposal_create,
+    proposal_detail,
+    proposal_edit,
+    proposal_list,
+    proposal_pdf,
+    proposal_status,
+    proposal_step_done,
+)
 from .relationships import (
     decision_create,
     decision_explain,
@@ -44,6 +53,13 @@ __all__ = [
     "notice_detail",
     "notice_edit",
     "payment_create",
+    "proposal_create",
+    "proposal_detail",
+    "proposal_edit",
+    "proposal_list",
+    "proposal_pdf",
+    "proposal_status",
+    "proposal_step_done",
     "recipient_overview",
     "relationship_create",
     "relationship_detail",
