@@ -3,13 +3,27 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
+from django.utils import timezone
 
 from compact_portal.forms import DATE_INPUT, PlausibleDates, ValidatedByService, form_helper
 from compact_portal.one_time import OneTimeKeyForm
 from compact_portal.periods import Period, PeriodError
 
-from .models import ORGANISATION_DETAIL_FIELDS, Community, Organisation, Service
+from .models import (
+    ORGANISATION_DETAIL_FIELDS,
+    ActionStatus,
+    Commitment,
+    Community,
+    Objective,
+    Organisation,
+    PlanAction,
+    Review,
+    ReviewKind,
+    Service,
+)
+from .selectors import plans as plan_selectors
 from .selectors.dashboard import TREND_STEPS
+from .services import plans as plan_services
 from .services.entries import ENTRY_FIELDS
 
 FIRST_YEAR = 1998  # the national Compact was agreed in 1998: no period before it is worth choosing
@@ -261,3 +275,237 @@ class ReportRequestForm(OneTimeKeyForm, PeriodForm):
         required=False,
         help_text="Printed on the cover, for example “the Local Strategic Partnership board, 14 January 2027”.",
     )
+
+
+# --- The action plan and its reviews ---------------------------------------------------------------------------
+
+
+class ObjectiveForm(OneTimeKeyForm, ValidatedByService, forms.ModelForm):
+    """An objective of a compact's action plan: its number as the plan gives it, its title and what it means."""
+
+    class Meta:
+        model = Objective
+        fields = ["number", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "number": {"required": 'Give the objective\'s number in the plan, e.g. "1".'},
+            "title": {"required": "Give the objective's title."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(
+            "Save the objective" if self.instance.pk else "Add the objective", "number", "title", "description"
+        )
+
+
+def _status_clean(form, cleaned: dict) -> None:
+    """The day done for a done action, the reason for a dropped one: said on their fields."""
+    status = cleaned.get("status")
+    if status == ActionStatus.DONE and not cleaned.get("done_on") and "done_on" not in form.errors:
+        form.add_error("done_on", "Give the day it was done.")
+    if status == ActionStatus.DROPPED and not (cleaned.get("dropped_reason") or "").strip():
+        form.add_error("dropped_reason", "Say why the action is dropped.")
+
+
+class PlanActionForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
+    """An action of the plan, whole: under which objective, what, who leads it, by when, where it stands, and the
+    commitments it serves. For the compact's champions and administrators."""
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "objective",
+            "what",
+            "lead_organisation",
+            "lead_person",
+            "lead_group",
+            "due_date",
+            "timescale",
+            "status",
+            "done_on",
+            "dropped_reason",
+            "commitments",
+        ]
+        widgets = {
+            "what": forms.Textarea(attrs={"rows": 3}),
+            "due_date": DATE_INPUT,
+            "done_on": DATE_INPUT,
+            "dropped_reason": forms.Textarea(attrs={"rows": 2}),
+            "commitments": forms.CheckboxSelectMultiple,
+        }
+        labels = {"lead_organisation": "Lead organisation", "lead_person": "Lead person"}
+        help_texts = {
+            "lead_person": "A person of an organisation that has signed the compact, or one of its champions.",
+            "done_on": "When the status is Done.",
+            "dropped_reason": "When the status is Dropped: why.",
+            "commitments": "The compact's commitments this action serves, if any.",
+        }
+        error_messages = {"what": {"required": "Say what is to be done."}}
+
+    def __init__(self, *args, compact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compact = compact
+        self.fields["objective"].queryset = Objective.objects.filter(compact=compact).order_by("position", "number")
+        self.fields["objective"].empty_label = None
+        self.fields["objective"].error_messages["required"] = "Choose the objective the action serves."
+        self.fields["lead_organisation"].queryset = plan_selectors.lead_organisations(compact=compact)
+        self.fields["lead_person"].queryset = plan_selectors.lead_people(compact=compact)
+        self.fields["lead_person"].label_from_instance = lambda user: user.full_name or user.email
+        self.fields["commitments"].queryset = Commitment.objects.filter(compact=compact).order_by("position")
+        self.fields["commitments"].label_from_instance = lambda c: f"{c.code}: {c.summary[:90]}"
+        self.helper = form_helper(
+            "Save the action" if self.instance.pk else "Add the action",
+            "objective",
+            "what",
+            Fieldset("Who leads it", "lead_organisation", "lead_person", "lead_group"),
+            Fieldset("By when", "due_date", "timescale"),
+            Fieldset("Where it stands", "status", "done_on", "dropped_reason"),
+            "commitments",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        _status_clean(self, cleaned)
+        group = (cleaned.get("lead_group") or "").strip()
+        named = cleaned.get("lead_organisation") or cleaned.get("lead_person") or group
+        if not named and "lead_group" not in self.errors:
+            self.add_error("lead_group", "Name who leads it: an organisation, a person or a group.")
+        return cleaned
+
+    def service_checks(self):
+        data = self.cleaned_data
+        return [
+            lambda: plan_services.check_action(
+                compact=self.compact,
+                today=self.today,
+                status=data.get("status") or "",
+                done_on=data.get("done_on"),
+                due_date=data.get("due_date"),
+                timescale=data.get("timescale") or "",
+                commitments=data.get("commitments") or (),
+            )
+        ]
+
+
+class ActionStatusForm(PlausibleDates, forms.Form):
+    """Where an action stands, for its lead: its status, the day it was done, or why it was dropped."""
+
+    status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
+    done_on = forms.DateField(label="Done on", required=False, widget=DATE_INPUT, help_text="When it is done.")
+    dropped_reason = forms.CharField(
+        label="Why it was dropped",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="When it is dropped.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("Update the status", "status", "done_on", "dropped_reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        _status_clean(self, cleaned)
+        done_on = cleaned.get("done_on")
+        if cleaned.get("status") == ActionStatus.DONE and done_on and done_on > timezone.localdate():
+            self.add_error("done_on", "An action cannot be done after today.")
+        return cleaned
+
+
+class ProgressNoteForm(OneTimeKeyForm, PlausibleDates, forms.Form):
+    """A dated note of progress on an action."""
+
+    noted_on = forms.DateField(label="On", required=False, widget=DATE_INPUT, help_text="Today, if left empty.")
+    text = forms.CharField(
+        label="What has happened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "Write what has happened."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("Add the note", "noted_on", "text")
+
+    def clean_noted_on(self):
+        noted_on = self.cleaned_data.get("noted_on")
+        if noted_on and noted_on > timezone.localdate():
+            raise forms.ValidationError("A note cannot be dated after today.")
+        return noted_on
+
+
+class ReviewForm(OneTimeKeyForm, PlausibleDates, ValidatedByService, forms.ModelForm):
+    """A review of the compact or of its action plan: when, who took part from each side, what was found, what
+    changes, and when the next review is."""
+
+    class Meta:
+        model = Review
+        fields = [
+            "kind",
+            "held_on",
+            "public_participants",
+            "vcs_participants",
+            "findings",
+            "changes",
+            "next_review_on",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "held_on": DATE_INPUT,
+            "next_review_on": DATE_INPUT,
+            "public_participants": forms.Textarea(attrs={"rows": 2}),
+            "vcs_participants": forms.Textarea(attrs={"rows": 2}),
+            "findings": forms.Textarea(attrs={"rows": 4}),
+            "changes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "public_participants": "Names and roles, or the bodies represented.",
+            "vcs_participants": "Names and roles, or the organisations represented.",
+            "next_review_on": "The compact's next review date becomes this day.",
+        }
+        error_messages = {
+            "kind": {"required": "Say whether the compact or its action plan was reviewed."},
+            "held_on": {"required": "Give the day the review was held."},
+            "public_participants": {"required": "Say who took part for the public bodies."},
+            "vcs_participants": {"required": "Say who took part for the voluntary and community sector."},
+            "findings": {"required": "Say what the review found."},
+            "next_review_on": {"required": "Give the day of the next review."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ReviewKind.choices  # no empty choice
+        self.helper = form_helper("Record the review", *self.Meta.fields)
+
+    def service_checks(self):
+        data = self.cleaned_data
+        return [
+            lambda: plan_services.check_review(
+                today=self.today, held_on=data.get("held_on"), next_review_on=data.get("next_review_on")
+            )
+        ]
+
+
+class PlanFilterForm(forms.Form):
+    """The plan's filters: the actions of one status (or the late ones), led by one organisation (or by you)."""
+
+    status = forms.ChoiceField(required=False, label="Status", widget=forms.Select(attrs={"class": "form-select"}))
+    lead = forms.ChoiceField(required=False, label="Lead", widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, compact, signed_in: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            (plan_selectors.LATE, "Late"),
+            *ActionStatus.choices,
+        ]
+        leads = plan_selectors.lead_organisations(compact=compact).filter(plan_actions_led__objective__compact=compact)
+        self.fields["lead"].choices = [
+            ("", "Any lead"),
+            *([(plan_selectors.MINE, "Actions I lead")] if signed_in else []),
+            *((slug, name) for slug, name in leads.distinct().values_list("slug", "name")),
+        ]
+
+    def value(self, name: str) -> str:
+        return self.cleaned_data.get(name, "") if self.is_bound and self.is_valid() else ""

@@ -103,6 +103,7 @@ PORTAL_DEFAULTS: dict[str, Callable[[Compact], str]] = {
     ),
     MeasurableRule.REALLOCATION_ASSESSED: lambda c: "reallocation assessed when an equality grant is withdrawn",
     MeasurableRule.COMPACT_REVIEW: lambda c: "the compact reviewed every year",
+    MeasurableRule.ACTION_PLAN: lambda c: "the action plan's actions done by their due dates, or dropped with a reason",
     MeasurableRule.DISPUTES_PROCESS: lambda c: (
         f"a concern acknowledged within {c.dispute_acknowledge_days} working days, the informal stage within "
         f"{c.dispute_informal_days}, the formal response within {c.dispute_formal_days} and an appeal decided "

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import plans as plan_views
 
 app_name = "commitments"
 
@@ -19,6 +20,28 @@ urlpatterns = [
     path("compacts/<slug:slug>/dashboard/records/<slug:key>/", views.figure_records, name="figure_records"),
     path("compacts/<slug:slug>/health-check/<slug:organisation_slug>/", views.scorecard, name="scorecard"),
     path("compacts/<slug:slug>/reports/", views.reports, name="reports"),
+    path("compacts/<slug:slug>/action-plan/", plan_views.action_plan, name="action_plan"),
+    path("compacts/<slug:slug>/action-plan/objectives/add/", plan_views.objective_create, name="objective_create"),
+    path(
+        "compacts/<slug:slug>/action-plan/objectives/<int:pk>/edit/", plan_views.objective_edit, name="objective_edit"
+    ),
+    path("compacts/<slug:slug>/action-plan/actions/add/", plan_views.plan_action_create, name="plan_action_create"),
+    path("compacts/<slug:slug>/action-plan/actions/<int:pk>/", plan_views.plan_action, name="plan_action"),
+    path(
+        "compacts/<slug:slug>/action-plan/actions/<int:pk>/edit/", plan_views.plan_action_edit, name="plan_action_edit"
+    ),
+    path(
+        "compacts/<slug:slug>/action-plan/actions/<int:pk>/status/",
+        plan_views.plan_action_status,
+        name="plan_action_status",
+    ),
+    path(
+        "compacts/<slug:slug>/action-plan/actions/<int:pk>/notes/",
+        plan_views.progress_note_create,
+        name="progress_note_create",
+    ),
+    path("compacts/<slug:slug>/reviews/", plan_views.reviews, name="reviews"),
+    path("compacts/<slug:slug>/reviews/record/", plan_views.review_create, name="review_create"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("reports/<int:pk>/tables/<slug:table>.csv", views.report_table_csv, name="report_table_csv"),

@@ -29,6 +29,7 @@ PORTSMOUTH = {
     R.IMPROVEMENT_TIMETABLE: "12.7",
     R.REALLOCATION_ASSESSED: "19.5",
     R.COMPACT_REVIEW: None,  # the framework names a review group but promises no review of the compact
+    R.ACTION_PLAN: None,  # an action plan is promised, but no commitment that its actions are done by their dates
     R.DISPUTES_PROCESS: None,  # no disputes procedure; principle 2 (honesty) asks for frank discussion
     R.FULL_COST_RECOVERY: "8.1",  # overheads (8.1) and volunteer costs (8.2), both carrying the rule
     R.PAYMENT_IN_ADVANCE: "11.1",  # payment ahead of spending where needed and good value, often for grants
@@ -51,6 +52,7 @@ LEICESTERSHIRE = {
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "8",  # section 8: the compact and its action plan reviewed every year (VCS 19: the plan only)
+    R.ACTION_PLAN: None,  # an action plan is promised, but no commitment that its actions are done by their dates
     R.DISPUTES_PROCESS: "10",  # section 10: informal, formal and appeal stages overseen by a disputes subgroup
     R.FULL_COST_RECOVERY: "Principle 10",  # public bodies accept and back the sector pricing at full cost recovery
     R.PAYMENT_IN_ADVANCE: None,
@@ -76,6 +78,7 @@ NOTTINGHAMSHIRE = {
     R.IMPROVEMENT_TIMETABLE: None,
     R.REALLOCATION_ASSESSED: None,
     R.COMPACT_REVIEW: "LF.1",  # the framework is reviewed regularly (Looking to the Future, Next steps)
+    R.ACTION_PLAN: None,  # an action plan is promised, but no commitment that its actions are done by their dates
     R.DISPUTES_PROCESS: "KP3.4",  # key priority 3: a dispute resolution system across the partnership
     R.FULL_COST_RECOVERY: "KP2.6",  # key priority 2, action 6: full cost recovery known, understood and achieved
     R.PAYMENT_IN_ADVANCE: None,

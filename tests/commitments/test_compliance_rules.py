@@ -219,6 +219,20 @@ def _monitoring_return():
     )
 
 
+def _plan_action():
+    """An action of a compact's action plan has its own page under the compact's plan."""
+    from commitments.models import Objective, PlanAction
+
+    compact = CompactFactory(name="Havant Compact")
+    objective = Objective.objects.create(compact=compact, number="1", title="Work together")
+    action = PlanAction.objects.create(objective=objective, what="Hold a joint event", lead_group="The champions")
+    return (
+        action.pk,
+        "Action under objective 1: Hold a joint event",
+        f"/compacts/havant-compact/action-plan/actions/{action.pk}/",
+    )
+
+
 # A builder per record type: it stores a record and returns its id, the label its flags carry, and its page.
 RECORDS = {
     RecordType.COMPACT: _compact,
@@ -228,6 +242,7 @@ RECORDS = {
     RecordType.INVOICE: _invoice,
     RecordType.NOTICE: _notice,
     RecordType.MONITORING_RETURN: _monitoring_return,
+    RecordType.PLAN_ACTION: _plan_action,
 }
 
 
@@ -242,12 +257,12 @@ def test_every_kind_of_record_is_flagged_by_some_rule_and_its_page_address_is_te
     assert {rule.record_type for rule in rulebook.all_rules()} == set(RecordType) == set(RECORDS)
 
 
-def test_links_for_flags_of_every_kind_come_in_one_query_for_the_invoices_and_none_for_the_rest(
+def test_links_for_flags_of_every_kind_come_in_one_query_for_invoices_one_for_plan_actions_and_none_for_the_rest(
     django_assert_num_queries,
 ):
     records = [(record_type, *build()) for record_type, build in [*RECORDS.items(), (RecordType.INVOICE, _invoice)]]
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # an action's page is under its compact's: its slug
         links = rulebook.record_links((record_type, pk, label) for record_type, pk, label, _address in records)
 
     assert links == {(record_type, pk): address for record_type, pk, _label, address in records}
