@@ -149,6 +149,8 @@ PANELS = {
     "awards_by_mechanism_and_funder": "(by mechanism, by funder): lists of Total (this period's and the one before's)",
     "equality_funding": "EqualityFunding: awards to organisations serving each protected characteristic and to small "
     "groups, in the period and the one before",
+    "action_plan": "ActionPlan: the compact's action plan today (its actions led by the organisation, for a health "
+    "check): how many done, on track, not started, at risk, late and dropped, and the late ones",
 }
 
 _FIGURES: dict[str, Figure] = {}
@@ -203,3 +205,28 @@ def waived(record_type: str, *rules: str, lookup: str = "pk") -> Q:
 
     flagged = Flag.objects.filter(record_type=record_type, rule__in=rules, status=FlagStatus.WAIVED)
     return Q(**{f"{lookup}__in": flagged.values("record_id")})
+
+
+# --- The compact's own panel: its action plan ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """Where the compact's action plan stands today: its ``PlanSummary`` and its late actions, the latest first."""
+
+    summary: Any
+    late: list
+
+
+def _action_plan(scope: PanelScope) -> ActionPlan:
+    """Two queries: the counts, and the late actions with their objective and lead."""
+    from .selectors.plans import late_actions, plan_summary  # the selectors read the registry: imported when asked
+
+    mine = {"organisation": scope.organisation}
+    return ActionPlan(
+        summary=plan_summary(compact=scope.compact, today=scope.today, **mine),
+        late=list(late_actions(compact=scope.compact, today=scope.today, **mine)),
+    )
+
+
+register_panel("action_plan", _action_plan)

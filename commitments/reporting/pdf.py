@@ -17,6 +17,7 @@ from .tables import (
     NO_OPEN_FLAGS,
     Group,
     Table,
+    action_plan_tables,
     breakdown_tables,
     funding_practice_tables,
     headline_table,
@@ -51,6 +52,8 @@ REPORT_TABLES = [
     ("equality-funding", "Funding to organisations serving protected characteristics, and to small groups"),
     ("funding-by-mechanism-trend", "Funding awarded by mechanism, against the period before"),
     ("funding-by-funder-trend", "Funding awarded by funder, against the period before"),
+    ("action-plan", "Action plan: N done, N on track, N late"),
+    ("late-actions", "Late actions"),
     ("breaches-by-commitment", "Open flags by commitment"),
     ("breaches-by-signatory", "Open flags by signatory"),
     ("consultations", "Consultations"),
@@ -99,6 +102,12 @@ def report_sections(ordered: list[Table]) -> list[Group]:
                 )
             ],
         ),
+        Group(
+            "Action plan",
+            [tables["action-plan"], tables["late-actions"]],
+            "Where the compact's action plan stands on the day of the report, and its actions late.",
+            empty_text="The compact has no action plan yet.",
+        ),
         Group("Appendix: open flags", [tables["open-flags"]], new_page=True, empty_text=NO_OPEN_FLAGS),
     ]
 
@@ -124,6 +133,7 @@ def _tables(figures, lists) -> list[Table]:
         *trend_tables(figures),
         *breakdown_tables(figures, links=False),
         *funding_practice_tables(figures, links=False),
+        *action_plan_tables(figures, links=False),
         Table(
             "breaches-by-commitment",
             "Open flags by commitment",

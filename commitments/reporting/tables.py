@@ -764,3 +764,59 @@ def funding_practice_tables(figures: Figures, *, links: bool = True) -> list[Tab
         equality_funding_table(figures, links=links),
         *funding_trend_tables(figures, links=links),
     ]
+
+
+# --- The action plan ----------------------------------------------------------------------------------------------
+# Where the compact's action plan stands today, whatever the period (the ``action_plan`` panel): "Action plan: N done,
+# N on track, N late", and the late actions one a row.
+
+ACTION_PLAN_NOTE = (
+    "Today, whatever the period. Late: not done or dropped by its due date (flagged against its lead organisation); "
+    "each action is counted once, a late one as late whatever its status."
+)
+
+
+def action_plan_tables(figures: Figures, *, links: bool = True) -> list[Table]:
+    """The plan's actions by where they stand, and the late ones with their objective, lead, due date and days late;
+    on the dashboard each late action links to its page."""
+    plan = figures.panels.get("action_plan")
+    summary = plan.summary if plan is not None else None
+    counts = []
+    if summary is not None and summary.total:
+        counts = [
+            ["Done", summary.done],
+            ["On track", summary.on_track],
+            ["Not started", summary.not_started],
+            ["At risk", summary.at_risk],
+            ["Late", summary.late],
+            ["Dropped", summary.dropped],
+            ["All actions", summary.total],
+        ]
+    late = []
+    for action in plan.late if plan is not None else []:
+        what = action.what if len(action.what) <= 120 else action.what[:119] + "…"
+        if links:
+            what = Link(what, reverse("commitments:plan_action", args=[figures.compact.slug, action.pk]))
+        days = (figures.today - action.due_date).days
+        late.append(
+            [action.objective.number, what, action.lead, action.due_date, f"{days} day{'s' if days != 1 else ''}"]
+        )
+    return [
+        Table(
+            "action-plan",
+            summary.text if summary is not None else "Action plan",
+            ["Where the actions stand", "Actions"],
+            counts,
+            note=ACTION_PLAN_NOTE,
+            empty_text="The compact has no action plan yet.",
+            extra={"name": "the action plan"},
+        ),
+        Table(
+            "late-actions",
+            "Late actions",
+            ["Objective", "Action", "Lead", "Due", "Late by"],
+            late,
+            empty_text="No action of the plan is late.",
+            extra={"name": "late actions"},
+        ),
+    ]

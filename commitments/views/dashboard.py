@@ -30,6 +30,7 @@ from ..models import Compact, ComplianceReport, ReportStatus, Side, Signature
 from ..reporting.pdf import REPORT_TABLES, report_tables
 from ..reporting.tables import (
     Group,
+    action_plan_tables,
     breakdown_tables,
     flags_url,
     funding_practice_tables,
@@ -82,6 +83,7 @@ def _figures_page(request, template, *, compact, today, organisation=None, extra
         "steps": selectors.TREND_STEPS,
         "flags_url": flags_url(figures) if sees_flags else "",
         "funding_practice": funding_practice_tables(figures),
+        "action_plan": Group("Action plan", action_plan_tables(figures)),
     }
     if organisation is None:  # the dashboard: the compact's promises
         context |= {

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments import figures as registry
 from commitments import rulebook
+from commitments.figures import PanelScope
 from commitments.models import (
     ActionStatus,
     CheckStatus,
@@ -26,12 +28,17 @@ from commitments.models import (
     ReviewKind,
     RuleKey,
 )
+from commitments.reporting.pdf import render_report
+from commitments.reporting.tables import action_plan_tables
 from commitments.selectors import plans as selectors
+from commitments.selectors.dashboard import compact_figures
 from commitments.services import plans as services
 from commitments.services.compliance import compliance_scan
 from compact_portal.accounts.roles import Role
+from compact_portal.periods import Period
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import ChampionFactory, CommitmentFactory, CompactFactory, SignatureFactory
+from tests.commitments.test_dashboard_summary import pdf_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -551,3 +558,60 @@ def test_an_objective_of_another_compact_is_404_to_edit(client, objective, admin
     other = CompactFactory(name="Havant Compact")
     assert client.get(url("objective_edit", other, objective.pk)).status_code == 404
     assert client.get(url("objective_edit", objective.compact, objective.pk)).status_code == 200
+
+
+# --- The dashboard's panel and the report ---------------------------------------------------------------------------
+
+
+def late_and_done(objective, charity):
+    add_action(objective, lead_organisation=charity, due=TODAY - 4 * DAY, what="Map the sector's organisations")
+    add_action(objective, due=TODAY - 2 * DAY, status=ActionStatus.DONE, done_on=TODAY - 3 * DAY, what="Hold an event")
+    add_action(objective, due=TODAY + 20 * DAY, status=ActionStatus.ON_TRACK, what="Write the strategy")
+
+
+def test_the_panel_says_how_many_are_done_on_track_and_late_and_lists_the_late_ones(objective, charity):
+    late_and_done(objective, charity)
+    figures = compact_figures(compact=objective.compact, period=Period.quarter(TODAY.year, 1), today=TODAY)
+    counts, late = action_plan_tables(figures)
+    assert counts.title == "Action plan: 1 done, 1 on track, 1 late"
+    assert counts.rows[:3] == [["Done", 1], ["On track", 1], ["Not started", 0]]
+    assert [(row[0], str(row[1]), row[2], row[4]) for row in late.rows] == [
+        ("1", "Map the sector's organisations", charity.name, "4 days")
+    ]
+    assert late.rows[0][1].url == PlanAction.objects.get(what__startswith="Map").get_absolute_url()
+
+
+def test_a_health_check_counts_the_actions_the_organisation_leads(objective, charity):
+    late_and_done(objective, charity)
+    period = Period.quarter(TODAY.year, 1)
+    figures = compact_figures(compact=objective.compact, period=period, today=TODAY, organisation=charity)
+    assert figures.panels["action_plan"].summary == selectors.PlanSummary(late=1)
+
+
+def test_the_panel_takes_two_queries_however_big_the_plan(objective, charity):
+    scope = PanelScope(objective.compact, None, Period.quarter(TODAY.year, 1), None, [], [], TODAY)
+    late_and_done(objective, charity)
+    with CaptureQueriesContext(connection) as few:
+        registry.panel("action_plan", scope)
+    for _ in range(5):
+        late_and_done(objective, charity)
+    with CaptureQueriesContext(connection) as many:
+        assert len(registry.panel("action_plan", scope).late) == 6
+    assert len(few.captured_queries) == len(many.captured_queries) == 2
+
+
+def test_the_dashboard_shows_the_panel_to_the_compacts_champion(client, objective, charity, plan_champion):
+    late_and_done(objective, charity)
+    client.force_login(plan_champion)
+    body = client.get(reverse("commitments:dashboard", args=[objective.compact.slug])).content.decode()
+    assert "Action plan: 1 done, 1 on track, 1 late" in body
+    assert PlanAction.objects.get(what__startswith="Map").get_absolute_url() in body
+
+
+def test_the_report_has_the_action_plans_line_and_its_late_actions(objective, charity):
+    late_and_done(objective, charity)
+    report = render_report(compact=objective.compact, period=Period.quarter(TODAY.year, 1), today=TODAY)
+    text = " ".join(pdf_pages(report.pdf))
+    assert "Action plan: 1 done, 1 on track, 1 late" in text
+    assert "Late actions" in text
+    assert "Map the sector's organisations" in text
