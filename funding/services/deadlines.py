@@ -13,7 +13,9 @@ the funding services store them with, under the compact's new settings:
 - monitoring plans of funding not ended or declined: the most returns a year the compact's band allows for the
   funding's value (12.3); funding that has ended keeps the band it was monitored under;
 - monitoring returns not yet sent: the due date (17.3, the compact's nation and its bank holidays); a return
-  sent keeps the date it was judged by.
+  sent keeps the date it was judged by;
+- proposals not withdrawn and still to take effect: their planned steps (the deadline planner's), a step done
+  keeping its day done.
 """
 
 import datetime
@@ -28,6 +30,7 @@ from .. import rules
 from ..models import Decision, FundingRelationship, FundingStatus, Invoice, MonitoringPlan, MonitoringReturn, Notice
 from . import _pay_by, _store_notice_deadlines, _store_relationship_deadlines
 from .monitoring import returns_allowed
+from .proposals import proposals_follow_compact
 
 RELATIONSHIP_DEADLINES = ("decision_due_by", "minimum_end_date")
 NOTICE_DEADLINES = ("earliest_effective_date", "notice_owed")
@@ -116,4 +119,5 @@ def deadlines_recompute(*, compact: Compact, actor: User | None, today: datetime
             _monitoring_plans_running(compact), ["returns_allowed_per_year"], actor=actor, reason=reason
         )
         + save_with_history(_returns_not_sent(compact), ["due_date"], actor=actor, reason=reason)
+        + proposals_follow_compact(compact=compact, today=today)
     )

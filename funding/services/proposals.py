@@ -71,21 +71,27 @@ def _check(proposal: Proposal, relationships: list[FundingRelationship] | None, 
         raise ValidationError(errors)
 
 
-def _store_steps(proposal: Proposal) -> None:
+def _store_steps(proposal: Proposal) -> bool:
     """The planner's steps for the proposal, stored in date order; a step done before, still planned, keeps its
-    day done."""
-    done = dict(proposal.steps.exclude(done_on=None).values_list("key", "done_on"))
-    proposal.steps.all().delete()
+    day done. False, and nothing written, when the steps stored are already the planner's."""
+    stored = list(proposal.steps.order_by("position"))
     planned = planner.plan(
         compact=proposal.compact, kind=proposal.kind, effective=proposal.effective_date, fixed_end=proposal.fixed_end
     )
+    clause_length = ProposalStep._meta.get_field("clause").max_length
+    if [(step.key, step.latest_by, step.label, step.clause) for step in stored] == [
+        (step.key, step.latest_by, step.label, step.clause[:clause_length]) for step in planned
+    ]:
+        return False
+    done = {step.key: step.done_on for step in stored if step.done_on is not None}
+    proposal.steps.all().delete()
     steps = [
         ProposalStep(
             proposal=proposal,
             key=step.key,
             label=step.label,
             latest_by=step.latest_by,
-            clause=step.clause[: ProposalStep._meta.get_field("clause").max_length],
+            clause=step.clause[:clause_length],
             done_on=done.get(step.key),
             position=position,
         )
@@ -94,6 +100,18 @@ def _store_steps(proposal: Proposal) -> None:
     for step in steps:
         step.full_clean(exclude=["proposal"])
     ProposalStep.objects.bulk_create(steps)
+    return True
+
+
+def proposals_follow_compact(*, compact: Compact, today: datetime.date) -> int:
+    """A compact's rule settings (or bank holidays) changed: the steps of its proposals still open and still to
+    take effect are planned again (``funding/services/deadlines.py`` calls this). Returns how many changed."""
+    proposals = Proposal.objects.filter(compact=compact, status__in=OPEN_STATUSES, effective_date__gte=today)
+    changed = 0
+    for proposal in proposals:
+        proposal.compact = compact  # the new settings, without a query per proposal
+        changed += _store_steps(proposal)
+    return changed
 
 
 @transaction.atomic

@@ -99,6 +99,17 @@ def test_a_fixed_end_is_planned_again_without_notice_where_the_compact_excepts_i
     assert "notice_by" not in keys(proposal)
 
 
+def test_a_change_of_the_compacts_settings_plans_open_proposals_again(officer, council, compact):
+    from commitments.services.compact_settings import compact_settings_update
+
+    proposal = plan(officer, council, compact)
+    withdrawn = plan(officer, council, compact, title="Withdrawn plan")
+    services.proposal_withdraw(proposal=withdrawn, actor=officer)
+    compact_settings_update(compact=compact, actor=None, today=TODAY, notice_months=6)
+    assert proposal.steps.get(key="notice_by").latest_by == D(2027, 9, 30)
+    assert withdrawn.steps.get(key="notice_by").latest_by == D(2027, 12, 31)  # a withdrawn plan keeps its days
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
