@@ -50,8 +50,16 @@ from consultations import services as consultation_services
 from consultations.models import Consultation, ConsultationDocument, PolicyArea, Response, ResponseAttachment
 from disputes import services as dispute_services
 from disputes.models import CaseDocument, Concern, ConcernDraft
-from funding.models import FundingRelationship, ImprovementAction, Invoice, MonitoringReturn, MonitoringTemplate, Notice
-from funding.services import monitoring, payment_record
+from funding.models import (
+    FundingRelationship,
+    ImprovementAction,
+    Invoice,
+    MonitoringReturn,
+    MonitoringTemplate,
+    Notice,
+    Proposal,
+)
+from funding.services import monitoring, payment_record, proposals
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import FlagFactory, OrganisationFactory, PublicBodyFactory, SignatureFactory
 from tests.consultations.factories import ConsultationFactory, closed_consultation, open_consultation
@@ -76,6 +84,7 @@ PENDING_REFERENCE = "GR-MATRIX-002"  # funding the council has logged but not de
 REPORT_MEETING = "the Matrix Local Strategic Partnership board"
 RECOVERY_CODE = "matrixrecovery1"  # a two-factor recovery code: for its owner's eyes only
 RETURN_ANSWER = "Matrix return: 240 families reached."  # the food bank's monitoring return, sent to the council
+PROPOSAL_TITLE = "Matrix plan: end the pantry grants"  # the council's planned change, for its officers alone
 PRIVATE = (
     FUNDING_REFERENCE,
     PENDING_REFERENCE,
@@ -93,6 +102,7 @@ PRIVATE = (
     REPORT_MEETING,
     RECOVERY_CODE,
     RETURN_ANSWER,
+    PROPOSAL_TITLE,
 )
 
 # The people of the matrix, one per column (anonymous has no account).
@@ -140,6 +150,7 @@ class World:
     monitoring_return: MonitoringReturn  # the first of the award's plan, sent by the food bank with a file
     monitoring_template: MonitoringTemplate  # Portsmouth's, kept by the officers of the bodies that signed it
     improvement_action: ImprovementAction  # of a timetable the council agreed with the food bank
+    proposal: Proposal  # the council's plan to end the food bank's grant, going ahead
 
     consultation: Consultation  # published by the council, open today
     document: ConsultationDocument
@@ -337,6 +348,11 @@ def build_world(today: datetime.date) -> World:
         review_on=today + datetime.timedelta(days=30),
         actions=[("Recruit volunteers", today + datetime.timedelta(days=20))],
     )  # fmt: skip
+    proposal = proposals.proposal_create(
+        actor=officer, funder=council, compact=portsmouth, today=today, title=PROPOSAL_TITLE, kind="end",
+        effective_date=today + datetime.timedelta(days=120), relationships=[funding],
+    )  # fmt: skip
+    proposals.proposal_go_ahead(proposal=proposal, actor=officer)
 
     flag = FlagFactory(
         compact=portsmouth,
@@ -403,6 +419,7 @@ def build_world(today: datetime.date) -> World:
         monitoring_return=monitoring_return,
         monitoring_template=monitoring_template,
         improvement_action=timetable.actions.get(),
+        proposal=proposal,
         consultation=consultation,
         document=document,
         response=response,

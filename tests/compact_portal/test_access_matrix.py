@@ -54,6 +54,7 @@ from funding.models import (
     MonitoringReturn,
     Notice,
     Payment,
+    Proposal,
     SignificantChange,
 )
 from tests.compact_portal import access_world
@@ -93,6 +94,7 @@ RESPONSES = (LOGIN, 200, 403, 200, 403, 403, 404, 403, 404)  # all responses: th
 RETURN = (LOGIN, 200, 200, 404, 404, 200, 404, 404, 404)  # the food bank's monitoring return to the council
 TEMPLATES = (LOGIN, 200, 403, 200, 403, 200, 200, 403, 200)  # officers, champions and administrators
 ENTRY = (LOGIN, 404, 200, 404, 404, 200, 404, 404, 404)  # the food bank's directory entry, kept by its members
+PROPOSAL = (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404)  # the council's planned change: its officers alone
 
 HOME = To("home")
 FUNDING_LIST = To("funding:list")
@@ -219,6 +221,13 @@ PAGES = {
     "funding:template_create": (None, *TEMPLATES),
     "funding:template_edit": (lambda w: [w.monitoring_template.pk], LOGIN, 200, 403, 200, 403, 200, 200, 403, 404),
     "funding:significant_change_create": (lambda w: [w.charity.slug], LOGIN, 403, 200, 403, 403, 403, 403, 404, 403),
+    "funding:proposal_list": (None, *OFFICERS),
+    "funding:proposal_create": (None, *OFFICERS),
+    "funding:proposal_detail": (lambda w: [w.proposal.pk], *PROPOSAL),
+    "funding:proposal_edit": (lambda w: [w.proposal.pk], *PROPOSAL),
+    "funding:proposal_pdf": (lambda w: [w.proposal.pk], *PROPOSAL),
+    "funding:proposal_status": (lambda w: [w.proposal.pk], *POST_ONLY),
+    "funding:proposal_step_done": (lambda w: [w.proposal.steps.first().pk], *POST_ONLY),
     # --- consultations ---
     "consultations:register": (None, *PUBLIC),
     "consultations:detail": {
@@ -711,6 +720,20 @@ POSTS = {
         lambda w: {},
         lambda w: ImprovementAction.objects.values_list("done_on", flat=True).get(pk=w.improvement_action.pk),
         {"anonymous": LOGIN, "vcs_member": 403, "champion": 403, "administrator": 403, "other_officer": 404},
+        "officer",
+    ),
+    "funding:proposal_status": Post(
+        lambda w: [w.proposal.pk],
+        lambda w: {"action": "withdraw"},
+        lambda w: Proposal.objects.values_list("status", flat=True).get(pk=w.proposal.pk),
+        {"anonymous": LOGIN, "vcs_member": 404, "champion": 404, "administrator": 404, "other_officer": 404},
+        "officer",
+    ),
+    "funding:proposal_step_done": Post(
+        lambda w: [w.proposal.steps.first().pk],
+        lambda w: {},
+        lambda w: w.proposal.steps.values_list("done_on", flat=True).first(),
+        {"anonymous": LOGIN, "vcs_member": 404, "champion": 404, "administrator": 404, "other_officer": 404},
         "officer",
     ),
     "consultations:publish": Post(
