@@ -9,6 +9,10 @@ since their last visit, one item an organisation, naming the fields that changed
 
 For a VCS member: the applications their organisations made to sign a compact, while no champion has decided.
 
+For an action's lead (the lead person, or an officer, VCS member or champion of the lead organisation): "Action due",
+each action of a compact's action plan they lead that is due within ten days or late; for a champion, also the late
+actions of their compacts (the action plan's promise, or the portal's default).
+
 For an administrator: the compliance checks that failed or whose run died since the last full check that
 finished cleanly, the PDF reports that failed and were not asked for again, and the requests to change an
 organisation's registration numbers waiting for approval. Neither is a promise of a
@@ -34,8 +38,10 @@ from compact_portal import worklist
 from compact_portal.accounts.roles import Role
 from compact_portal.formatting import long_date
 
+from . import rules
 from .models import (
     LIVE_STATUSES,
+    OPEN_ACTION_STATUSES,
     Champion,
     CheckStatus,
     Compact,
@@ -45,6 +51,7 @@ from .models import (
     Flag,
     MeasurableRule,
     Organisation,
+    PlanAction,
     ReportStatus,
     RuleCheck,
     RuleKey,
@@ -53,6 +60,7 @@ from .models import (
     Trigger,
 )
 from .selectors import Promise, entry_changes_since, identifier_changes_to_decide
+from .selectors.plans import LEAD_ROLES
 from .services.digest import RUN_PRESUMED_DEAD_AFTER
 
 # Without a last visit to count from (a champion who has never signed in), flags found in the last seven days,
@@ -382,3 +390,73 @@ def registration_numbers_to_approve(person: worklist.Person) -> Iterator[worklis
             why="The portal's own check, not a compact's promise: the Org-ID is worked out from these numbers, so "
             "the directory shows new ones once an administrator approves them",
         )
+
+
+# --- The action plan: actions due, for their leads; late ones, for the compact's champions -------------------------
+
+
+def _first_role_held(person: worklist.Person) -> str | None:
+    """The first role (in the order of ``Role``) the person holds in an organisation: the one whose list shows the
+    actions they lead by name, so each is listed once."""
+    return next((role for role in Role.values if person.organisations_as(role)), None)
+
+
+def _actions_due(person: worklist.Person, role: str) -> Iterator[worklist.Waiting]:
+    """The open actions due within ``rules.ACTION_DUE_SOON_DAYS`` days or late that the person leads in ``role``
+    (their organisation's in that role, or theirs by name in their first role), and for a champion the late
+    actions of their compacts, latest first (one query, and one more for the clauses when there is any)."""
+    today = person.today
+    mine = Q(pk__in=[])
+    if role in LEAD_ROLES:
+        mine |= Q(lead_organisation_id__in=person.organisations_as(role))
+    if role == _first_role_held(person):
+        mine |= Q(lead_person_id=person.user.pk)
+    if role == Role.CHAMPION:
+        mine |= Q(objective__compact__in=_championed(person), due_date__lt=today)
+    if mine == Q(pk__in=[]):
+        return
+    actions = (
+        PlanAction.objects.filter(mine, status__in=OPEN_ACTION_STATUSES, due_date__isnull=False)
+        .filter(due_date__lte=rules.action_at_risk_until(today))
+        .select_related("objective__compact")
+        .order_by("due_date", "pk")
+    )
+    promise = Promise(MeasurableRule.ACTION_PLAN)
+    for action in actions:
+        compact = action.objective.compact
+        what = action.what if len(action.what) <= 80 else action.what[:79] + "…"
+        yield worklist.Waiting(
+            role=role,
+            kind="action_due",
+            key=str(action.pk),
+            what=f"Action due: {what} ({compact.name}'s action plan, objective {action.objective.number})",
+            action="Update the action",
+            url=action.get_absolute_url(),
+            **promise.cited(compact),
+            due=action.due_date,
+        )
+
+
+@worklist.source(Role.OFFICER)
+def actions_due_for_officers(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    return _actions_due(person, Role.OFFICER)
+
+
+@worklist.source(Role.VCS_MEMBER)
+def actions_due_for_vcs_members(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    return _actions_due(person, Role.VCS_MEMBER)
+
+
+@worklist.source(Role.CHAMPION)
+def actions_due_for_champions(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    return _actions_due(person, Role.CHAMPION)
+
+
+@worklist.source(Role.PANEL_MEMBER)
+def actions_due_for_panel_members(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    return _actions_due(person, Role.PANEL_MEMBER)  # those they lead by name, if it is their first role
+
+
+@worklist.source(Role.ADMINISTRATOR)
+def actions_due_for_administrators(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    return _actions_due(person, Role.ADMINISTRATOR)  # the same

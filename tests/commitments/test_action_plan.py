@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from commitments import figures as registry
 from commitments import rulebook
+from commitments import waiting as waiting_module
 from commitments.figures import PanelScope
 from commitments.models import (
     ActionStatus,
@@ -34,6 +35,7 @@ from commitments.selectors import plans as selectors
 from commitments.selectors.dashboard import compact_figures
 from commitments.services import plans as services
 from commitments.services.compliance import compliance_scan
+from compact_portal import worklist
 from compact_portal.accounts.roles import Role
 from compact_portal.periods import Period
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -615,3 +617,62 @@ def test_the_report_has_the_action_plans_line_and_its_late_actions(objective, ch
     assert "Action plan: 1 done, 1 on track, 1 late" in text
     assert "Late actions" in text
     assert "Map the sector's organisations" in text
+
+
+# --- What waits for the leads and the champions ---------------------------------------------------------------------
+
+
+def waiting(user, role):
+    return [item for item in worklist.waiting_for(user, TODAY).get(role, []) if item.kind == "action_due"]
+
+
+@pytest.mark.parametrize(
+    ("due", "listed"),
+    [(TODAY - 5 * DAY, True), (TODAY, True), (TODAY + 10 * DAY, True), (TODAY + 11 * DAY, False)],
+)
+def test_the_lead_organisation_sees_an_action_due_within_ten_days_or_late(objective, charity, vcs_member, due, listed):
+    action = add_action(objective, lead_organisation=charity, due=due)
+    items = waiting(vcs_member, Role.VCS_MEMBER)
+    assert [(item.url, item.due) for item in items] == ([(action.get_absolute_url(), due)] if listed else [])
+    if listed:
+        assert items[0].what.startswith("Action due: Hold a joint event")
+        assert items[0].clause == "portal default; this compact states no such rule"
+
+
+def test_a_done_or_dropped_action_waits_for_no_one(objective, charity, vcs_member):
+    add_action(objective, lead_organisation=charity, due=TODAY - DAY, status=ActionStatus.DONE, done_on=TODAY - DAY)
+    add_action(objective, lead_organisation=charity, due=TODAY - DAY, status=ActionStatus.DROPPED, dropped_reason="x")
+    assert waiting(vcs_member, Role.VCS_MEMBER) == []
+
+
+def test_the_lead_person_sees_their_action_once_and_others_do_not(objective, officer, outsider):
+    action = add_action(objective, lead_person=officer, due=TODAY + 3 * DAY)
+    MembershipFactory(user=officer, organisation=outsider.memberships.get().organisation, role=Role.CHAMPION)
+    found = worklist.waiting_for(officer, TODAY)
+    assert [(role, item.key) for role, items in found.items() for item in items if item.kind == "action_due"] == [
+        (Role.OFFICER, str(action.pk))
+    ]
+    assert waiting(outsider, Role.VCS_MEMBER) == []
+
+
+def test_the_compacts_champions_see_its_late_actions_not_those_due_soon(objective, plan_champion, charity):
+    late = add_action(objective, lead_organisation=charity, due=TODAY - DAY)
+    add_action(objective, lead_organisation=charity, due=TODAY + DAY)
+    assert [item.key for item in waiting(plan_champion, Role.CHAMPION)] == [str(late.pk)]
+
+
+def test_the_worklists_queries_do_not_grow_with_the_actions(objective, charity, vcs_member, plan_champion):
+    def queries(user, role):
+        person = worklist.person_for(user, TODAY)
+        source = {Role.VCS_MEMBER: waiting_module.actions_due_for_vcs_members}.get(
+            role, waiting_module.actions_due_for_champions
+        )
+        with CaptureQueriesContext(connection) as captured:
+            list(source(person))
+        return len(captured.captured_queries)
+
+    add_action(objective, lead_organisation=charity, due=TODAY - DAY)
+    few = (queries(vcs_member, Role.VCS_MEMBER), queries(plan_champion, Role.CHAMPION))
+    for n in range(5):
+        add_action(objective, lead_organisation=charity, due=TODAY - n * DAY)
+    assert (queries(vcs_member, Role.VCS_MEMBER), queries(plan_champion, Role.CHAMPION)) == few == (2, 2)
