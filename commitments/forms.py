@@ -20,9 +20,11 @@ from .models import (
     Review,
     ReviewKind,
     Service,
+    Side,
 )
 from .selectors import plans as plan_selectors
 from .selectors.dashboard import TREND_STEPS
+from .selectors.group import group_candidates, plan_actions_of
 from .services import plans as plan_services
 from .services.entries import ENTRY_FIELDS
 
@@ -275,6 +277,82 @@ class ReportRequestForm(OneTimeKeyForm, PeriodForm):
         required=False,
         help_text="Printed on the cover, for example “the Local Strategic Partnership board, 14 January 2027”.",
     )
+
+
+# --- The implementation group ----------------------------------------------------------------------------------
+
+
+class GroupMemberForm(OneTimeKeyForm, PlausibleDates, forms.Form):
+    """A champion adds a member to the implementation group: a person with an account, or a name as the group's
+    papers give it; their organisation or side; whether they chair it (a champion of the compact only)."""
+
+    user = forms.ModelChoiceField(
+        label="Person",
+        queryset=None,
+        required=False,
+        empty_label="Someone without an account: give their name",
+        help_text="People of the organisations that have signed the compact, and its champions.",
+    )
+    name = forms.CharField(
+        max_length=200, required=False, help_text="As the group's papers name them; the person's own name if blank."
+    )
+    organisation = forms.ModelChoiceField(label="Organisation", queryset=None, required=False)
+    side = forms.ChoiceField(
+        choices=[("", "The organisation's side"), *Side.choices],
+        required=False,
+        help_text="Needed only when no organisation is chosen.",
+    )
+    chair = forms.BooleanField(
+        label="Chairs the group", required=False, help_text="The chair is a Compact champion of this compact."
+    )
+    joined_on = forms.DateField(label="Joined on", widget=DATE_INPUT)
+
+    def __init__(self, *args, compact, today: datetime.date, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("joined_on", today)
+        super().__init__(*args, **kwargs)
+        people, organisations = group_candidates(compact=compact)
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} ({user.email})"
+        self.fields["organisation"].queryset = organisations
+        self.helper = form_helper("Add the member", "user", "name", "organisation", "side", "chair", "joined_on")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not (data.get("name") or "").strip() and "name" not in self.errors:
+            self.add_error("name", "Give the member's name, or choose the person.")
+        if not data.get("organisation") and not data.get("side") and "side" not in self.errors:
+            self.add_error("side", "Choose the member's organisation or side.")
+        return data
+
+
+class GroupMemberLeaveForm(PlausibleDates, forms.Form):
+    """The day a member left the implementation group."""
+
+    left_on = forms.DateField(label="Left on", widget=DATE_INPUT)
+
+
+class MeetingForm(OneTimeKeyForm, PlausibleDates, forms.Form):
+    """An implementation group meeting: its day, notes, decisions and the compact's actions it reviewed."""
+
+    held_on = forms.DateField(
+        label="Held on", widget=DATE_INPUT, help_text="A meeting still to come may be recorded with its day alone."
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=20000)
+    decisions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000)
+    actions_reviewed = forms.ModelMultipleChoiceField(
+        label="Actions it reviewed",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The actions of this compact's action plan the meeting looked at.",
+    )
+
+    def __init__(self, *args, compact, submit: str = "Record the meeting", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["actions_reviewed"]
+        field.queryset = plan_actions_of(compact=compact)
+        field.label_from_instance = lambda action: f"{action.objective.number}. {action}"
+        self.helper = form_helper(submit, "held_on", "notes", "decisions", "actions_reviewed")
 
 
 # --- The action plan and its reviews ---------------------------------------------------------------------------

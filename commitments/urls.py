@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import group as group_views
 from .views import plans as plan_views
 
 app_name = "commitments"
@@ -42,6 +43,15 @@ urlpatterns = [
     ),
     path("compacts/<slug:slug>/reviews/", plan_views.reviews, name="reviews"),
     path("compacts/<slug:slug>/reviews/record/", plan_views.review_create, name="review_create"),
+    path("compacts/<slug:slug>/group/", group_views.group, name="group"),
+    path("compacts/<slug:slug>/group/members/add/", group_views.group_member_add, name="group_member_add"),
+    path(
+        "compacts/<slug:slug>/group/members/<int:pk>/leave/", group_views.group_member_leave, name="group_member_leave"
+    ),
+    path("compacts/<slug:slug>/group/meetings/record/", group_views.meeting_record, name="meeting_record"),
+    path("compacts/<slug:slug>/group/meetings/<int:pk>/", group_views.meeting_detail, name="meeting_detail"),
+    path("compacts/<slug:slug>/group/meetings/<int:pk>/edit/", group_views.meeting_update, name="meeting_update"),
+    path("compacts/<slug:slug>/group/meetings/<int:pk>/pack.pdf", group_views.meeting_pack, name="meeting_pack"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("reports/<int:pk>/tables/<slug:table>.csv", views.report_table_csv, name="report_table_csv"),

@@ -2,7 +2,9 @@
 
 For a Compact champion, in the compacts they are appointed to (``Champion``): the flags raised there since their
 last visit, one item a compact; the applications to sign those compacts, waiting for a decision; and the
-compact's yearly review, from three months before its date (the compact's review clause, or the portal's default).
+compact's yearly review, from three months before its date (the compact's review clause, or the portal's default);
+and its implementation group's meetings: one in the next two weeks with its pack ready, one held in the last sixty
+days with nothing recorded of it.
 
 For a Compact champion too: the directory entries of the organisations that have signed their compacts changed
 since their last visit, one item an organisation, naming the fields that changed (from the entries' history).
@@ -50,6 +52,7 @@ from .models import (
     ComplianceRun,
     Flag,
     MeasurableRule,
+    Meeting,
     Organisation,
     PlanAction,
     ReportStatus,
@@ -390,6 +393,56 @@ def registration_numbers_to_approve(person: worklist.Person) -> Iterator[worklis
             why="The portal's own check, not a compact's promise: the Org-ID is worked out from these numbers, so "
             "the directory shows new ones once an administrator approves them",
         )
+
+
+# How long before an implementation group meeting its pack is offered; how long after one its notes are asked for.
+MEETING_PACK_AHEAD = datetime.timedelta(days=14)
+MEETING_NOTES_ASKED_FOR = datetime.timedelta(days=60)
+
+
+@worklist.source(Role.CHAMPION)
+def group_meetings(person: worklist.Person) -> Iterator[worklist.Waiting]:
+    """The implementation group meetings of the champion's compacts: each one in the next two weeks, with its pack
+    ready to download; and each one held in the last sixty days with neither notes nor decisions, to record
+    (one query)."""
+    today = person.today
+    meetings = (
+        Meeting.objects.filter(compact__in=_championed(person))
+        .filter(
+            Q(held_on__gte=today, held_on__lte=today + MEETING_PACK_AHEAD)
+            | Q(held_on__lt=today, held_on__gte=today - MEETING_NOTES_ASKED_FOR, notes="", decisions="")
+        )
+        .select_related("compact")
+        .order_by("held_on", "pk")
+    )
+    for meeting in meetings:
+        compact = meeting.compact
+        if meeting.held_on >= today:
+            yield worklist.Waiting(
+                role=Role.CHAMPION,
+                kind="group_meeting_pack",
+                key=str(meeting.pk),
+                what=f"Implementation group meeting of {long_date(meeting.held_on)}: the pack is ready",
+                action="See the meeting and its pack",
+                url=meeting.get_absolute_url(),
+                why="The group follows the action plan and reports its progress; the pack gives the flags since "
+                "its last meeting, the late actions, the open concerns and the headline figures",
+                compact=compact.name,
+                due=meeting.held_on,
+                nation=compact.nation,
+            )
+        else:
+            yield worklist.Waiting(
+                role=Role.CHAMPION,
+                kind="group_meeting_notes",
+                key=str(meeting.pk),
+                what=f"Implementation group meeting of {long_date(meeting.held_on)}: record the meeting",
+                action="Record its notes and decisions",
+                url=reverse("commitments:meeting_update", args=[compact.slug, meeting.pk]),
+                why="No notes or decisions are recorded for a meeting that has been held",
+                compact=compact.name,
+                nation=compact.nation,
+            )
 
 
 # --- The action plan: actions due, for their leads; late ones, for the compact's champions -------------------------

@@ -206,24 +206,29 @@ def _tables(figures, lists) -> list[Table]:
                 for n in lists.notices
             ],
         ),
-        Table(
-            "open-flags",
-            "Appendix: open flags",
-            ["Clause", "Rule", "Signatory", "Record", "Due", "First found"],
-            [
-                [
-                    f.clause or PORTAL_DEFAULT,
-                    f.get_rule_display(),
-                    f.organisation.name if f.organisation else "",
-                    record_text(f),
-                    f.due_date,
-                    f.first_detected,
-                ]
-                for f in lists.open_flags
-            ],
-            empty_text=NO_OPEN_FLAGS,
-        ),
+        flags_table(lists.open_flags, "open-flags", "Appendix: open flags"),
     ]
+
+
+def flags_table(flags, slug: str, title: str, empty_text: str = NO_OPEN_FLAGS) -> Table:
+    """Flags one a row, as the report's appendix lists them (and a meeting pack its new ones)."""
+    return Table(
+        slug,
+        title,
+        ["Clause", "Rule", "Signatory", "Record", "Due", "First found"],
+        [
+            [
+                f.clause or PORTAL_DEFAULT,
+                f.get_rule_display(),
+                f.organisation.name if f.organisation else "",
+                record_text(f),
+                f.due_date,
+                f.first_detected,
+            ]
+            for f in flags
+        ],
+        empty_text=empty_text,
+    )
 
 
 def _verdict(value: str | None) -> str:

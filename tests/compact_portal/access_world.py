@@ -34,7 +34,9 @@ from commitments.models import (
     Compact,
     ComplianceReport,
     Flag,
+    GroupMember,
     IdentifierChange,
+    Meeting,
     Organisation,
     RecordType,
     ReportStatus,
@@ -43,6 +45,7 @@ from commitments.models import (
     SignatureStatus,
 )
 from commitments.services import champion_appoint, compacts_load
+from commitments.services import group as group_services
 from commitments.services.entries import identifier_change_request
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
@@ -169,6 +172,8 @@ class World:
 
     flag: Flag  # the council's overdue invoice
     report: ComplianceReport  # ready, with its PDF
+    group_member: GroupMember  # the food bank's member, on Portsmouth's implementation group
+    meeting: Meeting  # of Portsmouth's implementation group, held today
     identifier_change: IdentifierChange  # the food bank asks to change its charity number: waiting for approval
 
     # Records only the admin shows.
@@ -354,6 +359,13 @@ def build_world(today: datetime.date) -> World:
     )  # fmt: skip
     proposals.proposal_go_ahead(proposal=proposal, actor=officer)
 
+    group_member = group_services.group_member_add(
+        compact=portsmouth, actor=champion, user=vcs_member, organisation=charity, joined_on=today, today=today
+    )
+    meeting = group_services.meeting_record(
+        compact=portsmouth, actor=champion, held_on=today, notes="Matrix group notes.", today=today
+    )
+
     flag = FlagFactory(
         compact=portsmouth,
         organisation=council,
@@ -435,6 +447,8 @@ def build_world(today: datetime.date) -> World:
         draft_document_kept=concern_draft.documents.get(),
         flag=flag,
         report=report,
+        group_member=group_member,
+        meeting=meeting,
         identifier_change=identifier_change_request(
             organisation=charity,
             actor=vcs_member,

@@ -42,7 +42,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from commitments.models import Commitment, Community, Flag, Organisation, Section, Signature
+from commitments.models import Commitment, Community, Flag, GroupMember, Organisation, Section, Signature
 from consultations.models import Consultation, Response, ResponseAttachment
 from disputes.models import CaseDocument, CaseEvent, ConcernDraft
 from funding.forms import RelationshipForm
@@ -165,6 +165,17 @@ PAGES = {
     "commitments:report_detail": (lambda w: [w.report.pk], *DASHBOARD),
     "commitments:report_download": (lambda w: [w.report.pk], *DASHBOARD),
     "commitments:report_table_csv": (lambda w: [w.report.pk, "headline"], *DASHBOARD),
+    # The implementation group: everyone signed in sees it and its meetings; champions and administrators run it; the
+    # pack is for its members (the food bank's member sits on it), champions and administrators.
+    "commitments:group": (lambda w: ["portsmouth"], *SIGNED_IN),
+    "commitments:group_member_add": (lambda w: ["portsmouth"], *DASHBOARD),
+    "commitments:group_member_leave": (lambda w: ["portsmouth", w.group_member.pk], *DASHBOARD),
+    "commitments:meeting_record": (lambda w: ["portsmouth"], *DASHBOARD),
+    "commitments:meeting_detail": (lambda w: ["portsmouth", w.meeting.pk], *SIGNED_IN),
+    "commitments:meeting_update": (lambda w: ["portsmouth", w.meeting.pk], *DASHBOARD),
+    "commitments:meeting_pack": (
+        lambda w: ["portsmouth", w.meeting.pk], LOGIN, 404, 200, 200, 404, 200, 404, 404, 404
+    ),
     # --- compliance flags: the council's overdue invoice ---
     "commitments:flag_list": (None, LOGIN, 200, 403, 200, 403, 200, 200, 403, 200),
     "commitments:flags_csv": {
@@ -804,6 +815,20 @@ POSTS = {
         lambda w: ["portsmouth"],
         lambda w: {"year": "2026", "quarter": "2", "meeting": "the board"},
         lambda w: w.portsmouth.reports.count(),
+        {"anonymous": LOGIN, "officer": 404, "vcs_member": 404, "other_champion": 404},
+        "champion",
+    ),
+    "commitments:meeting_record": Post(
+        lambda w: ["portsmouth"],
+        lambda w: {"held_on": TODAY(), "notes": "Recorded by the matrix."},
+        lambda w: w.portsmouth.meetings.count(),
+        {"anonymous": LOGIN, "officer": 404, "vcs_member": 404, "other_champion": 404},
+        "champion",
+    ),
+    "commitments:group_member_leave": Post(
+        lambda w: ["portsmouth", w.group_member.pk],
+        lambda w: {"left_on": TODAY()},
+        lambda w: GroupMember.objects.values_list("left_on", flat=True).get(pk=w.group_member.pk),
         {"anonymous": LOGIN, "officer": 404, "vcs_member": 404, "other_champion": 404},
         "champion",
     ),
