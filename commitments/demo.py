@@ -46,6 +46,7 @@ from .models import (
     FlagStatus,
     Organisation,
     OrganisationType,
+    PlanAction,
     Side,
     Signature,
     Trigger,
@@ -59,6 +60,7 @@ from .services import (
     signature_record_signed,
 )
 from .services.compliance import compliance_scan
+from .services.group import group_member_add, meeting_record
 
 DEMO_PASSWORD = "compact-demo-2026"
 DEMO_COMPACT = "portsmouth"
@@ -337,8 +339,238 @@ def seed_demo(*, today: datetime.date) -> list[DemoPerson]:
                 communities=[communities["people-on-low-incomes"]],
                 **DEMO_APPLICATION,
             )
+    seed_action_plan(compact=compact, organisations=organisations, today=today)
+    _seed_group(compact=compact, organisations=organisations, today=today)
     if not Flag.objects.filter(compact=compact).exists():
         # The first compliance check, so the demo opens with its broken promises flagged (no digest e-mails).
         compliance_scan(today=today, trigger=Trigger.MANUAL, send_digest=False)
         _date_flags(compact, today)
     return DEMO_PEOPLE
+
+
+# --- The implementation group (Nottinghamshire KP3.2–3.3, as Portsmouth's demo runs it) ----------------------------
+
+# Who sits on it: (e-mail address of a demo person, or None and a name as the papers give it; organisation slug).
+DEMO_GROUP = (
+    ("champion@demo.example.org", "", "portsmouth-city-council"),  # the chair, the council's Compact champion
+    ("officer@demo.example.org", "", "portsmouth-city-council"),
+    ("", "The commissioning lead", "nhs-solent-integrated-care-board"),
+    ("vcs-champion@demo.example.org", "", "solent-voluntary-action"),
+    ("charity@demo.example.org", "", "southsea-community-food-bank"),
+)
+
+
+def _seed_group(*, compact: Compact, organisations: dict[str, Organisation], today: datetime.date) -> None:
+    """The group from both sides, chaired by the council's champion since the compact was adopted; a meeting six
+    weeks ago that reviewed the first two actions of the plan; and the next one in two weeks, its pack ready."""
+    if compact.group_members.exists():
+        return
+    adopted = adopted_on(today)
+    chair = User.objects.get(email=DEMO_GROUP[0][0])
+    with happening_on(adopted + datetime.timedelta(days=30)):
+        for email, name, slug in DEMO_GROUP:
+            group_member_add(
+                compact=compact,
+                actor=chair,
+                user=User.objects.get(email=email) if email else None,
+                name=name,
+                organisation=organisations[slug],
+                chair=email == chair.email,
+                joined_on=adopted + datetime.timedelta(days=30),
+                today=adopted + datetime.timedelta(days=30),
+            )
+    held = today - datetime.timedelta(days=42)
+    reviewed = PlanAction.objects.filter(objective__compact=compact).order_by(
+        "objective__position", "objective__number", "position", "pk"
+    )[:2]
+    with happening_on(held):
+        meeting_record(
+            compact=compact,
+            actor=chair,
+            held_on=held,
+            notes="Eight members attended, four from each side. The champions reported the compliance flags raised "
+            "since the spring and the concern the food bank raised about the council's notice.",
+            decisions="The council's grants team is to report on invoices paid late at the next meeting. The "
+            "champions write to every funder about the minimum consultation length.",
+            actions_reviewed=list(reviewed),
+            today=held,
+        )
+        # The next meeting, set at this one.
+        meeting_record(compact=compact, actor=chair, held_on=today + datetime.timedelta(days=14), today=held)
+
+
+# --- The action plan (Portsmouth's Partnership Improvement Action Plan, Appendix A, in the portal's own words) -----
+
+# Objectives, each with its actions: (what, lead organisation slug or None, lead group, due in days from ``today``
+# (None: a timescale instead), timescale, clause of the commitment it serves or "", what became of it).
+# What became of it: ("on_track" | "not_started" | "at_risk", notes) or ("done", days before today, notes) or
+# ("dropped", reason, notes); each note is (days before today, e-mail of its author, text).
+DEMO_PLAN = (
+    (
+        "1",
+        "Agree joint priorities for both sectors",
+        "Find the few priorities where working together brings the city better outcomes.",
+        (
+            (
+                "Write a strategy for sustaining the voluntary and community sector, built on the refreshed compact.",
+                "portsmouth-city-council",
+                "The Compact working group",
+                -190,
+                "",
+                "2.3",
+                ("done", 192, ((230, "officer@demo.example.org", "First draft shared with the sector's networks."),)),
+            ),
+            (
+                "Agree joint commissioning priorities of the council and the NHS, with a say for service users.",
+                "nhs-solent-integrated-care-board",
+                "",
+                -20,
+                "",
+                "1.1",
+                (
+                    "on_track",
+                    ((60, "champion@demo.example.org", "The NHS board has the draft priorities; its decision waits."),),
+                ),
+            ),
+            (
+                "Share the joint strategic needs assessment with the sector at its networks, and ask how it is used.",
+                "solent-voluntary-action",
+                "",
+                None,
+                "At each network meeting",
+                "",
+                ("on_track", ()),
+            ),
+        ),
+    ),
+    (
+        "2",
+        "Know the sector and talk to it",
+        "Know who does what in the city's voluntary and community sector, and share news across both sectors.",
+        (
+            (
+                "Map the sector's organisations and keep an online directory residents can search.",
+                "solent-voluntary-action",
+                "",
+                6,
+                "",
+                "",
+                (
+                    "at_risk",
+                    ((14, "vcs-champion@demo.example.org", "120 organisations mapped; the search page is late."),),
+                ),
+            ),
+            (
+                "Scope a partnership website and a communication strategy for both sectors.",
+                "portsmouth-city-council",
+                "The council's communications team",
+                -45,
+                "",
+                "",
+                ("not_started", ()),
+            ),
+        ),
+    ),
+    (
+        "3",
+        "Build a culture of partnership",
+        "Ways of working that make partnership the normal way of doing things.",
+        (
+            (
+                "Hold a cross-sector event to agree the values partnership working rests on.",
+                "southsea-community-food-bank",
+                "The third sector leadership group",
+                8,
+                "",
+                "",
+                ("on_track", ((5, "charity@demo.example.org", "Venue booked; invitations go out next week."),)),
+            ),
+            (
+                "Bring the infrastructure organisations together to merge where that makes the sector stronger.",
+                "solent-voluntary-action",
+                "The third sector leadership group",
+                -120,
+                "",
+                "",
+                (
+                    "dropped",
+                    "Overtaken: the infrastructure bodies now share one partnership hosted by Solent Voluntary Action, "
+                    "so no merger is needed.",
+                    ((125, "vcs-champion@demo.example.org", "The two bodies agreed to share one partnership."),),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def seed_action_plan(*, compact: Compact, organisations: dict[str, Organisation], today: datetime.date) -> None:
+    """Portsmouth's action plan, agreed a month after the compact was adopted: three objectives, their actions led
+    by organisations and groups (roles, not people), two of them late, one done, one dropped with its reason,
+    progress notes; and its six-month review, which keeps the compact's next review date."""
+    from .models import ActionStatus, Commitment, ReviewKind
+    from .services.plans import (
+        objective_create,
+        plan_action_create,
+        plan_action_update,
+        progress_note_add,
+        review_record,
+    )
+
+    if compact.objectives.exists():
+        return
+    agreed = adopted_on(today) + relativedelta(months=1)
+    champion = User.objects.get(email="champion@demo.example.org")
+    people = {user.email: user for user in User.objects.filter(email__endswith="@demo.example.org")}
+    clauses = {c.code: c for c in Commitment.objects.filter(compact=compact)}
+    for number, title, description, actions in DEMO_PLAN:
+        with happening_on(agreed):
+            objective = objective_create(
+                compact=compact, actor=champion, number=number, title=title, description=description
+            )
+        for what, lead, group, due_in, timescale, clause, outcome in actions:
+            due = today + datetime.timedelta(days=due_in) if due_in is not None else None
+            with happening_on(agreed):
+                action = plan_action_create(
+                    objective=objective,
+                    actor=champion,
+                    today=agreed,
+                    what=what,
+                    lead_organisation=organisations[lead] if lead else None,
+                    lead_group=group,
+                    due_date=due,
+                    timescale=timescale,
+                    commitments=[clauses[clause]] if clause in clauses else [],
+                )
+            status, *rest = outcome
+            for days_before, email, text in rest[-1]:
+                day = today - datetime.timedelta(days=days_before)
+                with happening_on(day):
+                    progress_note_add(action=action, actor=people[email], today=day, text=text)
+            changed = today - datetime.timedelta(days=rest[0] if status == ActionStatus.DONE else 30)
+            fields = {"status": status}
+            if status == ActionStatus.DONE:
+                fields["done_on"] = changed
+            elif status == ActionStatus.DROPPED:
+                fields["dropped_reason"] = rest[0]
+                changed = today - datetime.timedelta(days=124)
+            if status != ActionStatus.NOT_STARTED:
+                with happening_on(changed):
+                    plan_action_update(action=action, actor=None, today=changed, **fields)
+    held = adopted_on(today) + relativedelta(months=6)
+    with happening_on(held):
+        review_record(
+            compact=compact,
+            actor=champion,
+            today=held,
+            kind=ReviewKind.ACTION_PLAN,
+            held_on=held,
+            public_participants="The council's Compact champion and its voluntary sector team; the NHS body's "
+            "commissioning lead",
+            vcs_participants="Solent Voluntary Action's champion; the food bank and the youth network",
+            findings="The strategy is written. Joint commissioning priorities wait for the NHS board, and the "
+            "partnership website has not started: both are at risk of missing their dates.",
+            changes="The infrastructure merger is dropped: the bodies now share one partnership. The directory "
+            "is to be searchable by residents.",
+            next_review_on=compact.next_review_date,
+        )

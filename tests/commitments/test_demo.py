@@ -21,6 +21,7 @@ from commitments.models import (
     FlagEvent,
     FlagStatus,
     Organisation,
+    PlanAction,
     RuleKey,
     Signature,
     SignatureStatus,
@@ -346,6 +347,21 @@ def test_the_demo_leaves_what_each_role_is_waiting_for(world):
     assert "monitoring_return_to_review" in kinds
 
 
+def test_portsmouths_implementation_group_meets_with_both_sides_chaired_by_the_demo_champion(world):
+    compact = Compact.objects.get(slug="portsmouth")
+    members = compact.group_members.filter(left_on=None)
+    assert {member.side for member in members} == {"public", "vcs"}
+    assert members.get(chair=True).user.email == "champion@demo.example.org"
+    held, to_come = compact.meetings.filter(held_on__lt=TODAY).get(), compact.meetings.get(held_on__gt=TODAY)
+    plan = PlanAction.objects.filter(objective__compact=compact)
+    assert held.actions_reviewed.count() == min(2, plan.count())  # the first two actions of the plan
+    assert held.decisions
+    assert held.notes
+    assert not to_come.notes
+    kinds = {item.kind for item in worklist.waiting_for(user("champion@demo.example.org"), TODAY)[Role.CHAMPION]}
+    assert "group_meeting_pack" in kinds
+
+
 @pytest.mark.parametrize("person", [p for p in DEMO_PEOPLE if p.roles[0][1] != Role.ADMINISTRATOR], ids=str)
 def test_each_demo_person_has_something_waiting_for_them(world, person):
     waiting = worklist.waiting_for(user(person.email), TODAY)
@@ -397,3 +413,33 @@ def test_a_part_is_registered_once_under_a_name_the_order_declares(monkeypatch):
         demo.register("grants", seed)
     with pytest.raises(LookupError, match="consultations, disputes"):
         demo.parts()  # a demo without an app's records is never seeded
+
+
+def test_the_action_plan_story(world):
+    """Portsmouth's action plan in the portal's words: three objectives with their actions led by organisations and
+    groups, one done, one dropped with its reason, two late and flagged against their leads, progress notes, and the
+    six-month review, which keeps the compact's next review date."""
+    from commitments.models import ActionStatus, Objective, PlanAction, ProgressNote, Review
+
+    compact = Compact.objects.get(slug="portsmouth")
+    actions = PlanAction.objects.filter(objective__compact=compact)
+    assert Objective.objects.filter(compact=compact).count() == 3
+    assert actions.count() == 7
+    assert actions.filter(status=ActionStatus.DONE, done_on__lt=TODAY).count() == 1
+    assert actions.get(status=ActionStatus.DROPPED).dropped_reason.startswith("Overtaken")
+    assert not actions.filter(lead_person__isnull=False).exists()  # roles and organisations, not named people
+    assert ProgressNote.objects.filter(action__in=actions).count() >= 4
+    review = Review.objects.get(compact=compact)
+    assert review.next_review_on == compact.next_review_date
+    late = Flag.objects.filter(compact=compact, rule=RuleKey.ACTION_OVERDUE, status=FlagStatus.OPEN)
+    assert set(late.values_list("organisation__slug", flat=True)) == {
+        "nhs-solent-integrated-care-board",
+        "portsmouth-city-council",
+    }
+    stamped = [*actions.values_list("created_at", flat=True), review.created_at]
+    assert [moment for moment in stamped if timezone.localdate(moment) == TODAY] == []
+    # the food bank's member leads the partnership event, due within days
+    kinds = [
+        item.kind for items in worklist.waiting_for(user("charity@demo.example.org"), TODAY).values() for item in items
+    ]
+    assert "action_due" in kinds
