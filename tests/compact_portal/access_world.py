@@ -37,7 +37,9 @@ from commitments.models import (
     GroupMember,
     IdentifierChange,
     Meeting,
+    Objective,
     Organisation,
+    PlanAction,
     RecordType,
     ReportStatus,
     RuleKey,
@@ -46,6 +48,7 @@ from commitments.models import (
 )
 from commitments.services import champion_appoint, compacts_load
 from commitments.services import group as group_services
+from commitments.services import plans as plan_services
 from commitments.services.entries import identifier_change_request
 from compact_portal.accounts.models import User
 from compact_portal.accounts.roles import Role
@@ -174,6 +177,8 @@ class World:
     report: ComplianceReport  # ready, with its PDF
     group_member: GroupMember  # the food bank's member, on Portsmouth's implementation group
     meeting: Meeting  # of Portsmouth's implementation group, held today
+    objective: Objective  # of Portsmouth's action plan
+    plan_action: PlanAction  # under it, led by the food bank
     identifier_change: IdentifierChange  # the food bank asks to change its charity number: waiting for approval
 
     # Records only the admin shows.
@@ -366,6 +371,17 @@ def build_world(today: datetime.date) -> World:
         compact=portsmouth, actor=champion, held_on=today, notes="Matrix group notes.", today=today
     )
 
+    objective = plan_services.objective_create(compact=portsmouth, actor=champion, number="1", title="Work together")
+    plan_action = plan_services.plan_action_create(
+        objective=objective, actor=champion, today=today, what="Matrix action: hold a joint event",
+        lead_organisation=charity, due_date=today + datetime.timedelta(days=30),
+    )  # fmt: skip
+    plan_services.review_record(
+        compact=portsmouth, actor=champion, today=today, kind="action_plan", held_on=today,
+        public_participants="The council", vcs_participants="The food bank", findings="Matrix review findings.",
+        next_review_on=today + datetime.timedelta(days=365),
+    )  # fmt: skip
+
     flag = FlagFactory(
         compact=portsmouth,
         organisation=council,
@@ -449,6 +465,8 @@ def build_world(today: datetime.date) -> World:
         report=report,
         group_member=group_member,
         meeting=meeting,
+        objective=objective,
+        plan_action=plan_action,
         identifier_change=identifier_change_request(
             organisation=charity,
             actor=vcs_member,

@@ -28,6 +28,7 @@ a published consultation, say) maps to a dict of labelled rows. A new admin mode
 views that matter also have a POST check in ``POSTS`` at the end: the wrong people are refused and nothing changes.
 """
 
+import datetime
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from commitments.models import Commitment, Community, Flag, GroupMember, Organisation, Section, Signature
+from commitments.models import Commitment, Community, Flag, GroupMember, Organisation, PlanAction, Section, Signature
 from consultations.models import Consultation, Response, ResponseAttachment
 from disputes.models import CaseDocument, CaseEvent, ConcernDraft
 from funding.forms import RelationshipForm
@@ -176,6 +177,18 @@ PAGES = {
     "commitments:meeting_pack": (
         lambda w: ["portsmouth", w.meeting.pk], LOGIN, 404, 200, 200, 404, 200, 404, 404, 404
     ),
+    # The action plan and its reviews: public (Portsmouth shows its plan); champions and administrators edit it and
+    # record reviews; an action's lead (the food bank's member, here) updates it from its page.
+    "commitments:action_plan": (lambda w: ["portsmouth"], *PUBLIC),
+    "commitments:plan_action": (lambda w: ["portsmouth", w.plan_action.pk], *PUBLIC),
+    "commitments:reviews": (lambda w: ["portsmouth"], *PUBLIC),
+    "commitments:objective_create": (lambda w: ["portsmouth"], *DASHBOARD),
+    "commitments:objective_edit": (lambda w: ["portsmouth", w.objective.pk], *DASHBOARD),
+    "commitments:plan_action_create": (lambda w: ["portsmouth"], *DASHBOARD),
+    "commitments:plan_action_edit": (lambda w: ["portsmouth", w.plan_action.pk], *DASHBOARD),
+    "commitments:plan_action_status": (lambda w: ["portsmouth", w.plan_action.pk], *POST_ONLY),
+    "commitments:progress_note_create": (lambda w: ["portsmouth", w.plan_action.pk], *POST_ONLY),
+    "commitments:review_create": (lambda w: ["portsmouth"], *DASHBOARD),
     # --- compliance flags: the council's overdue invoice ---
     "commitments:flag_list": (None, LOGIN, 200, 403, 200, 403, 200, 200, 403, 200),
     "commitments:flags_csv": {
@@ -822,6 +835,31 @@ POSTS = {
         lambda w: ["portsmouth"],
         lambda w: {"held_on": TODAY(), "notes": "Recorded by the matrix."},
         lambda w: w.portsmouth.meetings.count(),
+        {"anonymous": LOGIN, "officer": 404, "vcs_member": 404, "other_champion": 404},
+        "champion",
+    ),
+    "commitments:plan_action_status": Post(
+        lambda w: ["portsmouth", w.plan_action.pk],
+        lambda w: {"status": "on_track"},
+        lambda w: PlanAction.objects.values_list("status", flat=True).get(pk=w.plan_action.pk),
+        {"anonymous": LOGIN, "officer": 404, "panel_member": 404, "other_vcs_member": 404, "other_champion": 404},
+        "vcs_member",
+    ),
+    "commitments:progress_note_create": Post(
+        lambda w: ["portsmouth", w.plan_action.pk],
+        lambda w: {"text": "Noted by the matrix."},
+        lambda w: w.plan_action.progress_notes.count(),
+        {"anonymous": LOGIN, "officer": 404, "panel_member": 404, "other_vcs_member": 404, "other_champion": 404},
+        "vcs_member",
+    ),
+    "commitments:review_create": Post(
+        lambda w: ["portsmouth"],
+        lambda w: {
+            "kind": "compact", "held_on": TODAY(), "public_participants": "The council",
+            "vcs_participants": "The sector", "findings": "Reviewed by the matrix.",
+            "next_review_on": TODAY() + datetime.timedelta(days=300),
+        },
+        lambda w: w.portsmouth.reviews.count(),
         {"anonymous": LOGIN, "officer": 404, "vcs_member": 404, "other_champion": 404},
         "champion",
     ),
