@@ -1,4 +1,5 @@
-"""Compact concerns and the Informal, Formal and Appeal stages that resolve them (DOMAIN.md, Disputes).
+"""Compact concerns and the Informal, Formal and Appeal stages that resolve them (docs/domain.md, "Compact concerns
+and disputes").
 
 A concern ("case") is raised by a VCS organisation, or by a public body, about a public body that has
 signed the compact. Its ``stage`` moves only through ``disputes/services.py``; ``step`` and

@@ -45,8 +45,8 @@ TODAY = D(2026, 11, 20)
 Q1_2026, Q2_2026 = Period.quarter(2026, 1), Period.quarter(2026, 2)
 FCR = {"overheads_included": True, "volunteer_costs_included": True}
 
-# Where each compact's document makes the undertaking (read from ../shared/seeds; tests/commitments/test_compact_clauses
-# holds the same answers for every rule).
+# Where each compact's document makes the undertaking (read in each compact's own document;
+# tests/commitments/test_compact_clauses holds the same answers for every rule).
 CLAUSES = {
     "portsmouth": {"full_cost_recovery": "8.1", "payment_in_advance": "11.1"},  # 8.1-8.2 overheads, volunteers
     "leicestershire": {"full_cost_recovery": "Principle 10", "payment_in_advance": "Portal default"},
