@@ -55,3 +55,21 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.content_type.model} {self.object_id})"
+
+
+class ApiIdempotency(models.Model):
+    """The answer the API gave a write sent with an ``Idempotency-Key``: the same key and body again get the same
+    answer and change nothing; the same key with another body is refused."""
+
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return self.key

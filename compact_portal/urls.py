@@ -13,5 +13,6 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("consultations/", include("consultations.urls")),
     path("concerns/", include("disputes.urls")),
+    path("api/v1/", include("compact_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]

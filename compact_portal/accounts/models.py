@@ -1,5 +1,7 @@
 """People who sign in (by e-mail address) and the roles they hold in organisations."""
 
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -140,3 +142,52 @@ class Membership(Recorded):
                     f"{self.organisation} is a {side_label}."
                 }
             )
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, raw: str, *, now=None) -> "ApiToken | None":
+        """The token whose secret is ``raw`` if it is neither expired nor revoked (only its hash is stored)."""
+        now = now or timezone.now()
+        token = self.select_related("organisation").filter(digest=ApiToken.hash(raw)).first()
+        if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+            return None
+        return token
+
+
+class ApiToken(Recorded):
+    """A secret a body's finance or grants system sends to the API (``Authorization: Bearer …``): named, for that
+    body and the records it may write, with an expiry, revocable, shown once and stored only as its SHA-256 hash.
+    Every change it makes is in the audit trail as "API: <name>"."""
+
+    name = models.CharField(max_length=100, help_text='What uses it, e.g. "Finance system (Agresso)".')
+    organisation = models.ForeignKey("commitments.Organisation", on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, help_text="The first characters, to tell tokens apart; not secret.")
+    digest = models.CharField(max_length=64, unique=True)
+    may_write_invoices = models.BooleanField("may record invoices", default=True)
+    may_write_payments = models.BooleanField("may record payments", default=True)
+    expires_at = models.DateTimeField("expires", null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_token_unique_name_per_body",
+                violation_error_message="This body already has a token of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

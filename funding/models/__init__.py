@@ -16,6 +16,7 @@ from .monitoring import (
     SignificantChange,
     question_lines,
 )
+from .open_data import FunderPublishing, Licence
 from .proposals import Proposal, ProposalKind, ProposalStatus, ProposalStep
 from .relationships import (
     MONEY,
@@ -39,8 +40,10 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "FundingRelationship",
+    "FunderPublishing",
     "FundingStatus",
     "Invoice",
+    "Licence",
     "MONEY",
     "Mechanism",
     "NOTICE_DETAIL_FIELDS",

@@ -135,6 +135,11 @@ class FundingRelationship(Recorded):
     underspend_terms = models.TextField("under-spend terms", blank=True)  # 10.4 (grants)
     risk_notes = models.TextField("risk notes", blank=True)  # 10.2
     status = models.CharField(max_length=20, choices=FundingStatus.choices, default=FundingStatus.PENDING)
+    published_as_open_data = models.BooleanField(
+        "published as open data",
+        default=True,
+        help_text="In the funder's 360Giving file once awarded (untick to leave this award out).",
+    )
 
     # Stored deadlines (computed by the services from the compact's settings).
     decision_due_by = models.DateField(
