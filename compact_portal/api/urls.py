@@ -1,9 +1,22 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from commitments import api as commitments_api
+from consultations import api as consultations_api
+from disputes import api as disputes_api
+
 app_name = "api"
 
 urlpatterns = [
     path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Public, read-only: no sign-in
+    path("compacts/", commitments_api.CompactList.as_view(), name="compact_list"),
+    path("compacts/<slug:slug>/", commitments_api.CompactDetail.as_view(), name="compact_detail"),
+    path("compacts/<slug:slug>/figures/", commitments_api.CompactFigures.as_view(), name="compact_figures"),
+    path("compacts/<slug:slug>/casework/", disputes_api.CaseworkRecord.as_view(), name="casework_record"),
+    path("signatories/", commitments_api.SignatoryList.as_view(), name="signatory_list"),
+    path("signatories/<slug:slug>/", commitments_api.SignatoryDetail.as_view(), name="signatory_detail"),
+    path("consultations/", consultations_api.ConsultationList.as_view(), name="consultation_list"),
+    path("consultations/<int:pk>/", consultations_api.ConsultationDetail.as_view(), name="consultation_detail"),
 ]
