@@ -112,6 +112,7 @@ class FundingImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -146,9 +147,31 @@ def funding_import(
         result.errors.append(RowError(1, f"The file has a header but no {kind}."))
         return result
 
+    return funding_rows_import(
+        kind=kind, rows=rows, actor=actor, today=today, allowed_funder_ids=allowed_funder_ids, result=result
+    )
+
+
+def funding_rows_import(
+    *,
+    kind: str,
+    rows: list[dict[str, str]],
+    actor: User | None,
+    today: datetime.date,
+    allowed_funder_ids: set[int] | None = None,
+    first_number: int = 2,
+    row_word: str = "row",
+    result: FundingImportResult | None = None,
+) -> FundingImportResult:
+    """Save ``rows`` of ``kind`` (a CSV kind, or "payments": funding_reference, invoice_number, paid_date, amount)
+    through the services in one transaction: every row, or none if any is bad. Rows are numbered from
+    ``first_number`` and called ``row_word`` in the messages (the API's items: 0 and "item"); ``result.outcomes``
+    says what became of each row ("created", "updated" or "unchanged")."""
+    result = result or FundingImportResult()
     importer = _IMPORTERS[kind](actor=actor, today=today, allowed_funder_ids=allowed_funder_ids)
+    importer.row_word = row_word
     with transaction.atomic():
-        for number, raw in enumerate(rows, start=2):
+        for number, raw in enumerate(rows, start=first_number):
             values = {key: (value or "").strip() for key, value in raw.items() if key}
             try:
                 with transaction.atomic():
@@ -162,9 +185,11 @@ def funding_import(
                 result.errors.append(RowError(number, DATE_ARITHMETIC_FAILED))
                 continue
             setattr(result, outcome, getattr(result, outcome) + 1)
+            result.outcomes.append(outcome)
         if result.errors:
             transaction.set_rollback(True)
             result.created = result.updated = result.unchanged = 0
+            result.outcomes = []
     return result
 
 
@@ -211,6 +236,7 @@ class _Cells:
 
 class _Importer:
     field_columns: dict[str, str] = {}  # model field -> CSV column, for the services' errors
+    row_word = "row"  # what the messages call a row ("item" in the API)
 
     def __init__(self, *, actor: User | None, today: datetime.date, allowed_funder_ids: set[int] | None):
         self.actor = actor
@@ -228,7 +254,7 @@ class _Importer:
         if not all(key):
             return
         if key in self.seen:
-            cells.problem(f"{what} is already on row {self.seen[key]}; give each one once.")
+            cells.problem(f"{what} is already on {self.row_word} {self.seen[key]}; give each one once.")
         else:
             self.seen[key] = number
 
@@ -424,6 +450,35 @@ class _InvoiceImporter(_Importer):
         return outcome
 
 
+class _PaymentImporter(_Importer):
+    """A payment against an invoice already recorded (the API's payments). The same payment again (its invoice, day
+    and amount already recorded) is unchanged, so a finance system may send its payments more than once."""
+
+    field_columns = {"relationship": "funding_reference", "invoice": "invoice_number"}
+
+    def import_row(self, values: dict[str, str], number: int) -> str:
+        cells = _Cells(values)
+        invoice_number = cells.text("invoice_number", required=True)
+        relationship = self.funding(cells)
+        paid_date = cells.read("paid_date", parse_date, required=True)
+        amount = cells.read("amount", parse_money)
+        if amount is not None and amount <= 0:
+            cells.problem("amount: a payment must be for more than £0.")
+        invoice = None
+        if relationship is not None and invoice_number:
+            invoice = Invoice.objects.filter(relationship=relationship, invoice_number=invoice_number).first()
+            if invoice is None:
+                cells.problem(
+                    f"invoice_number: the funding '{relationship.reference}' has no invoice '{invoice_number}'; "
+                    "send the invoice first, or check the number."
+                )
+        cells.check()
+        if invoice.payments.filter(paid_date=paid_date, amount=amount).exists():
+            return "unchanged"
+        payment_record(invoice=invoice, actor=self.actor, paid_date=paid_date, amount=amount, today=self.today)
+        return "created"
+
+
 class _NoticeImporter(_Importer):
     field_columns = {"relationship": "funding_reference"}
 
@@ -525,6 +580,7 @@ class _ReturnImporter(_Importer):
 _IMPORTERS: dict[str, type[_Importer]] = {
     "relationships": _RelationshipImporter,
     "invoices": _InvoiceImporter,
+    "payments": _PaymentImporter,
     "notices": _NoticeImporter,
     "returns": _ReturnImporter,
 }
