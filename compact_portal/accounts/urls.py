@@ -4,7 +4,7 @@ from django.urls import path
 
 from compact_portal.session_timeout import session_status
 
-from . import views
+from . import token_views, views
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("calendar/", views.calendar_address, name="calendar_address"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("session/", session_status, name="session_status"),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -152,6 +152,7 @@ def account(request):
         {
             "memberships": memberships_for_user(user=request.user),
             "may_use_two_factor": may_use_two_factor,
+            "may_make_api_tokens": request.user.has_role(Role.OFFICER),
             "two_factor_on": may_use_two_factor and selectors.two_factor_device(user=request.user) is not None,
             "calendar_url": calendar_feed_url(request.user),
             "email_form": email_form,
