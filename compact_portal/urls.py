@@ -14,5 +14,6 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("concerns/", include("disputes.urls")),
     path("api/v1/", include("compact_portal.api.urls")),
+    path("open-data/", include("funding.open_data_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "consultations"
 
 urlpatterns = [
     path("", views.register, name="register"),
+    path("feeds/compacts/<slug:slug>.atom", feeds.compact_feed, name="feed_compact"),
+    path("feeds/bodies/<slug:slug>.atom", feeds.body_feed, name="feed_body"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/respond/", views.respond, name="respond"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),

@@ -57,7 +57,7 @@ def citing(compact: Compact | None, rule: str, text: str) -> str:
     return f"{capfirst(cite(compact=compact, rule=rule))}: {text[:1].lower()}{text[1:]}"
 
 
-RELATIONSHIP_FORM_FIELDS = list(RELATIONSHIP_DETAIL_FIELDS)
+RELATIONSHIP_FORM_FIELDS = [*RELATIONSHIP_DETAIL_FIELDS, "published_as_open_data"]
 
 
 class HappenedByToday(ChecksWithItsService):
@@ -146,6 +146,7 @@ class RelationshipForm(FlagsGaps, PlausibleDates, forms.ModelForm):
                 "underspend_terms",
                 "risk_notes",
             ),
+            Fieldset("Open data", "published_as_open_data"),
         )
 
     def signed_compacts(self, funders):

@@ -36,7 +36,7 @@ from ..models import (
     Payment,
 )
 
-RELATIONSHIP_FIELDS = frozenset(RELATIONSHIP_DETAIL_FIELDS)
+RELATIONSHIP_FIELDS = frozenset(RELATIONSHIP_DETAIL_FIELDS) | {"published_as_open_data"}
 NOTICE_FIELDS = frozenset(NOTICE_DETAIL_FIELDS)
 
 # Which decisions may follow which state of the relationship.

@@ -58,6 +58,7 @@ from funding.models import (
     Proposal,
     SignificantChange,
 )
+from funding.open_data import funder_key
 from tests.compact_portal import access_world
 from tests.compact_portal.access_world import PEOPLE, World, build_world
 from tests.worlds import shared_world
@@ -129,6 +130,8 @@ PAGES = {
     "commitments:compact_list": (None, *PUBLIC),
     "commitments:compact_detail": (lambda w: {"slug": "portsmouth"}, *PUBLIC),
     "consultation_calendar": (lambda w: {"slug": "portsmouth"}, *PUBLIC),  # the published consultations' closing dates
+    "consultations:feed_compact": (lambda w: {"slug": "portsmouth"}, *PUBLIC),  # Atom: published consultations only
+    "consultations:feed_body": (lambda w: {"slug": w.council.slug}, *PUBLIC),
     "commitments:sign_up": (lambda w: {"slug": "portsmouth"}, *PUBLIC),
     "commitments:sign_up_existing": (lambda w: ["leicestershire", w.charity.slug], *POST_ONLY),
     "commitments:applications": (None, *CHAMPIONS),
@@ -218,6 +221,10 @@ PAGES = {
         ),
     },
     "funding:dates_preview": (None, *OFFICERS),
+    "open_data:index": (None, *PUBLIC),
+    "open_data:giving360_all": (None, *PUBLIC),  # every published award: open data, no sign-in
+    "open_data:giving360_funder": (lambda w: {"key": funder_key(w.council)}, *PUBLIC),
+    "open_data:publishing": (lambda w: [w.council.slug], *COUNCIL_OFFICERS),
     "funding:relationship_detail": {
         "awarded": (lambda w: [w.funding.pk], *FUNDING),
         "pending": (lambda w: [w.pending_funding.pk], LOGIN, 200, 404, 200, 404, 200, 404, 404, 404),
