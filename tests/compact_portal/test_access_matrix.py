@@ -119,6 +119,12 @@ PAGES = {
     "calendar_feed": (lambda w: ["no-one-holds-this-secret"], *(404,) * 9),
     "logout": (None, *POST_ONLY),
     "account": (None, *SIGNED_IN),
+    # A body's API tokens: made, listed and revoked by its officers; revoking is POST only.
+    "api_tokens": (None, *OFFICERS),
+    "api_token_revoke": (lambda w: [1], LOGIN, 405, 403, 403, 403, 403, 405, 403, 403),
+    # A finance system's invoices and payments: a token of the body only; a signed-in person is no token (401).
+    "api:invoices": (None, *(401,) * 9),
+    "api:payments": (None, *(401,) * 9),
     # How long the session has left, for the warning script: JSON for anyone ({"signed_in": false} for a visitor).
     "session_status": (None, *PUBLIC),
     "password_change": (None, *SIGNED_IN),
