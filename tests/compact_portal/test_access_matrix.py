@@ -228,8 +228,9 @@ PAGES = {
     },
     "funding:dates_preview": (None, *OFFICERS),
     "open_data:index": (None, *PUBLIC),
-    "open_data:giving360_all": (None, *PUBLIC),  # every published award: open data, no sign-in
-    "open_data:giving360_funder": (lambda w: {"key": funder_key(w.council)}, *PUBLIC),
+    # Public, no sign-in; the world's one award is left out of open data, so there is no file to give (404).
+    "open_data:giving360_all": (None, *(404,) * 9),
+    "open_data:giving360_funder": (lambda w: {"key": funder_key(w.council)}, *(404,) * 9),
     "open_data:publishing": (lambda w: [w.council.slug], *COUNCIL_OFFICERS),
     "funding:relationship_detail": {
         "awarded": (lambda w: [w.funding.pk], *FUNDING),
