@@ -4,6 +4,7 @@ them, each with its length, whether it was announced before it opened, and its f
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from compact_portal.api.public import DETAIL_ERRORS, LIST_ERRORS, PublicDetailView, PublicListView
 from compact_portal.filters import StableOrdering
@@ -116,6 +117,11 @@ class ConsultationList(_Register, PublicListView):
 
 class ConsultationDetail(_Register, PublicDetailView):
     serializer_class = ConsultationDetailSerializer
+
+    def get_object(self):
+        if not self.kwargs["pk"].isdigit():  # any text reaches the view: a JSON 404, not the site's page
+            raise NotFound("No such consultation.")
+        return super().get_object()
 
     @extend_schema(responses={200: ConsultationDetailSerializer, **DETAIL_ERRORS})
     def get(self, request, *args, **kwargs):
