@@ -21,7 +21,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from commitments.models import LIVE_STATUSES, Flag, RecordType
-from compact_portal.api.writes import IDEMPOTENCY_HEADER, token_scope, token_write
+from compact_portal.api.writes import IDEMPOTENCY_HEADER, TOKEN_THROTTLES, token_scope, token_write
 
 from .models import Invoice
 from .services.imports import funding_rows_import
@@ -204,6 +204,7 @@ class InvoiceList(generics.ListCreateAPIView):
     """The body's invoices, soonest pay-by first, with their open flags; POST records invoices."""
 
     permission_classes = [token_scope("invoices")]
+    throttle_classes = TOKEN_THROTTLES
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
 
@@ -246,6 +247,7 @@ class PaymentCreate(generics.GenericAPIView):
     """POST records payments against invoices already recorded."""
 
     permission_classes = [token_scope("payments")]
+    throttle_classes = TOKEN_THROTTLES
     serializer_class = PaymentIn
 
     @_write_schema(

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, throttling
 from rest_framework.response import Response
 
 from compact_portal.accounts.models import ApiToken
@@ -41,6 +41,18 @@ class HasToken(permissions.BasePermission):
         if not isinstance(request.user, ApiClient):
             raise exceptions.NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
         return True
+
+
+class TokenRateThrottle(throttling.UserRateThrottle):
+    """The token rate (``API_RATE_TOKEN``) counted per token: a token is no account, so it has no ``pk`` to count by."""
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.user, ApiClient):
+            return self.cache_format % {"scope": self.scope, "ident": f"token-{request.user.token.pk}"}
+        return super().get_cache_key(request, view)
+
+
+TOKEN_THROTTLES = [throttling.AnonRateThrottle, TokenRateThrottle]
 
 
 def token_scope(scope: str) -> type[permissions.BasePermission]:

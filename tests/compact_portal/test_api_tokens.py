@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from compact_portal.accounts.models import ApiToken
 from compact_portal.accounts.roles import Role
 from compact_portal.accounts.tokens import token_create, token_revoke
+from compact_portal.api.writes import TokenRateThrottle
 from tests.accounts.factories import MembershipFactory
 from tests.commitments.factories import PublicBodyFactory
 
@@ -125,3 +126,14 @@ def test_a_token_without_the_scope_may_read_but_not_write_that_kind(officer, cou
     assert "may not record payments" in refused.json()["detail"]
     assert api.get("/api/v1/invoices/").status_code == 200
     assert api.post("/api/v1/invoices/", ONE, format="json").status_code == 400  # allowed: the reference is unknown
+
+
+def test_each_token_has_its_own_rate_limit(officer, council, monkeypatch):
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"user": "2/hour", "anon": "100/hour"})
+    first = client_for(make(officer, council)[1])
+    second = client_for(make(officer, council, name="Grants system")[1])
+
+    answers = [first.get("/api/v1/invoices/").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]
+    assert second.get("/api/v1/invoices/").status_code == 200

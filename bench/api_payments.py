@@ -1,0 +1,160 @@
+"""Benchmark a finance system's batch of 1,000 payments through the API on the national data set, on PostgreSQL.
+
+    python bench/api_payments.py              # uses postgres://postgres@127.0.0.1:5432/compact_portal_bench_api
+    python bench/api_payments.py --keep       # keep the filled database; then, next time:
+    python bench/api_payments.py --reuse      # skip the fill when the database is already filled
+    python bench/api_payments.py --batch 2000
+
+It creates (or empties) the benchmark database, migrates it and fills it with the compliance benchmark's national
+data set (bench/compliance_scan.py: 50 compacts, 10,000 organisations, 200,000 funding relationships, 1,000,000
+invoices...). With ``--reuse`` a database already filled is only migrated. The database is dropped afterwards unless
+``--keep`` (or ``--reuse`` found it filled).
+
+Then, in this process, with the production settings (``DEBUG=false``, no broker: the live flag re-check runs in the
+request, as in the default set-up), it makes an API token for the funder with the most unpaid invoices and posts
+``--batch`` (1,000) payments settling that many of its unpaid invoices, as one JSON list to ``POST
+/api/v1/payments/``, timed with Django's test client (server time in process, the live re-check included); then
+the same batch again (every item "unchanged"). It prints both times and their queries. Target: under 5 s.
+"""
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+import compliance_scan  # noqa: E402  (the data set and its set-up are the compliance benchmark's)
+import dashboard  # noqa: E402  (is_filled)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/compact_portal_bench_api"
+OFFICER_EMAIL = "bench-finance-officer@example.org"
+TARGET_SECONDS = 5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_API_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="Keep the filled database for another run.")
+    parser.add_argument("--reuse", action="store_true", help="Skip the fill if the database is already filled.")
+    parser.add_argument("--batch", type=int, default=1000, help="Payments in the batch (1,000).")
+    options = parser.parse_args()
+    if options.batch < 1:
+        parser.error("--batch must be at least 1")
+    url = urlparse(options.database_url)
+    name = url.path.lstrip("/")
+    env = {key: value for key, value in os.environ.items() if key not in ("CELERY_BROKER_URL", "CACHE_URL")}
+    env.update(
+        DATABASE_URL=options.database_url,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        USE_MANIFEST_STATIC="false",
+        EMAIL_URL="dummymail://",
+        LOG_LEVEL="WARNING",
+        API_RATE_TOKEN="100000/hour",
+    )
+
+    reused = options.reuse and dashboard.is_filled(url)
+    if reused:
+        print(f"==> Database {name}: filled already; migrating", flush=True)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    else:
+        print(f"==> Database {name}: recreating, migrating, filling", flush=True)
+        compliance_scan.recreate_database(url, env)
+
+    os.environ.update(env)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.pop("CACHE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact_portal.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count, F
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from commitments.models import Organisation
+    from compact_portal.accounts.models import Membership, User
+    from compact_portal.accounts.roles import Role
+    from compact_portal.accounts.tokens import token_create
+    from funding.models import Invoice, Payment
+
+    assert not settings.DEBUG
+    if not reused:
+        started = time.perf_counter()
+        rows = compliance_scan.fill_database()
+        print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+
+    today = timezone.localdate()
+    unpaid = Invoice.objects.filter(paid_date__isnull=True, received_date__lte=today, amount__gt=F("amount_paid"))
+    counted = unpaid.values("relationship__funder").annotate(n=Count("pk")).order_by("-n").first()
+    funder = Organisation.objects.get(pk=counted["relationship__funder"])
+    officer = User.objects.filter(email=OFFICER_EMAIL).first() or User.objects.create_user(
+        OFFICER_EMAIL, full_name="Bench Finance Officer"
+    )
+    Membership.objects.get_or_create(user=officer, organisation=funder, role=Role.OFFICER)
+    _token, raw = token_create(
+        organisation=funder,
+        actor=officer,
+        name=f"Bench finance system {secrets.token_hex(3)}",
+        may_write_invoices=True,
+        may_write_payments=True,
+        expires_at=None,
+    )
+    invoices = list(
+        unpaid.filter(relationship__funder=funder)
+        .select_related("relationship")
+        .order_by("pay_by", "pk")[: options.batch]
+    )
+    if len(invoices) < options.batch:
+        sys.exit(f"{funder.name} has only {len(invoices)} unpaid invoices; ask for a smaller --batch.")
+    batch = [
+        {
+            "funding_reference": invoice.relationship.reference,
+            "invoice_number": invoice.invoice_number,
+            "paid_date": today.isoformat(),
+            "amount": str(invoice.amount - invoice.amount_paid),
+        }
+        for invoice in invoices
+    ]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    payments_before = Payment.objects.count()
+
+    def post() -> tuple[float, int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            answer = client.post("/api/v1/payments/", batch, content_type="application/json")
+            seconds = time.perf_counter() - started
+        if answer.status_code not in (200, 201):
+            sys.exit(f"The API refused the batch ({answer.status_code}): {answer.content[:2000]!r}")
+        return seconds, len(captured), answer.json()
+
+    print(f"==> {options.batch:,} payments of {funder.name} in one batch to POST /api/v1/payments/", flush=True)
+    first_seconds, first_queries, first = post()
+    again_seconds, again_queries, again = post()
+    recorded = Payment.objects.count() - payments_before
+
+    print(f"  first:  {first_seconds:.2f} s, {first_queries:,} queries; created {first['created']:,}")
+    print(f"  again:  {again_seconds:.2f} s, {again_queries:,} queries; unchanged {again['unchanged']:,}")
+    print(f"  payments recorded: {recorded:,} (expected {options.batch:,})")
+    print(f"  target: < {TARGET_SECONDS} s  {'PASS' if first_seconds < TARGET_SECONDS else 'FAIL'}")
+
+    connection.close()
+    if not (options.keep or reused):
+        subprocess.run(["dropdb", *compliance_scan.admin_arguments(url), "--if-exists", name], check=True)
+    if first_seconds >= TARGET_SECONDS or recorded != options.batch:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
