@@ -125,6 +125,20 @@ PAGES = {
     # A finance system's invoices and payments: a token of the body only; a signed-in person is no token (401).
     "api:invoices": (None, *(401,) * 9),
     "api:payments": (None, *(401,) * 9),
+    # The public API: what the public pages show, the same to everyone (a draft is a 404 even to its officers).
+    "api:schema": (None, *PUBLIC),  # the OpenAPI document, and its browsable documentation
+    "api:docs": (None, *PUBLIC),
+    "api:compact_list": (None, *PUBLIC),
+    "api:compact_detail": (lambda w: [w.portsmouth.slug], *PUBLIC),
+    "api:compact_figures": (lambda w: ([w.portsmouth.slug], PERIOD), *PUBLIC),
+    "api:casework_record": (lambda w: [w.portsmouth.slug], *PUBLIC),
+    "api:signatory_list": (None, *PUBLIC),
+    "api:signatory_detail": (lambda w: [w.council.slug], *PUBLIC),
+    "api:consultation_list": (None, *PUBLIC),
+    "api:consultation_detail": {
+        "published": (lambda w: [w.consultation.pk], *PUBLIC),
+        "draft": (lambda w: [w.draft_consultation.pk], *(404,) * 9),
+    },
     # How long the session has left, for the warning script: JSON for anyone ({"signed_in": false} for a visitor).
     "session_status": (None, *PUBLIC),
     "password_change": (None, *SIGNED_IN),
