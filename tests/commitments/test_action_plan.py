@@ -257,7 +257,9 @@ def test_only_champions_and_administrators_record_reviews(compact, who, request)
         review(compact, request.getfixturevalue(who))
 
 
-def test_a_review_resolves_the_overdue_review_flag_once_it_commits(compact, django_capture_on_commit_callbacks):
+def test_a_review_resolves_the_overdue_review_flag_once_it_commits(
+    compact, django_capture_on_commit_callbacks, tasks_run_in_process
+):
     compact.next_review_date = TODAY - DAY
     compact.save()
     compliance_scan(today=TODAY, compact=compact, rule_keys=[RuleKey.COMPACT_REVIEW_OVERDUE], send_digest=False)
@@ -326,7 +328,9 @@ def test_the_flag_cites_the_compacts_commitment_where_its_document_makes_the_pro
     assert [flag.clause for flag in scan(objective.compact)] == ["11"]
 
 
-def test_marking_the_action_done_resolves_its_flag_at_once(objective, charity, django_capture_on_commit_callbacks):
+def test_marking_the_action_done_resolves_its_flag_at_once(
+    objective, charity, django_capture_on_commit_callbacks, tasks_run_in_process
+):
     action = add_action(objective, lead_organisation=charity, due=TODAY - 3 * DAY)
     assert [flag.status for flag in scan(objective.compact)] == [FlagStatus.OPEN]
     with django_capture_on_commit_callbacks(execute=True):
@@ -334,7 +338,9 @@ def test_marking_the_action_done_resolves_its_flag_at_once(objective, charity, d
     assert Flag.objects.get(rule=RULE).status == FlagStatus.RESOLVED
 
 
-def test_a_due_date_moved_into_the_past_raises_the_flag_at_once(action, django_capture_on_commit_callbacks):
+def test_a_due_date_moved_into_the_past_raises_the_flag_at_once(
+    action, django_capture_on_commit_callbacks, tasks_run_in_process
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.plan_action_update(action=action, actor=None, today=TODAY, due_date=TODAY - DAY)
     assert Flag.objects.get(rule=RULE, record_id=action.pk).status == FlagStatus.OPEN
