@@ -12,12 +12,14 @@ invoices...). With ``--reuse`` a database already filled is only migrated. The d
 
 Then, in this process, with the production settings (``DEBUG=false``, no broker: the live flag re-check runs in the
 request, as in the default set-up), it makes an API token for the funder with the most unpaid invoices and posts
-``--batch`` (1,000) payments settling that many of its unpaid invoices, as one JSON list to ``POST
-/api/v1/payments/``, timed with Django's test client (server time in process, the live re-check included); then
+``--batch`` (1,000) invoices (``POST /api/v1/invoices/``, received over the last 60 days, spread over its awards),
+then as many payments settling them today, as one JSON list to ``POST /api/v1/payments/`` (some late, so flagged),
+timed with Django's test client (server time in process, the live re-check included); then
 the same batch again (every item "unchanged"). It prints both times and their queries. Target: under 5 s.
 """
 
 import argparse
+import datetime
 import os
 import secrets
 import subprocess
@@ -78,16 +80,15 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.db.models import Count, F
+    from django.db.models import Count
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from commitments.models import Organisation
     from compact_portal.accounts.models import Membership, User
     from compact_portal.accounts.roles import Role
     from compact_portal.accounts.tokens import token_create
-    from funding.models import Invoice, Payment
+    from funding.models import FundingRelationship, Payment
 
     assert not settings.DEBUG
     if not reused:
@@ -96,50 +97,70 @@ def main() -> None:
         print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
     today = timezone.localdate()
-    unpaid = Invoice.objects.filter(paid_date__isnull=True, received_date__lte=today, amount__gt=F("amount_paid"))
-    counted = unpaid.values("relationship__funder").annotate(n=Count("pk")).order_by("-n").first()
-    funder = Organisation.objects.get(pk=counted["relationship__funder"])
+    counted = (
+        FundingRelationship.objects.filter(status="awarded")
+        .values("funder")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "funder")
+        .first()
+    )
+    funder = Organisation.objects.get(pk=counted["funder"])
     officer = User.objects.filter(email=OFFICER_EMAIL).first() or User.objects.create_user(
         OFFICER_EMAIL, full_name="Bench Finance Officer"
     )
     Membership.objects.get_or_create(user=officer, organisation=funder, role=Role.OFFICER)
+    run = secrets.token_hex(3)
     _token, raw = token_create(
         organisation=funder,
         actor=officer,
-        name=f"Bench finance system {secrets.token_hex(3)}",
+        name=f"Bench finance system {run}",
         may_write_invoices=True,
         may_write_payments=True,
         expires_at=None,
     )
-    invoices = list(
-        unpaid.filter(relationship__funder=funder)
-        .select_related("relationship")
-        .order_by("pay_by", "pk")[: options.batch]
+    references = list(
+        FundingRelationship.objects.filter(funder=funder, status="awarded")
+        .order_by("pk")
+        .values_list("reference", flat=True)
     )
-    if len(invoices) < options.batch:
-        sys.exit(f"{funder.name} has only {len(invoices)} unpaid invoices; ask for a smaller --batch.")
-    batch = [
+    # The finance system's day: invoices received over the last 60 days (some past their pay-by date, so the
+    # payments are late and flagged), spread over the funder's awards, then paid in full today.
+    invoices = [
         {
-            "funding_reference": invoice.relationship.reference,
-            "invoice_number": invoice.invoice_number,
-            "paid_date": today.isoformat(),
-            "amount": str(invoice.amount - invoice.amount_paid),
+            "funding_reference": references[n % len(references)],
+            "invoice_number": f"BENCH-{run}-{n:05d}",
+            "amount": "1250.00",
+            "received_date": (today - datetime.timedelta(days=n % 60)).isoformat(),
         }
+        for n in range(options.batch)
+    ]
+    batch = [
+        {key: invoice[key] for key in ("funding_reference", "invoice_number", "amount")}
+        | {"paid_date": today.isoformat()}
         for invoice in invoices
     ]
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     payments_before = Payment.objects.count()
 
-    def post() -> tuple[float, int, dict]:
-        with CaptureQueriesContext(connection) as captured:
+    def post(path: str = "/api/v1/payments/", body: list | None = None) -> tuple[float, int, dict]:
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(1)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             started = time.perf_counter()
-            answer = client.post("/api/v1/payments/", batch, content_type="application/json")
+            answer = client.post(path, batch if body is None else body, content_type="application/json", secure=True)
             seconds = time.perf_counter() - started
         if answer.status_code not in (200, 201):
             sys.exit(f"The API refused the batch ({answer.status_code}): {answer.content[:2000]!r}")
-        return seconds, len(captured), answer.json()
+        return seconds, len(queries), answer.json()
 
-    print(f"==> {options.batch:,} payments of {funder.name} in one batch to POST /api/v1/payments/", flush=True)
+    print(f"==> {options.batch:,} invoices of {funder.name} in one batch to POST /api/v1/invoices/", flush=True)
+    invoice_seconds, invoice_queries, _sent = post("/api/v1/invoices/", invoices)
+    print(f"  {invoice_seconds:.2f} s, {invoice_queries:,} queries", flush=True)
+    print(f"==> {options.batch:,} payments of those invoices in one batch to POST /api/v1/payments/", flush=True)
     first_seconds, first_queries, first = post()
     again_seconds, again_queries, again = post()
     recorded = Payment.objects.count() - payments_before

@@ -58,20 +58,22 @@ FILL = [
         next_review_date, nation, consultation_min_weeks, feedback_due_weeks, notice_months, decision_lead_months,
         min_funding_years, payment_working_days, dispute_acknowledge_days, dispute_informal_days, dispute_formal_days,
         dispute_formal_extension_days, dispute_appeal_lodge_days, dispute_appeal_decision_days,
-        notice_excepts_fixed_end, meeting_threshold, slipping_threshold)
+        notice_excepts_fixed_end, meeting_threshold, slipping_threshold, monitoring_small_below,
+        monitoring_small_returns, monitoring_medium_below, monitoring_medium_returns, monitoring_large_returns,
+        action_plan_public)
     SELECT k, 'Area ' || k || ' Compact', 'area-' || k, 'Area ' || k, '', '', 'adopted', DATE '2025-06-01',
         CASE WHEN k % 20 = 0 THEN DATE '2026-06-01' ELSE DATE '2027-06-01' END,
         CASE k % 10 WHEN 8 THEN 'scotland' WHEN 9 THEN 'northern_ireland' ELSE 'england_wales' END,
-        12, 12, 3, 3, 3, 10, 5, 20, 20, 10, 20, 20, false, 90, 75
+        12, 12, 3, 3, 3, 10, 5, 20, 20, 10, 20, 20, false, 90, 75, 10000, 1, 100000, 2, 4, true
     FROM generate_series(1, {COMPACTS}) k
     """,
     f"""
     INSERT INTO commitments_organisation (id, name, slug, side, organisation_type, charity_number,
         scottish_charity_number, company_number, org_id, address, postcode, email, phone, website, paid_staff,
-        created_at, updated_at)
+        created_at, updated_at, governing_document, aims_and_services, area_served)
     SELECT o, 'Organisation ' || o, 'organisation-' || o,
         CASE WHEN o <= {PUBLIC_BODIES} THEN 'public' ELSE 'vcs' END, '', '', '', '', 'GB-BENCH-' || o,
-        '', '', '', '', '', NULL, now(), now()
+        '', '', '', '', '', NULL, now(), now(), '', '', ''
     FROM generate_series(1, {ORGANISATIONS}) o
     """,
     f"""
@@ -87,7 +89,7 @@ FILL = [
         start_date, end_date, end_date_defined_at_start, term_explanation, strategic, overheads_included,
         volunteer_costs_included, payment_in_advance, monitoring_agreed_date, agreement_signed_date,
         underspend_terms, risk_notes, status, decision_due_by, minimum_end_date, created_at, updated_at,
-        compact_id, created_by_id, funder_id, recipient_id)
+        compact_id, created_by_id, funder_id, recipient_id, published_as_open_data)
     SELECT i, 'R' || i, 'Grant ' || i, '', 'grant', 10000, s.start,
         CASE WHEN h.b IN (0, 1) THEN NULL ELSE s.start END,
         CASE WHEN h.b = 3 THEN s.start + INTERVAL '1 year' ELSE s.start + INTERVAL '3 years' - INTERVAL '1 day' END,
@@ -101,7 +103,7 @@ FILL = [
         s.start + INTERVAL '3 years' - INTERVAL '1 day', now(), now(),
         (i - 1) % {COMPACTS} + 1, NULL,
         (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 20),
-        {PUBLIC_BODIES} + (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 180)
+        {PUBLIC_BODIES} + (i - 1) % {COMPACTS} + 1 + {COMPACTS} * (((i - 1) / {COMPACTS}) % 180), true
     FROM generate_series(1, {RELATIONSHIPS}) i, LATERAL (SELECT DATE '2024-04-01' + (i % 900) AS start) s,
         LATERAL (SELECT abs(hashint4(i)) % 80 AS b) h
     """,
@@ -136,7 +138,7 @@ FILL = [
     INSERT INTO funding_notice (id, kind, notice_date, effective_date, rationale, impact_assessment,
         impact_assessed_date, response_due_by, response, responded_at, final_decision_date,
         reallocation_assessment, earliest_effective_date, notice_owed, created_at, recorded_by_id,
-        relationship_id, responded_by_id)
+        relationship_id, responded_by_id, for_performance)
     SELECT n, 'end', d.given,
         CASE WHEN h.b = 0 THEN d.given + INTERVAL '2 months' ELSE d.given + INTERVAL '4 months' END,
         'Budget reduction.', 'Assessed.',
@@ -144,7 +146,7 @@ FILL = [
         d.given + 30, '', NULL,
         CASE WHEN h.b = 2 THEN d.given + 20 ELSE d.given + 45 END,
         CASE WHEN h.b = 3 THEN '' ELSE 'Reallocated to the same community.' END,
-        d.given + INTERVAL '3 months', true, now(), NULL, (n - 1) * 10 + 1 + n % 10, NULL
+        d.given + INTERVAL '3 months', true, now(), NULL, (n - 1) * 10 + 1 + n % 10, NULL, false
     FROM generate_series(1, {NOTICES}) n, LATERAL (SELECT DATE '2026-01-01' + (n % 300) AS given) d,
         LATERAL (SELECT abs(hashint4(n)) % 80 AS b) h
     """,
