@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from commitments import api as commitments_api
 from consultations import api as consultations_api
 from disputes import api as disputes_api
+from funding import api as funding_api
 
 app_name = "api"
 
@@ -20,4 +21,7 @@ urlpatterns = [
     path("signatories/<str:slug>/", commitments_api.SignatoryDetail.as_view(), name="signatory_detail"),
     path("consultations/", consultations_api.ConsultationList.as_view(), name="consultation_list"),
     path("consultations/<str:pk>/", consultations_api.ConsultationDetail.as_view(), name="consultation_detail"),
+    # A body's finance system, with a token of the body: invoices and payments in, its invoices out
+    path("invoices/", funding_api.InvoiceList.as_view(), name="invoices"),
+    path("payments/", funding_api.PaymentCreate.as_view(), name="payments"),
 ]
