@@ -386,7 +386,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "compact_portal.api.writes.TokenRateThrottle",  # counted per token, on every endpoint
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_RATE_ANONYMOUS", default="600/hour"),
