@@ -5,6 +5,7 @@ public pages show, read-only, with no sign-in."""
 import datetime
 
 from django.db.models import Max, Prefetch
+from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -396,3 +397,13 @@ class CompactFigures(ConditionalGetMixin, APIView):
             ],
         }
         return Response(FiguresSerializer(data).data)
+
+
+# Gathered under /api/v1/ (and the api namespace) by compact_portal/api/urls.py.
+urlpatterns = [
+    path("compacts/", CompactList.as_view(), name="compact_list"),
+    path("compacts/<str:slug>/", CompactDetail.as_view(), name="compact_detail"),
+    path("compacts/<str:slug>/figures/", CompactFigures.as_view(), name="compact_figures"),
+    path("signatories/", SignatoryList.as_view(), name="signatory_list"),
+    path("signatories/<str:slug>/", SignatoryDetail.as_view(), name="signatory_detail"),
+]

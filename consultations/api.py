@@ -1,6 +1,7 @@
 """The public API of the consultation register: published consultations, filtered as the register page filters
 them, each with its length, whether it was announced before it opened, and its feedback once published."""
 
+from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -126,3 +127,10 @@ class ConsultationDetail(_Register, PublicDetailView):
     @extend_schema(responses={200: ConsultationDetailSerializer, **DETAIL_ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# Gathered under /api/v1/ (and the api namespace) by compact_portal/api/urls.py.
+urlpatterns = [
+    path("consultations/", ConsultationList.as_view(), name="consultation_list"),
+    path("consultations/<str:pk>/", ConsultationDetail.as_view(), name="consultation_detail"),
+]

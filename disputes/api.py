@@ -2,6 +2,7 @@
 casework page shows them (by stage, by outcome, by kind of body concerned, by commitment cited)."""
 
 from django.db.models import Max
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -55,3 +56,9 @@ class CaseworkRecord(ConditionalGetMixin, APIView):
 
     def last_modified(self):
         return self.changed
+
+
+# Gathered under /api/v1/ (and the api namespace) by compact_portal/api/urls.py.
+urlpatterns = [
+    path("compacts/<str:slug>/casework/", CaseworkRecord.as_view(), name="casework_record"),
+]

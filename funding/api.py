@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -262,3 +263,10 @@ class PaymentCreate(generics.GenericAPIView):
     )
     def post(self, request, *args, **kwargs):
         return token_write(request, lambda: _write(request, "payments"))
+
+
+# Gathered under /api/v1/ (and the api namespace) by compact_portal/api/urls.py.
+urlpatterns = [
+    path("invoices/", InvoiceList.as_view(), name="invoices"),
+    path("payments/", PaymentCreate.as_view(), name="payments"),
+]
