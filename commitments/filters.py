@@ -4,6 +4,8 @@ import datetime
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from compact_portal.filters import PortalFilterSet, StableOrdering
 
@@ -61,6 +63,7 @@ class SignatoryFilter(PortalFilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(org_id__iexact=value.strip()))
 
+    @extend_schema_field(OpenApiTypes.STR)  # the API's document: the compact's slug
     def signed(self, queryset, name, value):
         approved = Signature.objects.filter(organisation=OuterRef("pk"), compact=value, status=SignatureStatus.APPROVED)
         return queryset.filter(Exists(approved))

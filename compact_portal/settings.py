@@ -403,4 +403,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named alike (a compact's and a signature's status; an organisation's and a commitment's side) hold
+    # different choices: each set gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "SideEnum": "commitments.models.Side",
+        "CompactStatusEnum": "commitments.models.CompactStatus",
+    },
 }

@@ -210,6 +210,8 @@ class InvoiceList(generics.ListCreateAPIView):
     filterset_class = InvoiceFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drawing the OpenAPI document: no token, no body
+            return Invoice.objects.none()
         organisation = self.request.user.organisation
         return (
             Invoice.objects.filter(relationship__funder=organisation)

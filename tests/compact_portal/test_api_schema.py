@@ -7,6 +7,8 @@ out; the rest (no server error, documented statuses, content types and bodies) r
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
@@ -19,6 +21,18 @@ from tests.consultations.factories import closed_consultation, open_consultation
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).exclude(
     path_regex=r"^/api/v1/(invoices|payments)/"
 )
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_across_requests():
+    """schemathesis calls the WSGI application itself, whose request signals close the database connection after
+    each request (in production, a fresh one per request); the test's transaction lives on that connection, so they
+    are held off as Django's test client holds them off."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
