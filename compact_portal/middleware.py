@@ -1,6 +1,6 @@
 """Middleware of the portal's own."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 NUL = "\x00"
 NUL_REFUSED = "Bad request: the address contains a NUL character (%00)."
@@ -22,5 +22,7 @@ class RefuseNulBytesMiddleware:
         if NUL in request.path_info or any(
             NUL in name or any(NUL in value for value in values) for name, values in request.GET.lists()
         ):
+            if request.path_info.startswith("/api/"):  # the API answers in JSON, as its document says
+                return JsonResponse({"detail": NUL_REFUSED}, status=400)
             return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

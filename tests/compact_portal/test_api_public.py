@@ -176,3 +176,11 @@ def test_the_period_rule_keeps_dates_plausible(api, portsmouth):
     today = timezone.localdate()
     start = (today - datetime.timedelta(days=30)).isoformat()
     assert api.get(f"/api/v1/compacts/{portsmouth.slug}/figures/", {"start": start, "end": today}).status_code == 200
+
+
+def test_a_nul_character_in_the_address_is_refused_in_json(client):
+    response = client.get("/api/v1/compacts/?search=%00")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "NUL character" in response.json()["detail"]
