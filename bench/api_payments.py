@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import compliance_scan  # noqa: E402  (the data set and its set-up are the compliance benchmark's)
-import dashboard  # noqa: E402  (is_filled)
+import dashboard  # noqa: E402  (national_database: the same data set, set up the same way)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/compact_portal_bench_api"
 OFFICER_EMAIL = "bench-finance-officer@example.org"
@@ -51,34 +51,7 @@ def main() -> None:
         parser.error("--batch must be at least 1")
     url = urlparse(options.database_url)
     name = url.path.lstrip("/")
-    env = {key: value for key, value in os.environ.items() if key not in ("CELERY_BROKER_URL", "CACHE_URL")}
-    env.update(
-        DATABASE_URL=options.database_url,
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        USE_MANIFEST_STATIC="false",
-        EMAIL_URL="dummymail://",
-        LOG_LEVEL="WARNING",
-        API_RATE_TOKEN="100000/hour",
-    )
-
-    reused = options.reuse and dashboard.is_filled(url)
-    if reused:
-        print(f"==> Database {name}: filled already; migrating", flush=True)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    else:
-        print(f"==> Database {name}: recreating, migrating, filling", flush=True)
-        compliance_scan.recreate_database(url, env)
-
-    os.environ.update(env)
-    os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ.pop("CACHE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact_portal.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
+    _env, reused = dashboard.national_database(options.database_url, reuse=options.reuse, API_RATE_TOKEN="100000/hour")
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -89,12 +62,6 @@ def main() -> None:
     from compact_portal.accounts.roles import Role
     from compact_portal.accounts.tokens import token_create
     from funding.models import FundingRelationship, Payment
-
-    assert not settings.DEBUG
-    if not reused:
-        started = time.perf_counter()
-        rows = compliance_scan.fill_database()
-        print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
     today = timezone.localdate()
     counted = (

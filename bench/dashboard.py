@@ -113,30 +113,26 @@ def slowest_line(result: dict) -> str:
     return f"{1000 * float(result['slowest']['time']):.0f} ms: {sql[:150]}..."
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--keep", action="store_true", help="Keep the filled database for another run.")
-    parser.add_argument("--reuse", action="store_true", help="Skip the fill if the database is already filled.")
-    parser.add_argument("--requests", type=int, default=30, help="Timed requests of each page (30).")
-    options = parser.parse_args()
-    if options.requests < 1:
-        parser.error("--requests must be at least 1")
-    url = urlparse(options.database_url)
+def national_database(database_url: str, *, reuse: bool, **settings: str) -> tuple[dict[str, str], bool]:
+    """Make ``database_url`` hold the national data set (compliance_scan's), migrated to this checkout, and set this
+    process's Django up on it with production settings and throwaway secrets (``settings`` adds to them); no broker
+    and no shared cache, so everything runs here. Returns the environment the settings came from (for commands run
+    beside it) and whether an earlier fill was reused (``reuse`` and the database filled already)."""
+    url = urlparse(database_url)
     name = url.path.lstrip("/")
-    # No broker and no shared cache: everything in this process. Production settings, with throwaway values.
     env = {key: value for key, value in os.environ.items() if key not in ("CELERY_BROKER_URL", "CACHE_URL")}
     env.update(
-        DATABASE_URL=options.database_url,
+        DATABASE_URL=database_url,
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="testserver",
         USE_MANIFEST_STATIC="false",  # no collectstatic: the pages only name their static files
         EMAIL_URL="dummymail://",
         LOG_LEVEL="WARNING",
+        **settings,
     )
 
-    reused = options.reuse and is_filled(url)
+    reused = reuse and is_filled(url)
     if reused:
         print(f"==> Database {name}: filled already; migrating", flush=True)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -151,7 +147,28 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
+    from django.conf import settings as django_settings
+
+    assert not django_settings.DEBUG
+    if not reused:
+        started = time.perf_counter()
+        rows = compliance_scan.fill_database()
+        print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+    return env, reused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="Keep the filled database for another run.")
+    parser.add_argument("--reuse", action="store_true", help="Skip the fill if the database is already filled.")
+    parser.add_argument("--requests", type=int, default=30, help="Timed requests of each page (30).")
+    options = parser.parse_args()
+    if options.requests < 1:
+        parser.error("--requests must be at least 1")
+    url = urlparse(options.database_url)
+    name = url.path.lstrip("/")
+    env, reused = national_database(options.database_url, reuse=options.reuse)
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -164,12 +181,6 @@ def main() -> None:
     from compact_portal.accounts.models import User
     from compact_portal.periods import Period
     from funding.models import FundingRelationship
-
-    assert not settings.DEBUG
-    if not reused:
-        started = time.perf_counter()
-        rows = compliance_scan.fill_database()
-        print(f"    filled {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
     print(f"==> Compliance scan as of {compliance_scan.AS_OF}, so there are open flags to count", flush=True)
     scan = [sys.executable, "manage.py", "check_compliance", "--as-of", compliance_scan.AS_OF.isoformat()]
