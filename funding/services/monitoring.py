@@ -476,12 +476,7 @@ def return_ask_questions(
     _refuse_unless_status(monitoring_return, (ReturnStatus.SUBMITTED,))
     if not _text(questions):
         raise ValidationError({"questions": "Write your questions for the organisation."})
-    monitoring_return.status = ReturnStatus.QUESTIONS
-    monitoring_return.reviewed_by = actor
-    monitoring_return.reviewed_at = timezone.now()
-    validated_save(monitoring_return, actor)
-    _message(monitoring_return, kind=MessageKind.QUESTIONS, side=Side.PUBLIC, text=_text(questions), actor=actor)
-    return monitoring_return
+    return _reviewed(monitoring_return, actor, ReturnStatus.QUESTIONS, MessageKind.QUESTIONS, _text(questions))
 
 
 @transaction.atomic
@@ -520,11 +515,19 @@ def return_accept(
     _refuse_unless_reviewer(actor, monitoring_return)
     monitoring_return = _locked_return(monitoring_return)
     _refuse_unless_status(monitoring_return, may.REVIEWING_STATUSES)
-    monitoring_return.status = ReturnStatus.ACCEPTED
+    return _reviewed(monitoring_return, actor, ReturnStatus.ACCEPTED, MessageKind.ACCEPTED, _text(note))
+
+
+def _reviewed(
+    monitoring_return: MonitoringReturn, actor: User | None, status: str, kind: str, text: str
+) -> MonitoringReturn:
+    """The funder's step on a return (questions, or accepted): its new status, who reviewed it and when, and the
+    step in the exchange."""
+    monitoring_return.status = status
     monitoring_return.reviewed_by = actor
     monitoring_return.reviewed_at = timezone.now()
     validated_save(monitoring_return, actor)
-    _message(monitoring_return, kind=MessageKind.ACCEPTED, side=Side.PUBLIC, text=_text(note), actor=actor)
+    _message(monitoring_return, kind=kind, side=Side.PUBLIC, text=text, actor=actor)
     return monitoring_return
 
 
