@@ -7,18 +7,24 @@ what: the signed-in person through its middleware, or the ``actor`` passed here 
 
 import datetime
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from commitments.models import RecordType, Signature, SignatureStatus
 from commitments.services.live import recheck_on_commit
 from compact_portal.accounts.models import User
+from compact_portal.audit import fill_historical_record
 from compact_portal.formatting import money
+from compact_portal.models import Recorded
 from compact_portal.one_time import once
 from compact_portal.services import check_fields, validated_save
 
@@ -427,18 +433,153 @@ def _recheck_invoice(invoice: Invoice, what: str) -> None:
     recheck_on_commit(record_type=RecordType.INVOICE, ids=[invoice.pk], what=what)
 
 
-def _store_settlement(invoice: Invoice) -> None:
-    """The invoice is paid in full on the day its last part is paid; store that day and the working days
-    it took (11.2), or neither while anything is owed."""
-    invoice.paid_date = None
-    invoice.working_days_to_pay = None
-    if invoice.amount_paid < invoice.amount:
-        return
-    invoice.paid_date = invoice.payments.order_by("-paid_date").values_list("paid_date", flat=True).first()
-    if invoice.paid_date:
-        invoice.working_days_to_pay = rules.working_days_to_pay(
-            received=invoice.received_date, paid=invoice.paid_date, nation=invoice.compact.nation
+def _settle(invoice: Invoice, last_paid: datetime.date | None) -> None:
+    """The invoice is paid in full on the day its last part is paid (``last_paid``): store that day and the working
+    days it took under its compact's nation (11.2), or neither while anything is owed."""
+    invoice.paid_date = last_paid if invoice.amount_paid >= invoice.amount else None
+    invoice.working_days_to_pay = (
+        rules.working_days_to_pay(received=invoice.received_date, paid=invoice.paid_date, nation=invoice.compact.nation)
+        if invoice.paid_date
+        else None
+    )
+
+
+def _store_settlements(invoices: Sequence[Invoice]) -> None:
+    """Store each invoice's settlement (``_settle``) from the payments saved on it, reading the day of the last
+    payment of every invoice paid in full in one query, however many invoices there are."""
+    paid_in_full = [invoice.pk for invoice in invoices if invoice.amount_paid >= invoice.amount]
+    last_paid = (
+        dict(
+            Payment.objects.filter(invoice_id__in=paid_in_full)
+            .order_by()
+            .values("invoice_id")
+            .annotate(last=Max("paid_date"))
+            .values_list("invoice_id", "last")
         )
+        if paid_in_full
+        else {}
+    )
+    for invoice in invoices:
+        _settle(invoice, last_paid.get(invoice.pk))
+
+
+def _store_settlement(invoice: Invoice) -> None:
+    _store_settlements([invoice])
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    """One payment of a batch for ``payments_record``: ``amount`` paid on ``paid_date`` against ``invoice``."""
+
+    invoice: Invoice
+    paid_date: datetime.date
+    amount: Decimal
+
+
+class PaymentsRefused(ValidationError):
+    """``payments_record`` refused its batch and saved none of it. ``by_item`` maps the index (from 0, in the order
+    given) of every refused payment to its own ValidationError, worded as ``payment_record`` words it."""
+
+    def __init__(self, by_item: dict[int, ValidationError]):
+        self.by_item = dict(sorted(by_item.items()))
+        super().__init__([f"Payment {index}: {' '.join(error.messages)}" for index, error in self.by_item.items()])
+
+
+def _history_credit(model: type[Recorded], actor: User | None) -> tuple[User | None, str | None]:
+    """Who and why the history rows of a bulk save of ``model`` name, as ``validated_save``'s single save would:
+    ``actor``, else the signed-in person, then whatever the audit context adds (an import's name, the API's
+    "API: <token name>"). simple_history's bulk saves send no ``pre_create_historical_record``, so the audit
+    receiver is run here on a row that stands for them all."""
+    historical = model.history.model
+    row = historical(history_user=actor or historical.get_default_history_user(model()), history_change_reason=None)
+    fill_historical_record(sender=historical, history_instance=row)
+    return row.history_user, row.history_change_reason
+
+
+@transaction.atomic
+def payments_record(*, payments: Sequence[PaymentItem], actor: User | None, today: datetime.date) -> list[Payment]:
+    """Record a batch of payments (several may be parts of one invoice), all or none, in a number of queries that
+    does not grow with the batch.
+
+    Each payment meets ``payment_record``'s rules, in the order given: one made after ``today``, before its invoice
+    was received, or for more than is still owed on its invoice once the batch's earlier payments on it are counted
+    is refused; then nothing is saved and ``PaymentsRefused`` names every refused payment by its index. Otherwise
+    every payment is saved with one history row, and every invoice once, with one history row, its amount paid and
+    its settlement (paid in full on the day its last part was paid, and the working days that took); the history
+    credits ``actor`` (else the signed-in person) and the audit context, as a single save does. One compliance
+    re-check of all the batch's invoices is asked for, run once the transaction commits. Returns the payments in the
+    order given.
+    """
+    return _payments_record(payments, actor=actor, today=today)
+
+
+def _payments_record(payments: Sequence[PaymentItem], *, actor: User | None, today: datetime.date) -> list[Payment]:
+    refused: dict[int, ValidationError] = {}
+    for index, item in enumerate(payments):
+        try:
+            refuse_after_today(today, paid_date=item.paid_date)
+        except ValidationError as error:
+            refused[index] = error
+    # Every invoice of the batch locked in one query, in the order of their keys so two batches cannot deadlock.
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",))
+        .select_related("compact")
+        .filter(pk__in={item.invoice.pk for item in payments})
+        .order_by("pk")
+    }
+    made: list[Payment] = []
+    first_item_on: dict[int, int] = {}  # invoice -> the index of the batch's first payment on it
+    for index, item in enumerate(payments):
+        if index in refused:
+            continue
+        invoice = invoices.get(item.invoice.pk)
+        if invoice is None:
+            raise Invoice.DoesNotExist(f"Invoice {item.invoice.pk} no longer exists.")
+        payment = Payment(invoice=invoice, paid_date=item.paid_date, amount=item.amount, recorded_by=actor)
+        try:
+            if item.amount > invoice.outstanding:
+                raise ValidationError({"amount": f"Only {money(invoice.outstanding)} is still owed on this invoice."})
+            # The invoice is the one just locked and the actor is the caller's: checking that they exist would cost
+            # a query a payment and tell nothing.
+            payment.full_clean(exclude=["invoice", "recorded_by"])
+        except ValidationError as error:
+            refused[index] = error
+            continue
+        invoice.amount_paid += item.amount
+        first_item_on.setdefault(invoice.pk, index)
+        made.append(payment)
+    if refused:
+        raise PaymentsRefused(refused)
+
+    touched = [invoices[pk] for pk in first_item_on]
+    user, reason = _history_credit(Payment, actor)
+    bulk_create_with_history(made, Payment, default_user=user, default_change_reason=reason)
+    _store_settlements(touched)
+    for invoice in touched:
+        try:
+            # Its relationship, compact and number are as they were; checking them again would cost queries.
+            invoice.full_clean(exclude=["relationship", "compact", "recorded_by"])
+        except ValidationError as error:
+            refused[first_item_on[invoice.pk]] = error
+    if refused:
+        raise PaymentsRefused(refused)
+    user, reason = _history_credit(Invoice, actor)
+    bulk_update_with_history(
+        touched,
+        Invoice,
+        ["amount_paid", "paid_date", "working_days_to_pay"],
+        default_user=user,
+        default_change_reason=reason,
+    )
+    if len(made) == 1:
+        what = f"Payment recorded on invoice {touched[0].invoice_number}"
+    elif len(touched) == 1:
+        what = f"{len(made)} payments recorded on invoice {touched[0].invoice_number}"
+    else:
+        what = f"{len(made)} payments recorded on {len(touched)} invoices"
+    recheck_on_commit(record_type=RecordType.INVOICE, ids=[invoice.pk for invoice in touched], what=what)
+    return made
 
 
 @transaction.atomic
@@ -453,29 +594,18 @@ def payment_record(
 ) -> Payment:
     """Record a payment, perhaps a part payment; the invoice is paid in full on the day the last part is paid.
 
-    A payment made after ``today`` is refused. Recorded once per ``submission_key`` (the form's one-time key): the
-    same form sent twice pays once.
+    The rules are ``payments_record``'s, for a batch of one: a payment made after ``today``, before the invoice was
+    received or over what is still owed is refused with its ValidationError. Recorded once per ``submission_key``
+    (the form's one-time key): the same form sent twice pays once.
     """
-    refuse_after_today(today, paid_date=paid_date)
-    return once(
-        key=submission_key,
-        actor=actor,
-        model=Payment,
-        create=lambda: _payment_record(invoice=invoice, actor=actor, paid_date=paid_date, amount=amount),
-    )[0]
 
+    def record() -> Payment:
+        try:
+            return _payments_record([PaymentItem(invoice, paid_date, amount)], actor=actor, today=today)[0]
+        except PaymentsRefused as refusal:
+            raise refusal.by_item[0] from None
 
-def _payment_record(*, invoice: Invoice, actor: User | None, paid_date: datetime.date, amount: Decimal) -> Payment:
-    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("compact").get(pk=invoice.pk)
-    if amount > invoice.outstanding:
-        raise ValidationError({"amount": f"Only {money(invoice.outstanding)} is still owed on this invoice."})
-    payment = Payment(invoice=invoice, paid_date=paid_date, amount=amount, recorded_by=actor)
-    validated_save(payment, actor)
-    invoice.amount_paid += amount
-    _store_settlement(invoice)
-    validated_save(invoice, actor)
-    _recheck_invoice(invoice, f"Payment recorded on invoice {invoice.invoice_number}")
-    return payment
+    return once(key=submission_key, actor=actor, model=Payment, create=record)[0]
 
 
 # --- Notices ------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ funding's state) is still refused, with its row number and the reason.
 import datetime
 import logging
 import re
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +51,19 @@ from compact_portal.csv_import import (
 from compact_portal.formatting import long_date
 
 from .. import rules
-from ..models import DecisionKind, FundingRelationship, Invoice, Mechanism, MonitoringPlan, Notice, NoticeKind
+from ..models import (
+    DecisionKind,
+    FundingRelationship,
+    Invoice,
+    Mechanism,
+    MonitoringPlan,
+    Notice,
+    NoticeKind,
+    Payment,
+)
 from . import (
+    PaymentItem,
+    PaymentsRefused,
     decision_explain,
     decision_record,
     invoice_record,
@@ -59,6 +71,7 @@ from . import (
     notice_record,
     notice_update,
     payment_record,
+    payments_record,
     relationship_create,
     relationship_update,
 )
@@ -118,6 +131,11 @@ class FundingImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def add(self, outcome: str) -> None:
+        """Count a row saved with ``outcome`` ("created", "updated" or "unchanged")."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.outcomes.append(outcome)
+
 
 def funding_import(
     *,
@@ -164,28 +182,19 @@ def funding_rows_import(
     result: FundingImportResult | None = None,
 ) -> FundingImportResult:
     """Save ``rows`` of ``kind`` (a CSV kind, or "payments": funding_reference, invoice_number, paid_date, amount)
-    through the services in one transaction: every row, or none if any is bad. Rows are numbered from
-    ``first_number`` and called ``row_word`` in the messages (the API's items: 0 and "item"); ``result.outcomes``
-    says what became of each row ("created", "updated" or "unchanged")."""
+    through the services in one transaction: every row, or none if any is bad, with every bad row's error. Rows are
+    numbered from ``first_number`` and called ``row_word`` in the messages (the API's items: 0 and "item");
+    ``result.outcomes`` says what became of each row ("created", "updated" or "unchanged"). Payments are looked up
+    and saved as one batch (``payments_record``), in a number of queries that does not grow with the rows."""
     result = result or FundingImportResult()
     importer = _IMPORTERS[kind](actor=actor, today=today, allowed_funder_ids=allowed_funder_ids)
     importer.row_word = row_word
     with transaction.atomic():
-        for number, raw in enumerate(rows, start=first_number):
-            values = {key: (value or "").strip() for key, value in raw.items() if key}
-            try:
-                with transaction.atomic():
-                    outcome = importer.import_row(values, number)
-            except ValidationError as error:
-                result.errors.append(RowError(number, validation_messages(error, importer.field_columns)))
-                continue
-            except DATE_ARITHMETIC_ERRORS:
-                # A deadline ran off the calendar; the row's savepoint has undone whatever it had saved.
-                logger.warning("Funding import row %s: date arithmetic failed", number, exc_info=True)
-                result.errors.append(RowError(number, DATE_ARITHMETIC_FAILED))
-                continue
-            setattr(result, outcome, getattr(result, outcome) + 1)
-            result.outcomes.append(outcome)
+        numbered = [
+            (number, {key: (value or "").strip() for key, value in raw.items() if key})
+            for number, raw in enumerate(rows, start=first_number)
+        ]
+        importer.import_rows(numbered, result)
         if result.errors:
             transaction.set_rollback(True)
             result.created = result.updated = result.unchanged = 0
@@ -245,6 +254,23 @@ class _Importer:
         self.seen: dict[tuple, int] = {}
         self._relationships: dict[str, FundingRelationship | str] = {}
 
+    def import_rows(self, rows: list[tuple[int, dict[str, str]]], result: FundingImportResult) -> None:
+        """Save ``rows`` (each with its number) one by one, each in a savepoint, adding its outcome or its error to
+        ``result``."""
+        for number, values in rows:
+            try:
+                with transaction.atomic():
+                    outcome = self.import_row(values, number)
+            except ValidationError as error:
+                result.errors.append(RowError(number, validation_messages(error, self.field_columns)))
+                continue
+            except DATE_ARITHMETIC_ERRORS:
+                # A deadline ran off the calendar; the row's savepoint has undone whatever it had saved.
+                logger.warning("Funding import row %s: date arithmetic failed", number, exc_info=True)
+                result.errors.append(RowError(number, DATE_ARITHMETIC_FAILED))
+                continue
+            result.add(outcome)
+
     def import_row(self, values: dict[str, str], number: int) -> str:
         """Save one row through the services; return "created", "updated" or "unchanged"."""
         raise NotImplementedError
@@ -265,28 +291,45 @@ class _Importer:
             cells.problem(f"{column}: this is blank; give the reference of the funding.")
             return None
         if reference not in self._relationships:
-            found = FundingRelationship.objects.filter(reference=reference).select_related("compact")
-            if self.allowed_funder_ids is not None:
-                found = found.filter(funder_id__in=self.allowed_funder_ids)
-            matches = list(found[:2])
-            if not matches:
-                whose = "given by your organisation " if self.allowed_funder_ids is not None else ""
-                self._relationships[reference] = (
-                    f"{column}: no funding {whose}has the reference '{reference}'; import the funding relationship "
-                    "first, or check the reference."
-                )
-            elif len(matches) > 1:
-                self._relationships[reference] = (
-                    f"{column}: more than one funder uses the reference '{reference}'; give the funding a reference "
-                    "no other funder uses, then import again."
-                )
-            else:
-                self._relationships[reference] = matches[0]
+            self._remember_funding(reference, list(self._fundings().filter(reference=reference)[:2]), column)
         found = self._relationships[reference]
         if isinstance(found, str):
             cells.problem(found)
             return None
         return found
+
+    def find_fundings(self, references: Iterable[str], column: str = "funding_reference") -> None:
+        """Look up every one of ``references`` in one query, so that ``funding`` then finds each without another."""
+        wanted = {reference for reference in references if reference and reference not in self._relationships}
+        if not wanted:
+            return
+        matches: dict[str, list[FundingRelationship]] = defaultdict(list)
+        for relationship in self._fundings().filter(reference__in=wanted):
+            matches[relationship.reference].append(relationship)
+        for reference in wanted:
+            self._remember_funding(reference, matches[reference], column)
+
+    def _fundings(self):
+        found = FundingRelationship.objects.select_related("compact")
+        if self.allowed_funder_ids is not None:
+            found = found.filter(funder_id__in=self.allowed_funder_ids)
+        return found
+
+    def _remember_funding(self, reference: str, matches: list[FundingRelationship], column: str) -> None:
+        """Keep the one relationship with ``reference``, or why there is none to use."""
+        if not matches:
+            whose = "given by your organisation " if self.allowed_funder_ids is not None else ""
+            self._relationships[reference] = (
+                f"{column}: no funding {whose}has the reference '{reference}'; import the funding relationship "
+                "first, or check the reference."
+            )
+        elif len(matches) > 1:
+            self._relationships[reference] = (
+                f"{column}: more than one funder uses the reference '{reference}'; give the funding a reference "
+                "no other funder uses, then import again."
+            )
+        else:
+            self._relationships[reference] = matches[0]
 
 
 class _RelationshipImporter(_Importer):
@@ -451,32 +494,75 @@ class _InvoiceImporter(_Importer):
 
 
 class _PaymentImporter(_Importer):
-    """A payment against an invoice already recorded (the API's payments). The same payment again (its invoice, day
-    and amount already recorded) is unchanged, so a finance system may send its payments more than once."""
+    """Payments against invoices already recorded (the API's payments), looked up and saved as one batch. The same
+    payment again (its invoice, day and amount already recorded, or given earlier in the batch) is unchanged, so a
+    finance system may send its payments more than once."""
 
     field_columns = {"relationship": "funding_reference", "invoice": "invoice_number"}
 
-    def import_row(self, values: dict[str, str], number: int) -> str:
-        cells = _Cells(values)
-        invoice_number = cells.text("invoice_number", required=True)
-        relationship = self.funding(cells)
-        paid_date = cells.read("paid_date", parse_date, required=True)
-        amount = cells.read("amount", parse_money)
-        if amount is not None and amount <= 0:
-            cells.problem("amount: a payment must be for more than £0.")
-        invoice = None
-        if relationship is not None and invoice_number:
-            invoice = Invoice.objects.filter(relationship=relationship, invoice_number=invoice_number).first()
-            if invoice is None:
+    def import_rows(self, rows: list[tuple[int, dict[str, str]]], result: FundingImportResult) -> None:
+        self.find_fundings(values.get("funding_reference", "") for _number, values in rows)
+        read = []
+        for number, values in rows:
+            cells = _Cells(values)
+            invoice_number = cells.text("invoice_number", required=True)
+            relationship = self.funding(cells)
+            paid_date = cells.read("paid_date", parse_date, required=True)
+            amount = cells.read("amount", parse_money, required=True)
+            if amount is not None and amount <= 0:
+                cells.problem("amount: a payment must be for more than £0.")
+            read.append((number, cells, relationship, invoice_number, paid_date, amount))
+
+        # The batch's invoices in one query: those of its relationships with its numbers, matched in pairs here.
+        wanted = {(relationship.pk, number) for _n, _c, relationship, number, _d, _a in read if relationship and number}
+        invoices = {
+            (invoice.relationship_id, invoice.invoice_number): invoice
+            for invoice in Invoice.objects.filter(
+                relationship_id__in={pk for pk, _number in wanted},
+                invoice_number__in={number for _pk, number in wanted},
+            )
+            if (invoice.relationship_id, invoice.invoice_number) in wanted
+        }
+        recorded = set(
+            Payment.objects.filter(invoice__in=invoices.values()).values_list("invoice_id", "paid_date", "amount")
+        )
+
+        outcomes: dict[int, str] = {}
+        errors: list[RowError] = []
+        batch: list[PaymentItem] = []
+        batch_numbers: list[int] = []
+        for number, cells, relationship, invoice_number, paid_date, amount in read:
+            invoice = relationship and invoices.get((relationship.pk, invoice_number))
+            if relationship is not None and invoice_number and invoice is None:
                 cells.problem(
                     f"invoice_number: the funding '{relationship.reference}' has no invoice '{invoice_number}'; "
                     "send the invoice first, or check the number."
                 )
-        cells.check()
-        if invoice.payments.filter(paid_date=paid_date, amount=amount).exists():
-            return "unchanged"
-        payment_record(invoice=invoice, actor=self.actor, paid_date=paid_date, amount=amount, today=self.today)
-        return "created"
+            if cells.problems:
+                errors.append(RowError(number, validation_messages(ValidationError(cells.problems))))
+                continue
+            key = (invoice.pk, paid_date, amount)
+            if key in recorded:
+                outcomes[number] = "unchanged"
+                continue
+            recorded.add(key)
+            outcomes[number] = "created"
+            batch.append(PaymentItem(invoice=invoice, paid_date=paid_date, amount=amount))
+            batch_numbers.append(number)
+
+        if batch:
+            try:
+                payments_record(payments=batch, actor=self.actor, today=self.today)
+            except PaymentsRefused as refusal:
+                errors.extend(
+                    RowError(batch_numbers[index], validation_messages(error, self.field_columns))
+                    for index, error in refusal.by_item.items()
+                )
+        if errors:
+            result.errors.extend(sorted(errors, key=lambda error: error.row))
+            return
+        for number, _values in rows:
+            result.add(outcomes[number])
 
 
 class _NoticeImporter(_Importer):
