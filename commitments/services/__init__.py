@@ -15,6 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -88,59 +89,98 @@ def compact_load(*, data: dict) -> Compact:
             compact=compact, actor=None, **{field: data[field] for field in _COMPACT_FILE_SETTINGS}
         )
 
-    for position, item in enumerate(data["principles"]):
-        _upsert(
-            Principle,
-            {"compact": compact, "number": item["number"]},
+    _catalogue_upsert(
+        Principle,
+        compact=compact,
+        key="number",
+        rows=[
             {
+                "number": item["number"],
                 "title": item["title"],
                 "summary": item["summary"],
                 "reference": item.get("reference", ""),
                 "position": position,
-            },
-        )
-    sections = {}
-    for position, item in enumerate(data["sections"]):
-        sections[item["number"]] = _upsert(
-            Section,
-            {"compact": compact, "number": item["number"]},
+            }
+            for position, item in enumerate(data["principles"])
+        ],
+    )
+    sections = _catalogue_upsert(
+        Section,
+        compact=compact,
+        key="number",
+        rows=[
             {
+                "number": item["number"],
                 "title": item["title"],
                 "theme": item.get("theme", ""),
                 "side": item["side"],
                 "position": position,
-            },
-        )
-    for position, item in enumerate(data["commitments"]):
-        _upsert(
-            Commitment,
-            {"compact": compact, "code": item["code"]},
+            }
+            for position, item in enumerate(data["sections"])
+        ],
+    )
+    unknown = sorted({item["section"] for item in data["commitments"]} - sections.keys())
+    if unknown:
+        raise ValidationError(f"Commitments name sections the file does not list: {', '.join(unknown)}.")
+    _catalogue_upsert(
+        Commitment,
+        compact=compact,
+        key="code",
+        rows=[
             {
+                "code": item["code"],
                 "section": sections[item["section"]],
                 "side": item["side"],
                 "summary": item["summary"],
                 "reference": item.get("reference", ""),
                 "rule_key": item.get("rule_key") or "",
                 "position": position,
-            },
-        )
+            }
+            for position, item in enumerate(data["commitments"])
+        ],
+    )
     flags_cite_catalogue(compact=compact)
     return compact
 
 
-def _upsert(model, keys: dict, values: dict):
-    """Create the record, or update it only where a value differs (so re-loading writes nothing)."""
-    record = model.objects.filter(**keys).first()
-    if record is None:
-        record = model(**keys, **values)
-    elif all(getattr(record, field) == value for field, value in values.items()):
-        return record
-    else:
-        for field, value in values.items():
-            setattr(record, field, value)
-    record.full_clean()
-    record.save()
-    return record
+def _catalogue_upsert(model, *, compact: Compact, key: str, rows: list[dict]) -> dict:
+    """Make ``compact``'s records of ``model`` (principles, sections or commitments) say what ``rows`` say, matched
+    on ``key``: a new one is created, one that differs is updated where it differs, one that matches is not written
+    (so loading again writes nothing). Returns the records by key.
+
+    Set-based: one read and at most one insert and one update, whatever the catalogue's size. Each record is
+    validated with ``full_clean()`` except the parts that would cost a query each and are already known to hold:
+    its compact and section are the records in hand, and a key given twice in ``rows`` is refused here (the
+    database's unique constraint would refuse it too, less plainly).
+    """
+    existing = {getattr(record, key): record for record in model.objects.filter(compact=compact)}
+    records: dict = {}
+    created, changed = [], []
+    for row in rows:
+        value = row[key]
+        if value in records:
+            raise ValidationError({key: f"{compact.slug}: {model._meta.verbose_name} {value} is given twice."})
+        record = existing.get(value)
+        if record is None:
+            record = model(compact=compact, **row)
+            created.append(record)
+        elif any(_differs(record, field, given) for field, given in row.items()):
+            for field, given in row.items():
+                setattr(record, field, given)
+            changed.append(record)
+        records[value] = record
+    for record in created + changed:
+        record.full_clean(exclude=["compact", "section"], validate_unique=False, validate_constraints=False)
+    model.objects.bulk_create(created)
+    if changed:
+        model.objects.bulk_update(changed, fields=[field for field in rows[0] if field != key])
+    return records
+
+
+def _differs(record, field: str, given) -> bool:
+    if isinstance(given, Model):  # compared by key, so the record's own section is not fetched to compare
+        return getattr(record, f"{field}_id") != given.pk
+    return getattr(record, field) != given
 
 
 def compacts_load(*, directory: Path = COMPACT_FIXTURES) -> list[Compact]:

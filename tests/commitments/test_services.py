@@ -95,6 +95,55 @@ def test_a_broken_fixture_loads_nothing(db, tmp_path):
     assert not Compact.objects.exists()
 
 
+BROKEN_CATALOGUES = {
+    "a section that is not in the file": {
+        "sections": [{"number": "1", "title": "S", "side": "both"}],
+        "commitments": [{"code": "2.1", "section": "2", "side": "both", "summary": "Talk."}],
+    },
+    "a section given twice": {
+        "sections": [{"number": "1", "title": "S", "side": "both"}, {"number": "1", "title": "T", "side": "both"}],
+    },
+    "a clause given twice": {
+        "sections": [{"number": "1", "title": "S", "side": "both"}],
+        "commitments": [
+            {"code": "1.1", "section": "1", "side": "both", "summary": "Talk."},
+            {"code": "1.1", "section": "1", "side": "both", "summary": "Listen."},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_CATALOGUES.values(), ids=list(BROKEN_CATALOGUES))
+def test_a_catalogue_that_contradicts_itself_loads_nothing(db, tmp_path, broken):
+    compact = {
+        "slug": "contradictory",
+        "name": "Contradictory",
+        "area": "A",
+        "summary": "",
+        "source_document": "",
+        "nation": "england_wales",
+        "status": "draft",
+        "adopted_date": None,
+        "principles": [],
+        "sections": [],
+        "commitments": [],
+    }
+    (tmp_path / "a.json").write_text(json.dumps(compact | broken))
+    with pytest.raises(ValidationError):
+        services.compacts_load(directory=tmp_path)
+    assert not Compact.objects.exists()
+
+
+def test_loading_the_catalogues_costs_a_few_queries_per_compact_not_one_per_clause(db, django_assert_max_num_queries):
+    # Each compact: its own row and history, three reads and three inserts of its catalogue, and the flags' citations
+    # (an update per rule); never a query per principle, section or commitment (the seeds hold about 250).
+    with django_assert_max_num_queries(120):
+        loaded = services.compacts_load()
+    assert Commitment.objects.filter(compact__in=loaded).count() > 150
+    with django_assert_max_num_queries(100):
+        services.compacts_load()
+
+
 def test_an_approved_application_signs_today_and_makes_the_applicant_a_member(
     db, council, django_capture_on_commit_callbacks
 ):
