@@ -6,7 +6,8 @@ row logic as the CSV import (``funding/services/imports.py``), so through the sa
 live flag re-checks (one re-check for the whole batch). A batch is saved whole or not at all: every bad item is
 reported by its index (from 0) and reason. The same payload again changes nothing (an invoice already there with
 the same values, a payment already recorded on the same day for the same amount, are "unchanged"), and an
-``Idempotency-Key`` header replays the first answer (``compact_portal/api/writes.py``).
+``Idempotency-Key`` header replays the first answer (``compact_portal/api/writes.py``). Writes are read as JSON only
+(anything else is a 415); every answer the endpoints give is declared in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -17,12 +18,21 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from commitments.models import LIVE_STATUSES, Flag, RecordType
-from compact_portal.api.writes import IDEMPOTENCY_HEADER, TOKEN_THROTTLES, token_scope, token_write
+from compact_portal.api.public import INVALID, NOT_FOUND
+from compact_portal.api.writes import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    TOKEN_THROTTLES,
+    token_scope,
+    token_write,
+)
 
 from .models import Invoice
 from .services.imports import funding_rows_import
@@ -109,8 +119,12 @@ def _write(request, kind: str) -> tuple[int, dict]:
     errors = []
     for index, row in enumerate(rows):
         missing = [name for name in FIELDS[kind] if not row.get(name, "").strip()]
+        # PostgreSQL cannot store or even compare text holding NUL: refused here, as the API's addresses are.
+        with_nul = [name for name in FIELDS[kind] if "\x00" in row.get(name, "")]
         if missing:
             errors.append({"index": index, "reason": f"Give {', '.join(missing)}."})
+        elif with_nul:
+            errors.append({"index": index, "reason": f"Remove the NUL character (\\u0000) from {', '.join(with_nul)}."})
     if not errors:
         token = request.user.token
         result = funding_rows_import(
@@ -147,9 +161,22 @@ _ERROR = inline_serializer(
     {
         "detail": serializers.CharField(),
         "errors": inline_serializer(
-            "ItemRefused", {"index": serializers.IntegerField(), "reason": serializers.CharField()}, many=True
+            "ItemRefused",
+            {"index": serializers.IntegerField(), "reason": serializers.CharField()},
+            many=True,
+            required=False,
         ),
     },
+)
+_TOKEN_PROBLEM = inline_serializer("TokenProblem", {"detail": serializers.CharField()})
+# DRF's own refusals, {"detail": ...}, as every endpoint with a token gives them.
+_NO_TOKEN = OpenApiResponse(
+    _TOKEN_PROBLEM,
+    description="No token, or one that is not known, has expired or was revoked (WWW-Authenticate: Bearer).",
+)
+_THROTTLED = OpenApiResponse(
+    _TOKEN_PROBLEM,
+    description="Too many requests with this token (API_RATE_TOKEN); try again after Retry-After seconds.",
 )
 _DONE = inline_serializer(
     "WriteDone",
@@ -193,10 +220,30 @@ class PaymentIn(serializers.Serializer):
 
 def _write_schema(serializer, kind: str, example: dict):
     return extend_schema(
-        request=serializer(many=True),
+        request={"application/json": serializer(many=True)},
         parameters=[_IDEMPOTENCY],
-        responses={200: _DONE, 201: _DONE, 400: _ERROR, 422: _ERROR},
-        examples=[OpenApiExample(f"A batch of {kind}", value=[example], request_only=True)],
+        responses={
+            200: OpenApiResponse(_DONE, description="No item was new: each was updated or already recorded so."),
+            201: OpenApiResponse(_DONE, description="At least one item was created."),
+            400: OpenApiResponse(
+                _ERROR,
+                description="Nothing was saved. The body is not JSON, or not one object or a list of 1 to "
+                f"{MAX_BATCH:,} of them (detail only); or items cannot be recorded (each in errors, by index); or "
+                f"the {IDEMPOTENCY_HEADER} is over {IDEMPOTENCY_KEY_MAX_LENGTH} characters (detail only).",
+            ),
+            401: _NO_TOKEN,
+            403: OpenApiResponse(_TOKEN_PROBLEM, description=f"The token may not record {kind}."),
+            (413, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="The body is over the portal's limit (UPLOAD_MAX_REQUEST_BYTES), unread."
+            ),
+            415: OpenApiResponse(_TOKEN_PROBLEM, description="The body is not sent as application/json."),
+            422: OpenApiResponse(
+                _TOKEN_PROBLEM,
+                description=f"This {IDEMPOTENCY_HEADER} was used before with a different request; nothing was saved.",
+            ),
+            429: _THROTTLED,
+        },
+        examples=[OpenApiExample(f"A batch of {kind}", value=example, request_only=True)],
         description=f"Record {kind}: one object or a list (a batch, saved whole or not at all).",
     )
 
@@ -206,6 +253,7 @@ class InvoiceList(generics.ListCreateAPIView):
 
     permission_classes = [token_scope("invoices")]
     throttle_classes = TOKEN_THROTTLES
+    parser_classes = [JSONParser]  # as the document says: a form cannot carry a batch
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
 
@@ -219,6 +267,18 @@ class InvoiceList(generics.ListCreateAPIView):
             .annotate(has_live_flag=Exists(_live_flags().filter(record_id=OuterRef("pk"))))
             .order_by("pay_by", "pk")
         )
+
+    @extend_schema(
+        responses={
+            200: InvoiceSerializer(many=True),
+            400: INVALID,
+            401: _NO_TOKEN,
+            404: NOT_FOUND,
+            429: _THROTTLED,
+        }
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -239,7 +299,7 @@ class InvoiceList(generics.ListCreateAPIView):
             "funding_reference": "GR-2027-001",
             "invoice_number": "INV-0042",
             "amount": "1250.00",
-            "received_date": "2027-05-03",
+            "received_date": "2026-05-03",
         },
     )
     def post(self, request, *args, **kwargs):
@@ -251,6 +311,7 @@ class PaymentCreate(generics.GenericAPIView):
 
     permission_classes = [token_scope("payments")]
     throttle_classes = TOKEN_THROTTLES
+    parser_classes = [JSONParser]  # as the document says: a form cannot carry a batch
     serializer_class = PaymentIn
 
     @_write_schema(
@@ -259,7 +320,7 @@ class PaymentCreate(generics.GenericAPIView):
         {
             "funding_reference": "GR-2027-001",
             "invoice_number": "INV-0042",
-            "paid_date": "2027-05-20",
+            "paid_date": "2026-05-20",
             "amount": "1250.00",
         },
     )
