@@ -56,6 +56,32 @@ def _reference_data_back(sender, **kwargs):
 post_migrate.connect(_reference_data_back, dispatch_uid="tests_reference_data_back")
 
 
+# --- Emptying the database after a transactional test, quickly -------------------------------------------------------
+# A transactional test ends with Django's flush, which on PostgreSQL is one TRUNCATE of every table (about 170): about
+# 0.7 s, as TRUNCATE gives each table new files, though most of them are empty. DELETE FROM each table leaves the same
+# empty tables in a few milliseconds. Every foreign key Django makes on PostgreSQL is DEFERRABLE INITIALLY DEFERRED,
+# so the order of the deletes does not matter within the flush's transaction. Sequences are not restarted either way;
+# a flush asked to restart them (``reset_sequences``) keeps Django's TRUNCATE ... RESTART IDENTITY.
+
+try:
+    from django.db.backends.postgresql.operations import DatabaseOperations as _PostgresOperations
+except ImportError:  # psycopg missing: only SQLite is in use, whose flush already deletes
+    _PostgresOperations = None
+else:
+    _truncate_every_table = _PostgresOperations.sql_flush
+
+    def _delete_from_every_table(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return _truncate_every_table(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return ["SET CONSTRAINTS ALL DEFERRED;"] + [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};" for table in tables
+        ]
+
+    _PostgresOperations.sql_flush = _delete_from_every_table
+
+
 # --- One run, several processes -------------------------------------------------------------------------------
 # pytest-xdist runs the tests in a worker process per core (gw0, gw1, ...). pytest-django gives each worker a
 # database of its own (test_<name>_gw0, ...); the temporary directories are each worker's own too. What is left
