@@ -58,6 +58,14 @@ def read_csv(data: bytes | str) -> tuple[list[str], list[dict[str, str]]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError('The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8".') from None
+    if "\x00" in data:
+        # No database stores text holding NUL (PostgreSQL refuses it); a spreadsheet never writes one into a CSV, so
+        # the file is not what it seems (often a workbook saved under a .csv name).
+        line = data.count("\n", 0, data.index("\x00")) + 1
+        raise ValidationError(
+            f"Line {line} of the file holds a NUL character, which a CSV file never contains. Open the file in your "
+            'spreadsheet and save it again as "CSV UTF-8".'
+        )
     reader = csv.DictReader(io.StringIO(data))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     reader.fieldnames = header

@@ -125,3 +125,17 @@ def test_read_csv_lowercases_the_header_and_drops_a_byte_order_mark():
 
     assert header == ["reference", "title"]
     assert rows == [{"reference": "GR-1", "title": "Food"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("reference,title\nGR-1,Fo\x00od\n", 2), ("refer\x00ence,title\nGR-1,Food\n", 1), ("a,b\n1,2\n3,\x00\n", 3)],
+)
+def test_a_file_holding_a_nul_character_is_refused_naming_its_line(text, line):
+    with pytest.raises(ValidationError) as refused:
+        read_csv(text.encode())
+
+    assert refused.value.messages == [
+        f"Line {line} of the file holds a NUL character, which a CSV file never contains. Open the file in your "
+        'spreadsheet and save it again as "CSV UTF-8".'
+    ]
