@@ -25,5 +25,6 @@ class Migration(migrations.Migration):
             name='notice_excepts_fixed_end',
             field=models.BooleanField(default=False, help_text='Leicestershire principle 11 excepts arrangements whose end date was defined at the start.', verbose_name='no notice owed when the end date was fixed from the start'),
         ),
-        migrations.RunPython(leicestershire_excepts_fixed_end, migrations.RunPython.noop),
+        # Elidable: it only fixes rows that already exist, so a squash (run on empty databases) leaves it out.
+        migrations.RunPython(leicestershire_excepts_fixed_end, migrations.RunPython.noop, elidable=True),
     ]

@@ -39,7 +39,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(copy_keys, copy_keys_back),
+        # Elidable: it only fixes rows that already exist, so a squash (run on empty databases) leaves it out.
+        migrations.RunPython(copy_keys, copy_keys_back, elidable=True),
         migrations.RemoveField(model_name="concern", name="submission_key"),
         migrations.RemoveField(model_name="historicalconcern", name="submission_key"),
     ]
