@@ -1,6 +1,7 @@
 """Role fixtures shared by every test: one signed-in person per role, and an outsider; and what keeps the
 pytest-xdist workers that run the suite at once (pyproject.toml's addopts) out of each other's way."""
 
+import gc
 import importlib
 import os
 import re
@@ -110,7 +111,21 @@ def redis_url_of_worker(url: str, number: int) -> str:
     return urlunsplit(parts._replace(path=f"/{(database - number) % REDIS_DATABASES}"))
 
 
+# --- The garbage collector ------------------------------------------------------------------------------------------
+# A test run makes and drops millions of small objects (querysets, model instances, template contexts), and Python's
+# default thresholds run a collection every 700 allocations, each full one walking everything Django and the test
+# modules loaded. Collecting less often, and setting aside (gc.freeze) what exists once the tests are collected,
+# takes about 5% off the run; what a test leaves behind is still collected.
+GC_FIRST_GENERATION_THRESHOLD = 50_000
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_configure(config):
+    gc.set_threshold(GC_FIRST_GENERATION_THRESHOLD, 50, 100)
     number = xdist_worker_number()
     if number is None:
         return
