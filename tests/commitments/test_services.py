@@ -73,20 +73,24 @@ def test_loading_again_changes_nothing_and_keeps_settings_changed_in_the_portal(
     assert portsmouth.history.count() == history
 
 
+# A compact's file with nothing in its catalogue, to which a test adds what it breaks.
+EMPTY_COMPACT_FILE = {
+    "slug": "good",
+    "name": "Good",
+    "area": "A",
+    "summary": "",
+    "source_document": "",
+    "nation": "england_wales",
+    "status": "draft",
+    "adopted_date": None,
+    "principles": [],
+    "sections": [],
+    "commitments": [],
+}
+
+
 def test_a_broken_fixture_loads_nothing(db, tmp_path):
-    good = {
-        "slug": "good",
-        "name": "Good",
-        "area": "A",
-        "summary": "",
-        "source_document": "",
-        "nation": "england_wales",
-        "status": "draft",
-        "adopted_date": None,
-        "principles": [],
-        "sections": [],
-        "commitments": [],
-    }
+    good = EMPTY_COMPACT_FILE
     (tmp_path / "a.json").write_text(json.dumps(good))
     bad = {**good, "slug": "bad", "sections": [{"number": "1", "title": "S", "side": "nobody"}]}
     (tmp_path / "b.json").write_text(json.dumps(bad))
@@ -115,20 +119,7 @@ BROKEN_CATALOGUES = {
 
 @pytest.mark.parametrize("broken", BROKEN_CATALOGUES.values(), ids=list(BROKEN_CATALOGUES))
 def test_a_catalogue_that_contradicts_itself_loads_nothing(db, tmp_path, broken):
-    compact = {
-        "slug": "contradictory",
-        "name": "Contradictory",
-        "area": "A",
-        "summary": "",
-        "source_document": "",
-        "nation": "england_wales",
-        "status": "draft",
-        "adopted_date": None,
-        "principles": [],
-        "sections": [],
-        "commitments": [],
-    }
-    (tmp_path / "a.json").write_text(json.dumps(compact | broken))
+    (tmp_path / "a.json").write_text(json.dumps(EMPTY_COMPACT_FILE | broken))
     with pytest.raises(ValidationError):
         services.compacts_load(directory=tmp_path)
     assert not Compact.objects.exists()
