@@ -173,6 +173,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# How often a report's page, while the report is being prepared, asks whether it is ready (static/js/report-status.js).
+REPORT_STATUS_POLL_SECONDS = 5
+
 # Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after signing in, whatever the
 # activity (OWASP ASVS 3.3; compact_portal/session_timeout.py). The cookie and the stored session last no longer.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60

@@ -8,6 +8,7 @@ see its scorecard too. For everyone else these pages do not exist (404).
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -268,6 +269,7 @@ def report_detail(request, pk):
             "compact": report.compact,
             "tables": REPORT_TABLES,
             "waiting": report.status in (ReportStatus.QUEUED, ReportStatus.RENDERING),
+            "poll_seconds": settings.REPORT_STATUS_POLL_SECONDS,
         },
     )
 

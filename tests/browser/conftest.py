@@ -117,6 +117,8 @@ def _rows_the_data_migrations_seed(transactional_db):
 @pytest.fixture(autouse=True)
 def _browser_test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A report's page asks every second, not every 5, whether the report is ready: the journey waits less.
+    settings.REPORT_STATUS_POLL_SECONDS = 1
     # Tasks run in the live server's process (a real worker is started where a journey needs one).
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

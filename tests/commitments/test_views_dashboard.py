@@ -685,14 +685,15 @@ def test_asking_for_a_report_queues_it_and_the_job_makes_it_ready_to_download(
 
 
 def test_a_queued_report_says_so_checks_again_by_itself_and_cannot_be_downloaded_yet(
-    client_for, queued_report, compact_champion
+    client_for, queued_report, compact_champion, settings
 ):
+    settings.REPORT_STATUS_POLL_SECONDS = 7
     client = client_for("compact_champion")
 
     detail = text_of(client.get(url("report_detail", queued_report.pk)))
 
     assert "Queued: waiting for the report job to start." in detail
-    assert 'id="report-progress" role="status" class="mb-4" data-poll-seconds="5"' in detail
+    assert 'id="report-progress" role="status" class="mb-4" data-poll-seconds="7"' in detail
     assert "js/report-status.js" in detail
     assert 'http-equiv="refresh"' not in detail  # a meta refresh would reload the page under a screen reader
     assert f'you can also <a href="{url("report_detail", queued_report.pk)}">check again</a>' in detail
