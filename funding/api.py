@@ -1,13 +1,14 @@
 """Invoices and payments in from a body's finance system, and its invoices out with their pay-by dates and flags.
 
 Every endpoint needs an API token of the body (``compact_portal/api/authentication.py``); a token sees and writes
-only the funding its body gives. Writes take one JSON object or a list of them (a batch) and go through the same
-row logic as the CSV import (``funding/services/imports.py``), so through the same services, rules, history and
-live flag re-checks (one re-check for the whole batch). A batch is saved whole or not at all: every bad item is
-reported by its index (from 0) and reason. The same payload again changes nothing (an invoice already there with
-the same values, a payment already recorded on the same day for the same amount, are "unchanged"), and an
-``Idempotency-Key`` header replays the first answer (``compact_portal/api/writes.py``). Writes are read as JSON only
-(anything else is a 415); every answer the endpoints give is declared in the OpenAPI document.
+only the funding its body gives. Writes take one JSON object or a list of them (a batch) and go through the same row
+logic as the CSV import (``funding/services/imports.py``), so through the same services, rules, history and live
+flag re-checks (one re-check for the whole batch). A batch is saved whole or not at all: every bad item is reported
+by its index (from 0) and reason. The same payload again changes nothing (an invoice already there with the same
+values, a payment whose ``payment_reference`` its invoice already has or, sent without one, a payment already
+recorded on the same day for the same amount, are "unchanged"), and an ``Idempotency-Key`` header replays the first
+answer (``compact_portal/api/writes.py``). Writes are read as JSON only (anything else is a 415); every answer the
+endpoints give is declared in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ FIELDS = {
     "invoices": ("funding_reference", "invoice_number", "amount", "received_date"),
     "payments": ("funding_reference", "invoice_number", "paid_date", "amount"),
 }
+OPTIONAL_FIELDS = {"invoices": (), "payments": ("payment_reference",)}
 
 
 # --- Reads -------------------------------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ def _write(request, kind: str) -> tuple[int, dict]:
     for index, row in enumerate(rows):
         missing = [name for name in FIELDS[kind] if not row.get(name, "").strip()]
         # PostgreSQL cannot store or even compare text holding NUL: refused here, as the API's addresses are.
-        with_nul = [name for name in FIELDS[kind] if "\x00" in row.get(name, "")]
+        with_nul = [name for name in FIELDS[kind] + OPTIONAL_FIELDS[kind] if "\x00" in row.get(name, "")]
         if missing:
             errors.append({"index": index, "reason": f"Give {', '.join(missing)}."})
         elif with_nul:
@@ -129,7 +131,7 @@ def _write(request, kind: str) -> tuple[int, dict]:
         token = request.user.token
         result = funding_rows_import(
             kind=kind,
-            rows=[{name: row.get(name, "") for name in FIELDS[kind]} for row in rows],
+            rows=[{name: row.get(name, "") for name in FIELDS[kind] + OPTIONAL_FIELDS[kind]} for row in rows],
             actor=None,
             today=timezone.localdate(),
             allowed_funder_ids={token.organisation_id},
@@ -145,6 +147,7 @@ def _write(request, kind: str) -> tuple[int, dict]:
         }
     outcomes = [
         {"index": index, "funding_reference": row["funding_reference"], "invoice_number": row["invoice_number"]}
+        | {name: row[name].strip() for name in OPTIONAL_FIELDS[kind] if row.get(name, "").strip()}
         | {"outcome": outcome}
         for index, (row, outcome) in enumerate(zip(rows, result.outcomes, strict=True))
     ]
@@ -190,6 +193,9 @@ _DONE = inline_serializer(
                 "index": serializers.IntegerField(),
                 "funding_reference": serializers.CharField(),
                 "invoice_number": serializers.CharField(),
+                "payment_reference": serializers.CharField(
+                    required=False, help_text="A payment's own reference, when the item gave one."
+                ),
                 "outcome": serializers.ChoiceField(choices=["created", "updated", "unchanged"]),
             },
             many=True,
@@ -216,6 +222,13 @@ class PaymentIn(serializers.Serializer):
     invoice_number = serializers.CharField(max_length=60, help_text="An invoice already recorded on that funding.")
     paid_date = serializers.DateField(help_text="YYYY-MM-DD; not after today.")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Part or all of what is owed.")
+    payment_reference = serializers.CharField(
+        max_length=60,
+        required=False,
+        help_text="Your finance system's own reference for the payment. Given, it is what makes a payment the same "
+        "as one sent before; without it, a payment with the same invoice, day and amount as one recorded is taken as "
+        "that one.",
+    )
 
 
 def _write_schema(serializer, kind: str, example: dict):
@@ -322,6 +335,7 @@ class PaymentCreate(generics.GenericAPIView):
             "invoice_number": "INV-0042",
             "paid_date": "2026-05-20",
             "amount": "1250.00",
+            "payment_reference": "BACS-20260520-0117",
         },
     )
     def post(self, request, *args, **kwargs):

@@ -335,11 +335,25 @@ class Payment(Recorded):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     paid_date = models.DateField("date paid")
     amount = models.DecimalField("amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    reference = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The finance system's own reference for this payment, if it sent one.",
+    )
     recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["paid_date", "created_at"]
+        constraints = [
+            # A finance system's reference names one payment; payments entered by hand have none.
+            models.UniqueConstraint(
+                fields=["invoice", "reference"],
+                condition=~Q(reference=""),
+                name="payment_reference_unique_per_invoice",
+                violation_error_message="This invoice already has a payment with that reference.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{money(self.amount)} on {long_date(self.paid_date)}"

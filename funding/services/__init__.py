@@ -469,11 +469,13 @@ def _store_settlement(invoice: Invoice) -> None:
 
 @dataclass(frozen=True)
 class PaymentItem:
-    """One payment of a batch for ``payments_record``: ``amount`` paid on ``paid_date`` against ``invoice``."""
+    """One payment of a batch for ``payments_record``: ``amount`` paid on ``paid_date`` against ``invoice``, with the
+    finance system's own ``reference`` for it, if any (saved on the payment)."""
 
     invoice: Invoice
     paid_date: datetime.date
     amount: Decimal
+    reference: str = ""
 
 
 class PaymentsRefused(ValidationError):
@@ -501,14 +503,15 @@ def payments_record(*, payments: Sequence[PaymentItem], actor: User | None, toda
     """Record a batch of payments (several may be parts of one invoice), all or none, in a number of queries that
     does not grow with the batch.
 
-    Each payment meets ``payment_record``'s rules, in the order given: one made after ``today``, before its invoice
-    was received, or for more than is still owed on its invoice once the batch's earlier payments on it are counted
-    is refused; then nothing is saved and ``PaymentsRefused`` names every refused payment by its index. Otherwise
-    every payment is saved with one history row, and every invoice once, with one history row, its amount paid and
-    its settlement (paid in full on the day its last part was paid, and the working days that took); the history
-    credits ``actor`` (else the signed-in person) and the audit context, as a single save does. One compliance
-    re-check of all the batch's invoices is asked for, run once the transaction commits. Returns the payments in the
-    order given.
+    Each payment meets ``payment_record``'s rules, in the order given: one made after ``today``, before its invoice was
+    received, or for more than is still owed on its invoice once the batch's earlier payments on it are counted is
+    refused, as is one whose reference an earlier payment of the batch on its invoice has (one whose invoice has it
+    recorded breaks the database's constraint: look references up first); then nothing is saved and ``PaymentsRefused``
+    names every refused payment by its index. Otherwise every payment is saved with one history row, and every invoice
+    once, with one history row, its amount paid and its settlement (paid in full on the day its last part was paid, and
+    the working days that took); the history credits ``actor`` (else the signed-in person) and the audit context, as a
+    single save does. One compliance re-check of all the batch's invoices is asked for, run once the transaction
+    commits. Returns the payments in the order given.
     """
     return _payments_record(payments, actor=actor, today=today)
 
@@ -528,6 +531,9 @@ def _payments_record(payments: Sequence[PaymentItem], *, actor: User | None, tod
         .filter(pk__in={item.invoice.pk for item in payments})
         .order_by("pk")
     }
+    # A reference names one payment of its invoice. Those already recorded are the caller's to look up (the import
+    # does, in its one query of the batch's payments); the database's constraint refuses any the caller missed.
+    taken: set[tuple[int, str]] = set()
     made: list[Payment] = []
     first_item_on: dict[int, int] = {}  # invoice -> the index of the batch's first payment on it
     for index, item in enumerate(payments):
@@ -536,7 +542,16 @@ def _payments_record(payments: Sequence[PaymentItem], *, actor: User | None, tod
         invoice = invoices.get(item.invoice.pk)
         if invoice is None:
             raise Invoice.DoesNotExist(f"Invoice {item.invoice.pk} no longer exists.")
-        payment = Payment(invoice=invoice, paid_date=item.paid_date, amount=item.amount, recorded_by=actor)
+        if item.reference:
+            if (invoice.pk, item.reference) in taken:
+                refused[index] = ValidationError(
+                    {"reference": "This invoice already has a payment with that reference."}
+                )
+                continue
+            taken.add((invoice.pk, item.reference))
+        payment = Payment(
+            invoice=invoice, paid_date=item.paid_date, amount=item.amount, reference=item.reference, recorded_by=actor
+        )
         try:
             if item.amount > invoice.outstanding:
                 raise ValidationError({"amount": f"Only {money(invoice.outstanding)} is still owed on this invoice."})

@@ -48,7 +48,7 @@ from compact_portal.csv_import import (
     parse_money,
     validation_messages,
 )
-from compact_portal.formatting import long_date
+from compact_portal.formatting import long_date, money
 
 from .. import rules
 from ..models import (
@@ -181,11 +181,11 @@ def funding_rows_import(
     row_word: str = "row",
     result: FundingImportResult | None = None,
 ) -> FundingImportResult:
-    """Save ``rows`` of ``kind`` (a CSV kind, or "payments": funding_reference, invoice_number, paid_date, amount)
-    through the services in one transaction: every row, or none if any is bad, with every bad row's error. Rows are
-    numbered from ``first_number`` and called ``row_word`` in the messages (the API's items: 0 and "item");
-    ``result.outcomes`` says what became of each row ("created", "updated" or "unchanged"). Payments are looked up
-    and saved as one batch (``payments_record``), in a number of queries that does not grow with the rows."""
+    """Save ``rows`` of ``kind`` (a CSV kind, or "payments": funding_reference, invoice_number, paid_date, amount and
+    perhaps payment_reference) through the services in one transaction: every row, or none if any is bad, with every bad
+    row's error. Rows are numbered from ``first_number`` and called ``row_word`` in the messages (the API's items: 0 and
+    "item"); ``result.outcomes`` says what became of each row ("created", "updated" or "unchanged"). Payments are looked
+    up and saved as one batch (``payments_record``), in a number of queries that does not grow with the rows."""
     result = result or FundingImportResult()
     importer = _IMPORTERS[kind](actor=actor, today=today, allowed_funder_ids=allowed_funder_ids)
     importer.row_word = row_word
@@ -494,11 +494,14 @@ class _InvoiceImporter(_Importer):
 
 
 class _PaymentImporter(_Importer):
-    """Payments against invoices already recorded (the API's payments), looked up and saved as one batch. The same
-    payment again (its invoice, day and amount already recorded, or given earlier in the batch) is unchanged, so a
-    finance system may send its payments more than once."""
+    """Payments against invoices already recorded (the API's payments), looked up and saved as one batch, so a
+    finance system may send its payments more than once. A row with a ``payment_reference`` is the same payment as
+    the one its invoice already has with that reference (recorded, or given earlier in the batch): unchanged if its
+    day and amount agree, refused if not. A row without one is the same payment as one its invoice has on the same
+    day for the same amount, and is unchanged."""
 
-    field_columns = {"relationship": "funding_reference", "invoice": "invoice_number"}
+    field_columns = {"relationship": "funding_reference", "invoice": "invoice_number", "reference": "payment_reference"}
+    REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
 
     def import_rows(self, rows: list[tuple[int, dict[str, str]]], result: FundingImportResult) -> None:
         self.find_fundings(values.get("funding_reference", "") for _number, values in rows)
@@ -511,10 +514,16 @@ class _PaymentImporter(_Importer):
             amount = cells.read("amount", parse_money, required=True)
             if amount is not None and amount <= 0:
                 cells.problem("amount: a payment must be for more than £0.")
-            read.append((number, cells, relationship, invoice_number, paid_date, amount))
+            reference = cells.text("payment_reference")
+            if len(reference) > self.REFERENCE_MAX_LENGTH:
+                cells.problem(
+                    f"payment_reference: give at most {self.REFERENCE_MAX_LENGTH} characters; "
+                    f"this one has {len(reference)}."
+                )
+            read.append((number, cells, relationship, invoice_number, paid_date, amount, reference))
 
         # The batch's invoices in one query: those of its relationships with its numbers, matched in pairs here.
-        wanted = {(relationship.pk, number) for _n, _c, relationship, number, _d, _a in read if relationship and number}
+        wanted = {(relationship.pk, number) for _n, _c, relationship, number, *_rest in read if relationship and number}
         invoices = {
             (invoice.relationship_id, invoice.invoice_number): invoice
             for invoice in Invoice.objects.filter(
@@ -523,31 +532,46 @@ class _PaymentImporter(_Importer):
             )
             if (invoice.relationship_id, invoice.invoice_number) in wanted
         }
-        recorded = set(
-            Payment.objects.filter(invoice__in=invoices.values()).values_list("invoice_id", "paid_date", "amount")
-        )
+        # Their payments in one query: by day and amount, and by reference (with the day and amount it names).
+        recorded: set[tuple] = set()
+        by_reference: dict[tuple[int, str], tuple[datetime.date, Any, str]] = {}
+        for invoice_id, paid_date, amount, reference in Payment.objects.filter(
+            invoice__in=invoices.values()
+        ).values_list("invoice_id", "paid_date", "amount", "reference"):
+            recorded.add((invoice_id, paid_date, amount))
+            if reference:
+                by_reference[(invoice_id, reference)] = (paid_date, amount, "recorded on this invoice")
 
         outcomes: dict[int, str] = {}
         errors: list[RowError] = []
         batch: list[PaymentItem] = []
         batch_numbers: list[int] = []
-        for number, cells, relationship, invoice_number, paid_date, amount in read:
+        for number, cells, relationship, invoice_number, paid_date, amount, reference in read:
             invoice = relationship and invoices.get((relationship.pk, invoice_number))
             if relationship is not None and invoice_number and invoice is None:
                 cells.problem(
                     f"invoice_number: the funding '{relationship.reference}' has no invoice '{invoice_number}'; "
                     "send the invoice first, or check the number."
                 )
+            same = invoice and reference and by_reference.get((invoice.pk, reference))
+            if same and (same[0], same[1]) != (paid_date, amount) and paid_date and amount:
+                cells.problem(
+                    f"payment_reference: '{reference}' is already {same[2]} for {money(same[1])} on "
+                    f"{long_date(same[0])}; a payment's day and amount cannot change once recorded, so give this "
+                    "payment its own reference, or send that one as it was."
+                )
             if cells.problems:
                 errors.append(RowError(number, validation_messages(ValidationError(cells.problems))))
                 continue
             key = (invoice.pk, paid_date, amount)
-            if key in recorded:
+            if same or (not reference and key in recorded):
                 outcomes[number] = "unchanged"
                 continue
             recorded.add(key)
+            if reference:
+                by_reference[(invoice.pk, reference)] = (paid_date, amount, f"given on {self.row_word} {number}")
             outcomes[number] = "created"
-            batch.append(PaymentItem(invoice=invoice, paid_date=paid_date, amount=amount))
+            batch.append(PaymentItem(invoice=invoice, paid_date=paid_date, amount=amount, reference=reference))
             batch_numbers.append(number)
 
         if batch:

@@ -102,6 +102,83 @@ def test_payments_settle_the_invoice_once_however_often_they_are_sent(api, fundi
     assert (one.amount_paid, one.paid_date) == (Decimal("1250.00"), TODAY)
 
 
+def paid_by_reference(amount="625.00", reference="BACS-1", **options):
+    return payment(amount=amount, **options) | {"payment_reference": reference}
+
+
+def test_two_equal_part_payments_on_one_day_with_their_own_references_are_both_recorded(api, funding):
+    api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
+    batch = [paid_by_reference(reference="BACS-1"), paid_by_reference(reference="BACS-2")]
+
+    first = api.post("/api/v1/payments/", batch, format="json")
+    again = api.post("/api/v1/payments/", batch, format="json")
+
+    assert first.status_code == 201, first.json()
+    assert [(item["payment_reference"], item["outcome"]) for item in first.json()["items"]] == [
+        ("BACS-1", "created"),
+        ("BACS-2", "created"),
+    ]
+    assert again.status_code == 200
+    assert [item["outcome"] for item in again.json()["items"]] == ["unchanged"] * 2
+    assert sorted(Payment.objects.values_list("reference", flat=True)) == ["BACS-1", "BACS-2"]
+    settled = Invoice.objects.get()
+    assert (settled.amount_paid, settled.paid_date) == (Decimal("1250.00"), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "where"),
+    [("recorded", "recorded on this invoice for £625.00"), ("same batch", "given on item 0 for £625.00")],
+)
+@pytest.mark.parametrize("change", ["amount", "paid_date"])
+def test_a_reference_sent_again_with_another_day_or_amount_is_refused_by_its_index(
+    api, funding, earlier, where, change
+):
+    api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
+    changed = {"amount": {"amount": "600.00"}, "paid_date": {"paid": RECENT}}[change]
+    batch = [paid_by_reference(), paid_by_reference(**changed)]
+    if earlier == "recorded":
+        assert api.post("/api/v1/payments/", batch[0], format="json").status_code == 201
+
+    answer = api.post("/api/v1/payments/", batch, format="json")
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["index"] == 1
+    assert error["reason"].startswith(f"payment_reference: 'BACS-1' is already {where} on ")
+    assert Payment.objects.count() == (1 if earlier == "recorded" else 0)
+
+
+@pytest.mark.parametrize(
+    ("references", "recorded"),
+    [(["", ""], 1), (["BACS-1", ""], 1), (["", "BACS-1"], 2), (["BACS-1", "BACS-2"], 2)],
+)
+def test_a_payment_without_a_reference_is_the_one_recorded_on_its_day_for_its_amount(
+    api, funding, references, recorded
+):
+    api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
+    for reference in references:
+        sent = paid_by_reference(reference=reference) if reference else payment(amount="625.00")
+        assert api.post("/api/v1/payments/", sent, format="json").status_code in (200, 201)
+
+    assert Payment.objects.count() == recorded
+
+
+def test_a_payment_reference_over_60_characters_or_holding_nul_is_refused(api, funding):
+    api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
+
+    too_long = api.post("/api/v1/payments/", [payment(), paid_by_reference(reference="R" * 61)], format="json")
+    with_nul = api.post("/api/v1/payments/", [payment(), paid_by_reference(reference="BACS\x00")], format="json")
+
+    assert (too_long.status_code, with_nul.status_code) == (400, 400)
+    assert too_long.json()["errors"] == [
+        {"index": 1, "reason": "payment_reference: give at most 60 characters; this one has 61."}
+    ]
+    assert with_nul.json()["errors"] == [
+        {"index": 1, "reason": "Remove the NUL character (\\u0000) from payment_reference."}
+    ]
+    assert not Payment.objects.exists()
+
+
 def test_a_payment_over_what_is_owed_or_on_an_unknown_invoice_refuses_the_batch(api, funding):
     api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
 
