@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import django_filters
+from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.urls import path
 from django.utils import timezone
@@ -39,6 +40,7 @@ from .models import Invoice
 from .services.imports import funding_rows_import
 
 MAX_BATCH = 5000
+SAVE_ATTEMPTS = 2  # a batch that met another at the same moment is read again once
 FIELDS = {
     "invoices": ("funding_reference", "invoice_number", "amount", "received_date"),
     "payments": ("funding_reference", "invoice_number", "paid_date", "amount"),
@@ -129,15 +131,24 @@ def _write(request, kind: str) -> tuple[int, dict]:
             errors.append({"index": index, "reason": f"Remove the NUL character (\\u0000) from {', '.join(with_nul)}."})
     if not errors:
         token = request.user.token
-        result = funding_rows_import(
-            kind=kind,
-            rows=[{name: row.get(name, "") for name in FIELDS[kind] + OPTIONAL_FIELDS[kind]} for row in rows],
-            actor=None,
-            today=timezone.localdate(),
-            allowed_funder_ids={token.organisation_id},
-            first_number=0,
-            row_word="item",
-        )
+        today = timezone.localdate()
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                result = funding_rows_import(
+                    kind=kind,
+                    rows=[{name: row.get(name, "") for name in FIELDS[kind] + OPTIONAL_FIELDS[kind]} for row in rows],
+                    actor=None,
+                    today=today,
+                    allowed_funder_ids={token.organisation_id},
+                    first_number=0,
+                    row_word="item",
+                )
+                break
+            except IntegrityError:
+                # Another batch saved the same payment reference (or invoice number) between this batch's look-ups
+                # and its save, and nothing of this one was kept: read again, and what the other saved is unchanged.
+                if attempt == SAVE_ATTEMPTS:
+                    raise
         errors = [{"index": error.row, "reason": error.message} for error in result.errors]
     if errors:
         return 400, {

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,6 +14,7 @@ from compact_portal.accounts.models import Membership
 from compact_portal.accounts.tokens import token_create
 from compact_portal.models import ApiIdempotency
 from funding.models import Invoice, Payment
+from funding.services import imports, payments_record
 from tests.commitments.factories import PublicBodyFactory
 from tests.funding.factories import AwardedFundingFactory, sign_up
 
@@ -297,3 +299,24 @@ def test_a_body_that_is_not_json_objects_is_refused_plainly(api, funding):
         answer = api.post("/api/v1/invoices/", body, format="json")
         assert answer.status_code == 400
         assert answer.json()["detail"]
+
+
+def test_a_batch_that_meets_another_saving_the_same_payment_at_that_moment_is_read_again(api, funding, monkeypatch):
+    # Two finance systems' batches naming one new reference, each looked up before the other saved: the database's
+    # constraint stops the second, which is then read again (and, in production, finds the first's payment).
+    api.post("/api/v1/invoices/", invoice("INV-1"), format="json")
+    saves = []
+
+    def another_batch_got_there_first_once(**kwargs):
+        saves.append(kwargs)
+        if len(saves) == 1:
+            raise IntegrityError('duplicate key value violates unique constraint "payment_unique_reference"')
+        return payments_record(**kwargs)
+
+    monkeypatch.setattr(imports, "payments_record", another_batch_got_there_first_once)
+
+    answer = api.post("/api/v1/payments/", paid_by_reference(amount="1250.00"), format="json")
+
+    assert answer.status_code == 201, answer.json()
+    assert len(saves) == 2
+    assert list(Payment.objects.values_list("reference", "amount")) == [("BACS-1", Decimal("1250.00"))]
