@@ -282,25 +282,38 @@ def monitoring_reason_missing(*, returns_per_year: int, allowed: int, reason: st
     return not monitoring_proportionate(returns_per_year=returns_per_year, allowed=allowed, reason=reason)
 
 
-def return_periods(start: date, end: date | None, *, returns_per_year: int) -> list[tuple[date, date]]:
-    """The periods a plan's returns cover (Portsmouth 12.1, 12.3): consecutive periods of
-    12 / ``returns_per_year`` calendar months from ``start``, the last one cut at ``end``.
+def return_periods(
+    start: date, end: date | None, *, returns_per_year: int, until: date | None = None
+) -> list[tuple[date, date]]:
+    """The periods a plan's returns cover (Portsmouth 12.1, 12.3, 17.3): consecutive periods of
+    12 / ``returns_per_year`` calendar months from ``start``.
 
     Each period starts ``n`` whole periods after ``start`` (counted from ``start`` each time, so a start on the
     31st does not drift once a short month clamps it: monthly from 31 January gives 31 January to 27 February,
-    28 February to 30 March, 31 March to 29 April) and ends the day before the next one starts. With no ``end``
-    (open-ended funding) the schedule is one year of periods. An ``end`` before ``start`` gives none.
+    28 February to 30 March, 31 March to 29 April) and ends the day before the next one starts.
+
+    With an ``end`` the periods cover the term, the last one cut at ``end``; an ``end`` before ``start`` gives
+    none, and ``until`` is not used. With no ``end`` (open-ended funding) the schedule runs a year ahead of
+    ``until`` (the caller's today): every period that starts on or before ``until`` and in the year after it,
+    that is before ``add_months(until, 12)``, each a whole period. So the next return is always scheduled (its
+    due date visible in the worklists and calendar) however long the funding has run, and the schedule only
+    grows as ``until`` moves on. An ``until`` before ``start`` (or none) counts from ``start``: one year of
+    periods, as for a plan set before the funding starts.
     ``returns_per_year`` must divide 12 (1, 2, 3, 4, 6 or 12).
     """
     if returns_per_year <= 0 or 12 % returns_per_year:
         raise ValueError(f"returns a year must divide 12, not {returns_per_year}")
     months = 12 // returns_per_year
-    last = end if end is not None else add_months(start, 12) - _ONE_DAY
+    if end is None:
+        last_start = add_months(max(start, until or start), 12) - _ONE_DAY
+        last_end = None
+    else:
+        last_start = last_end = end
     periods = []
     index = 0
-    while (period_start := add_months(start, index * months)) <= last:
-        period_end = min(add_months(start, (index + 1) * months) - _ONE_DAY, last)
-        periods.append((period_start, period_end))
+    while (period_start := add_months(start, index * months)) <= last_start:
+        period_end = add_months(start, (index + 1) * months) - _ONE_DAY
+        periods.append((period_start, period_end if last_end is None else min(period_end, last_end)))
         index += 1
     return periods
 

@@ -713,3 +713,90 @@ def test_return_made_on_time(submitted, today, verdict):
 )
 def test_improvement_timetable_in_time(agreed, in_time):
     assert rules.improvement_timetable_in_time(agreed=agreed, notice_given=date(2027, 9, 1)) is in_time
+
+
+# Open-ended funding: the schedule runs a year ahead of today (17.3), so the next return is always scheduled.
+@pytest.mark.parametrize(
+    ("start", "per_year", "until", "first", "last", "count"),
+    [
+        pytest.param(
+            date(2027, 4, 1), 4, date(2027, 4, 1), date(2027, 4, 1), (date(2028, 1, 1), date(2028, 3, 31)), 4,
+            id="today-on-the-start-one-year",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 4, date(2027, 4, 2), date(2027, 4, 1), (date(2028, 4, 1), date(2028, 6, 30)), 5,
+            id="a-day-after-the-start-the-next-years-first-quarter",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 4, date(2027, 6, 30), date(2027, 4, 1), (date(2028, 4, 1), date(2028, 6, 30)), 5,
+            id="the-day-before-a-period-start",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 4, date(2027, 7, 1), date(2027, 4, 1), (date(2028, 4, 1), date(2028, 6, 30)), 5,
+            id="today-exactly-on-a-period-start",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 4, date(2027, 7, 2), date(2027, 4, 1), (date(2028, 7, 1), date(2028, 9, 30)), 6,
+            id="the-day-after-a-period-start",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 1, date(2028, 10, 1), date(2027, 4, 1), (date(2029, 4, 1), date(2030, 3, 31)), 3,
+            id="yearly-eighteen-months-on",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 2, date(2028, 10, 1), date(2027, 4, 1), (date(2029, 4, 1), date(2029, 9, 30)), 5,
+            id="twice-a-year-eighteen-months-on-on-a-period-start",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 2, date(2027, 1, 1), date(2027, 4, 1), (date(2027, 10, 1), date(2028, 3, 31)), 2,
+            id="today-before-the-start-one-year-from-the-start",
+        ),
+        pytest.param(
+            date(2027, 4, 1), 12, None, date(2027, 4, 1), (date(2028, 3, 1), date(2028, 3, 31)), 12,
+            id="no-today-one-year-from-the-start",
+        ),
+        pytest.param(
+            date(2027, 1, 31), 12, date(2027, 2, 28), date(2027, 1, 31), (date(2028, 1, 31), date(2028, 2, 28)), 13,
+            id="monthly-from-31-january-today-on-a-clamped-start",
+        ),
+        pytest.param(
+            date(2027, 1, 31), 12, date(2027, 3, 1), date(2027, 1, 31), (date(2028, 2, 29), date(2028, 3, 30)), 14,
+            id="monthly-from-31-january-into-a-leap-february",
+        ),
+        pytest.param(
+            date(2028, 2, 29), 1, date(2028, 2, 29), date(2028, 2, 29), (date(2028, 2, 29), date(2029, 2, 27)), 1,
+            id="yearly-from-29-february-today-on-the-start",
+        ),
+        pytest.param(
+            date(2028, 2, 29), 1, date(2029, 2, 28), date(2028, 2, 29), (date(2029, 2, 28), date(2030, 2, 27)), 2,
+            id="yearly-from-29-february-today-on-the-clamped-anniversary",
+        ),
+    ],
+)  # fmt: skip
+def test_open_ended_return_periods_run_a_year_ahead_of_today(start, per_year, until, first, last, count):
+    found = rules.return_periods(start, None, returns_per_year=per_year, until=until)
+
+    assert (found[0][0], found[-1], len(found)) == (first, last, count)
+    assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in pairwise(found))
+
+
+@pytest.mark.parametrize("per_year", [1, 2, 4, 12])
+def test_open_ended_return_periods_always_hold_today_and_the_year_after_it(per_year):
+    start = date(2027, 1, 31)
+    for offset in range(0, 3 * 366, 7):
+        today = start + timedelta(days=offset)
+        found = rules.return_periods(start, None, returns_per_year=per_year, until=today)
+        later = rules.return_periods(start, None, returns_per_year=per_year, until=today + timedelta(days=1))
+
+        assert found[0][0] <= today <= found[-1][1]
+        assert found[-1][1] >= rules.add_months(today, 12) - timedelta(days=1)  # a year ahead, whole periods
+        assert found[-1][0] < rules.add_months(today, 12)  # none starts more than a year ahead
+        assert later[: len(found)] == found  # the schedule only grows as the days pass
+
+
+@pytest.mark.parametrize("until", [None, date(2027, 4, 1), date(2031, 1, 1)])
+def test_return_periods_with_an_end_ignore_today(until):
+    assert rules.return_periods(date(2027, 4, 1), date(2028, 3, 31), returns_per_year=2, until=until) == [
+        (date(2027, 4, 1), date(2027, 9, 30)),
+        (date(2027, 10, 1), date(2028, 3, 31)),
+    ]
