@@ -6,7 +6,7 @@ or by a compliance run). Imported when the apps are ready (``CompactPortalConfig
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from compact_portal.selectors.audit import AuditEntry, Change, Events, Kind, register, shown_choice
+from compact_portal.selectors.audit import AuditEntry, Change, Events, Kind, register, shown_choice, shown_day
 
 from .models import FlagEvent, FlagStatus
 
@@ -79,6 +79,23 @@ register(
         "membership", "Membership", "accounts.Membership",
         lambda r, ref: f"{ref('user')} – {shown_choice(r, 'role')} at {ref('organisation')}",
     ),
+    # A body's API tokens (a token names its organisation, so it has none without this app); its digest stays
+    # out of sight (compact_portal/history_privacy.py).
+    Kind(
+        "api_token", "API token", "accounts.ApiToken",
+        lambda r, ref: f"API token \u201c{r.name}\u201d of {ref('organisation')}",
+    ),
+    Kind("objective", "Action plan objective", "commitments.Objective",
+         lambda r, ref: f"Objective {r.number}. {r.title} ({ref('compact')})", link="compact"),
+    Kind("plan_action", "Action plan action", "commitments.PlanAction",
+         lambda r, ref: f"{r.what[:80]} ({shown_choice(r, 'status')}) under {ref('objective')}", link=None),
+    Kind("review", "Compact review", "commitments.Review",
+         lambda r, ref: f"{shown_choice(r, 'kind')} held {shown_day(r.held_on)} ({ref('compact')})", link="compact"),
+    Kind("group_member", "Implementation group member", "commitments.GroupMember",
+         lambda r, ref: f"{r.name} on the implementation group of {ref('compact')}"
+         + (" (chair)" if r.chair else ""), link="compact"),
+    Kind("meeting", "Implementation group meeting", "commitments.Meeting",
+         lambda r, ref: f"Meeting of {shown_day(r.held_on)} ({ref('compact')})", link="compact"),
     Events(
         FLAG, "Compliance flag (status)", "commitments.FlagEvent", person="by", date="at",
         of_action=_of_action, entries=_flag_entries,

@@ -24,6 +24,18 @@ register(
         "notice", "Notice", "funding.Notice",
         lambda r, ref: f"{shown_choice(r, 'kind')} notice of {shown_day(r.notice_date)} on {ref('relationship')}",
     ),
+    Kind("monitoring_template", "Monitoring template", "funding.MonitoringTemplate",
+         lambda r, ref: f"Monitoring template \u201c{r.name}\u201d of {ref('compact')}", link="compact"),
+    Kind("monitoring_plan", "Monitoring plan", "funding.MonitoringPlan",
+         lambda r, ref: f"Monitoring plan of {ref('relationship')}", link="relationship"),
+    Kind("improvement_timetable", "Improvement timetable", "funding.ImprovementTimetable",
+         lambda r, ref: f"Improvement timetable agreed {shown_day(r.agreed_on)} on {ref('relationship')}",
+         link="relationship"),
+    Kind("proposal", "Planned change (deadline planner)", "funding.Proposal",
+         lambda r, ref: f"{r.title} ({shown_choice(r, 'status')}), {ref('funder')}", link=None),
+    Kind("funder_publishing", "Open data publishing", "funding.FunderPublishing",
+         lambda r, ref: f"{ref('funder')}: " + ("publishes its awards" if r.publishes else "does not publish"),
+         link="funder"),
 )  # fmt: skip
 register_label("funding.FundingRelationship", lambda funding: funding.reference)
 register_label("funding.Invoice", lambda invoice: f"invoice {invoice.invoice_number}")

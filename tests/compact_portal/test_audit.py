@@ -12,22 +12,33 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, registered_models
 
-from commitments.models import Community, Flag, FlagStatus
+from commitments.models import Community, Flag, FlagStatus, GroupMember, Meeting
+from commitments.services import plans
 from commitments.services.compliance import compliance_scan
 from commitments.services.flags import flag_waive
 from compact_portal.accounts.models import Membership
 from compact_portal.accounts.roles import Role
+from compact_portal.accounts.tokens import token_create
 from compact_portal.audit import audit_context, current_audit_context
-from compact_portal.selectors.audit import AuditFilters, Kind, audit_entries, kind_choices, register
+from compact_portal.history_privacy import NOT_SHOWN
+from compact_portal.selectors.audit import AuditFilters, Kind, audit_entries, kind_choices, kinds, register
 from consultations.models import PolicyArea
 from disputes.models import Concern
-from funding.models import Invoice
+from funding.models import FunderPublishing, Invoice, Proposal
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.commitments.factories import ChampionFactory, CompactFactory, OrganisationFactory
 from tests.conftest import ROLE_FIXTURES
-from tests.funding.factories import AwardedFundingFactory, InvoiceFactory, NoticeFactory, pay_in_full
+from tests.funding.factories import (
+    AwardedFundingFactory,
+    ImprovementTimetableFactory,
+    InvoiceFactory,
+    MonitoringPlanFactory,
+    MonitoringTemplateFactory,
+    NoticeFactory,
+    pay_in_full,
+)
 
 AUDIT = "admin:audit_trail"
 INVOICES_CSV = "funding_reference,invoice_number,amount,received_date,paid_date\nGR-2027-001,INV-9,120.00,18/12/2025,\n"
@@ -63,6 +74,10 @@ def of_kind(kind: str, viewer=None, **filters) -> list:
 
 def changes_of(entry) -> dict[str, tuple[str | None, str | None]]:
     return {change.field: (change.before, change.after) for change in entry.changes}
+
+
+def shown_values(entry) -> str:
+    return " ".join(f"{change.before} {change.after}" for change in entry.changes)
 
 
 def page(client, **query) -> str:
@@ -449,8 +464,10 @@ def test_the_page_has_a_query_budget_that_does_not_grow_with_the_data(
 
 def test_the_filter_lists_each_apps_kinds_in_the_apps_order_and_the_flags_last():
     assert [key for key, _label in kind_choices()] == [
-        *("compact", "organisation", "identifier_change", "signature", "champion", "membership"),
+        *("compact", "organisation", "identifier_change", "signature", "champion", "membership", "api_token"),
+        *("objective", "plan_action", "review", "group_member", "meeting"),
         *("funding_relationship", "decision", "invoice", "payment", "notice"),
+        *("monitoring_template", "monitoring_plan", "improvement_timetable", "proposal", "funder_publishing"),
         *("consultation", "consultation_document", "response", "response_attachment", "feedback", "policy_area"),
         *("concern", "panel_assignment", "case_document"),
         "flag",
@@ -462,3 +479,74 @@ def test_a_kind_is_registered_once_and_a_cases_record_names_its_case_and_their_r
         register(Kind("invoice", "Invoice", "funding.Invoice", lambda row, ref: ""))
     with pytest.raises(ValueError, match="both"):
         Kind("panel_assignment", "Panel assignment", "disputes.PanelAssignment", lambda row, ref: "", case="concern")
+
+
+# --- The records of action plans, the implementation group, monitoring, the planner and the API ---------------
+
+
+def test_action_plans_the_group_monitoring_the_planner_publishing_and_api_tokens_are_in_the_trail(
+    compact, funding, council, officer
+):
+    today = datetime.date(2027, 9, 1)
+    objective = plans.objective_create(compact=compact, actor=None, number="2", title="Fair funding")
+    plans.plan_action_create(
+        objective=objective,
+        actor=None,
+        today=today,
+        what="Publish the funding calendar",
+        timescale="By spring",
+        lead_group="The Compact group",
+    )
+    plans.review_record(
+        compact=compact, actor=None, today=today, kind="compact", held_on=today, public_participants="The council",
+        vcs_participants="The CVS", findings="Most promises kept.", next_review_on=datetime.date(2028, 9, 1),
+    )  # fmt: skip
+    GroupMember.objects.create(compact=compact, name="Cara Champion", side="public", organisation=council)
+    Meeting.objects.create(compact=compact, held_on=today)
+    MonitoringTemplateFactory(compact=compact, name="Small grants")
+    MonitoringPlanFactory(relationship=funding)
+    ImprovementTimetableFactory(relationship=funding)
+    Proposal.objects.create(
+        compact=compact, funder=council, title="End the lunch clubs grant", kind="end", effective_date=today
+    )
+    FunderPublishing.objects.create(funder=council, publishes=False)
+    token, _secret = token_create(
+        organisation=council, actor=officer, name="Agresso", may_write_invoices=True, may_write_payments=False,
+        expires_at=None,
+    )  # fmt: skip
+
+    described = {entry.kind: entry.record for entry in entries() if entry.action == "created"}
+
+    assert described["objective"] == "Objective 2. Fair funding (Southsea Compact)"
+    assert described["plan_action"].startswith("Publish the funding calendar (Not started) under 2. Fair funding")
+    assert described["review"] == "Review of the compact held 1 September 2027 (Southsea Compact)"
+    assert described["group_member"] == "Cara Champion on the implementation group of Southsea Compact"
+    assert described["meeting"] == "Meeting of 1 September 2027 (Southsea Compact)"
+    assert described["monitoring_template"] == "Monitoring template \u201cSmall grants\u201d of Southsea Compact"
+    assert described["monitoring_plan"] == "Monitoring plan of GR-2027-001"
+    assert described["improvement_timetable"] == "Improvement timetable agreed 1 June 2027 on GR-2027-001"
+    assert described["proposal"] == f"End the lunch clubs grant (Being planned), {council.name}"
+    assert described["funder_publishing"] == f"{council.name}: does not publish"
+    assert described["api_token"] == f"API token \u201cAgresso\u201d of {council.name}"
+    token_entry = next(entry for entry in of_kind("api_token"))
+    assert changes_of(token_entry)["Digest"] == (None, NOT_SHOWN)
+    assert token.digest not in shown_values(token_entry)
+
+
+# Records with a history that the trail leaves out, and why: what an organisation writes to its funder stays its
+# own until sent (a return's answers, its files, the changes it tells), and a many-to-many table's rows are shown
+# on the record that holds them (an organisation's communities and services).
+LEFT_OUT_OF_THE_TRAIL = {
+    "funding.MonitoringReturn",
+    "funding.ReturnDocument",
+    "funding.SignificantChange",
+    "commitments.Organisation_communities",
+    "commitments.Organisation_services",
+}
+
+
+def test_every_record_with_a_history_is_in_the_trail_or_left_out_for_a_reason():
+    tracked = {model._meta.label for model in registered_models.values()}
+    listed = {kind.model._meta.label for kind in kinds()}
+
+    assert tracked - listed == LEFT_OUT_OF_THE_TRAIL
