@@ -331,6 +331,28 @@ class GroupMemberLeaveForm(PlausibleDates, forms.Form):
     left_on = forms.DateField(label="Left on", widget=DATE_INPUT)
 
 
+class GroupChairForm(forms.Form):
+    """Who chairs the implementation group from today: one of its members who is a Compact champion of the compact,
+    or nobody for now."""
+
+    chair = forms.ModelChoiceField(
+        label="Chair from today",
+        queryset=None,
+        required=False,
+        empty_label="Nobody for now (the chair steps down and stays a member)",
+        help_text="Members of the group who are Compact champions of this compact.",
+    )
+
+    def __init__(self, *args, compact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = compact.group_members.filter(
+            left_on__isnull=True, user__in=compact.champions.values("user")
+        ).order_by("name")
+        self.fields["chair"].label_from_instance = lambda member: (
+            f"{member.name}, {member.organisation.name}" if member.organisation else member.name
+        )
+
+
 class MeetingForm(OneTimeKeyForm, PlausibleDates, forms.Form):
     """An implementation group meeting: its day, notes, decisions and the compact's actions it reviewed."""
 

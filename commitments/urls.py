@@ -45,6 +45,7 @@ urlpatterns = [
     path("compacts/<slug:slug>/reviews/record/", plan_views.review_create, name="review_create"),
     path("compacts/<slug:slug>/group/", group_views.group, name="group"),
     path("compacts/<slug:slug>/group/members/add/", group_views.group_member_add, name="group_member_add"),
+    path("compacts/<slug:slug>/group/chair/", group_views.group_chair, name="group_chair"),
     path(
         "compacts/<slug:slug>/group/members/<int:pk>/leave/", group_views.group_member_leave, name="group_member_leave"
     ),

@@ -194,6 +194,7 @@ class GroupMember(Recorded):
     )
     side = models.CharField(max_length=10, choices=Side.choices)
     chair = models.BooleanField(default=False, help_text="A Compact champion chairs the group.")
+    chair_since = models.DateField("chair since", null=True, blank=True)
     joined_on = models.DateField(default=timezone.localdate)
     left_on = models.DateField(null=True, blank=True)
 

@@ -85,6 +85,7 @@ def group_member_add(
             organisation=organisation,
             side=member_side,
             chair=chair,
+            chair_since=joined_on if chair else None,
             joined_on=joined_on,
         )
         validated_save(member, actor)
@@ -110,6 +111,32 @@ def group_member_leave(
         )
     member.left_on = left_on
     validated_save(member, actor)
+    return member
+
+
+@transaction.atomic
+def group_chair_change(
+    *, compact: Compact, actor: User, member: GroupMember | None, today: datetime.date
+) -> GroupMember | None:
+    """Hand the chair of ``compact``'s group to ``member`` from ``today``, or leave it empty (``member`` None): the
+    chair steps down and stays a member. ``member`` must be a current member with an account who is a Compact
+    champion of the compact (KP3.2). Returns the new chair, or None."""
+    _refuse_unless_running(actor, compact)
+    current = GroupMember.objects.select_for_update().filter(compact=compact, chair=True, left_on__isnull=True).first()
+    if member is not None:
+        member = GroupMember.objects.select_for_update().get(pk=member.pk)
+        if member.compact_id != compact.pk or member.left_on is not None:
+            raise ValidationError({"chair": f"{member.name} is not a member of the group now."})
+        if member.user_id is None:
+            raise ValidationError({"chair": CHAIR_WITHOUT_ACCOUNT})
+        if not Champion.objects.filter(compact=compact, user_id=member.user_id).exists():
+            raise ValidationError({"chair": CHAIR_NOT_CHAMPION})
+    if current is not None and current != member:
+        current.chair, current.chair_since = False, None
+        validated_save(current, actor)
+    if member is not None and not member.chair:
+        member.chair, member.chair_since = True, today
+        validated_save(member, actor)
     return member
 
 

@@ -16,7 +16,7 @@ from compact_portal.forms import SERVICE_ERRORS, add_service_errors
 from compact_portal.one_time import announce, repeat_of
 from compact_portal.pagination import page_of
 
-from ..forms import GroupMemberForm, GroupMemberLeaveForm, MeetingForm
+from ..forms import GroupChairForm, GroupMemberForm, GroupMemberLeaveForm, MeetingForm
 from ..models import Compact, GroupMember, Meeting, Side
 from ..reporting.pack import pack_name, render_pack
 from ..selectors import group as selectors
@@ -125,6 +125,32 @@ def group_member_leave(request, slug, pk):
         request,
         "commitments/group/member_leave.html",
         {"compact": compact, "member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def group_chair(request, slug):
+    compact = _group_or_404(request, slug, running=True)
+    chair = compact.group_members.filter(chair=True, left_on__isnull=True).first()
+    form = GroupChairForm(request.POST or None, compact=compact, initial={"chair": chair})
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_chair = services.group_chair_change(
+                compact=compact, actor=request.user, member=form.cleaned_data["chair"], today=timezone.localdate()
+            )
+        except SERVICE_ERRORS as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{new_chair.name} chairs the group from today." if new_chair else "The group has no chair for now.",
+            )
+            return redirect("commitments:group", slug=compact.slug)
+    return render(
+        request,
+        "commitments/group/chair.html",
+        {"compact": compact, "chair": chair, "form": form},
         status=400 if form.errors else 200,
     )
 

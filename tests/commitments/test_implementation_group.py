@@ -129,6 +129,90 @@ def test_one_chair_at_a_time(compact, champion, council, administrator):
     assert add(compact, champion, user=administrator, chair=True, organisation=council).chair
 
 
+def test_the_chair_is_handed_to_another_champion_and_the_first_stays_a_member(
+    compact, champion, council, administrator, vcs_member, charity
+):
+    champion_appoint(compact=compact, organisation=council, user=administrator, appointed_on=D(2026, 1, 5))
+    first = add(compact, champion, user=champion, chair=True, organisation=council)
+    second = add(compact, champion, user=administrator, organisation=council)
+    assert (first.chair_since, second.chair_since) == (D(2027, 1, 4), None)
+
+    services.group_chair_change(compact=compact, actor=champion, member=second, today=TODAY)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.chair, first.chair_since, first.left_on) == (False, None, None)
+    assert (second.chair, second.chair_since) == (True, TODAY)
+    assert second.history.first().history_user == champion
+
+    services.group_chair_change(compact=compact, actor=champion, member=None, today=TODAY)
+    assert not compact.group_members.filter(chair=True).exists()
+    assert compact.group_members.filter(left_on__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [
+        ("vcs_member", services.CHAIR_NOT_CHAMPION),
+        ("named", services.CHAIR_WITHOUT_ACCOUNT),
+        ("former", "is not a member of the group now"),
+        ("other_compacts", "is not a member of the group now"),
+    ],
+)
+def test_only_a_current_member_who_is_a_champion_of_the_compact_takes_the_chair(
+    compact, other_compact, other_champion, champion, council, charity, vcs_member, who, refusal
+):
+    chair = add(compact, champion, user=champion, chair=True, organisation=council)
+    member = {
+        "vcs_member": lambda: add(compact, champion, user=vcs_member, organisation=charity),
+        "named": lambda: add(compact, champion, name="A tenants' association", side=Side.VCS),
+        "former": lambda: services.group_member_leave(
+            member=add(compact, champion, user=vcs_member, organisation=charity), actor=champion, left_on=TODAY,
+            today=TODAY,
+        ),
+        "other_compacts": lambda: add(other_compact, other_champion, user=other_champion, organisation=council),
+    }[who]()  # fmt: skip
+
+    with pytest.raises(ValidationError, match=refusal):
+        services.group_chair_change(compact=compact, actor=champion, member=member, today=TODAY)
+
+    chair.refresh_from_db()
+    assert chair.chair
+
+
+def test_only_those_who_run_the_group_change_its_chair(compact, champion, council, officer):
+    chair = add(compact, champion, user=champion, chair=True, organisation=council)
+    with pytest.raises(PermissionDenied):
+        services.group_chair_change(compact=compact, actor=officer, member=None, today=TODAY)
+    chair.refresh_from_db()
+    assert chair.chair
+
+
+def test_the_chair_page_offers_the_members_who_are_champions_and_saves_the_choice(
+    client_for, compact, champion, council, administrator, vcs_member, charity
+):
+    champion_appoint(compact=compact, organisation=council, user=administrator, appointed_on=D(2026, 1, 5))
+    add(compact, champion, user=champion, chair=True, organisation=council, today=timezone.localdate())
+    second = add(compact, champion, user=administrator, organisation=council, today=timezone.localdate())
+    add(compact, champion, user=vcs_member, organisation=charity, today=timezone.localdate())
+    client = client_for("champion")
+    url = reverse("commitments:group_chair", args=[compact.slug])
+
+    page = client.get(url).content.decode()
+    assert "Cara Champion, Portsmouth City Council" in page
+    assert "Ada Admin, Portsmouth City Council" in page
+    assert "Val Member" not in page  # not a champion of the compact
+    assert f'href="{url}"' in client.get(reverse("commitments:group", args=[compact.slug])).content.decode()
+
+    response = client.post(url, {"chair": second.pk})
+
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.chair, second.chair_since) == (True, timezone.localdate())
+    group = client.get(reverse("commitments:group", args=[compact.slug])).content.decode()
+    assert "Ada Admin chairs the group from today." in group
+
+
 def test_a_person_is_a_current_member_once(compact, champion, vcs_member, charity):
     member = add(compact, champion, user=vcs_member, organisation=charity)
     with pytest.raises(ValidationError, match="already a member"):
@@ -313,7 +397,7 @@ def test_everyone_signed_in_sees_the_group_and_its_meetings(client_for, compact,
     assert ("Download the meeting pack" in meeting) == (who in ("champion", "administrator"))
 
 
-@pytest.mark.parametrize("name", ["group_member_add", "meeting_record"])
+@pytest.mark.parametrize("name", ["group_member_add", "group_chair", "meeting_record"])
 @pytest.mark.parametrize("who", ["officer", "vcs_member", "outsider"])
 def test_the_forms_do_not_exist_for_those_who_do_not_run_the_group(client_for, compact, name, who):
     client = client_for(who)

@@ -193,6 +193,7 @@ PAGES = {
     # pack is for its members (the food bank's member sits on it), champions and administrators.
     "commitments:group": (lambda w: ["portsmouth"], *SIGNED_IN),
     "commitments:group_member_add": (lambda w: ["portsmouth"], *DASHBOARD),
+    "commitments:group_chair": (lambda w: ["portsmouth"], *DASHBOARD),
     "commitments:group_member_leave": (lambda w: ["portsmouth", w.group_member.pk], *DASHBOARD),
     "commitments:meeting_record": (lambda w: ["portsmouth"], *DASHBOARD),
     "commitments:meeting_detail": (lambda w: ["portsmouth", w.meeting.pk], *SIGNED_IN),
