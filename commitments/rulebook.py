@@ -146,6 +146,28 @@ def register_links(record_type: RecordType, links: RecordLinks, *, opens_for: Re
         _OPENS_FOR[record_type] = opens_for
 
 
+# What the passing of days changes in the records themselves, done before the daily scan checks them: name ->
+# step(today) -> how many records it changed. Apps register theirs from their ``checks.py``, as for rules, so the
+# scan runs them without importing the app.
+DailyStep = Callable[[datetime.date], int]
+_DAILY_STEPS: dict[str, DailyStep] = {}
+
+
+def register_daily_step(name: str, step: DailyStep) -> DailyStep:
+    """Have the daily compliance scan (the nightly task and ``manage.py check_compliance``) run ``step(today)``
+    before its checks. ``step`` must be safe to run again and alongside itself (for the same ``today``, a second run
+    changes nothing), saves in its own transaction, and returns how many records it changed."""
+    if name in _DAILY_STEPS:
+        raise ValueError(f"the daily step {name!r} is registered twice")
+    _DAILY_STEPS[name] = step
+    return step
+
+
+def daily_steps() -> list[tuple[str, DailyStep]]:
+    """Every registered daily step, in the order registered."""
+    return list(_DAILY_STEPS.items())
+
+
 def all_rules() -> list[Rule]:
     """Every registered rule, in the order of ``RuleKey``."""
     return [_RULES[key] for key in RuleKey.values if key in _RULES]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from . import rulebook
 from .models import Compact, Trigger
-from .services.compliance import compliance_run_start, rule_check_run
+from .services.compliance import compliance_run_start, daily_steps_run, rule_check_run
 from .services.digest import flag_digest_send
 from .services.reports import report_render
 
@@ -26,12 +26,16 @@ def scan_compliance(
 ) -> int:
     """Start a run as of the given day (default: today, Europe/London) and queue its checks; returns its id.
 
-    ``payments_only`` checks just the prompt-payment rules (the hourly schedule).
+    ``payments_only`` checks just the prompt-payment rules (the hourly schedule). A scan of every rule (the nightly
+    one) first runs the daily steps the apps registered (``rulebook.register_daily_step``: what the passing of
+    days changes in the records, such as the next monitoring returns of open-ended funding), as of the same day.
     """
     today = datetime.date.fromisoformat(as_of_iso) if as_of_iso else timezone.localdate()
     compact = Compact.objects.get(pk=compact_id) if compact_id else None
     if payments_only:
         rule_keys = [str(rule.key) for rule in rulebook.payment_rules()]
+    if not rule_keys:
+        daily_steps_run(today=today)
     run, check_ids = compliance_run_start(today=today, trigger=trigger, compact=compact, rule_keys=rule_keys)
     if check_ids:
         group(check_compliance_rule.s(check_id) for check_id in check_ids).apply_async()

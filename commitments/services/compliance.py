@@ -201,6 +201,20 @@ def _refresh_flag_statistics() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+def daily_steps_run(*, today: datetime.date) -> dict[str, int | None]:
+    """Run every registered daily step (``rulebook.register_daily_step``) as of ``today``, before a daily scan checks
+    the records they change; returns what each changed, by name (None: it failed). A failed step is logged and
+    the others run: the scan still checks what is there."""
+    done: dict[str, int | None] = {}
+    for name, step in rulebook.daily_steps():
+        try:
+            done[name] = step(today)
+        except Exception:  # noqa: BLE001 - one broken step must not stop the daily scan; logged for the operator
+            logger.exception("The daily step %s failed as of %s", name, today)
+            done[name] = None
+    return done
+
+
 def compliance_scan(
     *,
     today: datetime.date,

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from commitments import rulebook
 from commitments.models import Compact, CompactStatus, RuleCheck, Trigger
-from commitments.services.compliance import compliance_scan
+from commitments.services.compliance import compliance_scan, daily_steps_run
 from compact_portal.audit import AuditedCommand
 
 
@@ -28,8 +28,15 @@ class Command(AuditedCommand):
         parser.add_argument(
             "--rule", action="append", dest="rules", metavar="KEY", help="Check only this rule (repeatable)."
         )
+        parser.add_argument(
+            "--no-daily-steps",
+            action="store_false",
+            dest="daily_steps",
+            help="Check every rule without first running the daily steps (such as scheduling open-ended funding's "
+            "next monitoring returns). A check of chosen rules (--rule) never runs them.",
+        )
 
-    def handle(self, *args, compact=None, as_of=None, rules=None, **options):
+    def handle(self, *args, compact=None, as_of=None, rules=None, daily_steps=True, **options):
         today = _date(as_of) if as_of else timezone.localdate()
         chosen = None
         if compact:
@@ -38,6 +45,14 @@ class Command(AuditedCommand):
                 raise CommandError(f"No compact has the slug {compact!r}.")
             if chosen.status == CompactStatus.WITHDRAWN:
                 raise CommandError(f"{chosen} has been withdrawn, so it has no promises to check.")
+        if daily_steps and not rules:
+            # Every compact's records, as the nightly task does, even with --compact: what the passing of days
+            # changes is true of them all, and a step is safe to run again.
+            for name, changed in daily_steps_run(today=today).items():
+                if changed is None:
+                    self.stdout.write(self.style.ERROR(f"Daily step {name}: FAILED (see the log); checking anyway"))
+                elif changed:
+                    self.stdout.write(f"Daily step {name}: {changed} record{'s' if changed != 1 else ''} changed")
         try:
             run = compliance_scan(today=today, trigger=Trigger.COMMAND, compact=chosen, rule_keys=rules)
         except ValueError as error:
