@@ -15,7 +15,14 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 
 from commitments.models import MeasurableRule, Organisation, RecordType, RuleKey
-from commitments.rulebook import Rule, breach_rows, register, register_links, within_days_by_nation
+from commitments.rulebook import (
+    Rule,
+    breach_rows,
+    register,
+    register_daily_step,
+    register_links,
+    within_days_by_nation,
+)
 
 from . import rules
 from .models import (
@@ -34,6 +41,7 @@ from .models import (
     NoticeKind,
 )
 from .selectors.monitoring import returns_visible_to
+from .services.monitoring import monitoring_schedules_extend
 
 ENDINGS = (NoticeKind.END, NoticeKind.REDUCE)  # 13.1: the impact is assessed before funding ends or is reduced
 FUNDED = (FundingStatus.AWARDED, FundingStatus.ENDED)
@@ -311,3 +319,11 @@ _RULES = (
 
 for key, clause, commitment_rule, record_type, breaches, explanation, payments in _RULES:
     register(Rule(key, clause, commitment_rule, record_type, breaches, explanation, payments))
+
+
+def _schedules_extend(today: datetime.date) -> int:
+    """17.3: open-ended funding's next returns, scheduled before the scan looks for returns due."""
+    return monitoring_schedules_extend(today=today)
+
+
+register_daily_step("monitoring_schedules_extend", _schedules_extend)

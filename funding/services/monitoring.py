@@ -4,7 +4,8 @@
   administrators; a relationship's **plan** is set by the funder's officers, from a template or not. The plan
   stores the most returns a year the compact's band allows for the funding's value (12.3), counted again when
   the amount or the bands change, and its **returns** are scheduled with their due dates stored (17.3), counted
-  again when the nation or its bank holidays change (``funding/services/deadlines.py``).
+  again when the nation or its bank holidays change (``funding/services/deadlines.py``). Open-ended funding's
+  schedule runs a year ahead, carried on each day by ``monitoring_schedules_extend`` before the daily scan.
 - The recipient's members fill in a **return**, save a draft, send it (the day it is first sent decides 17.3) and
   reply to questions; the funder's officers ask questions or accept it. Each step is a message of the exchange
   both sides see; files come through the portal's safe uploads.
@@ -27,8 +28,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from commitments.models import Compact, Organisation, RecordType, Side
 from commitments.services.live import recheck_on_commit
@@ -41,12 +43,15 @@ from compact_portal.uploads import MAX_FILES_PER_ITEM, stored_file_fields, valid
 from .. import rules
 from ..models import (
     FundingRelationship,
+    FundingStatus,
     ImprovementAction,
     ImprovementTimetable,
     MessageKind,
     MonitoringPlan,
     MonitoringReturn,
     MonitoringTemplate,
+    Notice,
+    NoticeKind,
     ReturnDocument,
     ReturnMessage,
     ReturnsPerYear,
@@ -54,6 +59,7 @@ from ..models import (
     SignificantChange,
 )
 from ..selectors import monitoring as may
+from . import _history_credit
 
 TEMPLATE_FIELDS = frozenset({"name", "questions", "purpose", "service_user_views"})
 
@@ -181,14 +187,22 @@ def _first_day(relationship: FundingRelationship) -> datetime.date:
     return relationship.start_date or relationship.expected_start
 
 
-def monitoring_plan_proposal(*, relationship: FundingRelationship, template: MonitoringTemplate | None = None) -> dict:
+def monitoring_plan_proposal(
+    *,
+    relationship: FundingRelationship,
+    template: MonitoringTemplate | None = None,
+    today: datetime.date | None = None,
+) -> dict:
     """What the plan form starts from: the template's questions, purpose and service users' views (blank without
     one), as many returns a year as the compact's band allows for the funding's value (``returns_allowed_per_year``;
     never above 12, down to the nearest choice the plan offers), and the ``periods`` those returns would cover over
-    the funding's term (a year of them for open-ended funding), each with its due date in ``schedule``."""
+    the funding's term (for open-ended funding, up to a year after ``today``: ``rules.return_periods``), each with
+    its due date in ``schedule``."""
     allowed = returns_allowed(relationship)
     returns_per_year = _frequency_within(allowed)
-    periods = rules.return_periods(_first_day(relationship), relationship.end_date, returns_per_year=returns_per_year)
+    periods = rules.return_periods(
+        _first_day(relationship), relationship.end_date, returns_per_year=returns_per_year, until=today
+    )
     nation = relationship.compact.nation
     return {
         "template": template,
@@ -223,7 +237,8 @@ def monitoring_plan_set(
     agreed with the organisation, is the relationship's ``monitoring_agreed_date`` (12.1; None: not agreed yet);
     a day after ``today`` is refused.
 
-    The returns cover consecutive periods over the funding's term (``rules.return_periods``), each due on
+    The returns cover consecutive periods over the funding's term (``rules.return_periods``; open-ended funding's
+    up to a year after ``today``, carried on by ``monitoring_schedules_extend``), each due on
     ``rules.return_due_date``. Returns already sent are kept as they are. A return not yet sent keeps its place
     (and any draft) when the new schedule has a period starting the same day, taking that period's end and due
     date; one whose period the new schedule no longer has is removed. A new period gets a return only when it is
@@ -267,7 +282,7 @@ def _schedule(
     """Make the plan's returns not yet sent match its periods; return the ids of those made, moved or removed."""
     nation = relationship.compact.nation
     periods = rules.return_periods(
-        _first_day(relationship), relationship.end_date, returns_per_year=plan.returns_per_year
+        _first_day(relationship), relationship.end_date, returns_per_year=plan.returns_per_year, until=today
     )
     existing = {item.period_start: item for item in plan.returns.all()}
     sent = [(item.period_start, item.period_end) for item in existing.values() if item.submitted_date is not None]
@@ -334,6 +349,87 @@ def plan_follows_relationship(
             validated_save(item, actor)
             moved.append(item.pk)
     recheck_on_commit(record_type=RecordType.MONITORING_RETURN, ids=moved, what=what)
+
+
+def _open_ended_plans_behind(horizon: datetime.date) -> QuerySet[MonitoringPlan]:
+    """The plans of awarded funding with no end date that may lack a return for a period starting before
+    ``horizon``: those with no return, or whose last return's period ends two days or more before it. Each
+    carries ``ends_on``, the earliest day a notice of ending takes effect (None without one)."""
+    ending = (
+        Notice.objects.filter(relationship=OuterRef("relationship"), kind=NoticeKind.END)
+        .order_by("effective_date")
+        .values("effective_date")[:1]
+    )
+    return (
+        MonitoringPlan.objects.filter(relationship__end_date__isnull=True, relationship__status=FundingStatus.AWARDED)
+        .annotate(last_end=Max("returns__period_end"))
+        .filter(Q(last_end__isnull=True) | Q(last_end__lt=horizon - datetime.timedelta(days=1)))
+        .annotate(ends_on=Subquery(ending))
+    )
+
+
+def monitoring_schedules_extend(*, today: datetime.date, actor: User | None = None) -> int:
+    """Carry on the schedules of open-ended funding (17.3) to a year after ``today``; returns how many returns
+    were made.
+
+    Open-ended funding has no last period, so its plan's returns are scheduled a year ahead
+    (``rules.return_periods``) and this moves that year on, day by day: the passing of days is what changes here,
+    so the daily compliance scan runs it first (``commitments.rulebook.register_daily_step``). For every plan of
+    awarded funding with no end date, a return is made, due on ``rules.return_due_date``, for each period that
+    starts after its last return's period ends and before a year after ``today``: also periods already due (the
+    schedule stood still; the scan flags them), never one before a return already scheduled. A plan with no
+    return at all gets those due after the day it was set, as setting it then asked. Only awarded funding is
+    running: funding ended (or declined, or not yet decided) gets none, funding with an end date has its whole
+    term scheduled already, and no period starting on or after the day a notice of ending takes effect is added.
+
+    Set-based: a fixed number of queries however many plans are checked (those needing returns are locked and
+    read again, so two runs at once make each return once; the unique period per plan backs that). The returns'
+    history credits ``actor``, or the job or command running it; they are checked again once this commits.
+    """
+    horizon = rules.add_months(today, 12)
+    candidates = {plan.pk: plan.ends_on for plan in _open_ended_plans_behind(horizon)}
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        plans = list(
+            MonitoringPlan.objects.select_for_update(of=("self",))
+            .select_related("relationship__compact")
+            .filter(pk__in=candidates)
+            .order_by("pk")
+        )
+        last_end = dict(
+            MonitoringReturn.objects.filter(plan__in=plans)
+            .values("plan")
+            .annotate(last=Max("period_end"))
+            .values_list("plan", "last")
+        )
+        made = []
+        for plan in plans:
+            relationship = plan.relationship
+            ends_on = candidates[plan.pk]
+            after = last_end.get(plan.pk)
+            set_on = timezone.localdate(plan.created_at)
+            for start, end in rules.return_periods(
+                _first_day(relationship), None, returns_per_year=plan.returns_per_year, until=today
+            ):
+                if (after is not None and start <= after) or (ends_on is not None and start >= ends_on):
+                    continue
+                due = rules.return_due_date(end, nation=relationship.compact.nation)
+                if after is None and due <= set_on:
+                    continue
+                item = MonitoringReturn(plan=plan, period_start=start, period_end=end, due_date=due, created_by=actor)
+                item.full_clean(exclude=["plan", "created_by"], validate_unique=False, validate_constraints=False)
+                made.append(item)
+        if not made:
+            return 0
+        user, reason = _history_credit(MonitoringReturn, actor)
+        bulk_create_with_history(made, MonitoringReturn, default_user=user, default_change_reason=reason)
+        recheck_on_commit(
+            record_type=RecordType.MONITORING_RETURN,
+            ids=[item.pk for item in made],
+            what=f"{len(made)} monitoring return{'s' if len(made) != 1 else ''} scheduled for open-ended funding",
+        )
+    return len(made)
 
 
 # --- Returns (17.3) -------------------------------------------------------------------------------------------------

@@ -257,7 +257,9 @@ def monitoring_plan(request, pk):
     template = _chosen(templates, request.GET.get("template"))
     initial = {}
     if plan is None or template is not None:
-        proposal = services.monitoring_plan_proposal(relationship=relationship, template=template)
+        proposal = services.monitoring_plan_proposal(
+            relationship=relationship, template=template, today=timezone.localdate()
+        )
         initial = {name: value for name, value in proposal.items() if name in MonitoringPlanForm.base_fields}
         initial["template"] = template.pk if template else None
     if plan is not None:
@@ -315,7 +317,8 @@ def _schedule(relationship, form: MonitoringPlanForm) -> list[tuple[object, obje
         return []
     if returns_per_year <= 0 or 12 % returns_per_year:
         return []
-    proposal = services.monitoring_plan_proposal(relationship=relationship)
+    today = timezone.localdate()
+    proposal = services.monitoring_plan_proposal(relationship=relationship, today=today)
     if returns_per_year == proposal["returns_per_year"] or not proposal["periods"]:
         return proposal["schedule"]
     nation = relationship.compact.nation
@@ -323,7 +326,7 @@ def _schedule(relationship, form: MonitoringPlanForm) -> list[tuple[object, obje
     return [
         (period_start, period_end, rules.return_due_date(period_end, nation=nation))
         for period_start, period_end in rules.return_periods(
-            start, relationship.end_date, returns_per_year=returns_per_year
+            start, relationship.end_date, returns_per_year=returns_per_year, until=today
         )
     ]
 
