@@ -312,14 +312,22 @@ def flags_cite_catalogue(*, compact: Compact) -> int:
     portal's default (blank). For ``load_compacts``, after the catalogue is loaded; a flag already citing the
     right commitment is not written. Returns how many flags changed."""
     carrying = selectors.commitments_carrying_rules(compact=compact)
+    # What the flags cite now, rule by rule (one query; none for a compact just loaded): only a rule whose flags
+    # cite something else is written.
+    cited: dict[str, set[tuple[str, int | None]]] = {}
+    for rule_key, clause, commitment_id in (
+        Flag.objects.filter(compact=compact).values_list("rule", "clause", "commitment_id").distinct()
+    ):
+        cited.setdefault(rule_key, set()).add((clause, commitment_id))
     changed = 0
     for rule in rulebook.all_rules():
         code, pk = carrying.get((compact.pk, rule.commitment_rule), ("", None))
-        changed += (
-            Flag.objects.filter(compact=compact, rule=rule.key)
-            .exclude(clause=code, commitment=pk)
-            .update(clause=code, commitment=pk)
-        )
+        if cited.get(rule.key, set()) - {(code, pk)}:
+            changed += (
+                Flag.objects.filter(compact=compact, rule=rule.key)
+                .exclude(clause=code, commitment=pk)
+                .update(clause=code, commitment=pk)
+            )
     return changed
 
 
