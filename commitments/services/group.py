@@ -35,6 +35,16 @@ def _refuse_unless_running(actor: User, compact: Compact) -> None:
         raise PermissionDenied(NOT_RUNNING)
 
 
+def _chair_refusal(compact: Compact, user_id: int | None) -> str | None:
+    """Why the person with ``user_id`` (None: someone without an account) may not chair ``compact``'s group, or
+    None: the chair is a Compact champion of the compact (KP3.2)."""
+    if user_id is None:
+        return CHAIR_WITHOUT_ACCOUNT
+    if not Champion.objects.filter(compact=compact, user_id=user_id).exists():
+        return CHAIR_NOT_CHAMPION
+    return None
+
+
 # --- Members -------------------------------------------------------------------------------------------------
 
 
@@ -70,10 +80,9 @@ def group_member_add(
         if user is not None and compact.group_members.filter(user=user, left_on__isnull=True).exists():
             errors["user"] = f"{user.get_full_name()} is already a member of the group."
         if chair:
-            if user is None:
-                errors["chair"] = CHAIR_WITHOUT_ACCOUNT
-            elif not Champion.objects.filter(compact=compact, user=user).exists():
-                errors["chair"] = CHAIR_NOT_CHAMPION
+            refusal = _chair_refusal(compact, user.pk if user else None)
+            if refusal:
+                errors["chair"] = refusal
             elif compact.group_members.filter(chair=True, left_on__isnull=True).exists():
                 errors["chair"] = ONE_CHAIR
         if errors:
@@ -127,10 +136,8 @@ def group_chair_change(
         member = GroupMember.objects.select_for_update().get(pk=member.pk)
         if member.compact_id != compact.pk or member.left_on is not None:
             raise ValidationError({"chair": f"{member.name} is not a member of the group now."})
-        if member.user_id is None:
-            raise ValidationError({"chair": CHAIR_WITHOUT_ACCOUNT})
-        if not Champion.objects.filter(compact=compact, user_id=member.user_id).exists():
-            raise ValidationError({"chair": CHAIR_NOT_CHAMPION})
+        if refusal := _chair_refusal(compact, member.user_id):
+            raise ValidationError({"chair": refusal})
     if current is not None and current != member:
         current.chair, current.chair_since = False, None
         validated_save(current, actor)
